@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The CLI entry; the code lives in dist/ (built by `npm install` / `npm run build`).
+import { main } from '../dist/src/cli/main.js';
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

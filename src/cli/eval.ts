@@ -1,0 +1,71 @@
+import { resolveDataFiles } from '../data/files.js';
+import { loadDataset } from '../data/dataset.js';
+import { readCsvBlocks } from '../data/csvReader.js';
+import { GrowableF64 } from '../data/growable.js';
+import { loadModel } from '../models/surrogate.js';
+import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
+import { formatPrecisionTable } from '../metrics/table.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { AmpfitError } from '../util/errors.js';
+import { modelLabel } from './labels.js';
+
+export interface EvalFlags {
+  model?: string;
+  data: string[];
+  predictions?: string;
+  truth?: string;
+  pred: string;
+  taus: string;
+  allowNegative?: boolean;
+  label?: string;
+  json?: string;
+}
+
+export async function evalCommand(flags: EvalFlags): Promise<void> {
+  const taus = flags.taus.split(',').map((t) => {
+    const v = Number(t);
+    if (!(v > 0)) throw new AmpfitError(`--taus: '${t}' is not a positive number`);
+    return v;
+  });
+  let label: string;
+  let metrics: PrecisionMetrics;
+  let params: number | undefined;
+  if (flags.model !== undefined) {
+    if (flags.predictions !== undefined) throw new AmpfitError('give either --model with --data, or --predictions with --truth, not both');
+    if (flags.data.length === 0) throw new AmpfitError('--model needs --data (the rows to evaluate on)');
+    const model = loadModel(flags.model);
+    const t = model.header.target;
+    const data = await loadDataset({
+      files: resolveDataFiles(flags.data),
+      inputs: model.inputs,
+      target: t.column,
+      born: t.born,
+      requirePositiveTarget: flags.allowNegative !== true && t.require_positive,
+      skipBadRows: false,
+    });
+    // For a Born-normalised model δ of the ratio equals δ of the target column.
+    metrics = precisionMetrics(model.predict(data.x, data.n), data.y, taus);
+    label = flags.label ?? modelLabel(model.header);
+    params = model.header.parameter_count;
+  } else {
+    if (flags.predictions === undefined || flags.truth === undefined) {
+      throw new AmpfitError('eval needs --model and --data, or --predictions and --truth');
+    }
+    const columns = [
+      { name: flags.pred, check: 'finite' as const },
+      { name: flags.truth, check: flags.allowNegative === true ? ('nonzero' as const) : ('positive' as const) },
+    ];
+    const pred = new GrowableF64('predictions');
+    const truth = new GrowableF64('truth');
+    for await (const block of readCsvBlocks(resolveDataFiles(flags.predictions), { columns })) {
+      pred.appendStrided(block.values, 0, 2, block.rows);
+      truth.appendStrided(block.values, 1, 2, block.rows);
+    }
+    const p = pred.finish();
+    if (p.length === 0) throw new AmpfitError(`${flags.predictions}: no rows`);
+    metrics = precisionMetrics(p, truth.finish(), taus);
+    label = flags.label ?? flags.pred;
+  }
+  process.stdout.write(formatPrecisionTable([{ label, metrics, params }]) + '\n');
+  if (flags.json !== undefined) writeJsonAtomic(flags.json, metrics);
+}

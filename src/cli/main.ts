@@ -1,0 +1,67 @@
+import { Command, Option } from 'commander';
+import { AmpfitError } from '../util/errors.js';
+import { AMPFIT_VERSION } from '../version.js';
+import { trainCommand } from './train.js';
+import { predictCommand } from './predict.js';
+import { evalCommand } from './eval.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function buildCli(): Command {
+  const program = new Command('ampfit')
+    .description('High-precision float64 surrogates of particle-physics amplitudes')
+    .version(AMPFIT_VERSION)
+    .showHelpAfterError();
+
+  program
+    .command('train')
+    .description('train a regressor as the config says, print its precision table, write the model directory')
+    .requiredOption('--config <file>', 'run configuration (JSON)')
+    .requiredOption('--out <dir>', 'model directory to write')
+    .option('--data <glob>', 'data files (folder, glob or file; repeatable), overriding the config', collect, [])
+    .option('--set <key=value>', 'override a config key, e.g. --set width=36 --set data.max_rows=10000 (repeatable)', collect, [])
+    .option('--skip-bad-rows', 'skip (and count in the report) rows with bad cells instead of stopping')
+    .option('--resume', 'continue an interrupted run from the checkpoint in --out')
+    .option('--force', 'replace the model already in --out')
+    .option('--json <file>', 'also write the test metrics as JSON')
+    .option('--quiet', 'print only the table')
+    .action(trainCommand);
+
+  program
+    .command('predict')
+    .description("write the input's rows plus a 'prediction' column in the target's original units")
+    .requiredOption('--model <dir>', 'model directory or model.ampfit file')
+    .requiredOption('--input <file>', 'CSV or CSV.gz with the model\'s input columns (a glob of files with one header is allowed)')
+    .requiredOption('--output <file>', 'CSV to write')
+    .option('--ratio', "for a Born-normalised model, predict the ratio target/born (no Born column needed)")
+    .action(predictCommand);
+
+  program
+    .command('eval')
+    .description('precision table (paper 1, Table 2) of a model on data, or of any predictions against truth')
+    .option('--model <dir>', 'model directory or model.ampfit file')
+    .option('--data <glob>', 'data with the model\'s input and target columns', collect, [])
+    .option('--predictions <file>', 'CSV holding predictions and truth')
+    .option('--truth <column>', 'truth column of --predictions')
+    .option('--pred <column>', 'prediction column of --predictions', 'prediction')
+    .option('--taus <list>', 'R_τ thresholds in percent, comma-separated', '1,0.1')
+    .option('--allow-negative', 'accept negative truths (δ then divides by |truth|)')
+    .option('--label <text>', 'row label in the table')
+    .addOption(new Option('--json <file>', 'also write the metrics as JSON'))
+    .action(evalCommand);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof AmpfitError) {
+      process.stderr.write(`ampfit: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

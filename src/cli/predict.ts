@@ -1,0 +1,75 @@
+import { createWriteStream, renameSync, unlinkSync } from 'node:fs';
+import { once } from 'node:events';
+import { dirname, basename, join } from 'node:path';
+import { resolveDataFiles } from '../data/files.js';
+import { readCsvBlocks, newReadReport, type ColumnRequest } from '../data/csvReader.js';
+import { loadModel } from '../models/surrogate.js';
+import { AmpfitError } from '../util/errors.js';
+
+export interface PredictFlags {
+  model: string;
+  input: string;
+  output: string;
+  ratio?: boolean;
+}
+
+/**
+ * Streams the input through the model: each row is copied as it was read
+ * (same order, same text) with the prediction appended, so files of any size
+ * pass through in constant memory. The output appears under its name only
+ * when complete.
+ */
+export async function predictCommand(flags: PredictFlags): Promise<void> {
+  const model = loadModel(flags.model);
+  const useBorn = model.born !== null && flags.ratio !== true;
+  const requests: ColumnRequest[] = model.inputs.map((name) => ({ name, check: 'finite' }));
+  if (useBorn) requests.push({ name: model.born as string, check: 'positive' });
+  const files = resolveDataFiles(flags.input);
+  const tmp = join(dirname(flags.output), `.${basename(flags.output)}.${process.pid}.tmp`);
+  const out = createWriteStream(tmp);
+  const report = newReadReport();
+  let headerWritten = false;
+  let headerText = '';
+  const d = model.d;
+  try {
+    for await (const block of readCsvBlocks(files, { columns: requests, keepLines: true, blockRows: 8192 }, report)) {
+      const thisHeader = block.header.join(',');
+      if (headerWritten && thisHeader !== headerText) {
+        throw new AmpfitError(`${block.file}: header differs from the first input file's, so its rows cannot share one output file`);
+      }
+      if (!headerWritten) {
+        headerText = thisHeader;
+        const extra = model.born !== null ? (useBorn ? ',prediction,prediction_ratio' : ',prediction_ratio') : ',prediction';
+        out.write(headerText + extra + '\n');
+        headerWritten = true;
+      }
+      const stride = requests.length;
+      const x = new Float64Array(block.rows * d);
+      const born = useBorn ? new Float64Array(block.rows) : null;
+      for (let r = 0; r < block.rows; r++) {
+        for (let j = 0; j < d; j++) x[r * d + j] = block.values[r * stride + j];
+        if (born !== null) born[r] = block.values[r * stride + d];
+      }
+      const ratio = model.predict(x, block.rows);
+      const lines = block.lines as string[];
+      let text = '';
+      for (let r = 0; r < block.rows; r++) {
+        text += born !== null ? `${lines[r]},${ratio[r] * born[r]},${ratio[r]}\n` : `${lines[r]},${ratio[r]}\n`;
+      }
+      if (!out.write(text)) await once(out, 'drain');
+    }
+    if (!headerWritten) throw new AmpfitError(`${flags.input}: no rows to predict`);
+    out.end();
+    await once(out, 'finish');
+    renameSync(tmp, flags.output);
+  } catch (e) {
+    out.destroy();
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw e;
+  }
+  process.stderr.write(`wrote ${report.rows} predictions to ${flags.output}\n`);
+}

@@ -1,0 +1,45 @@
+import { loadConfig } from '../config/load.js';
+import { runTraining } from '../training/run.js';
+import { formatPrecisionTable } from '../metrics/table.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { createLogger } from '../util/log.js';
+import { modelLabel } from './labels.js';
+
+export interface TrainFlags {
+  config: string;
+  out: string;
+  data: string[];
+  set: string[];
+  skipBadRows?: boolean;
+  resume?: boolean;
+  force?: boolean;
+  json?: string;
+  quiet?: boolean;
+}
+
+export async function trainCommand(flags: TrainFlags): Promise<void> {
+  const overrides = [...flags.set];
+  if (flags.skipBadRows === true) overrides.push('data.skip_bad_rows=true');
+  if (flags.data.length > 0) overrides.push(`data.files=${JSON.stringify(flags.data.map((d) => pathFromCwd(d)))}`);
+  const config = loadConfig(flags.config, overrides);
+  const log = createLogger(process.stderr, flags.quiet === true);
+  const result = await runTraining({
+    config,
+    outDir: flags.out,
+    log,
+    resume: flags.resume,
+    force: flags.force,
+    command: process.argv.slice(1).join(' '),
+  });
+  const { header } = result;
+  const rows = [];
+  if (header.metrics.test !== null) rows.push({ label: `${modelLabel(header)} test`, metrics: header.metrics.test, params: header.parameter_count });
+  rows.push({ label: `${modelLabel(header)} validation`, metrics: header.metrics.validation, params: header.parameter_count });
+  process.stdout.write(formatPrecisionTable(rows) + '\n');
+  if (flags.json !== undefined) writeJsonAtomic(flags.json, header.metrics);
+}
+
+/** --data paths are the user's, relative to where the command runs. */
+function pathFromCwd(p: string): string {
+  return p.startsWith('/') ? p : `${process.cwd()}/${p}`;
+}

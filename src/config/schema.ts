@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { ACTIVATIONS } from '../kernels/types.js';
+import { TARGET_TRANSFORMS } from '../transforms/target.js';
+
+// The run configuration. Keys follow paper 1's configuration files where they
+// mean the same thing (model_type, depth, width, scaled, initial_lr, final_lr,
+// batch_size, steps_per_epoch, patience); defaults are the paper's recipe.
+// Every object is strict: an unknown key is an error, because a misspelt
+// "patients": 200 silently falling back to the default wastes a day of training.
+
+const positiveInt = z.number().int().positive();
+const fraction = z.number().gt(0).lt(1);
+
+export const DataConfigSchema = z.strictObject({
+  /** Folder, glob, file, or a list of them; relative paths are relative to the config file. */
+  files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Input columns; default: every x<number> column in header order. */
+  inputs: z.array(z.string().min(1)).min(1).nullable().default(null),
+  /** Target column (with `born`: the higher-order column to divide by the Born column). */
+  target: z.string().min(1),
+  /** Born (tree-level) column for paper 1's physics-informed normalisation target/born. */
+  born: z.string().min(1).nullable().default(null),
+  /** Relative errors and log transforms need a positive target; set false for targets that change sign. */
+  require_positive_target: z.boolean().default(true),
+  /** Skip and count bad rows instead of stopping at the first one. */
+  skip_bad_rows: z.boolean().default(false),
+  /** Read at most this many rows (a quick slice of a large dataset). */
+  max_rows: positiveInt.nullable().default(null),
+});
+
+export const MODEL_TYPES = ['poly', 'dnn', 'skdnn'] as const;
+export const LR_SCHEDULES = ['constant', 'exponential', 'polynomial', 'cosine', 'one_cycle'] as const;
+
+export const RunConfigSchema = z
+  .strictObject({
+    /** Free text naming the run (shown in tables). */
+    name: z.string().default(''),
+    data: DataConfigSchema,
+    seed: z.number().int().min(0).default(1),
+    /** Paper 1: 20 % test, then 60/40 train/validation of the rest. */
+    test_fraction: z.number().min(0).lt(1).default(0.2),
+    validation_fraction: fraction.default(0.4),
+    target_transform: z.enum(TARGET_TRANSFORMS).optional(),
+    /** Paper 1's switch: true = standardise the target, false = leave it. Alias of target_transform. */
+    scaled: z.boolean().optional(),
+
+    model_type: z.enum(MODEL_TYPES).default('skdnn'),
+    /** DNN: hidden layers; sk-DNN: blocks. */
+    depth: positiveInt.default(9),
+    width: positiveInt.default(36),
+    activation: z.enum(ACTIVATIONS).default('leaky_relu'),
+    /** leaky_relu negative slope (Keras' default 0.3, which paper 1 used) or elu alpha. */
+    activation_param: z.number().min(0).optional(),
+    /** poly: total degree of the polynomial basis. */
+    degree: positiveInt.max(40).default(8),
+    /** poly: ridge penalty on the standardised normal equations. */
+    ridge: z.number().min(0).default(1e-10),
+
+    initial_lr: z.number().positive().default(1e-3),
+    final_lr: z.number().positive().default(1e-6),
+    lr_schedule: z.enum(LR_SCHEDULES).default('exponential'),
+    /** Epochs over which the schedule runs from initial_lr to final_lr (paper 1: 2500). */
+    decay_epochs: positiveInt.default(2500),
+    batch_size: positiveInt.default(512),
+    /** Batches per epoch; null = one pass over the training set. Paper 1: 4000. */
+    steps_per_epoch: positiveInt.nullable().default(4000),
+    /** Upper bound on epochs; early stopping usually ends the run first. */
+    epochs: positiveInt.default(2500),
+    /** Epochs without a better validation MSE before stopping (paper 1: 200). */
+    patience: positiveInt.default(200),
+    /** Stop cleanly after this many seconds of training, keeping the best weights. */
+    time_budget_s: z.number().positive().nullable().default(null),
+
+    /** R_τ thresholds in percent. */
+    taus: z.array(z.number().positive()).min(1).default([1, 0.1]),
+    /** Kernel threads (default: all cores). */
+    threads: positiveInt.nullable().default(null),
+    /** 'auto' uses the native kernel when it is built. */
+    backend: z.enum(['auto', 'native', 'typescript']).default('auto'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.final_lr > c.initial_lr) {
+      ctx.addIssue({ code: 'custom', path: ['final_lr'], message: `final_lr (${c.final_lr}) must not exceed initial_lr (${c.initial_lr})` });
+    }
+    if (c.target_transform !== undefined && c.scaled !== undefined) {
+      const implied = c.scaled ? 'standardize' : 'none';
+      if (implied !== c.target_transform) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scaled'],
+          message: `scaled: ${c.scaled} contradicts target_transform: '${c.target_transform}'; give only one`,
+        });
+      }
+    }
+    const transform = resolvedTransform(c);
+    if ((transform === 'log' || transform === 'log-standardize') && !c.data.require_positive_target) {
+      ctx.addIssue({ code: 'custom', path: ['target_transform'], message: `'${transform}' needs a positive target; it cannot be combined with data.require_positive_target: false` });
+    }
+  });
+
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+type ParsedRunConfig = z.output<typeof RunConfigSchema>;
+
+/** The resolved configuration: every default filled in, aliases folded. */
+export type RunConfig = Omit<ParsedRunConfig, 'scaled' | 'target_transform' | 'activation_param'> & {
+  readonly target_transform: (typeof TARGET_TRANSFORMS)[number];
+  readonly activation_param: number;
+};
+
+function resolvedTransform(c: Pick<ParsedRunConfig, 'scaled' | 'target_transform'>): (typeof TARGET_TRANSFORMS)[number] {
+  if (c.target_transform !== undefined) return c.target_transform;
+  if (c.scaled !== undefined) return c.scaled ? 'standardize' : 'none';
+  return 'standardize';
+}
+
+export function finishConfig(parsed: ParsedRunConfig): RunConfig {
+  const { scaled: _scaled, target_transform: _t, activation_param, ...rest } = parsed;
+  const defaultParam = parsed.activation === 'leaky_relu' ? 0.3 : parsed.activation === 'elu' ? 1 : 0;
+  return { ...rest, target_transform: resolvedTransform(parsed), activation_param: activation_param ?? defaultParam };
+}

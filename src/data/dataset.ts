@@ -1,0 +1,116 @@
+import { readCsvBlocks, newReadReport, type ColumnRequest, type ReadReport } from './csvReader.js';
+import { GrowableF64 } from './growable.js';
+import { AmpfitError } from '../util/errors.js';
+
+/** Which columns of the chunk files make up a regression problem. */
+export interface DataSpec {
+  readonly files: readonly string[];
+  /** Input column names; null picks every column named x<number>, in header order. */
+  readonly inputs: readonly string[] | null;
+  /** The target column — with `born`, the higher-order column to divide by it. */
+  readonly target: string;
+  /**
+   * Paper 1's physics-informed normalisation: regress target/born, where born is
+   * the cheap exact tree-level term. Relative errors of the ratio equal those of
+   * the target itself, since born is exact.
+   */
+  readonly born: string | null;
+  /**
+   * Relative errors need a target that is not zero; a log transform and paper 1's
+   * δ need it positive. False allows negative targets (zz8d's f01 changes sign).
+   */
+  readonly requirePositiveTarget: boolean;
+  readonly skipBadRows: boolean;
+  readonly maxRows?: number;
+}
+
+export interface Dataset {
+  readonly inputNames: string[];
+  /** Input dimension. */
+  readonly d: number;
+  /** Number of rows. */
+  readonly n: number;
+  /** n × d, row-major. */
+  readonly x: Float64Array;
+  /** The regression target in physical units: the target column, or target/born. */
+  readonly y: Float64Array;
+  /** The born column when the spec has one (needed to turn ratios back into the target). */
+  readonly born: Float64Array | null;
+  readonly report: ReadReport;
+}
+
+const DEFAULT_INPUT = /^x\d+$/;
+
+export function defaultInputs(header: readonly string[]): string[] {
+  return header.filter((h) => DEFAULT_INPUT.test(h));
+}
+
+/** The column requests that a data spec makes of a file with this header. */
+export function columnRequests(spec: Pick<DataSpec, 'inputs' | 'target' | 'born' | 'requirePositiveTarget'>, header: readonly string[]): ColumnRequest[] {
+  const inputs = spec.inputs ?? defaultInputs(header);
+  if (inputs.length === 0) {
+    throw new AmpfitError(`no input columns: the header (${header.join(', ')}) has no x1..xD columns; name them with "inputs"`);
+  }
+  for (const name of [spec.target, spec.born]) {
+    if (name !== null && inputs.includes(name)) throw new AmpfitError(`column '${name}' cannot be both an input and the target/born`);
+  }
+  const targetCheck = spec.requirePositiveTarget ? 'positive' : 'nonzero';
+  const requests: ColumnRequest[] = inputs.map((name) => ({ name, check: 'finite' as const }));
+  requests.push({ name: spec.target, check: targetCheck });
+  // The Born term is a squared amplitude: zero or negative means broken input.
+  if (spec.born !== null) requests.push({ name: spec.born, check: 'positive' });
+  return requests;
+}
+
+/** Reads every row of the spec's files into memory (streaming, one pass). */
+export async function loadDataset(spec: DataSpec): Promise<Dataset> {
+  const report = newReadReport();
+  let inputNames: string[] = [];
+  const blocks = readCsvBlocks(
+    spec.files,
+    {
+      columns: (header) => {
+        const requests = columnRequests(spec, header);
+        inputNames = requests.slice(0, requests.length - (spec.born === null ? 1 : 2)).map((r) => r.name);
+        return requests;
+      },
+      skipBadRows: spec.skipBadRows,
+      maxRows: spec.maxRows,
+    },
+    report,
+  );
+  const x = new GrowableF64('inputs');
+  const y = new GrowableF64('target');
+  const born = spec.born === null ? null : new GrowableF64('born');
+  let inputCols: number[] = [];
+  for await (const block of blocks) {
+    const d = inputNames.length;
+    const stride = d + (born === null ? 1 : 2);
+    if (inputCols.length !== d) inputCols = Array.from({ length: d }, (_, i) => i);
+    x.appendRows(block.values, block.rows, stride, inputCols);
+    y.appendStrided(block.values, d, stride, block.rows);
+    if (born !== null) born.appendStrided(block.values, d + 1, stride, block.rows);
+  }
+  const yArr = y.finish();
+  const bornArr = born === null ? null : born.finish();
+  if (bornArr !== null) for (let i = 0; i < yArr.length; i++) yArr[i] /= bornArr[i];
+  const n = yArr.length;
+  if (n === 0) throw new AmpfitError(`no data rows in ${spec.files.join(', ')}`);
+  return { inputNames, d: inputNames.length, n, x: x.finish(), y: yArr, born: bornArr, report };
+}
+
+/** Rows `idx` of an n×d row-major matrix, as a new matrix. */
+export function takeRows(x: Float64Array, d: number, idx: Uint32Array): Float64Array {
+  const out = new Float64Array(idx.length * d);
+  for (let i = 0; i < idx.length; i++) {
+    const src = idx[i] * d;
+    for (let j = 0; j < d; j++) out[i * d + j] = x[src + j];
+  }
+  return out;
+}
+
+export function take(v: Float64Array, idx: Uint32Array): Float64Array {
+  const out = new Float64Array(idx.length);
+  for (let i = 0; i < idx.length; i++) out[i] = v[idx[i]];
+  return out;
+}

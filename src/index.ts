@@ -1,0 +1,14 @@
+// Public API of the ampfit package.
+export { loadModel, Surrogate } from './models/surrogate.js';
+export { loadDataset, type Dataset, type DataSpec } from './data/dataset.js';
+export { readCsvBlocks, type RowBlock, type ReadReport } from './data/csvReader.js';
+export { resolveDataFiles } from './data/files.js';
+export { splitRows, PAPER_SPLIT } from './data/split.js';
+export { TargetTransform } from './transforms/target.js';
+export { precisionMetrics, relativeErrors, type PrecisionMetrics } from './metrics/precision.js';
+export { formatPrecisionTable } from './metrics/table.js';
+export { loadConfig, validateConfig } from './config/load.js';
+export type { RunConfig } from './config/schema.js';
+export { runTraining } from './training/run.js';
+export { AmpfitError, DataError, ConfigError, ModelFileError } from './util/errors.js';
+export { Rng } from './util/rng.js';

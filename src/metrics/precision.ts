@@ -1,0 +1,155 @@
+// Precision metrics of paper 1, all in the target's original units.
+// δ = (pred − true)/|true|: for a positive target this is paper 1's δ; the
+// absolute value keeps the sign meaning "over-predicted" where the target is
+// negative (zz8d's one-loop term changes sign).
+
+export const DEFAULT_TAUS_PCT: readonly number[] = [1, 0.1];
+
+export interface Histogram {
+  /** Bin edges, length = counts.length + 1. */
+  readonly edges: number[];
+  readonly counts: number[];
+  /** Points below the first edge and at or above the last one. */
+  readonly underflow: number;
+  readonly overflow: number;
+}
+
+export interface PrecisionMetrics {
+  readonly n: number;
+  /** Points whose prediction is NaN or infinite (they fail every R_τ). */
+  readonly nonFinite: number;
+  /** R_τ: percent of points with |δ| < τ %, keyed by τ in percent ("1", "0.1"). */
+  readonly R_pct: Record<string, number>;
+  /** Mean and standard deviation (population) of δ, in percent. */
+  readonly mu_delta_pct: number;
+  readonly sigma_delta_pct: number;
+  /** Coefficient of determination of pred against true. */
+  readonly r2: number;
+  /** Quantiles of |δ| in percent, keyed "50", "90", "99", "99.9". */
+  readonly abs_delta_quantiles_pct: Record<string, number>;
+  /** |δ| (as a fraction) in log-spaced bins, 5 per decade from 1e-8 to 10. */
+  readonly abs_delta_histogram: Histogram;
+  /** δ (as a fraction) in 100 linear bins over [−2 %, 2 %]. */
+  readonly delta_histogram: Histogram;
+}
+
+export const QUANTILES_PCT: readonly number[] = [50, 90, 99, 99.9];
+
+/** δ for every point; a zero truth gives ±Infinity (or NaN), never a silent 0. */
+export function relativeErrors(pred: Float64Array, truth: Float64Array): Float64Array {
+  if (pred.length !== truth.length) throw new RangeError(`relativeErrors: ${pred.length} predictions vs ${truth.length} truths`);
+  const d = new Float64Array(pred.length);
+  for (let i = 0; i < pred.length; i++) d[i] = (pred[i] - truth[i]) / Math.abs(truth[i]);
+  return d;
+}
+
+export function precisionMetrics(
+  pred: Float64Array,
+  truth: Float64Array,
+  tausPct: readonly number[] = DEFAULT_TAUS_PCT,
+): PrecisionMetrics {
+  const n = pred.length;
+  if (n === 0) throw new RangeError('precisionMetrics: no points');
+  const delta = relativeErrors(pred, truth);
+  let nonFinite = 0;
+  const absd = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(delta[i])) nonFinite++;
+    // NaN sorts last as +Infinity, i.e. as the worst error.
+    absd[i] = Number.isNaN(delta[i]) ? Infinity : Math.abs(delta[i]);
+  }
+  const R_pct: Record<string, number> = {};
+  for (const tau of tausPct) {
+    const limit = tau / 100;
+    let hits = 0;
+    for (let i = 0; i < n; i++) if (absd[i] < limit) hits++;
+    R_pct[String(tau)] = (100 * hits) / n;
+  }
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += delta[i];
+  const mu = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (delta[i] - mu) ** 2;
+  const sigma = Math.sqrt(ss / n);
+
+  const sorted = absd.slice().sort();
+  const abs_delta_quantiles_pct: Record<string, number> = {};
+  for (const q of QUANTILES_PCT) abs_delta_quantiles_pct[String(q)] = 100 * quantileSorted(sorted, q / 100);
+
+  return {
+    n,
+    nonFinite,
+    R_pct,
+    mu_delta_pct: 100 * mu,
+    sigma_delta_pct: 100 * sigma,
+    r2: rSquared(pred, truth),
+    abs_delta_quantiles_pct,
+    abs_delta_histogram: histogram(absd, logEdges(-8, 1, 5)),
+    delta_histogram: histogram(delta, linearEdges(-0.02, 0.02, 100)),
+  };
+}
+
+/** 1 − SS_res/SS_tot. */
+export function rSquared(pred: Float64Array, truth: Float64Array): number {
+  const n = truth.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += truth[i];
+  mean /= n;
+  let res = 0;
+  let tot = 0;
+  for (let i = 0; i < n; i++) {
+    res += (pred[i] - truth[i]) ** 2;
+    tot += (truth[i] - mean) ** 2;
+  }
+  return 1 - res / tot;
+}
+
+/** Linear interpolation between order statistics (type 7, as numpy's default). */
+export function quantileSorted(sorted: Float64Array, p: number): number {
+  const n = sorted.length;
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, n - 1);
+  const frac = h - lo;
+  // Written so that infinite |δ| (NaN predictions) give Infinity, not NaN.
+  if (frac === 0 || sorted[hi] === sorted[lo]) return sorted[lo];
+  return sorted[lo] + frac * (sorted[hi] - sorted[lo]);
+}
+
+export function logEdges(fromExp: number, toExp: number, perDecade: number): number[] {
+  const k = Math.round((toExp - fromExp) * perDecade);
+  return Array.from({ length: k + 1 }, (_, i) => 10 ** (fromExp + i / perDecade));
+}
+
+export function linearEdges(lo: number, hi: number, bins: number): number[] {
+  return Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
+}
+
+/** Counts of v in [edges[i], edges[i+1]); NaN counts as overflow. */
+export function histogram(v: Float64Array, edges: number[]): Histogram {
+  const bins = edges.length - 1;
+  const counts = new Array<number>(bins).fill(0);
+  let underflow = 0;
+  let overflow = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x < edges[0]) {
+      underflow++;
+      continue;
+    }
+    if (!(x < edges[bins])) {
+      overflow++;
+      continue;
+    }
+    // Binary search: edges are sorted, and log-spaced edges have no closed-form index that is exact at the edges.
+    let lo = 0;
+    let hi = bins;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (x >= edges[mid]) lo = mid;
+      else hi = mid;
+    }
+    counts[lo]++;
+  }
+  return { edges, counts, underflow, overflow };
+}

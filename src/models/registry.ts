@@ -1,0 +1,12 @@
+import { AmpfitError } from '../util/errors.js';
+import type { RegressorType } from './regressor.js';
+import { polynomialType } from './polynomial.js';
+
+// Model types by config name. New types register here and nowhere else.
+const TYPES: ReadonlyMap<string, RegressorType> = new Map<string, RegressorType>([[polynomialType.type, polynomialType]]);
+
+export function regressorType(name: string): RegressorType {
+  const t = TYPES.get(name);
+  if (t === undefined) throw new AmpfitError(`unknown model type '${name}' (known: ${[...TYPES.keys()].join(', ')})`);
+  return t;
+}

@@ -1,0 +1,67 @@
+import type { RunConfig } from '../config/schema.js';
+import type { Rng } from '../util/rng.js';
+import type { Logger } from '../util/log.js';
+
+// Every model type plugs into the pipeline through these two interfaces: the
+// pipeline owns data, transforms, metrics and files; a model type owns only
+// how to fit and how to predict in the (transformed) training space.
+
+/** A trained regressor, working in the transformed target space. */
+export interface Regressor {
+  readonly type: string;
+  /** Trainable numbers (weights and biases, coefficients, tree nodes). */
+  parameterCount(): number;
+  /** Predictions for n rows of x (n × d, row-major). */
+  predict(x: Float64Array, n: number): Float64Array;
+  /** Plain-JSON description plus float64 arrays: enough to rebuild it exactly. */
+  serialize(): SerializedRegressor;
+}
+
+export interface SerializedRegressor {
+  readonly spec: Record<string, unknown>;
+  readonly arrays: Record<string, Float64Array>;
+}
+
+/** Training inputs with targets already in the transformed space. */
+export interface TrainData {
+  readonly d: number;
+  readonly xTrain: Float64Array;
+  readonly yTrain: Float64Array;
+  readonly xVal: Float64Array;
+  readonly yVal: Float64Array;
+}
+
+/** One row of a training history (per epoch or boosting round). */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly valLoss: number;
+  readonly valR2: number;
+  readonly lr: number;
+  readonly elapsedS: number;
+}
+
+export interface FitContext {
+  readonly config: RunConfig;
+  readonly rng: Rng;
+  readonly log: Logger;
+  /** Aborted on Ctrl-C / SIGTERM: stop at the next safe point and keep the best so far. */
+  readonly signal: AbortSignal;
+  /** Where the model type may keep checkpoints (null: none). */
+  readonly checkpointDir: string | null;
+  /** Continue from the checkpoint in checkpointDir. */
+  readonly resume: boolean;
+}
+
+export interface FitResult {
+  readonly model: Regressor;
+  readonly history: EpochRecord[];
+  /** Why training ended, for the run's report ("early stopping", "time budget", ...). */
+  readonly stoppedBecause: string;
+}
+
+export interface RegressorType {
+  readonly type: string;
+  fit(data: TrainData, ctx: FitContext): Promise<FitResult>;
+  load(serialized: SerializedRegressor): Regressor;
+}

@@ -1,0 +1,171 @@
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { RunConfig } from '../config/schema.js';
+import { loadDataset, take, takeRows, type Dataset } from '../data/dataset.js';
+import { resolveDataFiles } from '../data/files.js';
+import { splitRows } from '../data/split.js';
+import { saveModelDir, MODEL_FILE, type ModelHeader, type Provenance } from '../io/modelStore.js';
+import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
+import { regressorType } from '../models/registry.js';
+import type { Regressor } from '../models/regressor.js';
+import { TargetTransform } from '../transforms/target.js';
+import { AmpfitError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { formatDuration } from '../util/log.js';
+import { Rng } from '../util/rng.js';
+import { AMPFIT_VERSION } from '../version.js';
+
+export interface TrainRunOptions {
+  readonly config: RunConfig;
+  readonly outDir: string;
+  readonly log: Logger;
+  /** Continue from outDir's checkpoint. */
+  readonly resume?: boolean;
+  /** Replace an existing model in outDir. */
+  readonly force?: boolean;
+  readonly signal?: AbortSignal;
+  readonly command?: string;
+}
+
+export interface TrainRunResult {
+  readonly header: ModelHeader;
+  readonly regressor: Regressor;
+  readonly testMetrics: PrecisionMetrics | null;
+}
+
+/** The whole training job: data → split → transform → fit → metrics → model directory. */
+export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult> {
+  const { config, outDir, log } = opts;
+  guardOutDir(outDir, opts.resume === true, opts.force === true);
+  mkdirSync(outDir, { recursive: true });
+  const t0 = performance.now();
+
+  const files = resolveDataFiles(config.data.files);
+  log.info(`reading ${files.length} file${files.length === 1 ? '' : 's'}${config.data.max_rows === null ? '' : ` (at most ${config.data.max_rows} rows)`}`);
+  const data = await loadDataset({
+    files,
+    inputs: config.data.inputs,
+    target: config.data.target,
+    born: config.data.born,
+    requirePositiveTarget: config.data.require_positive_target,
+    skipBadRows: config.data.skip_bad_rows,
+    maxRows: config.data.max_rows ?? undefined,
+  });
+  const tLoad = (performance.now() - t0) / 1000;
+  log.info(
+    `read ${data.n} rows × ${data.d} inputs (${data.inputNames.join(', ')}) in ${tLoad.toFixed(1)}s` +
+      (data.report.skipped > 0 ? `; SKIPPED ${data.report.skipped} bad rows: ${JSON.stringify(data.report.skippedByProblem)}` : ''),
+  );
+  for (const s of data.report.skippedExamples) log.warn(`skipped ${s.file}:${s.line}${s.column === null ? '' : ` column '${s.column}'`}: ${s.problem}`);
+
+  const split = splitRows(data.n, config.seed, { test: config.test_fraction, validation: config.validation_fraction });
+  log.info(`split (seed ${config.seed}): ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test`);
+  const yTrainPhys = take(data.y, split.train);
+  const transform = TargetTransform.fit(config.target_transform, yTrainPhys);
+  const yValPhys = take(data.y, split.validation);
+
+  const type = regressorType(config.model_type);
+  const controller = new AbortController();
+  const onSignal = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    log.warn('interrupted: stopping at the next safe point and keeping the best model so far (press Ctrl-C again to quit at once)');
+    controller.abort();
+  };
+  opts.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let fit;
+  const tFit = performance.now();
+  try {
+    fit = await type.fit(
+      {
+        d: data.d,
+        xTrain: takeRows(data.x, data.d, split.train),
+        yTrain: transform.forward(yTrainPhys),
+        xVal: takeRows(data.x, data.d, split.validation),
+        yVal: transform.forward(yValPhys),
+      },
+      {
+        config,
+        rng: new Rng(config.seed).fork('model'),
+        log,
+        signal: controller.signal,
+        checkpointDir: join(outDir, 'checkpoint'),
+        resume: opts.resume === true,
+      },
+    );
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const fitSeconds = (performance.now() - tFit) / 1000;
+  log.info(`training ended after ${formatDuration(fitSeconds)}: ${fit.stoppedBecause}`);
+
+  const evaluate = (idx: Uint32Array, truth: Float64Array): PrecisionMetrics =>
+    precisionMetrics(transform.inverseInPlace(fit.model.predict(takeRows(data.x, data.d, idx), idx.length)), truth, config.taus);
+  const validation = evaluate(split.validation, yValPhys);
+  const test = split.test.length > 0 ? evaluate(split.test, take(data.y, split.test)) : null;
+
+  const best = fit.history.reduce((b, r) => (r.valLoss < b.valLoss ? r : b), fit.history[0]);
+  const header: ModelHeader = {
+    format: 'ampfit-model',
+    regressor: fit.model.serialize().spec,
+    inputs: data.inputNames,
+    target: {
+      column: config.data.target,
+      born: config.data.born,
+      transform: transform.toJSON(),
+      require_positive: config.data.require_positive_target,
+    },
+    parameter_count: fit.model.parameterCount(),
+    training: { best_epoch: best?.epoch ?? 0, epochs_run: fit.history.length, stopped_because: fit.stoppedBecause, seconds: fitSeconds },
+    metrics: { test, validation },
+    provenance: provenance(config, data, split, opts.command ?? ''),
+    config,
+  };
+  saveModelDir(outDir, header, fit.model.serialize(), fit.history);
+  log.info(`model written to ${join(outDir, MODEL_FILE)}`);
+  return { header, regressor: fit.model, testMetrics: test };
+}
+
+/** Never overwrite a finished model or a resumable run by accident. */
+function guardOutDir(dir: string, resume: boolean, force: boolean): void {
+  if (!existsSync(dir)) {
+    if (resume) throw new AmpfitError(`--resume: ${dir} does not exist, nothing to resume`);
+    return;
+  }
+  const entries = readdirSync(dir);
+  if (resume) {
+    if (!entries.includes('checkpoint')) throw new AmpfitError(`--resume: ${dir} holds no checkpoint/ to resume from`);
+    return;
+  }
+  if (force) {
+    // A stale checkpoint must not be mistaken for this run's later.
+    rmSync(join(dir, 'checkpoint'), { recursive: true, force: true });
+    return;
+  }
+  if (entries.length > 0) {
+    throw new AmpfitError(
+      `${dir} is not empty${entries.includes(MODEL_FILE) ? ' (it holds a trained model)' : ''}; ` +
+        'choose another --out, continue an interrupted run with --resume, or replace it with --force',
+    );
+  }
+}
+
+function provenance(config: RunConfig, data: Dataset, split: { train: Uint32Array; validation: Uint32Array; test: Uint32Array }, command: string): Provenance {
+  return {
+    ampfit_version: AMPFIT_VERSION,
+    created: new Date().toISOString(),
+    seed: config.seed,
+    node: process.version,
+    host: hostname(),
+    backend: config.backend,
+    command,
+    data_files: data.report.files.map((f) => ({ ...f })),
+    rows_read: data.n,
+    rows_skipped: data.report.skipped,
+    skipped_by_problem: data.report.skippedByProblem,
+    split: { train: split.train.length, validation: split.validation.length, test: split.test.length },
+  };
+}

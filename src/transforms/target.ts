@@ -1,0 +1,73 @@
+import { AmpfitError } from '../util/errors.js';
+
+// Target transforms map the physical target y (after the optional Born ratio)
+// to the space the regressor is trained in, and back. Sorted in order of
+// increasing complexity. `log` is paper 1's baseline; `standardize` (zero
+// mean, unit variance on the training set) is its recipe on top of the Born
+// ratio; `log-standardize` suits targets spanning decades (ggyyg's msq).
+
+export const TARGET_TRANSFORMS = ['none', 'standardize', 'log', 'log-standardize'] as const;
+export type TargetTransformKind = (typeof TARGET_TRANSFORMS)[number];
+
+/** Plain JSON, stored with every model. */
+export interface TargetTransformJSON {
+  readonly kind: TargetTransformKind;
+  /** Shift and scale applied after the optional log: t = (g(y) − shift)/scale. */
+  readonly shift: number;
+  readonly scale: number;
+}
+
+export class TargetTransform {
+  private constructor(readonly kind: TargetTransformKind, readonly shift: number, readonly scale: number) {}
+
+  /** Fits shift/scale on the training targets. */
+  static fit(kind: TargetTransformKind, y: Float64Array): TargetTransform {
+    const usesLog = kind === 'log' || kind === 'log-standardize';
+    if (usesLog) {
+      for (let i = 0; i < y.length; i++) {
+        if (!(y[i] > 0)) throw new AmpfitError(`target transform '${kind}' needs positive targets; row ${i} of the training set has ${y[i]}`);
+      }
+    }
+    if (kind === 'none' || kind === 'log') return new TargetTransform(kind, 0, 1);
+    const g = usesLog ? y.map(Math.log) : y;
+    let sum = 0;
+    for (let i = 0; i < g.length; i++) sum += g[i];
+    const mean = sum / g.length;
+    let m2 = 0;
+    for (let i = 0; i < g.length; i++) m2 += (g[i] - mean) * (g[i] - mean);
+    const std = Math.sqrt(m2 / y.length);
+    if (!(std > 0)) throw new AmpfitError(`target transform '${kind}': the training targets are constant, nothing to standardise`);
+    return new TargetTransform(kind, mean, std);
+  }
+
+  static fromJSON(j: TargetTransformJSON): TargetTransform {
+    if (!TARGET_TRANSFORMS.includes(j.kind)) throw new AmpfitError(`unknown target transform '${j.kind}'`);
+    if (!Number.isFinite(j.shift) || !(j.scale > 0)) throw new AmpfitError(`target transform '${j.kind}' has bad shift/scale ${j.shift}/${j.scale}`);
+    return new TargetTransform(j.kind, j.shift, j.scale);
+  }
+
+  toJSON(): TargetTransformJSON {
+    return { kind: this.kind, shift: this.shift, scale: this.scale };
+  }
+
+  get usesLog(): boolean {
+    return this.kind === 'log' || this.kind === 'log-standardize';
+  }
+
+  /** Physical target → training space (new array). */
+  forward(y: Float64Array): Float64Array {
+    const out = new Float64Array(y.length);
+    const { shift, scale } = this;
+    if (this.usesLog) for (let i = 0; i < y.length; i++) out[i] = (Math.log(y[i]) - shift) / scale;
+    else for (let i = 0; i < y.length; i++) out[i] = (y[i] - shift) / scale;
+    return out;
+  }
+
+  /** Training space → physical target, in place. */
+  inverseInPlace(t: Float64Array): Float64Array {
+    const { shift, scale } = this;
+    if (this.usesLog) for (let i = 0; i < t.length; i++) t[i] = Math.exp(t[i] * scale + shift);
+    else for (let i = 0; i < t.length; i++) t[i] = t[i] * scale + shift;
+    return t;
+  }
+}

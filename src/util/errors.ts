@@ -1,0 +1,29 @@
+// Errors a user can act on. The CLI prints their message alone (no stack) and
+// exits with status 2; anything else is a bug and keeps its stack.
+
+export class AmpfitError extends Error {
+  override readonly name: string = 'AmpfitError';
+}
+
+/** A bad cell or row of an input file, located by file, 1-based line and column. */
+export class DataError extends AmpfitError {
+  override readonly name = 'DataError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: string | null,
+    readonly problem: string,
+  ) {
+    super(`${file}:${line}${column === null ? '' : `, column '${column}'`}: ${problem}`);
+  }
+}
+
+/** A configuration value that cannot be used; `path` is the key, e.g. "data.target". */
+export class ConfigError extends AmpfitError {
+  override readonly name = 'ConfigError';
+}
+
+/** A model file that fails one of its checks; the message says which. */
+export class ModelFileError extends AmpfitError {
+  override readonly name = 'ModelFileError';
+}

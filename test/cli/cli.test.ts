@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { loadModel } from '../../src/models/surrogate.js';
+import { REPO, SAMPLE_2D, tempDir, writeText } from '../helpers.js';
+
+const BIN = join(REPO, 'bin/ampfit.js');
+
+function ampfit(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+// One small model shared by the tests below: a degree-6 polynomial on 3000 rows of the zz2d sample.
+const work = tempDir();
+const config = writeText(
+  work,
+  'run.json',
+  JSON.stringify({ data: { files: SAMPLE_2D, target: 'f01', born: 'f00', max_rows: 3000 }, model_type: 'poly', degree: 6, seed: 3 }),
+);
+const modelDir = join(work, 'model');
+
+test('train writes the model directory and prints the precision table', () => {
+  const r = ampfit(['train', '--config', config, '--out', modelDir, '--json', join(work, 'm.json')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /poly deg 6 test \(28\)\s+600\s/);
+  assert.match(r.stderr, /split \(seed 3\): 1440 train, 960 validation, 600 test/);
+  assert.deepEqual(readdirSync(modelDir).sort(), ['config.json', 'history.json', 'metrics.json', 'model.ampfit', 'provenance.json']);
+  const prov = JSON.parse(readFileSync(join(modelDir, 'provenance.json'), 'utf8'));
+  assert.equal(prov.seed, 3);
+  assert.equal(prov.data_files[0].path, SAMPLE_2D);
+  assert.equal(prov.rows_read, 3000);
+  const saved = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8'));
+  assert.equal(saved.degree, 6);
+  assert.equal(saved.patience, 200); // defaults are resolved into the saved config
+  const metrics = JSON.parse(readFileSync(join(work, 'm.json'), 'utf8'));
+  assert.equal(metrics.test.n, 600);
+  // A degree-6 polynomial is a weak regressor for this peaked function; pin where it is so a change shows.
+  assert.ok(metrics.test.R_pct['1'] > 1 && metrics.test.R_pct['1'] < 60, String(metrics.test.R_pct['1']));
+});
+
+test('train refuses to overwrite a model without --force', () => {
+  const r = ampfit(['train', '--config', config, '--out', modelDir]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /is not empty \(it holds a trained model\).*--force/);
+  assert.ok(existsSync(join(modelDir, 'model.ampfit')));
+});
+
+test('predict copies every row in order and appends the prediction in original units', () => {
+  const out = join(work, 'pred.csv');
+  const r = ampfit(['predict', '--model', modelDir, '--input', SAMPLE_2D, '--output', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const input = gunzipSync(readFileSync(SAMPLE_2D)).toString('utf8').trimEnd().split('\n');
+  const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+  assert.equal(lines.length, input.length);
+  assert.equal(lines[0], 'x1,x2,f00,f01,y,prediction,prediction_ratio');
+  const model = loadModel(modelDir);
+  for (const i of [1, 2, 17000, input.length - 1]) {
+    assert.ok(lines[i].startsWith(input[i] + ','), `row ${i} not copied`);
+    const cells = lines[i].split(',').map(Number);
+    const [x1, x2, f00] = cells;
+    const expected = model.predictTarget(new Float64Array([x1, x2]), 1, new Float64Array([f00]))[0];
+    assert.equal(cells[5], expected);
+    assert.equal(cells[6], model.predict(new Float64Array([x1, x2]), 1)[0]);
+  }
+});
+
+test('eval on a model and eval of a predictions file agree', () => {
+  const viaModel = ampfit(['eval', '--model', modelDir, '--data', SAMPLE_2D, '--json', join(work, 'e1.json')]);
+  assert.equal(viaModel.code, 0, viaModel.stderr);
+  const viaFile = ampfit(['eval', '--predictions', join(work, 'pred.csv'), '--truth', 'f01', '--pred', 'prediction', '--json', join(work, 'e2.json')]);
+  assert.equal(viaFile.code, 0, viaFile.stderr);
+  const a = JSON.parse(readFileSync(join(work, 'e1.json'), 'utf8'));
+  const b = JSON.parse(readFileSync(join(work, 'e2.json'), 'utf8'));
+  assert.equal(a.n, 30000);
+  assert.equal(b.n, 30000);
+  // δ of the ratio and δ of ratio × f00 differ only by rounding.
+  assert.ok(Math.abs(a.mu_delta_pct - b.mu_delta_pct) < 1e-9);
+  assert.deepEqual(a.R_pct, b.R_pct);
+  assert.match(viaModel.stdout, /\|δ\|<1%/);
+});
+
+test('bad config and bad data fail with exit status 2 and a located message', () => {
+  const badCfg = writeText(work, 'bad.json', JSON.stringify({ data: { files: SAMPLE_2D, target: 'f01' }, widht: 3 }));
+  const r1 = ampfit(['train', '--config', badCfg, '--out', join(work, 'x')]);
+  assert.equal(r1.code, 2);
+  assert.match(r1.stderr, /widht: unknown key \(did you mean 'width'\?\)/);
+
+  const badData = writeText(work, 'bad.csv', 'x1,x2,f00,f01\n0.1,0.2,1,2\n0.1,0.2,1,oops\n');
+  const r2 = ampfit(['train', '--config', config, '--data', badData, '--out', join(work, 'y')]);
+  assert.equal(r2.code, 2);
+  assert.ok(r2.stderr.includes(`${badData}:3, column 'f01': non-numeric value 'oops'`), r2.stderr);
+
+  const r3 = ampfit(['eval', '--predictions', badData, '--truth', 'nope', '--pred', 'f01']);
+  assert.equal(r3.code, 2);
+  assert.match(r3.stderr, /required column 'nope' is missing/);
+});

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { applyOverrides, loadConfig, validateConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/util/errors.js';
+import { tempDir, writeText } from '../helpers.js';
+
+const base = { data: { files: 'data/*.csv.gz', target: 'f01', born: 'f00' } };
+
+test("defaults are paper 1's recipe", () => {
+  const c = validateConfig(base, 'cfg');
+  assert.equal(c.model_type, 'skdnn');
+  assert.equal(c.depth, 9);
+  assert.equal(c.width, 36);
+  assert.equal(c.initial_lr, 1e-3);
+  assert.equal(c.final_lr, 1e-6);
+  assert.equal(c.batch_size, 512);
+  assert.equal(c.steps_per_epoch, 4000);
+  assert.equal(c.patience, 200);
+  assert.equal(c.test_fraction, 0.2);
+  assert.equal(c.validation_fraction, 0.4);
+  assert.equal(c.target_transform, 'standardize');
+  assert.equal(c.activation, 'leaky_relu');
+  assert.equal(c.activation_param, 0.3);
+  assert.deepEqual(c.taus, [1, 0.1]);
+  assert.equal(c.data.inputs, null);
+});
+
+test('unknown keys are rejected with a suggestion, nested ones too', () => {
+  assert.throws(() => validateConfig({ ...base, patients: 10 }, 'cfg.json'), (e: Error) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /invalid config cfg\.json/);
+    assert.match(e.message, /patients: unknown key \(did you mean 'patience'\?\)/);
+    return true;
+  });
+  assert.throws(() => validateConfig({ data: { ...base.data, bron: 'f00' } }, 'c'), /data\.bron: unknown key \(did you mean 'born'\?\)/);
+});
+
+test('bad values name the key', () => {
+  assert.throws(() => validateConfig({ ...base, batch_size: 0 }, 'c'), /batch_size: /);
+  assert.throws(() => validateConfig({ ...base, model_type: 'svm' }, 'c'), /model_type: /);
+  assert.throws(() => validateConfig({ ...base, initial_lr: 1e-6, final_lr: 1e-3 }, 'c'), /final_lr \(0\.001\) must not exceed initial_lr/);
+  assert.throws(() => validateConfig({ ...base, scaled: false, target_transform: 'standardize' }, 'c'), /scaled: false contradicts/);
+  assert.throws(() => validateConfig({ data: { files: 'x' } }, 'c'), /data\.target: /);
+  assert.throws(
+    () => validateConfig({ ...base, target_transform: 'log', data: { ...base.data, require_positive_target: false } }, 'c'),
+    /needs a positive target/,
+  );
+});
+
+test("paper 1's `scaled` switch maps onto the target transform", () => {
+  assert.equal(validateConfig({ ...base, scaled: false }, 'c').target_transform, 'none');
+  assert.equal(validateConfig({ ...base, scaled: true }, 'c').target_transform, 'standardize');
+});
+
+test('overrides: JSON values, strings, dotted keys; file paths are relative to the config file', () => {
+  const o = applyOverrides(base, ['width=72', 'activation=gelu', 'data.max_rows=100', 'taus=[1,0.5]']);
+  const c = validateConfig(o, 'c');
+  assert.equal(c.width, 72);
+  assert.equal(c.activation, 'gelu');
+  assert.equal(c.data.max_rows, 100);
+  assert.deepEqual(c.taus, [1, 0.5]);
+  assert.throws(() => applyOverrides(base, ['width']), /key=value/);
+
+  const dir = tempDir();
+  const path = writeText(dir, 'run.json', JSON.stringify(base));
+  const loaded = loadConfig(path, ['seed=5']);
+  assert.equal(loaded.data.files, join(dir, 'data/*.csv.gz'));
+  assert.equal(loaded.seed, 5);
+  assert.throws(() => loadConfig(writeText(dir, 'bad.json', '{"data": ')), /not valid JSON/);
+});
