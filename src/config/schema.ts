@@ -61,6 +61,8 @@ export const RunConfigSchema = z
     lr_schedule: z.enum(LR_SCHEDULES).default('exponential'),
     /** Epochs over which the schedule runs from initial_lr to final_lr (paper 1: 2500). */
     decay_epochs: positiveInt.default(2500),
+    /** Exponent of the polynomial schedule (1 = linear, as Keras' PolynomialDecay). */
+    lr_power: z.number().positive().default(1),
     batch_size: positiveInt.default(512),
     /** Batches per epoch; null = one pass over the training set. Paper 1: 4000. */
     steps_per_epoch: positiveInt.nullable().default(4000),

@@ -1,9 +1,12 @@
 import { AmpfitError } from '../util/errors.js';
 import type { RegressorType } from './regressor.js';
 import { polynomialType } from './polynomial.js';
+import { dnnType, skdnnType } from './neural.js';
 
 // Model types by config name. New types register here and nowhere else.
-const TYPES: ReadonlyMap<string, RegressorType> = new Map<string, RegressorType>([[polynomialType.type, polynomialType]]);
+const TYPES: ReadonlyMap<string, RegressorType> = new Map<string, RegressorType>(
+  [polynomialType, dnnType, skdnnType].map((t) => [t.type, t]),
+);
 
 export function regressorType(name: string): RegressorType {
   const t = TYPES.get(name);

@@ -98,3 +98,19 @@ test('bad config and bad data fail with exit status 2 and a located message', ()
   assert.equal(r3.code, 2);
   assert.match(r3.stderr, /required column 'nope' is missing/);
 });
+
+test('--skip-bad-rows trains on the good rows and reports the skipped ones', () => {
+  const rows = ['x1,x2,f00,f01'];
+  for (let i = 0; i < 400; i++) rows.push(`${(i + 0.5) / 400},${((i * 7919) % 400) / 400},1,${1 + (i % 13) / 10}`);
+  rows.splice(10, 0, '0.5,0.5,1,NaN');
+  rows.splice(20, 0, '0.5,0.5,0,1');
+  const file = writeText(work, 'some-bad.csv', rows.join('\n') + '\n');
+  const out = join(work, 'skip');
+  const r = ampfit(['train', '--config', config, '--data', file, '--skip-bad-rows', '--set', 'data.max_rows=null', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /read 400 rows .*SKIPPED 2 bad rows/);
+  assert.ok(r.stderr.includes(`skipped ${file}:11 column 'f01': NaN value`), r.stderr);
+  const prov = JSON.parse(readFileSync(join(out, 'provenance.json'), 'utf8'));
+  assert.equal(prov.rows_skipped, 2);
+  assert.equal(prov.data_files[0].skipped, 2);
+});

@@ -1,0 +1,198 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunConfig } from '../config/schema.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { getKernels } from '../kernels/index.js';
+import type { Kernels } from '../kernels/types.js';
+import {
+  Network, Trainer, describeNetwork, glorotUniform, parseNetworkConfig,
+  type EpochStats, type NetworkConfig, type ScheduleConfig, type StopReason, type TrainerSnapshot,
+} from '../nn/index.js';
+import { AmpfitError } from '../util/errors.js';
+import { formatDuration, type Logger } from '../util/log.js';
+import type { EpochRecord, FitContext, FitResult, Regressor, RegressorType, SerializedRegressor, TrainData } from './regressor.js';
+
+// Paper 1's DNN and sk-DNN as pipeline model types: config → network → Trainer,
+// with a checkpoint after every epoch so an interrupted run resumes (losing at
+// most the epoch in progress) and ends with the same weights as an
+// uninterrupted one.
+
+const CHECKPOINT_FILE = 'trainer.json';
+const CHECKPOINT_CONFIG = 'config.json';
+/** Config keys a resumed run may change; any other change makes the checkpoint meaningless. */
+const RESUMABLE_CHANGES = new Set(['epochs', 'patience', 'time_budget_s', 'threads', 'backend', 'name']);
+
+class NeuralRegressor implements Regressor {
+  constructor(readonly network: Network) {}
+
+  get type(): string {
+    return this.network.config.type;
+  }
+
+  parameterCount(): number {
+    return this.network.paramCount;
+  }
+
+  predict(x: Float64Array, n: number): Float64Array {
+    return this.network.predict(x, n);
+  }
+
+  serialize(): SerializedRegressor {
+    return { spec: { type: this.type, network: this.network.config }, arrays: { params: this.network.params.slice() } };
+  }
+}
+
+export function networkConfigFor(config: RunConfig, inputDim: number): NetworkConfig {
+  if (config.model_type !== 'dnn' && config.model_type !== 'skdnn') throw new AmpfitError(`not a neural model type: ${config.model_type}`);
+  return parseNetworkConfig(
+    { type: config.model_type, inputDim, depth: config.depth, width: config.width, activation: { name: config.activation, param: config.activation_param } },
+    'config',
+  );
+}
+
+export function scheduleFor(c: RunConfig): ScheduleConfig {
+  const base = { initialLr: c.initial_lr, finalLr: c.final_lr, decayEpochs: c.decay_epochs };
+  switch (c.lr_schedule) {
+    case 'constant':
+      return { kind: 'constant', lr: c.initial_lr };
+    case 'exponential':
+      return { kind: 'exponential', ...base };
+    case 'polynomial':
+      return { kind: 'polynomial', ...base, power: c.lr_power };
+    case 'cosine':
+      return { kind: 'cosine', ...base };
+    case 'one_cycle':
+      // PyTorch OneCycleLR defaults; initial_lr is the peak.
+      return { kind: 'one_cycle', maxLr: c.initial_lr, totalEpochs: c.decay_epochs, pctStart: 0.3, divFactor: 25, finalDivFactor: 1e4, warmup: 'cos' };
+  }
+}
+
+export function kernelsFor(config: Pick<RunConfig, 'backend' | 'threads'>): Kernels {
+  const kernels = getKernels(config.backend);
+  if (config.threads !== null) kernels.setThreads(config.threads);
+  return kernels;
+}
+
+function fit(type: 'dnn' | 'skdnn') {
+  return async (data: TrainData, ctx: FitContext): Promise<FitResult> => {
+    const { config, log } = ctx;
+    const kernels = kernelsFor(config);
+    const trainingData = { xTrain: data.xTrain, yTrain: data.yTrain, xVal: data.xVal, yVal: data.yVal };
+    const dir = ctx.checkpointDir;
+    let trainer: Trainer;
+    let budget = config.time_budget_s ?? undefined;
+    if (ctx.resume) {
+      if (dir === null) throw new AmpfitError('--resume needs a checkpoint directory');
+      const snapshot = readCheckpoint(dir, config);
+      trainer = Trainer.resume(snapshot, kernels, trainingData, { maxEpochs: config.epochs, patience: config.patience });
+      // The budget covers the whole run, resumed parts included.
+      if (budget !== undefined) budget = Math.max(0, budget - snapshot.elapsedS);
+      log.info(`resuming after epoch ${snapshot.epoch} (${formatDuration(snapshot.elapsedS)} trained so far)`);
+    } else {
+      const network = new Network(networkConfigFor({ ...config, model_type: type }, data.d), kernels);
+      glorotUniform(network.plan, network.params, ctx.rng.fork('init'));
+      trainer = new Trainer(network, trainingData, {
+        maxEpochs: config.epochs,
+        batchSize: config.batch_size,
+        stepsPerEpoch: config.steps_per_epoch,
+        patience: config.patience,
+        schedule: scheduleFor(config),
+        rng: ctx.rng.fork('batches'),
+      });
+      if (dir !== null) writeJsonAtomic(join(dir, CHECKPOINT_CONFIG), config);
+    }
+    const net = trainer.network;
+    log.info(
+      `${describeNetwork(net.config)}: ${net.paramCount.toLocaleString('en-US')} parameters; ` +
+        `${kernels.backend} kernels, ${kernels.threads()} thread${kernels.threads() === 1 ? '' : 's'}; ` +
+        `batch ${trainer.settings.batchSize}, ${trainer.stepsPerEpoch} steps/epoch, ` +
+        `${config.lr_schedule} lr ${config.initial_lr}→${config.final_lr}, patience ${config.patience}` +
+        (budget === undefined ? '' : `, time budget ${formatDuration(budget)}`),
+    );
+    const progress = progressReporter(log, config.epochs, budget);
+    trainer.setRuntime({
+      signal: ctx.signal,
+      timeBudgetS: budget,
+      onEpoch: (stats) => {
+        if (dir !== null) writeJsonAtomic(join(dir, CHECKPOINT_FILE), trainer.snapshot());
+        progress(stats);
+      },
+    });
+    const result = await trainer.run();
+    if (result.stopReason === 'diverged') {
+      log.warn('training diverged (non-finite loss); keeping the best weights from before — lower initial_lr');
+    }
+    return {
+      model: new NeuralRegressor(net),
+      history: result.history.map(toRecord),
+      stoppedBecause: describeStop(result.stopReason, config, result.bestEpoch, result.epochs),
+    };
+  };
+}
+
+function readCheckpoint(dir: string, config: RunConfig): TrainerSnapshot {
+  const file = join(dir, CHECKPOINT_FILE);
+  if (!existsSync(file)) throw new AmpfitError(`--resume: ${file} does not exist (no epoch finished before the run stopped?)`);
+  const saved = JSON.parse(readFileSync(join(dir, CHECKPOINT_CONFIG), 'utf8')) as Record<string, unknown>;
+  const now = config as unknown as Record<string, unknown>;
+  const changed = Object.keys({ ...saved, ...now }).filter(
+    (k) => !RESUMABLE_CHANGES.has(k) && JSON.stringify(saved[k]) !== JSON.stringify(now[k]),
+  );
+  if (changed.length > 0) {
+    throw new AmpfitError(`--resume: the config differs from the checkpointed run in ${changed.join(', ')}; only ${[...RESUMABLE_CHANGES].join(', ')} may change`);
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as TrainerSnapshot;
+}
+
+function progressReporter(log: Logger, maxEpochs: number, budgetS: number | undefined): (s: EpochStats) => void {
+  let firstElapsed: number | null = null;
+  let firstEpoch = 0;
+  return (s) => {
+    if (firstElapsed === null) {
+      firstElapsed = s.elapsedS - s.epochS;
+      firstEpoch = s.epoch - 1;
+    }
+    const perEpoch = (s.elapsedS - firstElapsed) / (s.epoch - firstEpoch);
+    let eta = (maxEpochs - s.epoch) * perEpoch;
+    if (budgetS !== undefined) eta = Math.min(eta, Math.max(0, budgetS - (s.elapsedS - firstElapsed)));
+    log.progress(
+      `epoch ${s.epoch}/${maxEpochs}  train MSE ${s.trainMSE.toExponential(3)}  val MSE ${s.valMSE.toExponential(3)}` +
+        `  R² ${s.valR2.toFixed(7)}  lr ${s.lr.toExponential(2)}  ${(s.samplesPerS / 1000).toFixed(0)}k samples/s` +
+        `  best ${s.bestEpoch}${s.best ? '*' : ' '}  ETA ≤ ${formatDuration(eta)}`,
+    );
+  };
+}
+
+function toRecord(s: EpochStats): EpochRecord {
+  return { epoch: s.epoch, trainLoss: s.trainMSE, valLoss: s.valMSE, valR2: s.valR2, lr: s.lr, elapsedS: s.elapsedS };
+}
+
+function describeStop(reason: StopReason, c: RunConfig, bestEpoch: number, epochs: number): string {
+  const best = `best validation MSE at epoch ${bestEpoch} of ${epochs}`;
+  switch (reason) {
+    case 'early_stopping':
+      return `early stopping (no better validation MSE for ${c.patience} epochs); ${best}`;
+    case 'max_epochs':
+      return `reached epochs = ${c.epochs}; ${best}`;
+    case 'time_budget':
+      return `time budget of ${c.time_budget_s} s used; ${best}`;
+    case 'aborted':
+      return `interrupted; ${best} (resume with --resume)`;
+    case 'diverged':
+      return `diverged (non-finite loss); ${best}`;
+  }
+}
+
+function load(s: SerializedRegressor): Regressor {
+  const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
+  const network = new Network(config, getKernels('auto'));
+  const params = s.arrays.params;
+  if (params === undefined || params.length !== network.paramCount) {
+    throw new AmpfitError(`model holds ${params?.length ?? 0} parameters, ${describeNetwork(config)} needs ${network.paramCount}`);
+  }
+  network.params.set(params);
+  return new NeuralRegressor(network);
+}
+
+export const dnnType: RegressorType = { type: 'dnn', fit: fit('dnn'), load };
+export const skdnnType: RegressorType = { type: 'skdnn', fit: fit('skdnn'), load };

@@ -1,0 +1,42 @@
+// Loss metrics over a whole data set, computed in chunks so a validation set
+// of millions of rows never needs per-layer buffers of millions of rows.
+
+import { Network, PREDICT_CHUNK_ROWS } from './network.js';
+
+export interface RegressionMetrics {
+  readonly n: number;
+  /** Mean squared error. */
+  readonly mse: number;
+  /** Coefficient of determination 1 − SSE/(N σ²) (paper 1, eq. 5); NaN if y is constant. */
+  readonly r2: number;
+}
+
+export function regressionMetrics(
+  network: Network, x: Float64Array, y: Float64Array, chunkRows = PREDICT_CHUNK_ROWS,
+): RegressionMetrics {
+  const n = y.length;
+  const d = network.inputDim;
+  if (x.length !== n * d) throw new RangeError(`regressionMetrics: x has ${x.length} values, expected ${n}×${d}`);
+  if (n === 0) return { n, mse: NaN, r2: NaN };
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += y[i];
+  const mean = sum / n;
+  let sst = 0;
+  let sse = 0;
+  for (let r = 0; r < n; r += chunkRows) {
+    const m = Math.min(chunkRows, n - r);
+    const f = network.infer(x.subarray(r * d, (r + m) * d), m);
+    // Per-chunk partial sums keep the rounding error of the total small.
+    let chunkSse = 0;
+    let chunkSst = 0;
+    for (let i = 0; i < m; i++) {
+      const e = f[i] - y[r + i];
+      chunkSse += e * e;
+      const c = y[r + i] - mean;
+      chunkSst += c * c;
+    }
+    sse += chunkSse;
+    sst += chunkSst;
+  }
+  return { n, mse: sse / n, r2: sst > 0 ? 1 - sse / sst : NaN };
+}

@@ -1,0 +1,24 @@
+// Public API of the neural-network layer: paper 1's DNN and sk-DNN, their
+// initialisation, Adam, learning-rate schedules and the MSE trainer. Every
+// numerical operation goes through an injected Kernels object.
+
+export {
+  DEFAULT_ACTIVATION, LINEAR, defaultActivationParam, describeNetwork, makeNetworkConfig, parseNetworkConfig,
+  type NetworkConfig, type NetworkConfigInput, type NetworkType,
+} from './config.js';
+export { buildPlan, countParameters, type DenseOp, type NetworkPlan } from './plan.js';
+export { Network, PREDICT_CHUNK_ROWS, type LayerView } from './network.js';
+export { glorotUniform } from './init.js';
+export {
+  learningRate, paperExponentialSchedule, parseScheduleConfig,
+  type ConstantSchedule, type CosineSchedule, type ExponentialSchedule, type OneCycleSchedule,
+  type PolynomialSchedule, type ScheduleConfig, type ScheduleKind,
+} from './schedules.js';
+export { Adam, ADAM_DEFAULTS, type AdamConfig, type AdamState } from './adam.js';
+export { BatchStream, type BatchStreamState } from './batch-stream.js';
+export { regressionMetrics, type RegressionMetrics } from './evaluate.js';
+export { decodeFloat64, encodeFloat64, type EncodedFloat64 } from './f64-codec.js';
+export {
+  Trainer, type EpochStats, type ResumeOptions, type StepInfo, type StopReason, type TrainerOptions,
+  type TrainerRuntime, type TrainerSettings, type TrainerSnapshot, type TrainingData, type TrainResult,
+} from './trainer.js';

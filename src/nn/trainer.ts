@@ -1,0 +1,591 @@
+// Mini-batch MSE training with Adam, a learning-rate schedule, early stopping
+// on validation MSE (restoring the best weights), a time budget, clean stops
+// on an AbortSignal, and checkpoints as plain objects (the caller does I/O).
+//
+// Inputs are already in the model's (transformed) target space; the trainer
+// knows nothing about files or target transforms.
+//
+// Exact resumption: every random choice comes from the BatchStream's own Rng,
+// the learning rate is a pure function of (epoch, step), and a snapshot holds
+// everything else that evolves (params, Adam moments, stream state, step
+// counters, best weights, patience counter). So an interrupted-and-resumed
+// run ends with bit-identical weights to an uninterrupted one.
+
+import type { Kernels } from '../kernels/types.js';
+import { ConfigError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { Adam, ADAM_DEFAULTS, checkAdamConfig, type AdamConfig } from './adam.js';
+import { BatchStream, type BatchStreamState } from './batch-stream.js';
+import { parseNetworkConfig, type NetworkConfig } from './config.js';
+import { regressionMetrics, type RegressionMetrics } from './evaluate.js';
+import { decodeFloat64, encodeFloat64, type EncodedFloat64 } from './f64-codec.js';
+import { Network, PREDICT_CHUNK_ROWS } from './network.js';
+import { learningRate, parseScheduleConfig, type ScheduleConfig } from './schedules.js';
+
+export interface TrainingData {
+  /** nTrain×inputDim, row-major. */
+  readonly xTrain: Float64Array;
+  readonly yTrain: Float64Array;
+  /** nVal×inputDim, row-major. */
+  readonly xVal: Float64Array;
+  readonly yVal: Float64Array;
+}
+
+/** Hyperparameters; all of them are stored in snapshots. */
+export interface TrainerSettings {
+  /** Rows per step; default 512 (paper 1). */
+  readonly batchSize: number;
+  /**
+   * Steps per epoch; null (default) = one pass over the training set, the
+   * last batch short. A number draws full batches from a reshuffled stream
+   * that crosses permutation boundaries (paper 1: 4000).
+   */
+  readonly stepsPerEpoch: number | null;
+  readonly maxEpochs: number;
+  /** Epochs without validation improvement before stopping; null = never. Default 200 (paper 1). */
+  readonly patience: number | null;
+  /** An epoch improves when valMSE < best − minDelta. Default 0. */
+  readonly minDelta: number;
+  /** Put the best-validation weights back into the network when run() ends. Default true. */
+  readonly restoreBest: boolean;
+  /** Default: exponential from 1e-3 to 1e-6 over maxEpochs epochs (paper 1's shape). */
+  readonly schedule: ScheduleConfig;
+  readonly adam: AdamConfig;
+  /** Rows per chunk when evaluating the validation set. */
+  readonly evalChunkRows: number;
+}
+
+export interface EpochStats {
+  /** 1-based number of the epoch just completed. */
+  readonly epoch: number;
+  /** Mean over the epoch's batches of the batch MSE. */
+  readonly trainMSE: number;
+  readonly valMSE: number;
+  readonly valR2: number;
+  /** Learning rate of the epoch's last step. */
+  readonly lr: number;
+  /** Training wall time so far, summed over resumed runs. */
+  readonly elapsedS: number;
+  /** Wall time of this epoch including validation. */
+  readonly epochS: number;
+  /** Training rows per second of stepping time (validation excluded). */
+  readonly samplesPerS: number;
+  /** Whether this epoch set a new best validation MSE. */
+  readonly best: boolean;
+  /** 1-based epoch of the best validation MSE so far (0: none yet). */
+  readonly bestEpoch: number;
+}
+
+export interface StepInfo {
+  /** 1-based number of the epoch in progress. */
+  readonly epoch: number;
+  /** 0-based step within the epoch. */
+  readonly step: number;
+  readonly loss: number;
+  readonly lr: number;
+}
+
+export type StopReason = 'max_epochs' | 'early_stopping' | 'time_budget' | 'aborted' | 'diverged';
+
+export interface TrainResult {
+  readonly stopReason: StopReason;
+  /** Completed epochs, over all runs. */
+  readonly epochs: number;
+  /** 0 when no epoch completed; the metrics then describe the final weights. */
+  readonly bestEpoch: number;
+  readonly bestValMSE: number;
+  readonly bestValR2: number;
+  /** Whether the network now holds the best weights rather than the last ones. */
+  readonly restoredBest: boolean;
+  readonly elapsedS: number;
+  readonly history: readonly EpochStats[];
+}
+
+/** Per-run behaviour, not part of snapshots. */
+export interface TrainerRuntime {
+  /** Stops cleanly at the next step boundary (e.g. wired to SIGINT). */
+  readonly signal?: AbortSignal;
+  /**
+   * Seconds for this run(). When it runs out the current epoch is finished
+   * (and validated) if that is expected to take at most max(5 s, 10 % of the
+   * budget) more; otherwise training stops between steps. Best weights are kept.
+   */
+  readonly timeBudgetS?: number;
+  /** Called after each epoch; awaited, so it may write a checkpoint. */
+  readonly onEpoch?: (stats: EpochStats) => void | Promise<void>;
+  readonly onStep?: (info: StepInfo) => void;
+  /** Milliseconds of work between yields to the event loop (so signals fire); default 50. */
+  readonly yieldEveryMs?: number;
+}
+
+export type TrainerOptions = Partial<Omit<TrainerSettings, 'maxEpochs' | 'adam'>> & TrainerRuntime & {
+  readonly maxEpochs: number;
+  /** Missing fields take ADAM_DEFAULTS. */
+  readonly adam?: Partial<AdamConfig>;
+  /** Source of the shuffling order; default new Rng(0). The trainer owns it afterwards. */
+  readonly rng?: Rng;
+};
+
+/** Settings a resumed run may change; the rest must stay as they were for exactness. */
+export type ResumeOptions = TrainerRuntime & {
+  readonly maxEpochs?: number;
+  readonly patience?: number | null;
+};
+
+export interface TrainerSnapshot {
+  readonly format: 'ampfit-trainer-snapshot';
+  readonly version: 1;
+  readonly network: NetworkConfig;
+  readonly settings: TrainerSettings;
+  readonly data: { readonly nTrain: number; readonly nVal: number; readonly fingerprint: number };
+  readonly params: EncodedFloat64;
+  readonly adam: { readonly m: EncodedFloat64; readonly v: EncodedFloat64; readonly step: number };
+  readonly stream: BatchStreamState;
+  /** Completed epochs. */
+  readonly epoch: number;
+  /** Steps already done in the epoch in progress (0 at an epoch boundary). */
+  readonly stepInEpoch: number;
+  readonly epochLossSum: number;
+  readonly epochSamples: number;
+  readonly epochStepS: number;
+  readonly lastLr: number;
+  readonly best: {
+    readonly params: EncodedFloat64; readonly valMSE: number; readonly valR2: number; readonly epoch: number;
+  } | null;
+  /** Epochs since the last improvement. */
+  readonly wait: number;
+  readonly history: readonly EpochStats[];
+  readonly elapsedS: number;
+}
+
+const DEFAULT_BATCH_SIZE = 512;
+const DEFAULT_PATIENCE = 200;
+const DEFAULT_YIELD_MS = 50;
+
+interface BatchBuffers {
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+  readonly dOut: Float64Array;
+}
+
+function now(): number {
+  return performance.now();
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export class Trainer {
+  readonly network: Network;
+  readonly settings: TrainerSettings;
+  /** Steps per epoch after resolving the one-pass default. */
+  readonly stepsPerEpoch: number;
+
+  private readonly kernels: Kernels;
+  private readonly data: TrainingData;
+  private readonly nTrain: number;
+  private readonly fingerprint: number;
+  private runtime: TrainerRuntime;
+  private adam: Adam;
+  private stream: BatchStream;
+  private readonly idx: Uint32Array;
+  private readonly batch: BatchBuffers;
+  /** Buffers for the short last batch of one-pass epochs. */
+  private shortBatch: BatchBuffers | null = null;
+
+  private epoch = 0;
+  private stepInEpoch = 0;
+  private epochLossSum = 0;
+  private epochSamples = 0;
+  private epochStepMs = 0;
+  private lastLr = NaN;
+  private readonly bestParams: Float64Array;
+  private best: { valMSE: number; valR2: number; epoch: number } | null = null;
+  private wait = 0;
+  private readonly hist: EpochStats[] = [];
+  private elapsedBaseS = 0;
+  private runStartMs: number | null = null;
+  /** The last training weights while the network holds restored best weights. */
+  private trainParams: Float64Array | null = null;
+  private running = false;
+
+  constructor(network: Network, data: TrainingData, options: TrainerOptions) {
+    const settings = resolveSettings(options);
+    this.network = network;
+    this.kernels = network.kernels;
+    this.settings = settings;
+    this.runtime = options;
+    this.data = data;
+    this.nTrain = checkData(data, network.inputDim);
+    this.fingerprint = fingerprintData(data);
+    this.stepsPerEpoch = settings.stepsPerEpoch ?? Math.ceil(this.nTrain / settings.batchSize);
+    this.adam = new Adam(network.paramCount, settings.adam);
+    this.stream = new BatchStream(this.nTrain, options.rng ?? new Rng(0));
+    this.idx = new Uint32Array(settings.batchSize);
+    this.batch = makeBatchBuffers(settings.batchSize, network.inputDim);
+    this.bestParams = new Float64Array(network.paramCount);
+  }
+
+  /**
+   * Rebuilds a trainer from a snapshot (after a JSON round trip is fine) on
+   * the same data; run() then continues exactly where the snapshot was taken.
+   */
+  static resume(snapshot: TrainerSnapshot, kernels: Kernels, data: TrainingData, options: ResumeOptions = {}): Trainer {
+    if (snapshot.format !== 'ampfit-trainer-snapshot' || snapshot.version !== 1) {
+      throw new ConfigError(`not an ampfit trainer snapshot (version 1): format ${String(snapshot.format)}, version ${String(snapshot.version)}`);
+    }
+    const network = new Network(parseNetworkConfig(snapshot.network, 'snapshot.network'), kernels);
+    const s = snapshot.settings;
+    const t = new Trainer(network, data, {
+      ...s,
+      ...options,
+      patience: options.patience === undefined ? s.patience : options.patience,
+      maxEpochs: options.maxEpochs ?? s.maxEpochs,
+    });
+    if (snapshot.data.nTrain !== t.nTrain || snapshot.data.nVal !== data.yVal.length || snapshot.data.fingerprint !== t.fingerprint) {
+      throw new ConfigError(
+        `snapshot was taken on different data (nTrain ${snapshot.data.nTrain}, nVal ${snapshot.data.nVal}, ` +
+          `fingerprint ${snapshot.data.fingerprint}; now ${t.nTrain}, ${data.yVal.length}, ${t.fingerprint})`,
+      );
+    }
+    network.params.set(decodeExact(snapshot.params, network.paramCount, 'snapshot.params'));
+    t.adam = Adam.fromState(
+      {
+        m: decodeExact(snapshot.adam.m, network.paramCount, 'snapshot.adam.m'),
+        v: decodeExact(snapshot.adam.v, network.paramCount, 'snapshot.adam.v'),
+        step: snapshot.adam.step,
+      },
+      s.adam,
+    );
+    t.stream = BatchStream.fromState(snapshot.stream);
+    t.epoch = snapshot.epoch;
+    t.stepInEpoch = snapshot.stepInEpoch;
+    t.epochLossSum = snapshot.epochLossSum;
+    t.epochSamples = snapshot.epochSamples;
+    t.epochStepMs = snapshot.epochStepS * 1000;
+    t.lastLr = snapshot.lastLr ?? NaN;
+    if (snapshot.best !== null) {
+      t.bestParams.set(decodeExact(snapshot.best.params, network.paramCount, 'snapshot.best.params'));
+      t.best = { valMSE: snapshot.best.valMSE, valR2: snapshot.best.valR2 ?? NaN, epoch: snapshot.best.epoch };
+    }
+    t.wait = snapshot.wait;
+    t.hist.push(...snapshot.history);
+    t.elapsedBaseS = snapshot.elapsedS;
+    return t;
+  }
+
+  get history(): readonly EpochStats[] {
+    return this.hist;
+  }
+
+  /** Completed epochs. */
+  get epochsDone(): number {
+    return this.epoch;
+  }
+
+  /** Changes the per-run behaviour (signal, budget, callbacks) before the next run(). */
+  setRuntime(runtime: TrainerRuntime): void {
+    this.runtime = runtime;
+  }
+
+  /** The best-validation weights so far (a copy), or null before the first epoch. */
+  bestWeights(): Float64Array | null {
+    return this.best === null ? null : this.bestParams.slice();
+  }
+
+  /**
+   * Trains until max epochs, early stopping, the time budget, the abort
+   * signal, or a non-finite loss. Calling run() again after a stop continues
+   * from the training state (not from the restored best weights).
+   */
+  async run(): Promise<TrainResult> {
+    if (this.running) throw new Error('Trainer.run: already running');
+    this.running = true;
+    const net = this.network;
+    const s = this.settings;
+    const rt = this.runtime;
+    try {
+      if (this.trainParams !== null) {
+        net.params.set(this.trainParams);
+        this.trainParams = null;
+      }
+      const runStart = now();
+      this.runStartMs = runStart;
+      const budgetMs = rt.timeBudgetS === undefined ? Infinity : rt.timeBudgetS * 1000;
+      const graceMs = Math.max(5000, 0.1 * budgetMs);
+      const yieldMs = rt.yieldEveryMs ?? DEFAULT_YIELD_MS;
+      const patience = s.patience ?? Infinity;
+      const spe = this.stepsPerEpoch;
+      let lastYield = runStart;
+      let stepsThisRun = 0;
+      let stepMsThisRun = 0;
+      let reason: StopReason;
+
+      outer: for (;;) {
+        if (this.wait >= patience) {
+          reason = 'early_stopping';
+          break;
+        }
+        if (this.epoch >= s.maxEpochs) {
+          reason = 'max_epochs';
+          break;
+        }
+        const epochStart = now();
+        while (this.stepInEpoch < spe) {
+          if (rt.signal?.aborted === true) {
+            reason = 'aborted';
+            break outer;
+          }
+          const t0 = now();
+          if (t0 - runStart >= budgetMs) {
+            const remainingMs = stepsThisRun > 0 ? (stepMsThisRun / stepsThisRun) * (spe - this.stepInEpoch) : Infinity;
+            if (this.stepInEpoch === 0 || remainingMs > graceMs) {
+              reason = 'time_budget';
+              break outer;
+            }
+          }
+          const loss = this.step();
+          const t1 = now();
+          stepsThisRun++;
+          stepMsThisRun += t1 - t0;
+          this.epochStepMs += t1 - t0;
+          const step = this.stepInEpoch++;
+          if (rt.onStep !== undefined) rt.onStep({ epoch: this.epoch + 1, step, loss, lr: this.lastLr });
+          if (!Number.isFinite(loss)) {
+            reason = 'diverged';
+            break outer;
+          }
+          if (t1 - lastYield >= yieldMs) {
+            await yieldToEventLoop();
+            lastYield = now();
+          }
+        }
+        const stats = this.finishEpoch(epochStart);
+        if (rt.onEpoch !== undefined) await rt.onEpoch(stats);
+        await yieldToEventLoop();
+        lastYield = now();
+        if (!(Number.isFinite(stats.trainMSE) && Number.isFinite(stats.valMSE))) {
+          reason = 'diverged';
+          break;
+        }
+      }
+      return this.finishRun(reason);
+    } finally {
+      this.elapsedBaseS = this.elapsedS();
+      this.runStartMs = null;
+      this.running = false;
+    }
+  }
+
+  /**
+   * The complete training state as a plain JSON-serialisable object. Call it
+   * between run()s or from inside onEpoch (the usual place for checkpoints).
+   */
+  snapshot(): TrainerSnapshot {
+    const params = this.trainParams ?? this.network.params;
+    const a = this.adam;
+    return {
+      format: 'ampfit-trainer-snapshot',
+      version: 1,
+      network: this.network.config,
+      settings: this.settings,
+      data: { nTrain: this.nTrain, nVal: this.data.yVal.length, fingerprint: this.fingerprint },
+      params: encodeFloat64(params),
+      adam: { m: encodeFloat64(a.m), v: encodeFloat64(a.v), step: a.step },
+      stream: this.stream.getState(),
+      epoch: this.epoch,
+      stepInEpoch: this.stepInEpoch,
+      epochLossSum: this.epochLossSum,
+      epochSamples: this.epochSamples,
+      epochStepS: this.epochStepMs / 1000,
+      lastLr: this.lastLr,
+      best: this.best === null ? null : { params: encodeFloat64(this.bestParams), ...this.best },
+      wait: this.wait,
+      history: this.hist.slice(),
+      elapsedS: this.elapsedS(),
+    };
+  }
+
+  /** One Adam step on the next batch; returns the batch MSE. Allocates nothing. */
+  private step(): number {
+    const s = this.settings;
+    const d = this.network.inputDim;
+    const m = this.stream.next(this.idx, s.batchSize, s.stepsPerEpoch !== null);
+    const buf = m === s.batchSize ? this.batch : this.shortBuffers(m);
+    const { xTrain, yTrain } = this.data;
+    const idx = this.idx;
+    const bx = buf.x;
+    const by = buf.y;
+    for (let i = 0; i < m; i++) {
+      const r = idx[i];
+      const src = r * d;
+      const dst = i * d;
+      for (let j = 0; j < d; j++) bx[dst + j] = xTrain[src + j];
+      by[i] = yTrain[r];
+    }
+    const f = this.network.forward(bx, m);
+    // Loss = mean over the batch of (f − y)², as Keras' MSE; dL/df = 2(f − y)/m.
+    const dOut = buf.dOut;
+    const scale = 2 / m;
+    let sse = 0;
+    for (let i = 0; i < m; i++) {
+      const e = f[i] - by[i];
+      sse += e * e;
+      dOut[i] = scale * e;
+    }
+    this.network.backward(dOut);
+    const lr = learningRate(s.schedule, this.epoch, this.stepInEpoch, this.stepsPerEpoch);
+    this.adam.update(this.kernels, this.network.params, this.network.grads, lr);
+    this.lastLr = lr;
+    const loss = sse / m;
+    this.epochLossSum += loss;
+    this.epochSamples += m;
+    return loss;
+  }
+
+  private shortBuffers(m: number): BatchBuffers {
+    if (this.shortBatch === null || this.shortBatch.y.length !== m) {
+      this.shortBatch = makeBatchBuffers(m, this.network.inputDim);
+    }
+    return this.shortBatch;
+  }
+
+  private validate(): RegressionMetrics {
+    return regressionMetrics(this.network, this.data.xVal, this.data.yVal, this.settings.evalChunkRows);
+  }
+
+  private finishEpoch(epochStart: number): EpochStats {
+    const metrics = this.validate();
+    const epoch = this.epoch + 1;
+    const improved = this.best === null ? Number.isFinite(metrics.mse) : metrics.mse < this.best.valMSE - this.settings.minDelta;
+    if (improved) {
+      this.best = { valMSE: metrics.mse, valR2: metrics.r2, epoch };
+      this.bestParams.set(this.network.params);
+      this.wait = 0;
+    } else {
+      this.wait++;
+    }
+    const stats: EpochStats = {
+      epoch,
+      trainMSE: this.epochLossSum / this.stepsPerEpoch,
+      valMSE: metrics.mse,
+      valR2: metrics.r2,
+      lr: this.lastLr,
+      elapsedS: this.elapsedS(),
+      epochS: (now() - epochStart) / 1000,
+      samplesPerS: this.epochStepMs > 0 ? this.epochSamples / (this.epochStepMs / 1000) : NaN,
+      best: improved,
+      bestEpoch: this.best?.epoch ?? 0,
+    };
+    this.hist.push(stats);
+    this.epoch = epoch;
+    this.stepInEpoch = 0;
+    this.epochLossSum = 0;
+    this.epochSamples = 0;
+    this.epochStepMs = 0;
+    return stats;
+  }
+
+  private finishRun(reason: StopReason): TrainResult {
+    const net = this.network;
+    let bestEpoch = 0;
+    let bestValMSE: number;
+    let bestValR2: number;
+    let restoredBest = false;
+    if (this.best !== null) {
+      ({ epoch: bestEpoch, valMSE: bestValMSE, valR2: bestValR2 } = this.best);
+      if (this.settings.restoreBest) {
+        this.trainParams = net.params.slice();
+        net.params.set(this.bestParams);
+        restoredBest = true;
+      }
+    } else {
+      // Stopped inside the first epoch: the only weights there are get measured.
+      ({ mse: bestValMSE, r2: bestValR2 } = this.validate());
+    }
+    return {
+      stopReason: reason, epochs: this.epoch, bestEpoch, bestValMSE, bestValR2, restoredBest,
+      elapsedS: this.elapsedS(), history: this.hist.slice(),
+    };
+  }
+
+  private elapsedS(): number {
+    return this.elapsedBaseS + (this.runStartMs === null ? 0 : (now() - this.runStartMs) / 1000);
+  }
+}
+
+function makeBatchBuffers(m: number, d: number): BatchBuffers {
+  return { x: new Float64Array(m * d), y: new Float64Array(m), dOut: new Float64Array(m) };
+}
+
+function resolveSettings(o: TrainerOptions): TrainerSettings {
+  const posInt = (v: number, key: string): number => {
+    if (!(Number.isInteger(v) && v >= 1)) throw new ConfigError(`training.${key}: expected a positive integer, got ${v}`);
+    return v;
+  };
+  const maxEpochs = o.maxEpochs;
+  if (!(Number.isInteger(maxEpochs) && maxEpochs >= 0)) {
+    throw new ConfigError(`training.maxEpochs: expected an integer ≥ 0, got ${maxEpochs}`);
+  }
+  const minDelta = o.minDelta ?? 0;
+  if (!(Number.isFinite(minDelta) && minDelta >= 0)) throw new ConfigError(`training.minDelta: expected a number ≥ 0, got ${minDelta}`);
+  const adam = { ...ADAM_DEFAULTS, ...o.adam };
+  checkAdamConfig(adam, 'training.adam');
+  const evalChunkRows = posInt(o.evalChunkRows ?? PREDICT_CHUNK_ROWS, 'evalChunkRows');
+  const schedule = parseScheduleConfig(
+    o.schedule ?? { kind: 'exponential', initialLr: 1e-3, finalLr: 1e-6, decayEpochs: Math.max(maxEpochs, 1) },
+    'training.schedule',
+  );
+  return {
+    batchSize: posInt(o.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize'),
+    stepsPerEpoch: o.stepsPerEpoch == null ? null : posInt(o.stepsPerEpoch, 'stepsPerEpoch'),
+    maxEpochs,
+    patience: o.patience === null ? null : posInt(o.patience ?? DEFAULT_PATIENCE, 'patience'),
+    minDelta,
+    restoreBest: o.restoreBest ?? true,
+    schedule,
+    adam,
+    evalChunkRows,
+  };
+}
+
+function checkData(data: TrainingData, d: number): number {
+  const nTrain = data.yTrain.length;
+  const nVal = data.yVal.length;
+  if (nTrain < 1) throw new ConfigError('training data: no training rows');
+  if (nVal < 1) throw new ConfigError('training data: no validation rows (needed for early stopping and the best weights)');
+  if (data.xTrain.length !== nTrain * d) {
+    throw new ConfigError(`training data: xTrain has ${data.xTrain.length} values, expected ${nTrain} rows × ${d}`);
+  }
+  if (data.xVal.length !== nVal * d) {
+    throw new ConfigError(`training data: xVal has ${data.xVal.length} values, expected ${nVal} rows × ${d}`);
+  }
+  return nTrain;
+}
+
+/**
+ * A cheap hash of (up to) 64 evenly spaced values of each array, so resuming
+ * on different data fails loudly instead of silently training on it.
+ */
+function fingerprintData(data: TrainingData): number {
+  const bits = new Uint32Array(2);
+  const f = new Float64Array(bits.buffer);
+  let h = 0x811c9dc5;
+  for (const a of [data.xTrain, data.yTrain, data.xVal, data.yVal]) {
+    const stride = Math.max(1, Math.floor(a.length / 64));
+    for (let i = 0; i < a.length; i += stride) {
+      f[0] = a[i];
+      h = Math.imul(h ^ bits[0], 0x01000193);
+      h = Math.imul(h ^ bits[1], 0x01000193);
+    }
+    h = Math.imul(h ^ a.length, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function decodeExact(v: EncodedFloat64 | readonly number[], length: number, what: string): Float64Array {
+  const a = decodeFloat64(v, what);
+  if (a.length !== length) throw new ConfigError(`${what}: ${a.length} values, the network has ${length} parameters`);
+  return a;
+}

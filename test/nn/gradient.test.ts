@@ -1,0 +1,71 @@
+// Finite-difference check of Network.backward for both families and every
+// activation, w.r.t. every parameter and every input.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ACTIVATIONS } from '../../src/kernels/types.js';
+import { glorotUniform, makeNetworkConfig, Network, type NetworkConfigInput } from '../../src/nn/index.js';
+import { Rng } from '../../src/util/rng.js';
+import { referenceKernels } from './helpers.js';
+
+// Central differences with step H: truncation ~H²·f''' ≈ 1e-12 and rounding
+// ~1e-16/H ≈ 1e-10, so 1e-7 absolute + 1e-6 relative leaves a wide margin
+// while any real bug (missing term, wrong transpose) is O(1e-2) or more.
+const H = 1e-6;
+const ABS_TOL = 1e-7;
+const REL_TOL = 1e-6;
+
+const SHAPES: Omit<NetworkConfigInput, 'activation'>[] = [
+  { type: 'dnn', inputDim: 3, depth: 3, width: 4 },
+  { type: 'skdnn', inputDim: 3, depth: 2, width: 4 }, // skip map W in block 1, identity in block 2
+  { type: 'skdnn', inputDim: 4, depth: 2, width: 4 }, // identity skip straight from the input
+];
+
+for (const shape of SHAPES) {
+  for (const name of ACTIVATIONS) {
+    test(`gradient of ${shape.type} ${shape.depth}-${shape.width} (${shape.inputDim}D) with ${name}`, () => {
+      const config = makeNetworkConfig({ ...shape, activation: name });
+      const net = new Network(config, referenceKernels);
+      const rng = new Rng(`grad-${shape.type}-${shape.inputDim}-${name}`);
+      glorotUniform(net.plan, net.params, rng);
+      // Non-zero biases so that every bias path is exercised away from zero.
+      for (const l of net.layers()) if (l.b !== null) for (let j = 0; j < l.b.length; j++) l.b[j] = 0.2 * rng.normal();
+      const n = 5;
+      const d = config.inputDim;
+      const x = new Float64Array(n * d);
+      for (let i = 0; i < x.length; i++) x[i] = 2 * rng.uniform() - 1;
+      const c = new Float64Array(n);
+      for (let i = 0; i < n; i++) c[i] = rng.normal();
+      // L = Σ c_i f(x_i), so dL/df = c.
+      const loss = (): number => {
+        const f = net.forward(x, n);
+        let s = 0;
+        for (let i = 0; i < n; i++) s += c[i] * f[i];
+        return s;
+      };
+      loss();
+      const dx = new Float64Array(n * d);
+      net.backward(c, dx);
+      const gp = net.grads.slice();
+      const check = (arr: Float64Array, analytic: Float64Array, what: string): void => {
+        for (let i = 0; i < arr.length; i++) {
+          const keep = arr[i];
+          arr[i] = keep + H;
+          const up = loss();
+          arr[i] = keep - H;
+          const down = loss();
+          arr[i] = keep;
+          const fd = (up - down) / (2 * H);
+          const err = Math.abs(fd - analytic[i]);
+          assert.ok(err <= ABS_TOL + REL_TOL * Math.abs(fd), `${what}[${i}]: analytic ${analytic[i]}, finite difference ${fd}`);
+        }
+      };
+      check(net.params, gp, 'param');
+      check(x, dx, 'input');
+      // Training skips dL/dx; the parameter gradient must not depend on that.
+      loss();
+      net.backward(c);
+      assert.deepEqual(net.grads, gp);
+    });
+  }
+}
