@@ -1,0 +1,149 @@
+// Loads the Node-API addon (native/, built by scripts/build-native.mjs into
+// build/Release/ampfit_native.node) and exposes it as Kernels with backend
+// 'native'. The addon validates every argument itself (native/binding.c); the
+// wrapper only turns the Activation object into the integer code of the ABI.
+//
+// Environment: AMPFIT_NATIVE=0 disables the addon; AMPFIT_THREADS=<n> sets the
+// initial thread count (default: the CPUs this process may run on).
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { activation, MAX_THREADS } from './checks.js';
+import type { Kernels } from './types.js';
+
+/** The addon's own ABI: activations travel as (code, param). */
+interface NativeAddon {
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    alpha: number, a: Float64Array, lda: number, b: Float64Array, ldb: number,
+    beta: number, c: Float64Array, ldc: number,
+  ): void;
+  denseForward(
+    x: Float64Array, n: number, nIn: number, w: Float64Array, b: Float64Array | null, nOut: number,
+    actCode: number, actParam: number, residual: Float64Array | null, z: Float64Array, y: Float64Array,
+  ): void;
+  denseBackward(
+    x: Float64Array, n: number, nIn: number, w: Float64Array, nOut: number,
+    actCode: number, actParam: number, z: Float64Array, y: Float64Array, dy: Float64Array,
+    dz: Float64Array, dx: Float64Array | null, gw: Float64Array, gb: Float64Array | null,
+    accumulate: boolean,
+  ): void;
+  adamStep(
+    p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array,
+    lr: number, beta1: number, beta2: number, eps: number, step: number,
+  ): void;
+  threads(): number;
+  setThreads(n: number): void;
+  info(): string;
+}
+
+const ADDON_FUNCTIONS = ['gemm', 'denseForward', 'denseBackward', 'adamStep', 'threads', 'setThreads', 'info'] as const;
+
+function isAddon(v: unknown): v is NativeAddon {
+  if (typeof v !== 'object' || v === null) return false;
+  const rec = v as Record<string, unknown>;
+  return ADDON_FUNCTIONS.every((name) => typeof rec[name] === 'function');
+}
+
+/**
+ * The package root: the nearest ancestor with a package.json. Found by walking
+ * up rather than by a fixed '../..' so this works both compiled
+ * (dist/src/kernels/native.js) and from source.
+ */
+function packageRoot(): string | null {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return null;
+}
+
+/** Where the addon is expected (whether or not it exists). */
+export function nativeAddonPath(): string | null {
+  const root = packageRoot();
+  return root === null ? null : path.join(root, 'build', 'Release', 'ampfit_native.node');
+}
+
+function wrap(addon: NativeAddon): Kernels {
+  return {
+    backend: 'native',
+    threads: () => addon.threads(),
+    setThreads: (n) => addon.setThreads(n),
+    gemm: (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
+      addon.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
+    denseForward(x, n, nIn, w, b, nOut, act, residual, z, y) {
+      const code = activation('denseForward', act);
+      addon.denseForward(x, n, nIn, w, b, nOut, code, act.param, residual, z, y);
+    },
+    denseBackward(x, n, nIn, w, nOut, act, z, y, dy, dz, dx, gw, gb, accumulate) {
+      const code = activation('denseBackward', act);
+      addon.denseBackward(x, n, nIn, w, nOut, code, act.param, z, y, dy, dz, dx, gw, gb, accumulate);
+    },
+    adamStep: (p, g, m, v, lr, beta1, beta2, eps, step) => addon.adamStep(p, g, m, v, lr, beta1, beta2, eps, step),
+  };
+}
+
+interface LoadResult {
+  readonly kernels: Kernels | null;
+  readonly addon: NativeAddon | null;
+  readonly error: string | null;
+}
+
+let loaded: LoadResult | undefined;
+
+function applyThreadsEnv(addon: NativeAddon): void {
+  const raw = process.env.AMPFIT_THREADS;
+  if (raw === undefined || raw === '') return;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= 1 && n <= MAX_THREADS) {
+    addon.setThreads(n);
+  } else {
+    process.stderr.write(`ampfit: ignoring AMPFIT_THREADS=${raw} (expected an integer from 1 to ${MAX_THREADS})\n`);
+  }
+}
+
+function load(): LoadResult {
+  if (process.env.AMPFIT_NATIVE === '0') {
+    return { kernels: null, addon: null, error: 'disabled by AMPFIT_NATIVE=0' };
+  }
+  const file = nativeAddonPath();
+  if (file === null) return { kernels: null, addon: null, error: 'package root not found' };
+  if (!existsSync(file)) {
+    return { kernels: null, addon: null, error: `${file} not built (run: node scripts/build-native.mjs)` };
+  }
+  let mod: unknown;
+  try {
+    mod = createRequire(import.meta.url)(file);
+  } catch (e) {
+    return { kernels: null, addon: null, error: `cannot load ${file}: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (!isAddon(mod)) return { kernels: null, addon: null, error: `${file} is not the ampfit addon` };
+  applyThreadsEnv(mod);
+  return { kernels: wrap(mod), addon: mod, error: null };
+}
+
+function result(): LoadResult {
+  loaded ??= load();
+  return loaded;
+}
+
+/** The native Kernels, or null when the addon is absent, broken or disabled. */
+export function loadNative(): Kernels | null {
+  return result().kernels;
+}
+
+/** Why loadNative() returned null, or null if it did not. */
+export function nativeLoadError(): string | null {
+  return result().error;
+}
+
+/** Build description of the loaded addon (SIMD width, tile), or null. */
+export function nativeInfo(): string | null {
+  return result().addon?.info() ?? null;
+}
