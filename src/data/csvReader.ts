@@ -119,19 +119,20 @@ export async function* readCsvBlocks(
       raw.on('error', (e) => gunzip.destroy(e));
       source = raw.pipe(gunzip);
     }
+    const onHeader = (header: readonly string[]): void => {
+      if (report.header.length === 0) report.header = [...header];
+      if (requests === null) {
+        requests = (options.columns as (h: readonly string[]) => readonly ColumnRequest[])(header);
+      }
+      if (report.columns.length === 0) report.columns = requests.map((r) => r.name);
+      parser.select(requests);
+    };
     try {
       for await (const chunk of source as AsyncIterable<Buffer>) {
         if (parser.header === null) {
           parser.feedHeader(chunk);
           if (parser.header !== null) {
-            if (report.header.length === 0) report.header = parser.header;
-            if (requests === null) {
-              requests = (options.columns as (h: readonly string[]) => readonly ColumnRequest[])(parser.header);
-              report.columns = requests.map((r) => r.name);
-            } else if (report.columns.length === 0) {
-              report.columns = requests.map((r) => r.name);
-            }
-            parser.select(requests);
+            onHeader(parser.header);
             parser.feedRest();
           }
         } else {
@@ -148,6 +149,13 @@ export async function* readCsvBlocks(
     if (parser.done) {
       raw.destroy();
     } else {
+      // A header line without a final newline is still a header.
+      if (parser.header === null && parser.hasPendingHeader()) {
+        parser.feedHeader(Buffer.from('\n'));
+        // (TypeScript keeps the narrowing to null across the call above.)
+        const header = parser.header as readonly string[] | null;
+        if (header !== null) onHeader(header);
+      }
       parser.finish();
     }
     yield* parser.takeBlocks(true);
@@ -256,12 +264,12 @@ class FileParser {
     this.parse(false);
   }
 
+  hasPendingHeader(): boolean {
+    return this.headerBytes.some((b) => b.length > 0);
+  }
+
   finish(): void {
-    if (this.header === null && this.headerBytes.length > 0) {
-      this.feedHeader(Buffer.from('\n'));
-      return;
-    }
-    this.parse(true);
+    if (this.header !== null) this.parse(true);
   }
 
   *takeBlocks(final: boolean): Generator<RowBlock> {

@@ -8,6 +8,8 @@ import { splitRows } from '../data/split.js';
 import { saveModelDir, MODEL_FILE, type ModelHeader, type Provenance } from '../io/modelStore.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { regressorType } from '../models/registry.js';
+import { kernelsFor } from '../models/neural.js';
+import type { Kernels } from '../kernels/types.js';
 import type { Regressor } from '../models/regressor.js';
 import { TargetTransform } from '../transforms/target.js';
 import { AmpfitError } from '../util/errors.js';
@@ -121,7 +123,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
     parameter_count: fit.model.parameterCount(),
     training: { best_epoch: best?.epoch ?? 0, epochs_run: fit.history.length, stopped_because: fit.stoppedBecause, seconds: fitSeconds },
     metrics: { test, validation },
-    provenance: provenance(config, data, split, opts.command ?? ''),
+    provenance: provenance(config, kernelsFor(config), data, split, opts.command ?? ''),
     config,
   };
   saveModelDir(outDir, header, fit.model.serialize(), fit.history);
@@ -153,14 +155,14 @@ function guardOutDir(dir: string, resume: boolean, force: boolean): void {
   }
 }
 
-function provenance(config: RunConfig, data: Dataset, split: { train: Uint32Array; validation: Uint32Array; test: Uint32Array }, command: string): Provenance {
+function provenance(config: RunConfig, kernels: Kernels, data: Dataset, split: { train: Uint32Array; validation: Uint32Array; test: Uint32Array }, command: string): Provenance {
   return {
     ampfit_version: AMPFIT_VERSION,
     created: new Date().toISOString(),
     seed: config.seed,
     node: process.version,
     host: hostname(),
-    backend: config.backend,
+    backend: `${kernels.backend} kernels, ${kernels.threads()} thread${kernels.threads() === 1 ? '' : 's'}`,
     command,
     data_files: data.report.files.map((f) => ({ ...f })),
     rows_read: data.n,

@@ -121,6 +121,9 @@ test('empty and header-only files', async () => {
   const headerOnly = writeText(dir, 'h.csv', 'x1,y\n');
   const { report } = await readAll([headerOnly], { columns: cols('x1') });
   assert.equal(report.rows, 0);
+  const noNewline = writeText(dir, 'n.csv', 'x1,y');
+  assert.equal((await readAll([noNewline], { columns: cols('y') })).report.rows, 0);
+  await assert.rejects(readAll([noNewline], { columns: cols('x2') }), /required column 'x2' is missing/);
 });
 
 test('a corrupt gzip file is reported with its name', async () => {
