@@ -8,7 +8,7 @@ import { splitRows } from '../data/split.js';
 import { saveModelDir, MODEL_FILE, type ModelHeader, type Provenance } from '../io/modelStore.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { regressorType } from '../models/registry.js';
-import { kernelsFor } from '../models/neural.js';
+import { getKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
 import type { Regressor } from '../models/regressor.js';
 import { TargetTransform } from '../transforms/target.js';
@@ -123,7 +123,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
     parameter_count: fit.model.parameterCount(),
     training: { best_epoch: best?.epoch ?? 0, epochs_run: fit.history.length, stopped_because: fit.stoppedBecause, seconds: fitSeconds },
     metrics: { test, validation },
-    provenance: provenance(config, kernelsFor(config), data, split, opts.command ?? ''),
+    provenance: provenance(config, getKernels(config.backend), data, split, opts.command ?? ''),
     config,
   };
   saveModelDir(outDir, header, fit.model.serialize(), fit.history);
