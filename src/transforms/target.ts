@@ -4,21 +4,38 @@ import { AmpfitError } from '../util/errors.js';
 // to the space the regressor is trained in, and back. Sorted in order of
 // increasing complexity. `log` is paper 1's baseline; `standardize` (zero
 // mean, unit variance on the training set) is its recipe on top of the Born
-// ratio; `log-standardize` suits targets spanning decades (ggyyg's msq).
+// ratio; `log-standardize` suits targets spanning decades (ggyyg's msq) and
+// makes the MSE weigh each point by its relative error, which is what R_τ
+// counts. `asinh-standardize` is the same for targets that change sign (zz8d's
+// one-loop ratio): asinh(y/u) is log(2y/u) for y ≫ u and linear through zero,
+// with the unit u fitted as a tenth of the median |y|.
 
-export const TARGET_TRANSFORMS = ['none', 'standardize', 'log', 'log-standardize'] as const;
+export const TARGET_TRANSFORMS = ['none', 'standardize', 'log', 'log-standardize', 'asinh-standardize'] as const;
 export type TargetTransformKind = (typeof TARGET_TRANSFORMS)[number];
 
 /** Plain JSON, stored with every model. */
 export interface TargetTransformJSON {
   readonly kind: TargetTransformKind;
-  /** Shift and scale applied after the optional log: t = (g(y) − shift)/scale. */
+  /** Shift and scale applied after the optional log or asinh: t = (g(y) − shift)/scale. */
   readonly shift: number;
   readonly scale: number;
+  /** asinh-standardize only: g(y) = asinh(y/unit). */
+  readonly unit?: number;
+}
+
+/** Fraction of the median |y| used as asinh's linear range. */
+const ASINH_UNIT_OF_MEDIAN = 0.1;
+
+function medianAbs(y: Float64Array): number {
+  const a = Float64Array.from(y, Math.abs).sort();
+  const m = a.length >> 1;
+  return a.length % 2 === 1 ? a[m] : 0.5 * (a[m - 1] + a[m]);
 }
 
 export class TargetTransform {
-  private constructor(readonly kind: TargetTransformKind, readonly shift: number, readonly scale: number) {}
+  private constructor(
+    readonly kind: TargetTransformKind, readonly shift: number, readonly scale: number, readonly unit = 1,
+  ) {}
 
   /** Fits shift/scale on the training targets. */
   static fit(kind: TargetTransformKind, y: Float64Array): TargetTransform {
@@ -29,7 +46,12 @@ export class TargetTransform {
       }
     }
     if (kind === 'none' || kind === 'log') return new TargetTransform(kind, 0, 1);
-    const g = usesLog ? y.map(Math.log) : y;
+    let unit = 1;
+    if (kind === 'asinh-standardize') {
+      unit = ASINH_UNIT_OF_MEDIAN * medianAbs(y);
+      if (!(unit > 0)) throw new AmpfitError(`target transform '${kind}': the median |target| of the training set is 0, so asinh has no scale`);
+    }
+    const g = usesLog ? y.map(Math.log) : kind === 'asinh-standardize' ? y.map((v) => Math.asinh(v / unit)) : y;
     let sum = 0;
     for (let i = 0; i < g.length; i++) sum += g[i];
     const mean = sum / g.length;
@@ -37,17 +59,21 @@ export class TargetTransform {
     for (let i = 0; i < g.length; i++) m2 += (g[i] - mean) * (g[i] - mean);
     const std = Math.sqrt(m2 / y.length);
     if (!(std > 0)) throw new AmpfitError(`target transform '${kind}': the training targets are constant, nothing to standardise`);
-    return new TargetTransform(kind, mean, std);
+    return new TargetTransform(kind, mean, std, unit);
   }
 
   static fromJSON(j: TargetTransformJSON): TargetTransform {
     if (!TARGET_TRANSFORMS.includes(j.kind)) throw new AmpfitError(`unknown target transform '${j.kind}'`);
     if (!Number.isFinite(j.shift) || !(j.scale > 0)) throw new AmpfitError(`target transform '${j.kind}' has bad shift/scale ${j.shift}/${j.scale}`);
-    return new TargetTransform(j.kind, j.shift, j.scale);
+    const unit = j.unit ?? 1;
+    if (!(unit > 0 && Number.isFinite(unit))) throw new AmpfitError(`target transform '${j.kind}' has bad unit ${unit}`);
+    if (j.kind === 'asinh-standardize' && j.unit === undefined) throw new AmpfitError(`target transform '${j.kind}' has no unit`);
+    return new TargetTransform(j.kind, j.shift, j.scale, unit);
   }
 
   toJSON(): TargetTransformJSON {
-    return { kind: this.kind, shift: this.shift, scale: this.scale };
+    const base = { kind: this.kind, shift: this.shift, scale: this.scale };
+    return this.kind === 'asinh-standardize' ? { ...base, unit: this.unit } : base;
   }
 
   get usesLog(): boolean {
@@ -57,16 +83,18 @@ export class TargetTransform {
   /** Physical target → training space (new array). */
   forward(y: Float64Array): Float64Array {
     const out = new Float64Array(y.length);
-    const { shift, scale } = this;
+    const { shift, scale, unit } = this;
     if (this.usesLog) for (let i = 0; i < y.length; i++) out[i] = (Math.log(y[i]) - shift) / scale;
+    else if (this.kind === 'asinh-standardize') for (let i = 0; i < y.length; i++) out[i] = (Math.asinh(y[i] / unit) - shift) / scale;
     else for (let i = 0; i < y.length; i++) out[i] = (y[i] - shift) / scale;
     return out;
   }
 
   /** Training space → physical target, in place. */
   inverseInPlace(t: Float64Array): Float64Array {
-    const { shift, scale } = this;
+    const { shift, scale, unit } = this;
     if (this.usesLog) for (let i = 0; i < t.length; i++) t[i] = Math.exp(t[i] * scale + shift);
+    else if (this.kind === 'asinh-standardize') for (let i = 0; i < t.length; i++) t[i] = unit * Math.sinh(t[i] * scale + shift);
     else for (let i = 0; i < t.length; i++) t[i] = t[i] * scale + shift;
     return t;
   }
