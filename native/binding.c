@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "dispatch_trees.h"
 #include "kernels/activations.h"
 #include "kernels/simd.h"
 #include "threads.h"
@@ -366,6 +367,418 @@ static napi_value js_adam_step(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+
+/* ---- tree kernels: typed arrays of other kinds, checks of src/kernels/treeChecks.ts ---- */
+
+typedef struct {
+  void *p;
+  size_t len;   /* elements */
+  size_t bytes;
+  napi_typedarray_type type;
+} tarr_t;
+
+static int get_typed_any(napi_env env, napi_value v, tarr_t *out) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return -1;
+  napi_value ab;
+  size_t off = 0;
+  void *data = 0;
+  if (napi_get_typedarray_info(env, v, &out->type, &out->len, &data, &ab, &off) != napi_ok) return -1;
+  size_t el = 1;
+  switch (out->type) {
+    case napi_uint16_array: el = 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: el = 4; break;
+    case napi_float64_array: el = 8; break;
+    default: el = 1;
+  }
+  out->p = data;
+  if (!data) out->len = 0;
+  out->bytes = out->len * el;
+  return 0;
+}
+
+static int get_typed(napi_env env, napi_value v, const char *fn, const char *name,
+                     napi_typedarray_type want, const char *kind, tarr_t *out) {
+  if (get_typed_any(env, v, out) || out->type != want) {
+    throw_msg(env, 0, fn, "%s must be a %s", name, kind);
+    return -1;
+  }
+  return 0;
+}
+
+#define GET_I32(v, name, out) get_typed(env, v, fn, name, napi_int32_array, "Int32Array", out)
+#define GET_U32(v, name, out) get_typed(env, v, fn, name, napi_uint32_array, "Uint32Array", out)
+#define GET_U16(v, name, out) get_typed(env, v, fn, name, napi_uint16_array, "Uint16Array", out)
+#define GET_U8(v, name, out) get_typed(env, v, fn, name, napi_uint8_array, "Uint8Array", out)
+#define GET_F32(v, name, out) get_typed(env, v, fn, name, napi_float32_array, "Float32Array", out)
+#define GET_F64(v, name, out) get_typed(env, v, fn, name, napi_float64_array, "Float64Array", out)
+
+static int get_bins(napi_env env, napi_value v, const char *fn, tarr_t *out) {
+  if (get_typed_any(env, v, out) || (out->type != napi_uint8_array && out->type != napi_uint16_array)) {
+    throw_msg(env, 0, fn, "bins must be a Uint8Array or Uint16Array");
+    return -1;
+  }
+  return 0;
+}
+
+static int tlen(napi_env env, const char *fn, const char *name, const tarr_t *a, long long expected,
+                const char *expr) {
+  if ((long long)a->len != expected) {
+    throw_msg(env, 1, fn, "%s has length %zu, expected %s = %lld", name, a->len, expr, expected);
+    return -1;
+  }
+  return 0;
+}
+
+static int toverlap(const tarr_t *a, const tarr_t *b) {
+  if (a->bytes == 0 || b->bytes == 0) return 0;
+  const char *a0 = a->p, *b0 = b->p;
+  return a0 < b0 + b->bytes && b0 < a0 + a->bytes;
+}
+
+static int tdisjoint(napi_env env, const char *fn, const char *oname, const tarr_t *out, int n,
+                     const tarr_t *const *others, const char *const *names) {
+  for (int i = 0; i < n; i++) {
+    if (toverlap(out, others[i])) {
+      throw_msg(env, 1, fn, "%s overlaps %s", oname, names[i]);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* checkBinLayout: fills the matrix description (n rows) and the bin count. */
+static int bin_layout(napi_env env, const char *fn, const tarr_t *bins, long d, const tarr_t *off,
+                      af_binmat *m) {
+  if (tlen(env, fn, "binOffset", off, d + 1, "d+1")) return -1;
+  const int32_t *o = off->p;
+  if (o[0] != 0) {
+    throw_msg(env, 1, fn, "binOffset[0] must be 0");
+    return -1;
+  }
+  const int wide = bins->type == napi_uint16_array;
+  for (long f = 0; f < d; f++) {
+    const long long nb = (long long)o[f + 1] - o[f];
+    if (!(nb > 0)) {
+      throw_msg(env, 1, fn, "binOffset[%ld] must exceed binOffset[%ld]", f + 1, f);
+      return -1;
+    }
+    if (!wide && nb > 256) {
+      throw_msg(env, 1, fn, "bins is a Uint8Array but feature %ld has %lld bins (more than 256)", f, nb);
+      return -1;
+    }
+  }
+  if (o[d] > 0x3fffffff) {
+    throw_msg(env, 1, fn, "binOffset[d] = %d is too large", o[d]);
+    return -1;
+  }
+  if (bins->len % (size_t)d != 0) {
+    throw_msg(env, 1, fn, "bins has length %zu, not a multiple of d = %ld", bins->len, d);
+    return -1;
+  }
+  m->bins = bins->p;
+  m->wide = wide;
+  m->n = (long)(bins->len / (size_t)d);
+  m->d = d;
+  m->off = o;
+  return 0;
+}
+
+static int check_nodes(napi_env env, const char *fn, const tarr_t *rows, const tarr_t *begin,
+                       const tarr_t *end, int disjoint_ranges, long *k) {
+  *k = (long)begin->len;
+  if (tlen(env, fn, "end", end, *k, "begin.length")) return -1;
+  const int32_t *b = begin->p, *e = end->p;
+  long long prev_end = 0;
+  for (long j = 0; j < *k; j++) {
+    if (!(b[j] >= 0 && b[j] <= e[j] && (size_t)e[j] <= rows->len)) {
+      throw_msg(env, 1, fn, "node %ld: range [%d, %d) is not within rows (length %zu)", j, b[j], e[j], rows->len);
+      return -1;
+    }
+    if (disjoint_ranges && b[j] < prev_end) {
+      throw_msg(env, 1, fn, "node %ld: range [%d, %d) overlaps the previous node's or comes before it", j, b[j], e[j]);
+      return -1;
+    }
+    prev_end = e[j];
+  }
+  return 0;
+}
+
+static int check_slots(napi_env env, const char *fn, const char *name, const tarr_t *slot,
+                       long nslots, int allow_none, int distinct) {
+  unsigned char *seen = 0;
+  if (distinct) {
+    seen = calloc((size_t)(nslots > 0 ? nslots : 1), 1);
+    if (!seen) {
+      oom(env, fn);
+      return -1;
+    }
+  }
+  const int32_t *s = slot->p;
+  for (size_t j = 0; j < slot->len; j++) {
+    if (allow_none && s[j] == -1) continue;
+    if (!(s[j] >= 0 && s[j] < nslots)) {
+      throw_msg(env, 1, fn, "%s[%zu] = %d is not a slot of hist (%ld slots)", name, j, s[j], nslots);
+      free(seen);
+      return -1;
+    }
+    if (seen) {
+      if (seen[s[j]]) {
+        throw_msg(env, 1, fn, "%s[%zu] = %d is written twice", name, j, s[j]);
+        free(seen);
+        return -1;
+      }
+      seen[s[j]] = 1;
+    }
+  }
+  free(seen);
+  return 0;
+}
+
+/* Turns a kernel status into the reference's error. */
+static napi_value tree_status(napi_env env, const char *fn, int st, const char *row_limit, long limit) {
+  switch (st) {
+    case AF_TREE_OK: return undefined(env);
+    case AF_TREE_BAD_ROW: throw_msg(env, 1, fn, "rows holds a row index >= %s = %ld", row_limit, limit); return 0;
+    case AF_TREE_BAD_BIN: throw_msg(env, 1, fn, "bins holds a bin index beyond its feature's bins"); return 0;
+    case AF_TREE_BAD_CHILD:
+      throw_msg(env, 1, fn, "a child index is out of range (children follow their parent inside its tree)");
+      return 0;
+    case AF_TREE_BAD_FEATURE: throw_msg(env, 1, fn, "a node's feature is >= d"); return 0;
+    default: return oom(env, fn);
+  }
+}
+
+static napi_value js_hist_build(napi_env env, napi_callback_info info) {
+  const char *fn = "histBuild";
+  napi_value argv[9];
+  if (get_args(env, info, 9, argv, fn)) return 0;
+  tarr_t bins, off, gpair, rows, begin, end, slot, hist;
+  long d, k;
+  if (get_bins(env, argv[0], fn, &bins) || get_int_in(env, argv[1], fn, "d", 1, 65535, &d) ||
+      GET_I32(argv[2], "binOffset", &off) || GET_F64(argv[3], "gpair", &gpair) ||
+      GET_U32(argv[4], "rows", &rows) || GET_I32(argv[5], "begin", &begin) ||
+      GET_I32(argv[6], "end", &end) || GET_I32(argv[7], "slot", &slot) ||
+      GET_F64(argv[8], "hist", &hist))
+    return 0;
+  af_binmat m;
+  if (bin_layout(env, fn, &bins, d, &off, &m) ||
+      tlen(env, fn, "gpair", &gpair, 2LL * m.n, "2*n") ||
+      check_nodes(env, fn, &rows, &begin, &end, 0, &k) ||
+      tlen(env, fn, "slot", &slot, k, "begin.length") ||
+      check_slots(env, fn, "slot", &slot, (long)(hist.len / (2 * (size_t)m.off[d])), 0, 1))
+    return 0;
+  const tarr_t *ins[] = {&gpair, &bins, &off, &rows, &begin, &end, &slot};
+  const char *names[] = {"gpair", "bins", "binOffset", "rows", "begin", "end", "slot"};
+  if (tdisjoint(env, fn, "hist", &hist, 7, ins, names)) return 0;
+  const int st = af_par_hist_build(&m, gpair.p, rows.p, k, begin.p, end.p, slot.p, hist.p);
+  return tree_status(env, fn, st, "n", m.n);
+}
+
+static napi_value js_hist_subtract(napi_env env, napi_callback_info info) {
+  const char *fn = "histSubtract";
+  napi_value argv[5];
+  if (get_args(env, info, 5, argv, fn)) return 0;
+  tarr_t hist, dst, a, b;
+  long nbins;
+  if (GET_F64(argv[0], "hist", &hist) || get_int_in(env, argv[1], fn, "nBins", 1, 1073741823.0, &nbins) ||
+      GET_I32(argv[2], "dst", &dst) || GET_I32(argv[3], "a", &a) || GET_I32(argv[4], "b", &b))
+    return 0;
+  if (tlen(env, fn, "a", &a, (long long)dst.len, "dst.length") ||
+      tlen(env, fn, "b", &b, (long long)dst.len, "dst.length"))
+    return 0;
+  const long nslots = (long)(hist.len / (2 * (size_t)nbins));
+  if (check_slots(env, fn, "dst", &dst, nslots, 0, 1) || check_slots(env, fn, "a", &a, nslots, 0, 0) ||
+      check_slots(env, fn, "b", &b, nslots, 0, 0))
+    return 0;
+  int32_t *writer = malloc((size_t)(nslots > 0 ? nslots : 1) * sizeof(int32_t));
+  if (!writer) return oom(env, fn);
+  for (long s = 0; s < nslots; s++) writer[s] = -1;
+  const int32_t *D = dst.p, *A = a.p, *B = b.p;
+  for (size_t j = 0; j < dst.len; j++) writer[D[j]] = (int32_t)j;
+  for (size_t j = 0; j < dst.len; j++) {
+    if (writer[A[j]] >= 0 && writer[A[j]] != (int32_t)j) {
+      free(writer);
+      throw_msg(env, 1, fn, "a[%zu] = %d is written by another entry", j, A[j]);
+      return 0;
+    }
+    if (writer[B[j]] >= 0) {
+      free(writer);
+      throw_msg(env, 1, fn, "b[%zu] = %d is written by an entry", j, B[j]);
+      return 0;
+    }
+  }
+  free(writer);
+  const tarr_t *ins[] = {&dst, &a, &b};
+  const char *names[] = {"dst", "a", "b"};
+  if (tdisjoint(env, fn, "hist", &hist, 3, ins, names)) return 0;
+  af_par_hist_subtract(hist.p, nbins, (long)dst.len, dst.p, a.p, b.p);
+  return undefined(env);
+}
+
+static napi_value js_split_find(napi_env env, napi_callback_info info) {
+  const char *fn = "splitFind";
+  napi_value argv[18];
+  if (get_args(env, info, 18, argv, fn)) return 0;
+  tarr_t hist, bins, off, gpair, rows, slot, begin, end, sg, sh, feat, of, ob, og, ol;
+  long d, k;
+  double lambda, mcw;
+  if (GET_F64(argv[0], "hist", &hist) || get_bins(env, argv[1], fn, &bins) ||
+      get_int_in(env, argv[2], fn, "d", 1, 65535, &d) || GET_I32(argv[3], "binOffset", &off) ||
+      GET_F64(argv[4], "gpair", &gpair) || GET_U32(argv[5], "rows", &rows) ||
+      GET_I32(argv[6], "slot", &slot) || GET_I32(argv[7], "begin", &begin) ||
+      GET_I32(argv[8], "end", &end) || GET_F64(argv[9], "sumG", &sg) ||
+      GET_F64(argv[10], "sumH", &sh) || GET_U8(argv[11], "features", &feat) ||
+      get_finite(env, argv[12], fn, "lambda", &lambda) ||
+      get_finite(env, argv[13], fn, "minChildWeight", &mcw) ||
+      GET_I32(argv[14], "outFeature", &of) || GET_I32(argv[15], "outBin", &ob) ||
+      GET_F64(argv[16], "outGain", &og) || GET_F64(argv[17], "outLeft", &ol))
+    return 0;
+  char num[64];
+  if (lambda < 0) {
+    fmt_num(num, sizeof num, lambda);
+    throw_msg(env, 1, fn, "lambda must be >= 0 (got %s)", num);
+    return 0;
+  }
+  if (mcw < 0) {
+    fmt_num(num, sizeof num, mcw);
+    throw_msg(env, 1, fn, "minChildWeight must be >= 0 (got %s)", num);
+    return 0;
+  }
+  af_binmat m;
+  if (bin_layout(env, fn, &bins, d, &off, &m) ||
+      tlen(env, fn, "gpair", &gpair, 2LL * m.n, "2*n") ||
+      check_nodes(env, fn, &rows, &begin, &end, 0, &k) ||
+      tlen(env, fn, "slot", &slot, k, "begin.length") ||
+      check_slots(env, fn, "slot", &slot, (long)(hist.len / (2 * (size_t)m.off[d])), 1, 0))
+    return 0;
+  const int32_t *S = slot.p, *Bg = begin.p, *En = end.p;
+  for (long j = 0; j < k; j++) {
+    if (S[j] == -1 && En[j] - Bg[j] > AF_DIRECT_MAX_ROWS) {
+      throw_msg(env, 1, fn, "node %ld: %d rows without a histogram (at most %ld)", j, En[j] - Bg[j], AF_DIRECT_MAX_ROWS);
+      return 0;
+    }
+  }
+  if (tlen(env, fn, "sumG", &sg, k, "begin.length") || tlen(env, fn, "sumH", &sh, k, "begin.length") ||
+      tlen(env, fn, "features", &feat, d, "d") ||
+      tlen(env, fn, "outFeature", &of, k, "begin.length") ||
+      tlen(env, fn, "outBin", &ob, k, "begin.length") ||
+      tlen(env, fn, "outGain", &og, k, "begin.length") ||
+      tlen(env, fn, "outLeft", &ol, 2LL * k, "2*begin.length"))
+    return 0;
+  const tarr_t *all[] = {&hist, &bins, &off, &gpair, &rows, &slot, &begin, &end, &sg, &sh, &feat, &of, &ob, &og};
+  const char *names[] = {"hist", "bins", "binOffset", "gpair", "rows", "slot", "begin", "end", "sumG", "sumH", "features", "outFeature", "outBin", "outGain"};
+  if (tdisjoint(env, fn, "outFeature", &of, 11, all, names) ||
+      tdisjoint(env, fn, "outBin", &ob, 12, all, names) ||
+      tdisjoint(env, fn, "outGain", &og, 13, all, names) ||
+      tdisjoint(env, fn, "outLeft", &ol, 14, all, names))
+    return 0;
+  af_split_params p = {lambda, mcw, feat.p};
+  const int st = af_par_split_find(&m, hist.p, gpair.p, rows.p, k, slot.p, begin.p, end.p, sg.p,
+                                   sh.p, &p, of.p, ob.p, og.p, ol.p);
+  return tree_status(env, fn, st, "n", m.n);
+}
+
+static napi_value js_partition(napi_env env, napi_callback_info info) {
+  const char *fn = "partition";
+  napi_value argv[8];
+  if (get_args(env, info, 8, argv, fn)) return 0;
+  tarr_t bins, rows, begin, end, feat, bin, mid;
+  long d, k;
+  if (get_bins(env, argv[0], fn, &bins) || get_int_in(env, argv[1], fn, "d", 1, 65535, &d) ||
+      GET_U32(argv[2], "rows", &rows) || GET_I32(argv[3], "begin", &begin) ||
+      GET_I32(argv[4], "end", &end) || GET_I32(argv[5], "feature", &feat) ||
+      GET_I32(argv[6], "bin", &bin) || GET_I32(argv[7], "mid", &mid))
+    return 0;
+  if (bins.len % (size_t)d != 0) {
+    throw_msg(env, 1, fn, "bins has length %zu, not a multiple of d = %ld", bins.len, d);
+    return 0;
+  }
+  if (check_nodes(env, fn, &rows, &begin, &end, 1, &k) ||
+      tlen(env, fn, "feature", &feat, k, "begin.length") ||
+      tlen(env, fn, "bin", &bin, k, "begin.length") || tlen(env, fn, "mid", &mid, k, "begin.length"))
+    return 0;
+  const int32_t *F = feat.p;
+  for (long j = 0; j < k; j++) {
+    if (!(F[j] >= 0 && F[j] < d)) {
+      throw_msg(env, 1, fn, "feature[%ld] = %d is not in [0, d)", j, F[j]);
+      return 0;
+    }
+  }
+  const tarr_t *r_ins[] = {&bins, &begin, &end, &feat, &bin};
+  const char *r_names[] = {"bins", "begin", "end", "feature", "bin"};
+  const tarr_t *m_ins[] = {&bins, &rows, &begin, &end, &feat, &bin};
+  const char *m_names[] = {"bins", "rows", "begin", "end", "feature", "bin"};
+  if (tdisjoint(env, fn, "rows", &rows, 5, r_ins, r_names) ||
+      tdisjoint(env, fn, "mid", &mid, 6, m_ins, m_names))
+    return 0;
+  af_binmat m = {bins.p, bins.type == napi_uint16_array, (long)(bins.len / (size_t)d), d, 0};
+  const int st = af_par_partition(&m, rows.p, k, begin.p, end.p, feat.p, bin.p, mid.p);
+  return tree_status(env, fn, st, "n", m.n);
+}
+
+static napi_value js_leaf_add(napi_env env, napi_callback_info info) {
+  const char *fn = "leafAdd";
+  napi_value argv[5];
+  if (get_args(env, info, 5, argv, fn)) return 0;
+  tarr_t rows, begin, end, value, pred;
+  long k;
+  if (GET_U32(argv[0], "rows", &rows) || GET_I32(argv[1], "begin", &begin) ||
+      GET_I32(argv[2], "end", &end) || GET_F64(argv[3], "value", &value) ||
+      GET_F64(argv[4], "pred", &pred))
+    return 0;
+  if (check_nodes(env, fn, &rows, &begin, &end, 1, &k) ||
+      tlen(env, fn, "value", &value, k, "begin.length"))
+    return 0;
+  const tarr_t *ins[] = {&rows, &begin, &end, &value};
+  const char *names[] = {"rows", "begin", "end", "value"};
+  if (tdisjoint(env, fn, "pred", &pred, 4, ins, names)) return 0;
+  const int st = af_par_leaf_add(rows.p, k, begin.p, end.p, value.p, pred.p, (long)pred.len);
+  return tree_status(env, fn, st, "pred.length", (long)pred.len);
+}
+
+static napi_value js_forest_predict(napi_env env, napi_callback_info info) {
+  const char *fn = "forestPredict";
+  napi_value argv[10];
+  if (get_args(env, info, 10, argv, fn)) return 0;
+  tarr_t x, toff, feat, thr, left, value, out;
+  long n, d;
+  double base;
+  if (GET_F64(argv[0], "x", &x) || get_dim(env, argv[1], fn, "n", &n) ||
+      get_int_in(env, argv[2], fn, "d", 1, 65535, &d) || GET_I32(argv[3], "treeOffset", &toff) ||
+      GET_U16(argv[4], "feature", &feat) || GET_F32(argv[5], "threshold", &thr) ||
+      GET_I32(argv[6], "left", &left) || GET_F64(argv[7], "value", &value) ||
+      get_finite(env, argv[8], fn, "base", &base) || GET_F64(argv[9], "out", &out))
+    return 0;
+  const long long nodes = (long long)feat.len;
+  if (tlen(env, fn, "x", &x, (long long)n * d, "n*d") || tlen(env, fn, "out", &out, n, "n") ||
+      tlen(env, fn, "threshold", &thr, nodes, "feature.length") ||
+      tlen(env, fn, "left", &left, nodes, "feature.length") ||
+      tlen(env, fn, "value", &value, nodes, "feature.length"))
+    return 0;
+  const int32_t *T = toff.p;
+  if (toff.len < 1 || T[0] != 0) {
+    throw_msg(env, 1, fn, "treeOffset must start with 0");
+    return 0;
+  }
+  for (size_t t = 1; t < toff.len; t++) {
+    if (!(T[t] > T[t - 1])) {
+      throw_msg(env, 1, fn, "treeOffset[%zu] must exceed treeOffset[%zu] (every tree has a node)", t, t - 1);
+      return 0;
+    }
+  }
+  if ((long long)T[toff.len - 1] != nodes) {
+    throw_msg(env, 1, fn, "treeOffset ends at %d, expected feature.length = %lld", T[toff.len - 1], nodes);
+    return 0;
+  }
+  const tarr_t *ins[] = {&x, &toff, &feat, &thr, &left, &value};
+  const char *names[] = {"x", "treeOffset", "feature", "threshold", "left", "value"};
+  if (tdisjoint(env, fn, "out", &out, 6, ins, names)) return 0;
+  af_forest F = {(long)toff.len - 1, d, toff.p, feat.p, thr.p, left.p, value.p, base};
+  const int st = af_par_forest_predict(&F, x.p, n, out.p);
+  return tree_status(env, fn, st, "n", n);
+}
+
 static napi_value js_threads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value r;
@@ -410,6 +823,12 @@ NAPI_MODULE_INIT() {
       {"denseForward", 0, js_dense_forward, 0, 0, 0, napi_enumerable, 0},
       {"denseBackward", 0, js_dense_backward, 0, 0, 0, napi_enumerable, 0},
       {"adamStep", 0, js_adam_step, 0, 0, 0, napi_enumerable, 0},
+      {"histBuild", 0, js_hist_build, 0, 0, 0, napi_enumerable, 0},
+      {"histSubtract", 0, js_hist_subtract, 0, 0, 0, napi_enumerable, 0},
+      {"splitFind", 0, js_split_find, 0, 0, 0, napi_enumerable, 0},
+      {"partition", 0, js_partition, 0, 0, 0, napi_enumerable, 0},
+      {"leafAdd", 0, js_leaf_add, 0, 0, 0, napi_enumerable, 0},
+      {"forestPredict", 0, js_forest_predict, 0, 0, 0, napi_enumerable, 0},
       {"threads", 0, js_threads, 0, 0, 0, napi_enumerable, 0},
       {"setThreads", 0, js_set_threads, 0, 0, 0, napi_enumerable, 0},
       {"info", 0, js_info, 0, 0, 0, napi_enumerable, 0},

@@ -12,3 +12,4 @@ export type { RunConfig } from './config/schema.js';
 export { runTraining } from './training/run.js';
 export { AmpfitError, DataError, ConfigError, ModelFileError } from './util/errors.js';
 export { Rng } from './util/rng.js';
+export { GbdtRegressor, bdtType, FOREST_BYTES_PER_NODE, forestBytes, type Forest } from './models/gbdt/index.js';

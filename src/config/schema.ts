@@ -28,7 +28,7 @@ export const DataConfigSchema = z.strictObject({
   max_rows: positiveInt.nullable().default(null),
 });
 
-export const MODEL_TYPES = ['poly', 'dnn', 'skdnn'] as const;
+export const MODEL_TYPES = ['poly', 'dnn', 'skdnn', 'bdt'] as const;
 export const LR_SCHEDULES = ['constant', 'exponential', 'polynomial', 'cosine', 'one_cycle'] as const;
 
 export const RunConfigSchema = z
@@ -55,6 +55,35 @@ export const RunConfigSchema = z
     degree: positiveInt.max(40).default(8),
     /** poly: ridge penalty on the standardised normal equations. */
     ridge: z.number().min(0).default(1e-10),
+
+    // bdt: histogram gradient-boosted trees. Keys and meanings are XGBoost's
+    // (tree_method "hist"; src/models/gbdt/params.ts says what exactly is
+    // matched), so a tuned XGBoost configuration carries over; defaults are
+    // paper 1's BDT recipe (learning rate 0.01, depth 20 for zz2d, 25 rounds
+    // of early stopping) and XGBoost's own for the rest.
+    /** bdt: bins per feature (XGBoost max_bin). */
+    max_bin: z.number().int('max_bin must be an integer').min(2, 'max_bin must be at least 2').max(65535, 'max_bin must be at most 65535').default(256),
+    /** bdt: maximum tree depth, root at depth 0 (XGBoost max_depth; its 0 = "no limit" is not supported). */
+    max_depth: z.number().int('max_depth must be an integer').min(1, 'max_depth must be at least 1').max(50, 'max_depth must be at most 50').default(20),
+    /** bdt: shrinkage of every leaf value (XGBoost eta / learning_rate). Alias: eta. */
+    learning_rate: z.number().gt(0, 'learning_rate (eta) must be greater than 0').max(1, 'learning_rate (eta) must be at most 1').optional(),
+    eta: z.number().gt(0, 'eta must be greater than 0').max(1, 'eta must be at most 1').optional(),
+    /** bdt: minimum hessian sum (= rows, for squared error) in each child of a split. */
+    min_child_weight: z.number().min(0, 'min_child_weight must be >= 0').default(1),
+    /** bdt: L2 penalty on leaf weights (XGBoost lambda / reg_lambda). Alias: reg_lambda. */
+    lambda: z.number().min(0, 'lambda must be >= 0').optional(),
+    reg_lambda: z.number().min(0, 'reg_lambda must be >= 0').optional(),
+    /** bdt: minimum loss reduction for a split (XGBoost gamma / min_split_loss). Alias: min_split_loss. */
+    gamma: z.number().min(0, 'gamma must be >= 0').optional(),
+    min_split_loss: z.number().min(0, 'min_split_loss must be >= 0').optional(),
+    /** bdt: per tree, each training row is used with this probability. */
+    subsample: z.number().gt(0, 'subsample must be greater than 0').max(1, 'subsample must be at most 1').default(1),
+    /** bdt: per tree, this fraction of the input features is used. */
+    colsample_bytree: z.number().gt(0, 'colsample_bytree must be greater than 0').max(1, 'colsample_bytree must be at most 1').default(1),
+    /** bdt: maximum boosting rounds (trees); early stopping usually ends the run first. */
+    n_estimators: positiveInt.default(10000),
+    /** bdt: rounds without a better validation RMSE before stopping (paper 1: 25). */
+    early_stopping_rounds: positiveInt.default(25),
 
     initial_lr: z.number().positive().default(1e-3),
     final_lr: z.number().positive().default(1e-6),
@@ -94,6 +123,11 @@ export const RunConfigSchema = z
         });
       }
     }
+    for (const [key, alias] of BDT_ALIASES) {
+      if (c[key] !== undefined && c[alias] !== undefined && c[key] !== c[alias]) {
+        ctx.addIssue({ code: 'custom', path: [alias], message: `${alias}: ${c[alias]} contradicts ${key}: ${c[key]} (the same XGBoost parameter); give only one` });
+      }
+    }
     const transform = resolvedTransform(c);
     if ((transform === 'log' || transform === 'log-standardize') && !c.data.require_positive_target) {
       ctx.addIssue({ code: 'custom', path: ['target_transform'], message: `'${transform}' needs a positive target; it cannot be combined with data.require_positive_target: false` });
@@ -103,10 +137,18 @@ export const RunConfigSchema = z
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 type ParsedRunConfig = z.output<typeof RunConfigSchema>;
 
+/** XGBoost's parameter aliases: [ampfit's key, the alias XGBoost also accepts]. */
+const BDT_ALIASES = [['learning_rate', 'eta'], ['lambda', 'reg_lambda'], ['gamma', 'min_split_loss']] as const;
+type AliasKey = (typeof BDT_ALIASES)[number][1];
+const BDT_DEFAULTS = { learning_rate: 0.01, lambda: 1, gamma: 0 } as const;
+
 /** The resolved configuration: every default filled in, aliases folded. */
-export type RunConfig = Omit<ParsedRunConfig, 'scaled' | 'target_transform' | 'activation_param'> & {
+export type RunConfig = Omit<ParsedRunConfig, 'scaled' | 'target_transform' | 'activation_param' | AliasKey | keyof typeof BDT_DEFAULTS> & {
   readonly target_transform: (typeof TARGET_TRANSFORMS)[number];
   readonly activation_param: number;
+  readonly learning_rate: number;
+  readonly lambda: number;
+  readonly gamma: number;
 };
 
 function resolvedTransform(c: Pick<ParsedRunConfig, 'scaled' | 'target_transform'>): (typeof TARGET_TRANSFORMS)[number] {
@@ -116,7 +158,17 @@ function resolvedTransform(c: Pick<ParsedRunConfig, 'scaled' | 'target_transform
 }
 
 export function finishConfig(parsed: ParsedRunConfig): RunConfig {
-  const { scaled: _scaled, target_transform: _t, activation_param, ...rest } = parsed;
+  const {
+    scaled: _scaled, target_transform: _t, activation_param, eta, reg_lambda, min_split_loss,
+    learning_rate, lambda, gamma, ...rest
+  } = parsed;
   const defaultParam = parsed.activation === 'leaky_relu' ? 0.3 : parsed.activation === 'elu' ? 1 : 0;
-  return { ...rest, target_transform: resolvedTransform(parsed), activation_param: activation_param ?? defaultParam };
+  return {
+    ...rest,
+    target_transform: resolvedTransform(parsed),
+    activation_param: activation_param ?? defaultParam,
+    learning_rate: learning_rate ?? eta ?? BDT_DEFAULTS.learning_rate,
+    lambda: lambda ?? reg_lambda ?? BDT_DEFAULTS.lambda,
+    gamma: gamma ?? min_split_loss ?? BDT_DEFAULTS.gamma,
+  };
 }

@@ -4,8 +4,8 @@ import { ModelFileError } from '../util/errors.js';
 import { writeFileAtomic } from './atomic.js';
 
 // One self-describing file per regressor: a JSON header (what the model is,
-// how inputs and targets are transformed, metrics, provenance) and the
-// float64 arrays, closed by a SHA-256 of everything before it.
+// how inputs and targets are transformed, metrics, provenance) and typed
+// arrays, closed by a SHA-256 of everything before it.
 //
 //   offset  size  content
 //   0       8     magic "AMPFIT\r\n" (the CR LF catches text-mode mangling)
@@ -14,34 +14,64 @@ import { writeFileAtomic } from './atomic.js';
 //   16      8     header length H in bytes, uint64 LE
 //   24      8     array blob length B in bytes, uint64 LE
 //   32      H     header, UTF-8 JSON, space-padded to a multiple of 8
-//   32+H    B     arrays, float64 little-endian, each 8-byte aligned
+//   32+H    B     arrays, little-endian, each starting 8-byte aligned
 //   32+H+B  32    SHA-256 of bytes [0, 32+H+B)
+//
+// The header's "arrays" maps each name to { offset, length, dtype } (offset
+// in bytes into the blob, length in elements). Version 2 added dtype —
+// float64, float32, int32, uint32, uint16, uint8 — so a forest stores its
+// node indices, features and float32 thresholds compactly; version 1 files
+// (float64 only, no dtype) are still read. float64 stays the dtype of every
+// number a prediction computes with; the narrower types hold indices and
+// values that are exact in them (see the model type's own comments).
 //
 // Hand-written because it is 60 lines and every reader — TypeScript here, C
 // and Python later — can parse it without a dependency.
 
 export const MODEL_MAGIC = Buffer.from('AMPFIT\r\n', 'latin1');
-export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FORMAT_VERSION = 2;
 const PREFIX = 32;
 const HASH_BYTES = 32;
+
+/** The array types a model file holds. */
+export type StoredArray = Float64Array | Float32Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
+
+const DTYPES = {
+  float64: Float64Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  uint16: Uint16Array,
+  uint8: Uint8Array,
+} as const;
+export type Dtype = keyof typeof DTYPES;
+
+export function dtypeOf(a: StoredArray): Dtype {
+  for (const [name, ctor] of Object.entries(DTYPES) as Array<[Dtype, (typeof DTYPES)[Dtype]]>) {
+    if (a instanceof ctor) return name;
+  }
+  throw new ModelFileError(`cannot store a ${Object.prototype.toString.call(a).slice(8, -1)} in a model file`);
+}
 
 /** Where an array sits in the blob. */
 export interface ArrayRef {
   readonly offset: number;
   readonly length: number;
+  /** Absent in version 1 files, which hold float64 only. */
+  readonly dtype?: Dtype;
 }
 
 export interface ModelFileContent<H> {
   readonly header: H;
-  readonly arrays: Record<string, Float64Array>;
+  readonly arrays: Record<string, StoredArray>;
 }
 
-export function encodeModelFile<H extends object>(header: H, arrays: Record<string, Float64Array>): Buffer[] {
+export function encodeModelFile<H extends object>(header: H, arrays: Record<string, StoredArray>): Buffer[] {
   const refs: Record<string, ArrayRef> = {};
   let offset = 0;
   for (const [name, a] of Object.entries(arrays)) {
-    refs[name] = { offset, length: a.length };
-    offset += a.length * 8;
+    refs[name] = { offset, length: a.length, dtype: dtypeOf(a) };
+    offset += Math.ceil(a.byteLength / 8) * 8;
   }
   const json = Buffer.from(JSON.stringify({ ...header, arrays: refs }), 'utf8');
   const padded = Buffer.alloc(Math.ceil(json.length / 8) * 8, 0x20);
@@ -61,7 +91,7 @@ export function encodeModelFile<H extends object>(header: H, arrays: Record<stri
   return [prefix, padded, blob, hash];
 }
 
-export function writeModelFile<H extends object>(path: string, header: H, arrays: Record<string, Float64Array>): void {
+export function writeModelFile<H extends object>(path: string, header: H, arrays: Record<string, StoredArray>): void {
   writeFileAtomic(path, encodeModelFile(header, arrays));
 }
 
@@ -99,13 +129,20 @@ export function decodeModelFile<H>(buf: Buffer, path: string): ModelFileContent<
     return fail(`header is not valid JSON: ${(e as Error).message}`);
   }
   const refs = header.arrays ?? {};
-  // Copy into an aligned buffer: Float64Array views need 8-byte alignment, which a Buffer from readFileSync need not have.
-  const blob = new Float64Array(b / 8);
-  new Uint8Array(blob.buffer).set(buf.subarray(PREFIX + h, PREFIX + h + b));
-  const arrays: Record<string, Float64Array> = {};
+  // Copy into an aligned buffer: typed views need alignment, which a Buffer from readFileSync need not have.
+  const blob = new ArrayBuffer(Math.ceil(b / 8) * 8);
+  new Uint8Array(blob).set(buf.subarray(PREFIX + h, PREFIX + h + b));
+  const arrays: Record<string, StoredArray> = {};
   for (const [name, ref] of Object.entries(refs)) {
-    if (ref.offset % 8 !== 0 || ref.offset + ref.length * 8 > b) fail(`array '${name}' lies outside the blob`);
-    arrays[name] = blob.subarray(ref.offset / 8, ref.offset / 8 + ref.length);
+    const dtype = ref.dtype ?? 'float64';
+    if (version < 2 && ref.dtype !== undefined) fail(`array '${name}' has a dtype, which format version ${version} does not know`);
+    if (!Object.hasOwn(DTYPES, dtype)) fail(`array '${name}' has unknown dtype '${String(dtype)}'`);
+    const ctor = DTYPES[dtype];
+    if (!Number.isSafeInteger(ref.offset) || !Number.isSafeInteger(ref.length) || ref.offset < 0 || ref.length < 0 ||
+        ref.offset % 8 !== 0 || ref.offset + ref.length * ctor.BYTES_PER_ELEMENT > b) {
+      fail(`array '${name}' lies outside the blob`);
+    }
+    arrays[name] = new ctor(blob, ref.offset, ref.length);
   }
   return { header, arrays };
 }

@@ -7,7 +7,8 @@ import { reference } from './reference.js';
 import type { Kernels } from './types.js';
 
 export { ACTIVATIONS, activationCode } from './types.js';
-export type { Activation, ActivationName, Kernels } from './types.js';
+export type { Activation, ActivationName, BinMatrix, Kernels } from './types.js';
+export { DIRECT_MAX_ROWS, HIST_BLOCK_ROWS } from './types.js';
 export { reference } from './reference.js';
 export { nativeInfo, nativeLoadError } from './native.js';
 

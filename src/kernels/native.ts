@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { activation, MAX_THREADS } from './checks.js';
-import type { Kernels } from './types.js';
+import type { BinMatrix, Kernels } from './types.js';
 
 /** The addon's own ABI: activations travel as (code, param). */
 interface NativeAddon {
@@ -35,12 +35,35 @@ interface NativeAddon {
     p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array,
     lr: number, beta1: number, beta2: number, eps: number, step: number,
   ): void;
+  histBuild(
+    bins: BinMatrix, d: number, binOffset: Int32Array, gpair: Float64Array, rows: Uint32Array,
+    begin: Int32Array, end: Int32Array, slot: Int32Array, hist: Float64Array,
+  ): void;
+  histSubtract(hist: Float64Array, nBins: number, dst: Int32Array, a: Int32Array, b: Int32Array): void;
+  splitFind(
+    hist: Float64Array, bins: BinMatrix, d: number, binOffset: Int32Array, gpair: Float64Array, rows: Uint32Array,
+    slot: Int32Array, begin: Int32Array, end: Int32Array, sumG: Float64Array, sumH: Float64Array,
+    features: Uint8Array, lambda: number, minChildWeight: number,
+    outFeature: Int32Array, outBin: Int32Array, outGain: Float64Array, outLeft: Float64Array,
+  ): void;
+  partition(
+    bins: BinMatrix, d: number, rows: Uint32Array, begin: Int32Array, end: Int32Array,
+    feature: Int32Array, bin: Int32Array, mid: Int32Array,
+  ): void;
+  leafAdd(rows: Uint32Array, begin: Int32Array, end: Int32Array, value: Float64Array, pred: Float64Array): void;
+  forestPredict(
+    x: Float64Array, n: number, d: number, treeOffset: Int32Array, feature: Uint16Array,
+    threshold: Float32Array, left: Int32Array, value: Float64Array, base: number, out: Float64Array,
+  ): void;
   threads(): number;
   setThreads(n: number): void;
   info(): string;
 }
 
-const ADDON_FUNCTIONS = ['gemm', 'denseForward', 'denseBackward', 'adamStep', 'threads', 'setThreads', 'info'] as const;
+const ADDON_FUNCTIONS = [
+  'gemm', 'denseForward', 'denseBackward', 'adamStep', 'histBuild', 'histSubtract', 'splitFind', 'partition',
+  'leafAdd', 'forestPredict', 'threads', 'setThreads', 'info',
+] as const;
 
 function isAddon(v: unknown): v is NativeAddon {
   if (typeof v !== 'object' || v === null) return false;
@@ -86,6 +109,15 @@ function wrap(addon: NativeAddon): Kernels {
       addon.denseBackward(x, n, nIn, w, nOut, code, act.param, z, y, dy, dz, dx, gw, gb, accumulate);
     },
     adamStep: (p, g, m, v, lr, beta1, beta2, eps, step) => addon.adamStep(p, g, m, v, lr, beta1, beta2, eps, step),
+    histBuild: (bins, d, binOffset, gpair, rows, begin, end, slot, hist) =>
+      addon.histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist),
+    histSubtract: (hist, nBins, dst, a, b) => addon.histSubtract(hist, nBins, dst, a, b),
+    splitFind: (hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft) =>
+      addon.splitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft),
+    partition: (bins, d, rows, begin, end, feature, bin, mid) => addon.partition(bins, d, rows, begin, end, feature, bin, mid),
+    leafAdd: (rows, begin, end, value, pred) => addon.leafAdd(rows, begin, end, value, pred),
+    forestPredict: (x, n, d, treeOffset, feature, threshold, left, value, base, out) =>
+      addon.forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out),
   };
 }
 

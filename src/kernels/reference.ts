@@ -5,7 +5,12 @@
 import { adamStep } from './adam.js';
 import { checkAdam, checkDenseBackward, checkDenseForward, checkGemm, checkThreads } from './checks.js';
 import { denseBackward, denseForward } from './dense.js';
+import { forestPredict } from './forest.js';
 import { gemm } from './gemm.js';
+import { histBuild, histSubtract } from './hist.js';
+import { leafAdd, partition } from './partition.js';
+import { splitFind } from './split.js';
+import { checkForestPredict, checkHistBuild, checkHistSubtract, checkLeafAdd, checkPartition, checkSplitFind } from './treeChecks.js';
 import type { Kernels } from './types.js';
 
 export const reference: Kernels = {
@@ -35,5 +40,35 @@ export const reference: Kernels = {
   adamStep(p, g, m, v, lr, beta1, beta2, eps, step) {
     checkAdam(p, g, m, v, lr, beta1, beta2, eps, step);
     adamStep(p, g, m, v, lr, beta1, beta2, eps, step);
+  },
+
+  histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist) {
+    checkHistBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist);
+    histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist);
+  },
+
+  histSubtract(hist, nBins, dst, a, b) {
+    checkHistSubtract(hist, nBins, dst, a, b);
+    histSubtract(hist, nBins, dst, a, b);
+  },
+
+  splitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft) {
+    checkSplitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft);
+    splitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft);
+  },
+
+  partition(bins, d, rows, begin, end, feature, bin, mid) {
+    checkPartition(bins, d, rows, begin, end, feature, bin, mid);
+    partition(bins, d, rows, begin, end, feature, bin, mid);
+  },
+
+  leafAdd(rows, begin, end, value, pred) {
+    checkLeafAdd(rows, begin, end, value, pred);
+    leafAdd(rows, begin, end, value, pred);
+  },
+
+  forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out) {
+    checkForestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out);
+    forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out);
   },
 };

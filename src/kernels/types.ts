@@ -15,6 +15,24 @@
 //   across threads (split over the batch) and reduces in a fixed order, so the
 //   same inputs and thread count give the same bits.
 
+/**
+ * Row-major bin indices of a binned feature matrix for histogram trees (row i,
+ * feature f at i*d + f): Uint8Array when every feature has at most 256 bins,
+ * Uint16Array otherwise.
+ */
+export type BinMatrix = Uint8Array | Uint16Array;
+
+/**
+ * Histograms of nodes with more rows than this are summed in blocks of this
+ * many rows (in rows order), and the block sums added in block order. The
+ * constant fixes the summation order, so histograms — and the trees grown from
+ * them — have the same bits on every backend and thread count.
+ */
+export const HIST_BLOCK_ROWS = 8192;
+
+/** splitFind's direct path (no histogram) takes nodes of at most this many rows. */
+export const DIRECT_MAX_ROWS = 65536;
+
 /** Activations, in the order of their integer codes (the native ABI uses the codes). */
 export const ACTIVATIONS = ['linear', 'relu', 'leaky_relu', 'elu', 'softplus', 'gelu', 'silu', 'tanh'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -85,5 +103,82 @@ export interface Kernels {
   adamStep(
     p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array,
     lr: number, beta1: number, beta2: number, eps: number, step: number,
+  ): void;
+
+  // ---- histogram gradient-boosted trees (src/models/gbdt) ----
+  //
+  // Shared arguments: `bins` is the n×d BinMatrix of the training (or
+  // validation) rows; `binOffset` (d+1 ascending int32, from 0) places feature
+  // f's bins at binOffset[f]..binOffset[f+1]) of a node histogram of
+  // B = binOffset[d] bins; `gpair` holds (gradient, hessian) of row r at 2r,
+  // 2r+1; `rows` is the row index array the tree partitions, node j owning
+  // rows[begin[j] .. end[j]). A node histogram is 2·B doubles, (G, H) per bin,
+  // in slot s of `hist` at offset 2·B·s. Node lists that write must not
+  // overlap (ranges ascending and disjoint, slots distinct). Every node's
+  // result is computed by one fixed sequence of operations, whatever the
+  // thread count, so results have the same bits on both backends.
+
+  /**
+   * Gradient histograms of nodes: slot[j] of hist = per bin, the sums of the
+   * gradient pairs of node j's rows, taken in rows order; nodes of more than
+   * HIST_BLOCK_ROWS rows are summed per block of that many rows and the block
+   * sums added in block order.
+   */
+  histBuild(
+    bins: BinMatrix, d: number, binOffset: Int32Array, gpair: Float64Array, rows: Uint32Array,
+    begin: Int32Array, end: Int32Array, slot: Int32Array, hist: Float64Array,
+  ): void;
+
+  /**
+   * The histogram subtraction trick: slot dst[j] = slot a[j] − slot b[j],
+   * element by element, for histograms of nBins bins. dst[j] may equal a[j];
+   * no dst may be read by another entry.
+   */
+  histSubtract(hist: Float64Array, nBins: number, dst: Int32Array, a: Int32Array, b: Int32Array): void;
+
+  /**
+   * Best split of each node, XGBoost hist's exact rule (src/models/gbdt/params.ts):
+   * for each feature f with features[f] = 1 and each bin b in ascending order,
+   * left = bins ≤ b, (GL, HL) summed bin by bin from the left, (GR, HR) =
+   * (G, H) − (GL, HL), valid when HL ≥ minChildWeight and HR ≥ minChildWeight,
+   * lossChg = (score(GL, HL) + score(GR, HR)) − score(G, H) with
+   * score(g, h) = h ≤ 0 ? 0 : g²/(h + lambda); the first candidate with the
+   * largest lossChg > 0 wins (lowest feature, then lowest bin). Node totals
+   * (G, H) = (sumG[j], sumH[j]). Bin sums come from histogram slot[j], or
+   * when slot[j] = −1 directly from the node's rows (at most DIRECT_MAX_ROWS),
+   * summed in rows order like histBuild — so a directly summed node gives the
+   * bits its histogram would. Out: feature[j] (−1: no split with lossChg > 0),
+   * bin[j], gain[j] = lossChg, left[2j], left[2j+1] = GL, HL.
+   */
+  splitFind(
+    hist: Float64Array, bins: BinMatrix, d: number, binOffset: Int32Array, gpair: Float64Array, rows: Uint32Array,
+    slot: Int32Array, begin: Int32Array, end: Int32Array, sumG: Float64Array, sumH: Float64Array,
+    features: Uint8Array, lambda: number, minChildWeight: number,
+    outFeature: Int32Array, outBin: Int32Array, outGain: Float64Array, outLeft: Float64Array,
+  ): void;
+
+  /**
+   * Stable partition of each node's rows: rows r with bins[r·d + feature[j]]
+   * ≤ bin[j] first, the others after, each side in its previous order;
+   * mid[j] = begin[j] + number on the left.
+   */
+  partition(
+    bins: BinMatrix, d: number, rows: Uint32Array, begin: Int32Array, end: Int32Array,
+    feature: Int32Array, bin: Int32Array, mid: Int32Array,
+  ): void;
+
+  /** pred[rows[i]] += value[j] for every i in node j's range (a tree's leaves). */
+  leafAdd(rows: Uint32Array, begin: Int32Array, end: Int32Array, value: Float64Array, pred: Float64Array): void;
+
+  /**
+   * Forest prediction for n rows of x (n×d): out[i] = base + Σ_t value[leaf_t(x_i)],
+   * added in tree order. Tree t holds nodes treeOffset[t]..treeOffset[t+1])
+   * with tree-local child indices; a node with left < 0 is a leaf, otherwise
+   * the row goes to left iff float32(x[feature]) < threshold, else to left + 1
+   * (XGBoost's rule: thresholds and compared inputs are float32).
+   */
+  forestPredict(
+    x: Float64Array, n: number, d: number, treeOffset: Int32Array, feature: Uint16Array,
+    threshold: Float32Array, left: Int32Array, value: Float64Array, base: number, out: Float64Array,
   ): void;
 }

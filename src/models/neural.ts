@@ -10,7 +10,7 @@ import {
 } from '../nn/index.js';
 import { AmpfitError } from '../util/errors.js';
 import { formatDuration, type Logger } from '../util/log.js';
-import type { EpochRecord, FitContext, FitResult, Regressor, RegressorType, SerializedRegressor, TrainData } from './regressor.js';
+import { float64Array, type EpochRecord, type FitContext, type FitResult, type Regressor, type RegressorType, type SerializedRegressor, type TrainData } from './regressor.js';
 
 // Paper 1's DNN and sk-DNN as pipeline model types: config → network → Trainer,
 // with a checkpoint after every epoch so an interrupted run resumes (losing at
@@ -186,9 +186,9 @@ function describeStop(reason: StopReason, c: RunConfig, bestEpoch: number, epoch
 function load(s: SerializedRegressor): Regressor {
   const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
   const network = new Network(config, getKernels('auto'));
-  const params = s.arrays.params;
-  if (params === undefined || params.length !== network.paramCount) {
-    throw new AmpfitError(`model holds ${params?.length ?? 0} parameters, ${describeNetwork(config)} needs ${network.paramCount}`);
+  const params = float64Array(s, 'params', config.type);
+  if (params.length !== network.paramCount) {
+    throw new AmpfitError(`model holds ${params.length} parameters, ${describeNetwork(config)} needs ${network.paramCount}`);
   }
   network.params.set(params);
   return new NeuralRegressor(network);

@@ -1,5 +1,5 @@
 import { AmpfitError } from '../util/errors.js';
-import type { FitContext, FitResult, Regressor, RegressorType, SerializedRegressor, TrainData } from './regressor.js';
+import { float64Array, type FitContext, type FitResult, type Regressor, type RegressorType, type SerializedRegressor, type TrainData } from './regressor.js';
 import { rSquared } from '../metrics/precision.js';
 
 // A least-squares polynomial: the simplest regressor that is still a real
@@ -155,8 +155,8 @@ export const polynomialType: RegressorType = {
   },
   load(s: SerializedRegressor): Regressor {
     const { d, degree } = s.spec as { d: number; degree: number };
-    const coef = s.arrays.coef;
-    if (!Number.isInteger(d) || !Number.isInteger(degree) || coef === undefined) throw new AmpfitError('poly: model spec lacks d, degree or coef');
+    if (!Number.isInteger(d) || !Number.isInteger(degree)) throw new AmpfitError('poly: model spec lacks d or degree');
+    const coef = float64Array(s, 'coef', 'poly');
     return new Polynomial(d, degree, coef);
   },
 };

@@ -2,10 +2,11 @@ import { AmpfitError } from '../util/errors.js';
 import type { RegressorType } from './regressor.js';
 import { polynomialType } from './polynomial.js';
 import { dnnType, skdnnType } from './neural.js';
+import { bdtType } from './gbdt/index.js';
 
 // Model types by config name. New types register here and nowhere else.
 const TYPES: ReadonlyMap<string, RegressorType> = new Map<string, RegressorType>(
-  [polynomialType, dnnType, skdnnType].map((t) => [t.type, t]),
+  [polynomialType, dnnType, skdnnType, bdtType].map((t) => [t.type, t]),
 );
 
 export function regressorType(name: string): RegressorType {

@@ -1,6 +1,8 @@
 import type { RunConfig } from '../config/schema.js';
 import type { Rng } from '../util/rng.js';
 import type { Logger } from '../util/log.js';
+import type { StoredArray } from '../io/modelFile.js';
+import { AmpfitError } from '../util/errors.js';
 
 // Every model type plugs into the pipeline through these two interfaces: the
 // pipeline owns data, transforms, metrics and files; a model type owns only
@@ -13,13 +15,21 @@ export interface Regressor {
   parameterCount(): number;
   /** Predictions for n rows of x (n × d, row-major). */
   predict(x: Float64Array, n: number): Float64Array;
-  /** Plain-JSON description plus float64 arrays: enough to rebuild it exactly. */
+  /** Plain-JSON description plus typed arrays: enough to rebuild it exactly. */
   serialize(): SerializedRegressor;
 }
 
 export interface SerializedRegressor {
   readonly spec: Record<string, unknown>;
-  readonly arrays: Record<string, Float64Array>;
+  /** float64 for every number a prediction computes with; narrower dtypes only for what is exact in them. */
+  readonly arrays: Record<string, StoredArray>;
+}
+
+/** A float64 array of a serialized regressor, or an error naming it. */
+export function float64Array(s: SerializedRegressor, name: string, type: string): Float64Array {
+  const a = s.arrays[name];
+  if (!(a instanceof Float64Array)) throw new AmpfitError(`${type}: model lacks the float64 array '${name}'`);
+  return a;
 }
 
 /** Training inputs with targets already in the transformed space. */

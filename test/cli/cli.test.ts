@@ -114,3 +114,14 @@ test('--skip-bad-rows trains on the good rows and reports the skipped ones', () 
   assert.equal(prov.rows_skipped, 2);
   assert.equal(prov.data_files[0].skipped, 2);
 });
+
+test('train: a bad bdt setting fails as a config error naming the key before any data is read', () => {
+  const dir = tempDir();
+  const cfg = writeText(dir, 'bad.json', JSON.stringify({ data: { files: join(dir, 'does-not-exist.csv'), target: 'f01' }, model_type: 'bdt', max_depth: 0, subsample: 0 }));
+  const r = spawnSync(process.execPath, [BIN, 'train', '--config', cfg, '--out', join(dir, 'out')], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /max_depth: max_depth must be at least 1/);
+  assert.match(r.stderr, /subsample: subsample must be greater than 0/);
+  assert.doesNotMatch(r.stderr, /does-not-exist|reading/);
+  assert.ok(!existsSync(join(dir, 'out')), 'nothing was created');
+});

@@ -69,3 +69,43 @@ test('overrides: JSON values, strings, dotted keys; file paths are relative to t
   assert.equal(loaded.seed, 5);
   assert.throws(() => loadConfig(writeText(dir, 'bad.json', '{"data": ')), /not valid JSON/);
 });
+
+test('bdt keys: XGBoost names, paper 1 defaults, aliases folded, bad values named before any work', () => {
+  const c = validateConfig({ ...base, model_type: 'bdt' }, 'c');
+  assert.equal(c.model_type, 'bdt');
+  assert.equal(c.max_bin, 256);
+  assert.equal(c.max_depth, 20);
+  assert.equal(c.learning_rate, 0.01);
+  assert.equal(c.min_child_weight, 1);
+  assert.equal(c.lambda, 1);
+  assert.equal(c.gamma, 0);
+  assert.equal(c.subsample, 1);
+  assert.equal(c.colsample_bytree, 1);
+  assert.equal(c.n_estimators, 10000);
+  assert.equal(c.early_stopping_rounds, 25);
+  const a = validateConfig({ ...base, model_type: 'bdt', eta: 0.3, reg_lambda: 2, min_split_loss: 0.5 }, 'c');
+  assert.deepEqual([a.learning_rate, a.lambda, a.gamma], [0.3, 2, 0.5]);
+  assert.ok(!('eta' in a) && !('reg_lambda' in a) && !('min_split_loss' in a));
+  assert.throws(() => validateConfig({ ...base, eta: 0.3, learning_rate: 0.1 }, 'c'), /eta: 0\.3 contradicts learning_rate: 0\.1/);
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ max_depth: 0 }, /max_depth: max_depth must be at least 1/],
+    [{ max_depth: 51 }, /max_depth: max_depth must be at most 50/],
+    [{ max_depth: 2.5 }, /max_depth: max_depth must be an integer/],
+    [{ learning_rate: 0 }, /learning_rate: learning_rate \(eta\) must be greater than 0/],
+    [{ learning_rate: 1.5 }, /learning_rate: learning_rate \(eta\) must be at most 1/],
+    [{ eta: -1 }, /eta: eta must be greater than 0/],
+    [{ subsample: 0 }, /subsample: subsample must be greater than 0/],
+    [{ colsample_bytree: 1.1 }, /colsample_bytree: colsample_bytree must be at most 1/],
+    [{ max_bin: 1 }, /max_bin: max_bin must be at least 2/],
+    [{ max_bin: 70000 }, /max_bin: max_bin must be at most 65535/],
+    [{ min_child_weight: -1 }, /min_child_weight: min_child_weight must be >= 0/],
+    [{ lambda: -0.1 }, /lambda: lambda must be >= 0/],
+    [{ gamma: -1 }, /gamma: gamma must be >= 0/],
+    [{ n_estimators: 0 }, /n_estimators: /],
+    [{ early_stopping_rounds: 0 }, /early_stopping_rounds: /],
+    [{ max_dpeth: 3 }, /max_dpeth: unknown key \(did you mean 'max_depth'\?\)/],
+  ];
+  for (const [extra, re] of bad) {
+    assert.throws(() => validateConfig({ ...base, model_type: 'bdt', ...extra }, 'c'), (e: Error) => e instanceof ConfigError && re.test(e.message), JSON.stringify(extra));
+  }
+});

@@ -22,7 +22,7 @@ const config = writeText(
 );
 
 function params(dir: string): Float64Array {
-  return readModelFile(join(dir, 'model.ampfit')).arrays.params;
+  return readModelFile(join(dir, 'model.ampfit')).arrays.params as Float64Array;
 }
 
 function checkpointEpoch(dir: string): number {

@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateConfig } from '../../../src/config/load.js';
+import { readModelFile } from '../../../src/io/modelFile.js';
+import { getKernels, nativeAvailable } from '../../../src/kernels/index.js';
+import { loadModel } from '../../../src/models/surrogate.js';
+import { Booster } from '../../../src/models/gbdt/boost.js';
+import { forestArrays, forestBytes, FOREST_BYTES_PER_NODE, nNodes } from '../../../src/models/gbdt/forest.js';
+import { runTraining } from '../../../src/training/run.js';
+import { memoryLogger } from '../../../src/util/log.js';
+import { Rng } from '../../../src/util/rng.js';
+import { SAMPLE_2D, tempDir } from '../../helpers.js';
+import { PARAMS } from './helpers.js';
+import type { TrainData } from '../../../src/models/regressor.js';
+
+const NATIVE = { skip: process.env.AMPFIT_NO_NATIVE === '1' ? 'native kernels switched off' : false };
+
+/** A smooth 2-D function with a little noise: quick to fit, quick to overfit. */
+function toy(n: number, seed: number): TrainData {
+  const rng = new Rng(seed);
+  const make = (m: number) => {
+    const x = Float64Array.from({ length: 2 * m }, () => rng.uniform());
+    const y = Float64Array.from({ length: m }, (_, i) => Math.sin(5 * x[2 * i]) * Math.cos(3 * x[2 * i + 1]) + 0.05 * rng.normal());
+    return { x, y };
+  };
+  const a = make(n);
+  const b = make(Math.floor(n / 2));
+  return { d: 2, xTrain: a.x, yTrain: a.y, xVal: b.x, yVal: b.y };
+}
+
+test('early stopping: stops after early_stopping_rounds rounds without a strictly better validation RMSE, keeps the best round', () => {
+  const k = nativeAvailable() ? getKernels('native') : getKernels('typescript');
+  const b = Booster.start(k, toy(2000, 1), { ...PARAMS, maxDepth: 8, learningRate: 0.5, earlyStoppingRounds: 7 }, new Rng(1));
+  const rmse: number[] = [];
+  while (!b.done) rmse.push(Math.sqrt(b.step().valMSE));
+  assert.ok(b.stoppedEarly);
+  let best = 0;
+  for (let r = 1; r < rmse.length; r++) if (rmse[r] < rmse[best]) best = r;
+  assert.equal(b.bestRound, best + 1);
+  assert.equal(rmse.length, best + 1 + 7);
+  const forest = b.bestForest();
+  assert.equal(forest.treeOffset.length - 1, b.bestRound);
+  // The kept trees predict what training tracked at the best round.
+  const pred = new Float64Array(1000);
+  k.forestPredict(toy(2000, 1).xVal, 1000, 2, forest.treeOffset, forest.feature, forest.threshold, forest.left, forest.value, forest.baseScore, pred);
+  const y = toy(2000, 1).yVal;
+  const mse = pred.reduce((s, p, i) => s + (p - y[i]) ** 2, 0) / 1000;
+  assert.ok(Math.abs(Math.sqrt(mse) - rmse[best]) < 1e-12);
+});
+
+test('native = reference and 1 thread = 2 threads, bit for bit, with subsample and colsample_bytree', NATIVE, () => {
+  const data = toy(20000, 2);
+  const params = { ...PARAMS, maxDepth: 9, learningRate: 0.3, subsample: 0.8, colsampleBytree: 0.5, minChildWeight: 2, lambda: 0.5, gamma: 1e-4 };
+  const run = (kind: 'native' | 'typescript', threads: number) => {
+    const k = getKernels(kind);
+    const before = k.threads();
+    k.setThreads(threads);
+    try {
+      const b = Booster.start(k, data, params, new Rng(5));
+      for (let r = 0; r < 12; r++) b.step();
+      return forestArrays(b.forest.build());
+    } finally {
+      k.setThreads(before);
+    }
+  };
+  const want = run('typescript', 1);
+  assert.ok(want.feature.length > 1000);
+  for (const [kind, t] of [['native', 1], ['native', 2]] as const) {
+    const got = run(kind, t);
+    for (const name of Object.keys(want)) {
+      assert.deepEqual(Buffer.from(got[name].buffer, got[name].byteOffset, got[name].byteLength), Buffer.from(want[name].buffer, want[name].byteOffset, want[name].byteLength), `${kind}, ${t} thread(s): ${name}`);
+    }
+  }
+});
+
+function bdtConfig(dir: string, extra: Record<string, unknown> = {}) {
+  return validateConfig(
+    {
+      data: { files: SAMPLE_2D, target: 'f01', born: 'f00', max_rows: 20000 },
+      model_type: 'bdt', max_depth: 10, learning_rate: 0.1, seed: 3, ...extra,
+    },
+    join(dir, 'config'),
+  );
+}
+
+test('golden: bdt depth 10, eta 0.1 on 20 000 zz2d rows, seed 3; the model file round-trips', async () => {
+  const dir = tempDir();
+  const r = await runTraining({ config: bdtConfig(dir), outDir: join(dir, 'm'), log: memoryLogger() });
+  const m = r.testMetrics!;
+  const got = `R_1 ${m.R_pct['1']} R_0.1 ${m.R_pct['0.1']} σ_δ ${m.sigma_delta_pct}`;
+  assert.equal(m.n, 4000);
+  // Measured when written: R_1 20.8 %, R_0.1 1.675 %, σ_δ 3.12311 %. Trees have the
+  // same bits on both backends and any thread count, so the band is tight.
+  assert.ok(Math.abs(m.R_pct['1'] - 20.8) <= 0.01, got);
+  assert.ok(Math.abs(m.R_pct['0.1'] - 1.675) <= 0.01, got);
+  assert.ok(Math.abs(m.sigma_delta_pct - 3.12311) <= 1e-4, got);
+  assert.equal(r.header.parameter_count, r.regressor.parameterCount());
+  assert.equal(r.header.regressor.type, 'bdt');
+  // The stored model: compact dtypes, predictions identical after loading.
+  const { arrays } = readModelFile(join(dir, 'm', 'model.ampfit'));
+  assert.ok(arrays.threshold instanceof Float32Array && arrays.left instanceof Int32Array && arrays.feature instanceof Uint16Array);
+  assert.ok(arrays.value instanceof Float64Array);
+  const loaded = loadModel(join(dir, 'm'));
+  const x = Float64Array.from({ length: 200 }, (_, i) => (i * 0.618) % 1);
+  assert.deepEqual(loaded.regressor.predict(x, 100), r.regressor.predict(x, 100));
+  const nodes = r.regressor.parameterCount();
+  assert.equal(FOREST_BYTES_PER_NODE, 26);
+  assert.ok(forestBytes((r.regressor as unknown as { forest: Parameters<typeof forestBytes>[0] }).forest) >= nodes * 26);
+  assert.equal(nNodes((r.regressor as unknown as { forest: Parameters<typeof nNodes>[0] }).forest), nodes);
+});
+
+test('an interrupted run resumes from its checkpoint and ends with the model of an uninterrupted run', async () => {
+  const dir = tempDir();
+  const config = bdtConfig(dir, { max_depth: 12, learning_rate: 0.02, n_estimators: 400, early_stopping_rounds: 400 });
+  const straight = await runTraining({ config, outDir: join(dir, 'straight'), log: memoryLogger() });
+  assert.match(straight.header.training.stopped_because, /reached n_estimators = 400/);
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 150 + Math.round(straight.header.training.seconds * 300));
+  const out = join(dir, 'resumed');
+  const first = await runTraining({ config, outDir: out, log: memoryLogger(), signal: controller.signal });
+  clearTimeout(timer);
+  const stoppedAt = first.header.training.epochs_run;
+  assert.match(first.header.training.stopped_because, /interrupted/);
+  assert.ok(stoppedAt > 0 && stoppedAt < 400, `stopped after round ${stoppedAt}`);
+
+  const log = memoryLogger();
+  await runTraining({ config: { ...config, threads: 1 }, outDir: out, log, resume: true });
+  assert.ok(log.lines.some((l) => l.includes(`resuming after round ${stoppedAt}`)), log.lines.join('\n'));
+  const a = readModelFile(join(dir, 'straight', 'model.ampfit')).arrays;
+  const b = readModelFile(join(out, 'model.ampfit')).arrays;
+  for (const name of Object.keys(a)) {
+    assert.deepEqual(Buffer.from(b[name].buffer, b[name].byteOffset, b[name].byteLength), Buffer.from(a[name].buffer, a[name].byteOffset, a[name].byteLength), name);
+  }
+  const history = JSON.parse(readFileSync(join(out, 'history.json'), 'utf8')) as Array<{ epoch: number; lr: number }>;
+  assert.equal(history.length, 400);
+  assert.deepEqual(history.map((h) => h.epoch), Array.from({ length: 400 }, (_, i) => i + 1));
+  assert.equal(history[0].lr, 0.02);
+  // A changed tree parameter makes the checkpoint meaningless.
+  await assert.rejects(runTraining({ config: { ...config, max_depth: 11 }, outDir: out, log: memoryLogger(), resume: true }), /config differs from the checkpointed run in max_depth/);
+});
