@@ -1,5 +1,10 @@
 // Public API of the ampfit package.
 export { loadModel, Surrogate } from './models/surrogate.js';
+export {
+  describeSurrogate, exportC, exportOnnx, sanitizeName, EXPORT_FORMATS, EXPORTABLE_TYPES,
+  type CExport, type ExportFormat, type ExportModel,
+} from './export/index.js';
+export { writeSyntheticModel, type SyntheticModel } from './models/synthetic.js';
 export { loadDataset, type Dataset, type DataSpec } from './data/dataset.js';
 export { readCsvBlocks, type RowBlock, type ReadReport } from './data/csvReader.js';
 export { resolveDataFiles } from './data/files.js';

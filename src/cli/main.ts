@@ -4,6 +4,8 @@ import { AMPFIT_VERSION } from '../version.js';
 import { trainCommand } from './train.js';
 import { predictCommand } from './predict.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
+import { EXPORT_FORMATS } from '../export/index.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -49,6 +51,16 @@ export function buildCli(): Command {
     .option('--label <text>', 'row label in the table')
     .addOption(new Option('--json <file>', 'also write the metrics as JSON'))
     .action(evalCommand);
+
+  program
+    .command('export')
+    .description('write the model as ONNX (float64 graph) or as C99 source with a Fortran interface')
+    .requiredOption('--model <dir>', 'model directory or model.ampfit file')
+    .addOption(new Option('--format <format>', 'onnx: one .onnx file; c: <name>.c, <name>.h and <name>.f90').choices(EXPORT_FORMATS).makeOptionMandatory())
+    .requiredOption('--out <path>', 'the .onnx file (onnx) or the directory to write into (c)')
+    .option('--name <name>', "C/Fortran function prefix and graph name, sanitised (default: the model directory's name)")
+    .option('--force', 'replace existing output files')
+    .action(exportCommand);
 
   return program;
 }

@@ -7,7 +7,7 @@ export {
   type NetworkConfig, type NetworkConfigInput, type NetworkType,
 } from './config.js';
 export { buildPlan, countParameters, type DenseOp, type NetworkPlan } from './plan.js';
-export { Network, PREDICT_CHUNK_ROWS, type LayerView } from './network.js';
+export { Network, PREDICT_CHUNK_ROWS, predictChunkRows, type LayerView } from './network.js';
 export { glorotUniform } from './init.js';
 export {
   learningRate, paperExponentialSchedule, parseScheduleConfig,

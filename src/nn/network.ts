@@ -12,8 +12,24 @@ import type { Kernels } from '../kernels/types.js';
 import type { NetworkConfig } from './config.js';
 import { buildPlan, type DenseOp, type NetworkPlan } from './plan.js';
 
-/** Rows per chunk in predict(); bounds the inference buffers (~chunk × width × 8 B each). */
+/** Most rows per inference chunk (validation in the trainer uses this many); bounds the buffers (~chunk × width × 8 B each). */
 export const PREDICT_CHUNK_ROWS = 8192;
+
+/** Target size of one n×width activation buffer in predict(). */
+const PREDICT_CHUNK_BYTES = 512 * 1024;
+
+/**
+ * Rows per predict() chunk for a network whose widest layer is maxWidth: as
+ * many as keep one activation buffer near PREDICT_CHUNK_BYTES, so a layer's
+ * input, pre-activation and output stay in a 1–2 MiB L2 cache. Measured on
+ * Zen 4, 65536 points on one thread: 8192-row chunks cost 1.7× (sk-DNN 9-36)
+ * to 2× (9-50) the CPU time of 1024–2048-row ones. Rows are independent, so
+ * the chunk size never changes a result.
+ */
+export function predictChunkRows(maxWidth: number): number {
+  const rows = Math.floor(PREDICT_CHUNK_BYTES / (8 * maxWidth) / 64) * 64;
+  return Math.max(256, Math.min(PREDICT_CHUNK_ROWS, rows));
+}
 
 /** Workspaces kept per kind; more distinct batch sizes than this evict the oldest. */
 const MAX_CACHED_WORKSPACES = 4;
@@ -129,6 +145,8 @@ export class Network {
   readonly params: Float64Array;
   /** dLoss/dparams of the last backward(), same layout as params. */
   readonly grads: Float64Array;
+  /** predict()'s chunk size for this network's widths. */
+  readonly predictChunkRows: number;
 
   private readonly bound: BoundOp[];
   private readonly trainCache = new Map<number, TrainWorkspace>();
@@ -144,6 +162,7 @@ export class Network {
     this.inputDim = config.inputDim;
     this.params = new Float64Array(this.paramCount);
     this.grads = new Float64Array(this.paramCount);
+    this.predictChunkRows = predictChunkRows(Math.max(...this.plan.bufferWidths));
     const seen = new Set<number>();
     const firsts: { dx: boolean; res: boolean }[] = [];
     for (let i = this.plan.ops.length - 1; i >= 0; i--) {
@@ -262,8 +281,8 @@ export class Network {
     return y[y.length - 1];
   }
 
-  /** Outputs for n rows of x, computed in chunks of `chunkRows`; writes into `out` if given. */
-  predict(x: Float64Array, n: number, out?: Float64Array, chunkRows = PREDICT_CHUNK_ROWS): Float64Array {
+  /** Outputs for n rows of x, computed in chunks of `chunkRows` (default: predictChunkRows); writes into `out` if given. */
+  predict(x: Float64Array, n: number, out?: Float64Array, chunkRows = this.predictChunkRows): Float64Array {
     const d = this.inputDim;
     const result = out ?? new Float64Array(n);
     if (result.length < n) throw new RangeError(`Network.predict: out has ${result.length} values, need ${n}`);

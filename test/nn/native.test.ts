@@ -54,3 +54,25 @@ for (const shape of SHAPES) {
     }
   });
 }
+
+test('predict gives the same bits whatever its chunk size and thread count (native kernels)', { skip }, () => {
+  const native = getKernels('native');
+  const before = native.threads();
+  try {
+    const net = new Network(makeNetworkConfig({ type: 'skdnn', inputDim: 8, depth: 3, width: 50, activation: 'silu' }), native);
+    glorotUniform(net.plan, net.params, new Rng(3));
+    assert.equal(net.predictChunkRows, 1280);
+    const n = 5000;
+    const x = uniformPoints(new Rng(4), n, 8);
+    native.setThreads(1);
+    const whole = net.predict(x, n, undefined, 8192);
+    for (const threads of [1, 2]) {
+      native.setThreads(threads);
+      for (const chunk of [net.predictChunkRows, 37, 1000]) {
+        assert.deepEqual(net.predict(x, n, undefined, chunk), whole, `chunk ${chunk}, ${threads} threads`);
+      }
+    }
+  } finally {
+    native.setThreads(before);
+  }
+});

@@ -1,0 +1,68 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import { MODEL_FILE } from '../io/modelStore.js';
+import { loadModel } from '../models/surrogate.js';
+import { describeSurrogate, exportC, exportOnnx, sanitizeName, type ExportFormat } from '../export/index.js';
+import { AmpfitError } from '../util/errors.js';
+
+export interface ExportFlags {
+  model: string;
+  format: ExportFormat;
+  out: string;
+  name?: string;
+  force?: boolean;
+}
+
+/** The model directory's name ("runs/zz2d" → "zz2d"), the default for --name. */
+function defaultName(modelPath: string): string {
+  const p = resolve(modelPath);
+  return basename(p) === MODEL_FILE ? basename(dirname(p)) : basename(p).replace(/\.ampfit$/, '');
+}
+
+function refuseOverwrite(paths: readonly string[], force: boolean): void {
+  if (force) return;
+  const existing = paths.filter((p) => existsSync(p));
+  if (existing.length > 0) throw new AmpfitError(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; add --force to replace`);
+}
+
+/**
+ * Writes the model in a portable form: --format onnx writes one .onnx file
+ * at --out; --format c writes <name>.c, <name>.h and <name>.f90 into the
+ * directory --out. Every file is written atomically.
+ */
+export async function exportCommand(flags: ExportFlags): Promise<void> {
+  const model = loadModel(flags.model);
+  const description = describeSurrogate(model);
+  const name = sanitizeName(flags.name ?? defaultName(flags.model));
+  const force = flags.force === true;
+  const written: { path: string; bytes: number }[] = [];
+  switch (flags.format) {
+    case 'onnx': {
+      if (existsSync(flags.out) && statSync(flags.out).isDirectory()) throw new AmpfitError(`--out ${flags.out} is a directory; --format onnx writes a file`);
+      refuseOverwrite([flags.out], force);
+      const bytes = exportOnnx(description, name);
+      writeFileAtomic(flags.out, bytes);
+      written.push({ path: flags.out, bytes: bytes.length });
+      break;
+    }
+    case 'c': {
+      if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new AmpfitError(`--out ${flags.out} is a file; --format c writes a directory`);
+      const c = exportC(description, name);
+      const files: [string, string][] = [
+        [join(flags.out, `${c.name}.c`), c.source],
+        [join(flags.out, `${c.name}.h`), c.header],
+        [join(flags.out, `${c.name}.f90`), c.fortran],
+      ];
+      refuseOverwrite(files.map(([p]) => p), force);
+      for (const [path, text] of files) {
+        writeFileAtomic(path, text);
+        written.push({ path, bytes: Buffer.byteLength(text) });
+      }
+      break;
+    }
+    default:
+      throw new AmpfitError(`--format must be onnx or c, not '${String(flags.format)}'`);
+  }
+  for (const w of written) process.stderr.write(`wrote ${w.path} (${w.bytes.toLocaleString('en-US')} bytes)\n`);
+}

@@ -1,0 +1,211 @@
+// A trained Surrogate as a neutral, format-free description that every
+// exporter consumes: what the regressor computes on hypercube coordinates
+// (its "body"), how its output maps back to physical units, and what to tell
+// the reader about where it came from.
+//
+// Bodies are one variant per family of model types, so a new family (tree
+// ensembles) adds a variant, a describer below and a case in each exporter,
+// without touching the network path. A model type without a describer cannot
+// be exported and says so.
+//
+// dtype policy: everything here is float64, and so is every export.
+
+import { multiIndices } from '../models/polynomial.js';
+import type { SerializedRegressor } from '../models/regressor.js';
+import type { Surrogate } from '../models/surrogate.js';
+import type { Activation } from '../kernels/types.js';
+import { buildPlan, describeNetwork, parseNetworkConfig } from '../nn/index.js';
+import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
+import { AmpfitError } from '../util/errors.js';
+import { AMPFIT_VERSION } from '../version.js';
+
+/** One dense op over numbered buffers (0 = the input), exactly as src/nn/plan.ts runs it. */
+export interface DenseLayer {
+  readonly name: string;
+  readonly nIn: number;
+  readonly nOut: number;
+  /** nIn×nOut, row-major: z = x·W + b (+ residual). */
+  readonly w: Float64Array;
+  readonly b: Float64Array | null;
+  readonly activation: Activation;
+  readonly input: number;
+  /** Buffer added before the activation, or -1. */
+  readonly residual: number;
+  readonly output: number;
+}
+
+/** DNN and sk-DNN: a list of dense ops; the last writes the single output. */
+export interface NetworkBody {
+  readonly kind: 'network';
+  readonly inputDim: number;
+  readonly layers: readonly DenseLayer[];
+}
+
+/**
+ * Least-squares Legendre polynomial (src/models/polynomial.ts):
+ * Σ_t coef[t] · Π_j P_{terms[t][j]}(2 x_j − 1).
+ */
+export interface LegendreBody {
+  readonly kind: 'legendre';
+  readonly inputDim: number;
+  readonly degree: number;
+  readonly terms: readonly Uint8Array[];
+  readonly coef: Float64Array;
+}
+
+export type ExportBody = NetworkBody | LegendreBody;
+
+/**
+ * The regressor's output t back to physical units: y = g(t·scale + shift) with
+ * g the identity ('affine'), exp ('exp') or unit·sinh ('sinh'). For a
+ * Born-normalised model y is the ratio target/born, as Surrogate.predict.
+ */
+export interface OutputMap {
+  readonly g: 'affine' | 'exp' | 'sinh';
+  readonly scale: number;
+  readonly shift: number;
+  readonly unit: number;
+}
+
+/** Plain facts for comments and metadata in the exported files. */
+export interface ExportInfo {
+  readonly ampfitVersion: string;
+  /** e.g. "sk-DNN 9-36 (4D, leaky_relu 0.3)". */
+  readonly model: string;
+  readonly inputs: readonly string[];
+  readonly target: string;
+  readonly born: string | null;
+  /** What the exported function returns, in words. */
+  readonly returns: string;
+  readonly transform: TargetTransformJSON;
+  readonly parameterCount: number;
+  readonly created: string;
+  readonly seed: number;
+  readonly testR: Readonly<Record<string, number>> | null;
+}
+
+export interface ExportModel {
+  readonly inputDim: number;
+  readonly body: ExportBody;
+  readonly output: OutputMap;
+  readonly info: ExportInfo;
+}
+
+type Describer = (s: SerializedRegressor) => { body: ExportBody; label: string };
+
+const DESCRIBERS: ReadonlyMap<string, Describer> = new Map<string, Describer>([
+  ['dnn', networkBody],
+  ['skdnn', networkBody],
+  ['poly', legendreBody],
+]);
+
+/** Model types that can be exported. */
+export const EXPORTABLE_TYPES: readonly string[] = [...DESCRIBERS.keys()];
+
+export function describeSurrogate(model: Surrogate): ExportModel {
+  const serialized = model.regressor.serialize();
+  const type = model.regressor.type;
+  const describer = DESCRIBERS.get(type);
+  if (describer === undefined) {
+    throw new AmpfitError(`export: model type '${type}' cannot be exported yet (exportable: ${EXPORTABLE_TYPES.join(', ')})`);
+  }
+  const { body, label } = describer(serialized);
+  if (body.inputDim !== model.d) {
+    throw new AmpfitError(`export: the regressor takes ${body.inputDim} inputs but the model names ${model.d} (${model.inputs.join(', ')})`);
+  }
+  const h = model.header;
+  // Parsed again so a bad transform in the file fails here, not in generated code.
+  const transform = TargetTransform.fromJSON(h.target.transform).toJSON();
+  const test = h.metrics?.test ?? null;
+  return {
+    inputDim: model.d,
+    body,
+    output: outputMap(transform),
+    info: {
+      ampfitVersion: AMPFIT_VERSION,
+      model: label,
+      inputs: [...model.inputs],
+      target: h.target.column,
+      born: h.target.born,
+      returns: h.target.born === null ? `${h.target.column}` : `the ratio ${h.target.column}/${h.target.born}`,
+      transform,
+      parameterCount: model.regressor.parameterCount(),
+      created: h.provenance?.created ?? 'unknown',
+      seed: h.provenance?.seed ?? 0,
+      testR: test === null ? null : test.R_pct,
+    },
+  };
+}
+
+function outputMap(t: TargetTransformJSON): OutputMap {
+  switch (t.kind) {
+    case 'none':
+    case 'standardize':
+      return { g: 'affine', scale: t.scale, shift: t.shift, unit: 1 };
+    case 'log':
+    case 'log-standardize':
+      return { g: 'exp', scale: t.scale, shift: t.shift, unit: 1 };
+    case 'asinh-standardize':
+      return { g: 'sinh', scale: t.scale, shift: t.shift, unit: t.unit ?? 1 };
+  }
+}
+
+function networkBody(s: SerializedRegressor): { body: NetworkBody; label: string } {
+  const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
+  const plan = buildPlan(config);
+  const params = s.arrays.params;
+  if (params === undefined || params.length !== plan.paramCount) {
+    throw new AmpfitError(`export: model holds ${params?.length ?? 0} parameters, ${describeNetwork(config)} needs ${plan.paramCount}`);
+  }
+  const layers = plan.ops.map((op) => ({
+    name: op.name,
+    nIn: op.nIn,
+    nOut: op.nOut,
+    w: params.slice(op.wOffset, op.wOffset + op.nIn * op.nOut),
+    b: op.bOffset >= 0 ? params.slice(op.bOffset, op.bOffset + op.nOut) : null,
+    activation: op.act,
+    input: op.input,
+    residual: op.residual,
+    output: op.output,
+  }));
+  return { body: { kind: 'network', inputDim: config.inputDim, layers }, label: describeNetwork(config) };
+}
+
+function legendreBody(s: SerializedRegressor): { body: LegendreBody; label: string } {
+  const { d, degree } = s.spec as { d?: unknown; degree?: unknown };
+  const coef = s.arrays.coef;
+  if (typeof d !== 'number' || typeof degree !== 'number' || !Number.isInteger(d) || !Number.isInteger(degree) || coef === undefined) {
+    throw new AmpfitError('export: poly model spec lacks d, degree or coef');
+  }
+  const terms = multiIndices(d, degree);
+  if (terms.length !== coef.length) throw new AmpfitError(`export: poly has ${coef.length} coefficients for ${terms.length} terms`);
+  return { body: { kind: 'legendre', inputDim: d, degree, terms, coef: coef.slice() }, label: `poly deg ${degree} (${d}D)` };
+}
+
+/**
+ * Buffer → storage slot for running a network body with a few reused
+ * buffers: a buffer's slot is freed after its last reader, as in
+ * src/nn/network.ts's InferWorkspace. Slot -1 is the caller's input.
+ */
+export function assignSlots(body: NetworkBody): { slotOf: Int32Array; slots: number; maxWidth: number } {
+  const n = body.layers.length + 1;
+  const lastUse = new Int32Array(n).fill(-1);
+  body.layers.forEach((l, i) => {
+    lastUse[l.input] = i;
+    if (l.residual >= 0) lastUse[l.residual] = i;
+  });
+  const slotOf = new Int32Array(n).fill(-1);
+  const free: number[] = [];
+  let slots = 0;
+  let maxWidth = 1;
+  body.layers.forEach((l, i) => {
+    maxWidth = Math.max(maxWidth, l.nOut);
+    const slot = free.length > 0 ? (free.pop() as number) : slots++;
+    slotOf[l.output] = slot;
+    // Freed only after this layer: it still reads them while writing its output.
+    for (const b of [l.input, l.residual]) {
+      if (b > 0 && lastUse[b] === i && !free.includes(slotOf[b])) free.push(slotOf[b]);
+    }
+  });
+  return { slotOf, slots, maxWidth };
+}

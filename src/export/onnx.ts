@@ -1,0 +1,323 @@
+// ExportModel → ONNX (opset 17, IR 8), every tensor float64.
+//
+// Input  x: double [N, D], hypercube coordinates in the model's input order.
+// Output y: double [N, 1], the physical value Surrogate.predict returns (the
+//           ratio target/born for a Born-normalised model).
+//
+// onnxruntime's CPU provider has float64 kernels for Gemm, MatMul, Add, Sub,
+// Mul, Div, Max, Min, Relu, Abs, Neg, Exp, Log, Tanh, Floor, comparisons and
+// Where, but not for Erf, Elu, Softplus, Sinh, Asinh or Gelu; its LeakyRelu
+// takes a float32 slope and its double Sigmoid loses relative accuracy in
+// its tails (5e-8 measured).
+// So every activation and the output map are written with the first set, in
+// the same case splits as src/kernels/activations.ts (Cody's erfc included),
+// which keeps the graph within rounding of ampfit (tests check 1e-12).
+//
+// Protobuf encoding comes from onnx-proto: static code generated from the
+// official onnx.proto, with types.
+
+import onnxProto from 'onnx-proto';
+import type { Activation } from '../kernels/types.js';
+import { AmpfitError } from '../util/errors.js';
+import type { ExportModel, LegendreBody, NetworkBody, OutputMap } from './describe.js';
+
+const { onnx } = onnxProto;
+type INodeProto = onnxProto.onnx.INodeProto;
+type ITensorProto = onnxProto.onnx.ITensorProto;
+type IAttributeProto = onnxProto.onnx.IAttributeProto;
+type IValueInfoProto = onnxProto.onnx.IValueInfoProto;
+
+export const ONNX_OPSET = 17;
+/** IR version 8 (ONNX 1.10+), the newest the bundled onnx.proto describes. */
+export const ONNX_IR_VERSION = 8;
+
+const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+/** Appends nodes and initializers; every op returns the name of its single output. */
+class GraphBuilder {
+  readonly nodes: INodeProto[] = [];
+  readonly initializers: ITensorProto[] = [];
+  private readonly scalars = new Map<string, string>();
+  private count = 0;
+
+  /** A float64 constant of the given shape. */
+  tensor(name: string, dims: readonly number[], data: Float64Array): string {
+    // raw_data is little-endian; so is every host ampfit runs on (modelFile.ts refuses others).
+    if (!LITTLE_ENDIAN) throw new AmpfitError('export --format onnx: big-endian hosts are not supported');
+    const bytes = new Uint8Array(data.byteLength);
+    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    this.initializers.push({ name, dims: [...dims], dataType: DOUBLE, rawData: bytes });
+    return name;
+  }
+
+  int64s(prefix: string, values: readonly number[]): string {
+    const name = this.fresh(prefix);
+    this.initializers.push({ name, dims: [values.length], dataType: INT64, int64Data: [...values] });
+    return name;
+  }
+
+  /** A float64 scalar (shape []), shared by every use of the same value. */
+  scalar(v: number): string {
+    const key = Object.is(v, -0) ? '-0' : String(v);
+    let name = this.scalars.get(key);
+    if (name === undefined) {
+      name = `c${this.scalars.size}`;
+      this.scalars.set(key, name);
+      this.tensor(name, [], new Float64Array([v]));
+    }
+    return name;
+  }
+
+  op(type: string, inputs: readonly string[], attribute: IAttributeProto[] = []): string {
+    const out = this.fresh(type.toLowerCase());
+    this.nodes.push({ opType: type, name: out, input: [...inputs], output: [out], attribute });
+    return out;
+  }
+
+  private fresh(prefix: string): string {
+    return `${prefix}_${this.count++}`;
+  }
+
+  // Elementwise shorthands; number arguments become shared scalars.
+  add(a: string | number, b: string | number): string {
+    return this.op('Add', [this.v(a), this.v(b)]);
+  }
+  sub(a: string | number, b: string | number): string {
+    return this.op('Sub', [this.v(a), this.v(b)]);
+  }
+  mul(a: string | number, b: string | number): string {
+    return this.op('Mul', [this.v(a), this.v(b)]);
+  }
+  div(a: string | number, b: string | number): string {
+    return this.op('Div', [this.v(a), this.v(b)]);
+  }
+  where(cond: string, a: string, b: string): string {
+    return this.op('Where', [cond, a, b]);
+  }
+  unary(type: string, a: string): string {
+    return this.op(type, [a]);
+  }
+  compare(type: 'Less' | 'LessOrEqual' | 'Greater' | 'GreaterOrEqual' | 'Equal', a: string | number, b: string | number): string {
+    return this.op(type, [this.v(a), this.v(b)]);
+  }
+
+  private v(a: string | number): string {
+    return typeof a === 'number' ? this.scalar(a) : a;
+  }
+}
+
+// W. J. Cody's erfc coefficients, as in src/kernels/activations.ts.
+const A = [3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03, 1.85777706184603153e-1];
+const B = [2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03];
+const C = [
+  5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01, 2.98635138197400131e02,
+  8.81952221241769090e02, 1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03,
+  2.15311535474403846e-8,
+];
+const D = [
+  1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02, 1.62138957456669019e03,
+  3.29079923573345963e03, 4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03,
+];
+const P = [3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2];
+const Q = [2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1, 6.05183413124413191e-2, 2.33520497626869185e-3];
+const SQRPI = 5.6418958354775628695e-1;
+const THRESH = 0.46875;
+
+/** Cody's erfc, all three intervals evaluated and the right one selected per element. */
+function erfc(g: GraphBuilder, x: string): string {
+  const y = g.unary('Abs', x);
+  // |x| <= THRESH: 1 − x·R(x²)
+  const ysq = g.mul(x, x);
+  let num = g.mul(A[4], ysq);
+  let den = ysq;
+  for (let i = 0; i < 3; i++) {
+    num = g.mul(g.add(num, A[i]), ysq);
+    den = g.mul(g.add(den, B[i]), ysq);
+  }
+  const small = g.sub(1, g.div(g.mul(x, g.add(num, A[3])), g.add(den, B[3])));
+  // |x| > THRESH: erfc(|x|) = exp(−|x|²)·R(|x|), with |x| clamped where erfc underflows anyway.
+  const yc = g.op('Min', [y, g.scalar(30)]);
+  num = g.mul(C[8], yc);
+  den = yc;
+  for (let i = 0; i < 7; i++) {
+    num = g.mul(g.add(num, C[i]), yc);
+    den = g.mul(g.add(den, D[i]), yc);
+  }
+  const rMid = g.div(g.add(num, C[7]), g.add(den, D[7]));
+  const inv = g.div(1, g.mul(yc, yc));
+  num = g.mul(P[5], inv);
+  den = inv;
+  for (let i = 0; i < 4; i++) {
+    num = g.mul(g.add(num, P[i]), inv);
+    den = g.mul(g.add(den, Q[i]), inv);
+  }
+  const rTail = g.div(g.sub(SQRPI, g.div(g.mul(inv, g.add(num, P[4])), g.add(den, Q[4]))), yc);
+  const r = g.where(g.compare('LessOrEqual', yc, 4), rMid, rTail);
+  // exp(−y²) as exp(−t²)·exp(−(y−t)(y+t)), t = y truncated to 1/16 (floor, as y ≥ 0).
+  const t = g.div(g.unary('Floor', g.mul(yc, 16)), 16);
+  const del = g.mul(g.sub(yc, t), g.add(yc, t));
+  const large = g.mul(g.mul(g.unary('Exp', g.unary('Neg', g.mul(t, t))), g.unary('Exp', g.unary('Neg', del))), r);
+  const signed = g.where(g.compare('Less', x, 0), g.sub(2, large), large);
+  return g.where(g.compare('LessOrEqual', y, THRESH), small, signed);
+}
+
+/** sigmoid(z) from e = exp(−|z|) without overflow, as activations.ts. */
+function sigmoid(g: GraphBuilder, z: string): string {
+  const e = g.unary('Exp', g.unary('Neg', g.unary('Abs', z)));
+  const d = g.add(1, e);
+  return g.where(g.compare('GreaterOrEqual', z, 0), g.div(1, d), g.div(e, d));
+}
+
+/** expm1(v) for v <= 0 as 2t/(1 − t), t = tanh(v/2): no cancellation near 0 (Exp(v) − 1 would lose it). */
+function expm1NonPositive(g: GraphBuilder, v: string): string {
+  const t = g.unary('Tanh', g.mul(v, 0.5));
+  return g.div(g.mul(2, t), g.sub(1, t));
+}
+
+/** log1p(e) as log(u)·e/(u − 1), u = 1 + e (Goldberg), exact where u rounds to 1. */
+function log1p(g: GraphBuilder, e: string): string {
+  const u = g.add(1, e);
+  return g.where(g.compare('Equal', u, 1), e, g.mul(g.unary('Log', u), g.div(e, g.sub(u, 1))));
+}
+
+function activation(g: GraphBuilder, z: string, act: Activation): string {
+  switch (act.name) {
+    case 'linear':
+      return z;
+    case 'relu':
+      return g.unary('Relu', z);
+    case 'leaky_relu': {
+      // z > 0 ? z : a·z is max(z, a·z) for a <= 1 and min(z, a·z) above: exact either way.
+      const az = g.mul(z, act.param);
+      return g.op(act.param <= 1 ? 'Max' : 'Min', [z, az]);
+    }
+    case 'elu': {
+      const em1 = expm1NonPositive(g, g.op('Min', [z, g.scalar(0)]));
+      return g.where(g.compare('Greater', z, 0), z, g.mul(act.param, em1));
+    }
+    case 'softplus':
+      return g.add(g.unary('Relu', z), log1p(g, g.unary('Exp', g.unary('Neg', g.unary('Abs', z)))));
+    case 'gelu':
+      return g.mul(g.mul(0.5, z), erfc(g, g.mul(g.unary('Neg', z), Math.SQRT1_2)));
+    case 'silu':
+      return g.mul(z, sigmoid(g, z));
+    case 'tanh':
+      return g.unary('Tanh', z);
+  }
+}
+
+function network(g: GraphBuilder, body: NetworkBody, x: string): string {
+  const buffers: string[] = [x];
+  for (const l of body.layers) {
+    const w = g.tensor(`${l.name}.W`, [l.nIn, l.nOut], l.w);
+    const input = buffers[l.input];
+    let z = l.b === null ? g.op('MatMul', [input, w]) : g.op('Gemm', [input, w, g.tensor(`${l.name}.b`, [l.nOut], l.b)]);
+    if (l.residual >= 0) z = g.add(z, buffers[l.residual]);
+    buffers[l.output] = activation(g, z, l.activation);
+  }
+  return buffers[buffers.length - 1];
+}
+
+/** Legendre features by the three-term recurrence on all inputs at once, gathered into the basis products. */
+function legendre(g: GraphBuilder, body: LegendreBody, x: string): string {
+  const d = body.inputDim;
+  const u = g.sub(g.mul(2, x), 1);
+  // P_0 = 1 as a full [N, D] tensor, so that Gather can address it like the others.
+  const one = g.add(g.sub(u, u), 1);
+  const p: string[] = [one];
+  if (body.degree >= 1) p.push(u);
+  for (let k = 2; k <= body.degree; k++) {
+    p.push(g.div(g.sub(g.mul(g.mul(2 * k - 1, u), p[k - 1]), g.mul(k - 1, p[k - 2])), k));
+  }
+  // Column k·D + j of `all` is P_k(u_j).
+  const all = p.length === 1 ? p[0] : g.op('Concat', p, [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]);
+  let product: string | null = null;
+  for (let j = 0; j < d; j++) {
+    const idx = g.int64s(`legendre.idx${j}`, body.terms.map((e) => e[j] * d + j));
+    const factor = g.op('Gather', [all, idx], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]);
+    product = product === null ? factor : g.mul(product, factor);
+  }
+  const coef = g.tensor('legendre.coef', [body.coef.length, 1], body.coef);
+  return g.op('MatMul', [product as string, coef]);
+}
+
+function outputMap(g: GraphBuilder, t: string, m: OutputMap): string {
+  let a = t;
+  if (m.scale !== 1) a = g.mul(a, m.scale);
+  if (m.shift !== 0) a = g.add(a, m.shift);
+  switch (m.g) {
+    case 'affine':
+      return a;
+    case 'exp':
+      return g.unary('Exp', a);
+    case 'sinh': {
+      // sinh(a) = 2t/(1 − t²), t = tanh(a/2), accurate near 0; (e^a − e^−a)/2 beyond |a| = 1.
+      const th = g.unary('Tanh', g.mul(a, 0.5));
+      const near = g.div(g.mul(2, th), g.sub(1, g.mul(th, th)));
+      const far = g.mul(0.5, g.sub(g.unary('Exp', a), g.unary('Exp', g.unary('Neg', a))));
+      const s = g.where(g.compare('Less', g.unary('Abs', a), 1), near, far);
+      return m.unit === 1 ? s : g.mul(m.unit, s);
+    }
+  }
+}
+
+function tensorInfo(name: string, dims: readonly (number | string)[], doc: string): IValueInfoProto {
+  return {
+    name,
+    docString: doc,
+    type: { tensorType: { elemType: DOUBLE, shape: { dim: dims.map((v) => (typeof v === 'string' ? { dimParam: v } : { dimValue: v })) } } },
+  };
+}
+
+/** The ONNX model as protobuf bytes. */
+export function exportOnnx(model: ExportModel, name: string): Uint8Array {
+  const g = new GraphBuilder();
+  const body = model.body;
+  let t: string;
+  switch (body.kind) {
+    case 'network':
+      t = network(g, body, 'x');
+      break;
+    case 'legendre':
+      t = legendre(g, body, 'x');
+      break;
+    default:
+      throw new AmpfitError(`export --format onnx: no ONNX form for a '${(body as { kind: string }).kind}' model yet`);
+  }
+  rename(g.nodes, outputMap(g, t, model.output), 'y');
+  const info = model.info;
+  const doc =
+    `ampfit ${info.ampfitVersion}: ${info.model}, ${info.parameterCount} parameters. ` +
+    `x: float64 [N, ${model.inputDim}] = (${info.inputs.join(', ')}) in the unit hypercube; y: float64 [N, 1] = ${info.returns}.`;
+  const proto = onnx.ModelProto.create({
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    producerName: 'ampfit',
+    producerVersion: info.ampfitVersion,
+    docString: doc,
+    graph: {
+      name,
+      docString: doc,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [tensorInfo('x', ['N', model.inputDim], `hypercube coordinates ${info.inputs.join(', ')}`)],
+      output: [tensorInfo('y', ['N', 1], info.returns)],
+    },
+    metadataProps: [
+      { key: 'ampfit.inputs', value: JSON.stringify(info.inputs) },
+      { key: 'ampfit.returns', value: info.returns },
+      { key: 'ampfit.info', value: JSON.stringify(info) },
+    ],
+  });
+  return onnx.ModelProto.encode(proto).finish();
+}
+
+/** Renames tensor `from` to `to` wherever a node reads or writes it. */
+function rename(nodes: INodeProto[], from: string, to: string): void {
+  for (const n of nodes) {
+    if (n.output) n.output = n.output.map((s) => (s === from ? to : s));
+    if (n.input) n.input = n.input.map((s) => (s === from ? to : s));
+  }
+}
