@@ -11,7 +11,7 @@
 // dtype policy: everything here is float64, and so is every export.
 
 import { multiIndices } from '../models/polynomial.js';
-import type { SerializedRegressor } from '../models/regressor.js';
+import { float64Array, type SerializedRegressor } from '../models/regressor.js';
 import type { Surrogate } from '../models/surrogate.js';
 import type { Activation } from '../kernels/types.js';
 import { buildPlan, describeNetwork, parseNetworkConfig } from '../nn/index.js';
@@ -153,9 +153,9 @@ function outputMap(t: TargetTransformJSON): OutputMap {
 function networkBody(s: SerializedRegressor): { body: NetworkBody; label: string } {
   const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
   const plan = buildPlan(config);
-  const params = s.arrays.params;
-  if (params === undefined || params.length !== plan.paramCount) {
-    throw new AmpfitError(`export: model holds ${params?.length ?? 0} parameters, ${describeNetwork(config)} needs ${plan.paramCount}`);
+  const params = float64Array(s, 'params', 'export');
+  if (params.length !== plan.paramCount) {
+    throw new AmpfitError(`export: model holds ${params.length} parameters, ${describeNetwork(config)} needs ${plan.paramCount}`);
   }
   const layers = plan.ops.map((op) => ({
     name: op.name,
@@ -173,8 +173,8 @@ function networkBody(s: SerializedRegressor): { body: NetworkBody; label: string
 
 function legendreBody(s: SerializedRegressor): { body: LegendreBody; label: string } {
   const { d, degree } = s.spec as { d?: unknown; degree?: unknown };
-  const coef = s.arrays.coef;
-  if (typeof d !== 'number' || typeof degree !== 'number' || !Number.isInteger(d) || !Number.isInteger(degree) || coef === undefined) {
+  const coef = float64Array(s, 'coef', 'export');
+  if (typeof d !== 'number' || typeof degree !== 'number' || !Number.isInteger(d) || !Number.isInteger(degree)) {
     throw new AmpfitError('export: poly model spec lacks d, degree or coef');
   }
   const terms = multiIndices(d, degree);
