@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The package entry ("main" in package.json), as a user imports it.
 import { loadModel, ModelFileError, writeSyntheticModel } from '../../src/index.js';
-import { readModelFile } from '../../src/io/modelFile.js';
+import { MODEL_FORMAT_VERSION, readModelFile } from '../../src/io/modelFile.js';
 import { Network, parseNetworkConfig } from '../../src/nn/index.js';
 import { reference } from '../../src/kernels/reference.js';
 import { REPO, tempDir } from '../helpers.js';
@@ -48,8 +48,8 @@ test('loadModel refuses a newer format version, a truncated file and a checksum 
     assert.throws(() => loadModel(bad), (e: Error) => e instanceof ModelFileError && re.test(e.message));
   };
   const newer = Buffer.from(good);
-  newer.writeUInt32LE(2, 8);
-  refuse(newer, /format version 2 is newer than this ampfit reads \(1\); upgrade ampfit/);
+  newer.writeUInt32LE(MODEL_FORMAT_VERSION + 1, 8);
+  refuse(newer, new RegExp(`format version ${MODEL_FORMAT_VERSION + 1} is newer than this ampfit reads \\(${MODEL_FORMAT_VERSION}\\); upgrade ampfit`));
   refuse(good.subarray(0, good.length - 100), /truncated/);
   const flipped = Buffer.from(good);
   flipped[100] ^= 0x20;
