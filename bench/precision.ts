@@ -15,8 +15,10 @@
 //
 // The paper cools the learning rate over 2500 epochs of 4000 steps on GPUs;
 // within a CPU budget that schedule would never cool. So the recipe keeps its
-// shape but is compressed into the budget: one probe epoch measures the
-// speed, and decay_epochs is set to the number of epochs the budget allows.
+// shape but is compressed into the budget: lr_clock 'time' runs the schedule
+// over the budget's seconds, so it cools fully whatever the machine's speed
+// or load (an earlier version fitted decay_epochs to a probe epoch, which a
+// busy machine during the probe threw off).
 //
 //   npm run bench:precision -- [--budget-min 30] [--datasets zz2d,zz4d,zz8d]
 //                              [--models skdnn,dnn]
@@ -49,7 +51,7 @@ function option(name: string, fallback: string): string {
 }
 
 function configFor(
-  dataset: string, model: 'dnn' | 'skdnn', recipe: string, budgetS: number, decayEpochs: number,
+  dataset: string, model: 'dnn' | 'skdnn', recipe: string, budgetS: number,
   maxRows: number | null, threads: number | null,
 ): RunConfig {
   const common = {
@@ -75,7 +77,8 @@ function configFor(
         lr_schedule: 'exponential',
         initial_lr: ours ? 3e-3 : 1e-3,
         final_lr: 1e-6,
-        decay_epochs: decayEpochs,
+        lr_clock: 'time',
+        decay_epochs: 100,
         patience: 200,
       },
       'bench',
@@ -118,18 +121,8 @@ async function main(): Promise<void> {
       for (const recipe of recipes) {
         const label = `${dataset} ${model === 'skdnn' ? 'sk-DNN' : 'DNN'} ${ARCH[dataset][model].depth}-${ARCH[dataset][model].width} ${recipe}`;
         log.info(`=== ${label}: ${budgetS / 60} min budget`);
-        // Probe: one short run of 2 epochs measures seconds per epoch for this data and network.
-        const probe = await runTraining({
-          config: { ...configFor(dataset, model, recipe, 1e9, 1, maxRows, threads), epochs: 2 },
-          outDir: join(outRoot, `${dataset}-${model}-${recipe}-probe`),
-          log: createLogger(process.stderr, true),
-          force: true,
-        });
-        const perEpoch = probe.header.training.seconds / Math.max(1, probe.header.training.epochs_run);
-        const decayEpochs = Math.max(2, Math.floor(budgetS / perEpoch));
-        log.info(`${perEpoch.toFixed(2)} s per epoch: lr cooled over ${decayEpochs} epochs`);
         const result = await runTraining({
-          config: configFor(dataset, model, recipe, budgetS, decayEpochs, maxRows, threads),
+          config: configFor(dataset, model, recipe, budgetS, maxRows, threads),
           outDir: join(outRoot, `${dataset}-${model}-${recipe}`),
           log,
           force: true,

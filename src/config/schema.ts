@@ -90,6 +90,12 @@ export const RunConfigSchema = z
     lr_schedule: z.enum(LR_SCHEDULES).default('exponential'),
     /** Epochs over which the schedule runs from initial_lr to final_lr (paper 1: 2500). */
     decay_epochs: positiveInt.default(2500),
+    /**
+     * What drives the schedule: 'epochs' (paper 1; reproducible bit for bit) or
+     * 'time': the schedule runs its decay_epochs in time_budget_s seconds of
+     * training, so it cools fully within the budget whatever the speed.
+     */
+    lr_clock: z.enum(['epochs', 'time']).default('epochs'),
     /** Exponent of the polynomial schedule (1 = linear, as Keras' PolynomialDecay). */
     lr_power: z.number().positive().default(1),
     batch_size: positiveInt.default(512),
@@ -110,6 +116,9 @@ export const RunConfigSchema = z
     backend: z.enum(['auto', 'native', 'typescript']).default('auto'),
   })
   .superRefine((c, ctx) => {
+    if (c.lr_clock === 'time' && c.time_budget_s === null) {
+      ctx.addIssue({ code: 'custom', path: ['lr_clock'], message: "lr_clock: 'time' needs time_budget_s (the time the schedule runs over)" });
+    }
     if (c.final_lr > c.initial_lr) {
       ctx.addIssue({ code: 'custom', path: ['final_lr'], message: `final_lr (${c.final_lr}) must not exceed initial_lr (${c.initial_lr})` });
     }

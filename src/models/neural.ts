@@ -97,6 +97,7 @@ function fit(type: 'dnn' | 'skdnn') {
         stepsPerEpoch: config.steps_per_epoch,
         patience: config.patience,
         schedule: scheduleFor(config),
+        scheduleClockS: config.lr_clock === 'time' ? config.time_budget_s : null,
         rng: ctx.rng.fork('batches'),
       });
       if (dir !== null) writeJsonAtomic(join(dir, CHECKPOINT_CONFIG), config);
@@ -106,7 +107,9 @@ function fit(type: 'dnn' | 'skdnn') {
       `${describeNetwork(net.config)}: ${net.paramCount.toLocaleString('en-US')} parameters; ` +
         `${kernels.backend} kernels, ${kernels.threads()} thread${kernels.threads() === 1 ? '' : 's'}; ` +
         `batch ${trainer.settings.batchSize}, ${trainer.stepsPerEpoch} steps/epoch, ` +
-        `${config.lr_schedule} lr ${config.initial_lr}→${config.final_lr}, patience ${config.patience}` +
+        `${config.lr_schedule} lr ${config.initial_lr}→${config.final_lr}` +
+        (config.lr_clock === 'time' ? ` over ${formatDuration(config.time_budget_s ?? 0)} of training` : '') +
+        `, patience ${config.patience}` +
         (budget === undefined ? '' : `, time budget ${formatDuration(budget)}`),
     );
     const progress = progressReporter(log, config.epochs, budget);

@@ -10,7 +10,7 @@ export { buildPlan, countParameters, type DenseOp, type NetworkPlan } from './pl
 export { Network, PREDICT_CHUNK_ROWS, predictChunkRows, type LayerView } from './network.js';
 export { glorotUniform } from './init.js';
 export {
-  learningRate, paperExponentialSchedule, parseScheduleConfig,
+  learningRate, learningRateAtFraction, paperExponentialSchedule, parseScheduleConfig,
   type ConstantSchedule, type CosineSchedule, type ExponentialSchedule, type OneCycleSchedule,
   type PolynomialSchedule, type ScheduleConfig, type ScheduleKind,
 } from './schedules.js';

@@ -92,6 +92,18 @@ export function learningRate(s: ScheduleConfig, epoch: number, step: number, ste
   }
 }
 
+/**
+ * Learning rate once the fraction f (clamped to [0, 1]) of the schedule's span
+ * has passed — its decay_epochs, or total epochs for one_cycle — for
+ * schedules driven by a clock other than the step count.
+ */
+export function learningRateAtFraction(s: ScheduleConfig, f: number, stepsPerEpoch: number): number {
+  const span = s.kind === 'constant' ? 1 : s.kind === 'one_cycle' ? s.totalEpochs : s.decayEpochs;
+  const v = Math.min(1, Math.max(0, f)) * span;
+  const epoch = Math.floor(v);
+  return learningRate(s, epoch, (v - epoch) * stepsPerEpoch, stepsPerEpoch);
+}
+
 /** min(t/T, 1) with t = epoch + step/stepsPerEpoch. */
 function decayFraction(decayEpochs: number, epoch: number, step: number, stepsPerEpoch: number): number {
   const t = epoch + step / stepsPerEpoch;

@@ -20,7 +20,7 @@ import { parseNetworkConfig, type NetworkConfig } from './config.js';
 import { regressionMetrics, type RegressionMetrics } from './evaluate.js';
 import { decodeFloat64, encodeFloat64, type EncodedFloat64 } from './f64-codec.js';
 import { Network, PREDICT_CHUNK_ROWS } from './network.js';
-import { learningRate, parseScheduleConfig, type ScheduleConfig } from './schedules.js';
+import { learningRate, learningRateAtFraction, parseScheduleConfig, type ScheduleConfig } from './schedules.js';
 
 export interface TrainingData {
   /** nTrain×inputDim, row-major. */
@@ -50,6 +50,13 @@ export interface TrainerSettings {
   readonly restoreBest: boolean;
   /** Default: exponential from 1e-3 to 1e-6 over maxEpochs epochs (paper 1's shape). */
   readonly schedule: ScheduleConfig;
+  /**
+   * null (default): the schedule advances with the steps taken. A number T:
+   * it advances with training seconds instead and reaches its end after T s —
+   * the schedule then fits any time budget whatever the machine's speed or
+   * load, at the price of bit-reproducibility across runs.
+   */
+  readonly scheduleClockS: number | null;
   readonly adam: AdamConfig;
   /** Rows per chunk when evaluating the validation set. */
   readonly evalChunkRows: number;
@@ -435,7 +442,9 @@ export class Trainer {
       dOut[i] = scale * e;
     }
     this.network.backward(dOut);
-    const lr = learningRate(s.schedule, this.epoch, this.stepInEpoch, this.stepsPerEpoch);
+    const lr = s.scheduleClockS === null
+      ? learningRate(s.schedule, this.epoch, this.stepInEpoch, this.stepsPerEpoch)
+      : learningRateAtFraction(s.schedule, this.elapsedS() / s.scheduleClockS, this.stepsPerEpoch);
     this.adam.update(this.kernels, this.network.params, this.network.grads, lr);
     this.lastLr = lr;
     const loss = sse / m;
@@ -545,9 +554,15 @@ function resolveSettings(o: TrainerOptions): TrainerSettings {
     minDelta,
     restoreBest: o.restoreBest ?? true,
     schedule,
+    scheduleClockS: o.scheduleClockS == null ? null : positiveSeconds(o.scheduleClockS),
     adam,
     evalChunkRows,
   };
+}
+
+function positiveSeconds(v: number): number {
+  if (!(Number.isFinite(v) && v > 0)) throw new ConfigError(`training.scheduleClockS: expected seconds > 0, got ${v}`);
+  return v;
 }
 
 function checkData(data: TrainingData, d: number): number {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { learningRate, parseScheduleConfig, type ScheduleConfig } from '../../src/nn/index.js';
+import { learningRate, learningRateAtFraction, parseScheduleConfig, type ScheduleConfig } from '../../src/nn/index.js';
 import { ConfigError } from '../../src/util/errors.js';
 
 function close(actual: number, expected: number, what: string): void {
@@ -59,4 +59,17 @@ test('bad schedules fail with the key', () => {
     /schedule\.finalLr/);
   assert.throws(() => parseScheduleConfig({ kind: 'one_cycle', maxLr: 1, totalEpochs: 5, pctStart: 1.5 }),
     /schedule\.pctStart/);
+});
+
+test('by fraction of the span (the time clock): same curve as by epochs, clamped at both ends', () => {
+  const s = parseScheduleConfig({ kind: 'exponential', initialLr: 3e-3, finalLr: 1e-6, decayEpochs: 40 });
+  close(learningRateAtFraction(s, 0, 1000), 3e-3, 'start');
+  close(learningRateAtFraction(s, 0.5, 1000), learningRate(s, 20, 0, 1000), 'half way');
+  close(learningRateAtFraction(s, 0.3125, 1000), learningRate(s, 12, 500, 1000), 'mid-epoch');
+  close(learningRateAtFraction(s, 1, 1000), 1e-6, 'end');
+  close(learningRateAtFraction(s, 7, 1000), 1e-6, 'past the end');
+  close(learningRateAtFraction(s, -1, 1000), 3e-3, 'before the start');
+  const oc = parseScheduleConfig({ kind: 'one_cycle', maxLr: 1, totalEpochs: 10 });
+  close(learningRateAtFraction(oc, 0.3, 10), learningRate(oc, 3, 0, 10), 'one_cycle peak');
+  assert.equal(learningRateAtFraction({ kind: 'constant', lr: 2e-4 }, 0.7, 10), 2e-4);
 });

@@ -172,3 +172,25 @@ test('learns y = sin(3 x1) + x2² with an sk-DNN 3-16', async () => {
   assert.ok(r.bestValMSE < 2e-4, `validation MSE ${r.bestValMSE}`);
   assert.ok(r.bestValR2 > 0.999, `validation R² ${r.bestValR2}`);
 });
+
+test('a schedule on the time clock runs over training seconds, not steps', async () => {
+  const schedule = { kind: 'exponential', initialLr: 1e-2, finalLr: 1e-5, decayEpochs: 1000 } as const;
+  const lrs: number[] = [];
+  const net = makeNet(referenceKernels, SMALL, 5);
+  // 1000 epochs of schedule in ~1 ms of training: cooled fully after the first few steps.
+  const t = new Trainer(net, data, {
+    maxEpochs: 2, batchSize: 64, rng: new Rng(6), schedule, scheduleClockS: 1e-3,
+    onStep: (info) => lrs.push(info.lr),
+  });
+  await t.run();
+  assert.ok(lrs[0] <= 1e-2 && lrs[0] > 1e-5, `first step ${lrs[0]}`);
+  assert.equal(lrs[lrs.length - 1], 1e-5);
+  for (let i = 1; i < lrs.length; i++) assert.ok(lrs[i] <= lrs[i - 1], 'monotone in time');
+  // On the step clock the same schedule has barely moved after 10 steps (2 of its 1000 epochs).
+  const steps: number[] = [];
+  await new Trainer(makeNet(referenceKernels, SMALL, 5), data, {
+    maxEpochs: 2, batchSize: 64, rng: new Rng(6), schedule, onStep: (info) => steps.push(info.lr),
+  }).run();
+  assert.ok(steps[steps.length - 1] > 9.8e-3, `step clock after 10 steps: ${steps[steps.length - 1]}`);
+  assert.throws(() => new Trainer(net, data, { maxEpochs: 1, scheduleClockS: 0 }), /scheduleClockS/);
+});
