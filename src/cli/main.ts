@@ -6,6 +6,8 @@ import { predictCommand } from './predict.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { EXPORT_FORMATS } from '../export/index.js';
+import { DEFAULT_BINS, DEFAULT_SPEED } from '../report/collect.js';
+import type { ReportFlags } from './report.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -61,6 +63,25 @@ export function buildCli(): Command {
     .option('--name <name>', "C/Fortran function prefix and graph name, sanitised (default: the model directory's name)")
     .option('--force', 'replace existing output files')
     .action(exportCommand);
+
+  program
+    .command('report')
+    .description('one self-contained HTML page comparing models: δ histograms, δ heat maps, training curves, precision and speed table')
+    .argument('<models...>', 'model directories, model.ampfit files, or folders of model directories')
+    .option('--out <file>', 'HTML page to write', 'report.html')
+    .option('--images <dir>', 'also write every plot as SVG and PNG into this folder (for papers)')
+    .option('--coords <a,b>', 'the two inputs of the δ heat maps (default: the first two inputs)')
+    .option('--bins <n>', 'heat-map bins per coordinate', String(DEFAULT_BINS))
+    .option('--heat <stat>', "heat-map colour: 'mean' (mean δ, shows bias) or 'abs' (mean |δ|)", 'mean')
+    .option('--data <glob>', "evaluate on these files instead of each model's test split (repeatable)", collect, [])
+    .option('--delta-range <pct>', 'half-width of the signed-δ histogram in percent (default: fitted to the models)')
+    .option('--title <text>', 'page title')
+    .option('--batch <n>', 'points per predict() call when measuring speed', String(DEFAULT_SPEED.batch))
+    .option('--speed-seconds <s>', 'time spent measuring each model\'s speed', String(DEFAULT_SPEED.seconds))
+    .option('--threads <n>', 'kernel threads for the speed measurement (default: all cores, or AMPFIT_THREADS)')
+    .option('--png-scale <k>', 'PNG pixels per SVG pixel', '2')
+    // Loaded on use: Vega, Vega-Lite and resvg would add their start-up time to every other command.
+    .action(async (models: string[], flags: ReportFlags) => (await import('./report.js')).reportCommand(models, flags));
 
   return program;
 }

@@ -33,14 +33,29 @@ export function createLogger(stream: NodeJS.WriteStream = process.stderr, quiet 
     progress(msg) {
       if (quiet) return;
       if (tty) {
-        const width = (stream.columns ?? 120) - 1;
-        stream.write(`\r\x1b[2K${msg.length > width ? msg.slice(0, width) : msg}`);
+        stream.write(`\r\x1b[2K${fitLine(msg, (stream.columns ?? 120) - 1)}`);
         statusShown = true;
       } else {
         stream.write(`${stamp()} ${msg}\n`);
       }
     },
   };
+}
+
+/**
+ * A status line fitted to the terminal's width. It must not wrap (a wrapped
+ * line cannot be redrawn in place), but cutting its end off would lose the
+ * ETA, which progress lines put last. So fields (separated by two spaces) are
+ * first joined by one space, then dropped from the right, the last one
+ * excepted, until the line fits; only then is it cut.
+ */
+export function fitLine(msg: string, width: number): string {
+  if (msg.length <= width) return msg;
+  const fields = msg.split(/ {2,}/);
+  const last = fields.pop() ?? '';
+  while (fields.length > 1 && [...fields, last].join(' ').length > width) fields.pop();
+  const line = [...fields, last].join(' ');
+  return line.length > width ? line.slice(0, width) : line;
 }
 
 /** A logger that records lines, for tests. */

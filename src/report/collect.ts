@@ -1,0 +1,372 @@
+// Model directories → ReportData. Reads each model's files (model.ampfit,
+// metrics.json, history.json), reloads the rows it was tested on (its config's
+// data files, seed and split fractions — exactly runTraining's test split —
+// or the --data files), predicts them again with loadModel to get δ per point
+// for the heat maps, and times predict() for the speed column. The assembly
+// from arrays (assembleReport) is separate so that tests, and a later
+// uncertainty model, can feed it points directly.
+
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { loadDataset, take, takeRows, type Dataset } from '../data/dataset.js';
+import { resolveDataFiles } from '../data/files.js';
+import { splitRows } from '../data/split.js';
+import { MODEL_FILE, modelFilePath, type ModelMetrics } from '../io/modelStore.js';
+import { getKernels } from '../kernels/index.js';
+import { histogram, linearEdges, logEdges, precisionMetrics, relativeErrors, type PrecisionMetrics } from '../metrics/precision.js';
+import type { EpochRecord } from '../models/regressor.js';
+import { loadModel, type Surrogate } from '../models/surrogate.js';
+import { modelLabel } from '../cli/labels.js';
+import { AmpfitError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { AMPFIT_VERSION } from '../version.js';
+import { niceEdges, finiteExtent, heatMap, sharedDeltaRangePct, uncertaintySummary } from './summarize.js';
+import type { EvalSplit, HeatStat, ModelReport, ReportData, SpeedResult } from './types.js';
+
+/** Predictions for a report: the value, and a per-point σ (same units) when the model learns one. */
+export interface PointPredictions {
+  readonly pred: Float64Array;
+  readonly sigma: Float64Array | null;
+}
+
+/**
+ * How the report gets predictions from a loaded model. Models with learned
+ * uncertainties (a later issue) return their σ here, and the pull and σ-vs-|δ|
+ * panels appear; tests pass a predictor with a synthetic σ.
+ */
+export type Predictor = (model: Surrogate, x: Float64Array, n: number) => PointPredictions;
+
+export const surrogatePredictor: Predictor = (model, x, n) => ({ pred: model.predict(x, n), sigma: null });
+
+/** One model's facts and points, before aggregation. */
+export interface ModelInput {
+  readonly label: string;
+  readonly dir: string;
+  readonly modelType: string;
+  readonly inputs: readonly string[];
+  readonly parameterCount: number;
+  readonly modelBytes: number;
+  readonly training: ModelReport['training'];
+  readonly split: EvalSplit;
+  /** The metrics to tabulate; null computes them from the points. */
+  readonly metrics: PrecisionMetrics | null;
+  readonly taus: readonly number[];
+  readonly history: readonly EpochRecord[];
+  /** n × inputs.length, row-major. */
+  readonly x: Float64Array;
+  readonly truth: Float64Array;
+  readonly pred: Float64Array;
+  readonly sigma: Float64Array | null;
+  readonly speed: SpeedResult | null;
+}
+
+export interface AssembleOptions {
+  readonly title?: string;
+  readonly source: string;
+  /** Heat-map coordinates; default the first two inputs of the first model. */
+  readonly coords?: readonly [string, string] | null;
+  /** Heat-map bins per coordinate. */
+  readonly bins?: number;
+  readonly heatStat?: HeatStat;
+  /** Half-width of the signed-δ histogram in percent; default from the data (sharedDeltaRangePct). */
+  readonly deltaRangePct?: number | null;
+  readonly warnings?: readonly string[];
+}
+
+export const DEFAULT_BINS = 20;
+/** Bins of the signed-δ histogram (metrics.json's count). */
+export const DELTA_BINS = 100;
+
+/** Aggregates per-point predictions of several models into the report's data. */
+export function assembleReport(models: readonly ModelInput[], opts: AssembleOptions): ReportData {
+  if (models.length === 0) throw new AmpfitError('report: no models');
+  const warnings = [...(opts.warnings ?? [])];
+  const coords = resolveCoords(models, opts.coords ?? null, warnings);
+  const bins = opts.bins ?? DEFAULT_BINS;
+  const deltas = models.map((m) => relativeErrors(m.pred, m.truth));
+  const range = opts.deltaRangePct ?? sharedDeltaRangePct(deltas);
+  if (!(range > 0)) throw new AmpfitError(`report: the signed-δ range must be positive, got ${range}`);
+
+  let xEdges: number[] = [];
+  let yEdges: number[] = [];
+  const coordCols = coords === null ? null : models.map((m) => ({ x: column(m, coords[0]), y: column(m, coords[1]) }));
+  if (coordCols !== null) {
+    xEdges = niceEdges(...finiteExtent(coordCols.map((c) => c.x)), bins);
+    yEdges = niceEdges(...finiteExtent(coordCols.map((c) => c.y)), bins);
+  }
+
+  const labels = uniqueLabels(models);
+  const reports = models.map((m, i): ModelReport => {
+    const delta = deltas[i];
+    const recomputed = precisionMetrics(m.pred, m.truth, m.taus);
+    if (m.metrics !== null && !sameMetrics(m.metrics, recomputed)) {
+      warnings.push(
+        `${labels[i]}: the metrics recomputed on the ${m.split} split (R_1 ${fmt(recomputed.R_pct['1'])} %, n ${recomputed.n}) differ from ` +
+          `metrics.json (R_1 ${fmt(m.metrics.R_pct['1'])} %, n ${m.metrics.n}): have the data files changed since training? ` +
+          'The table shows metrics.json; the plots show the recomputed points.',
+      );
+    }
+    const absd = new Float64Array(delta.length);
+    // As precisionMetrics does: a NaN prediction is the worst error, not a missing one.
+    for (let k = 0; k < delta.length; k++) absd[k] = Number.isNaN(delta[k]) ? Infinity : Math.abs(delta[k]);
+    return {
+      id: `m${i + 1}`,
+      label: labels[i],
+      dir: m.dir,
+      modelType: m.modelType,
+      inputs: m.inputs,
+      parameterCount: m.parameterCount,
+      modelBytes: m.modelBytes,
+      training: m.training,
+      split: m.split,
+      metrics: m.metrics ?? recomputed,
+      deltaHistogram: histogram(delta, linearEdges(-range / 100, range / 100, DELTA_BINS)),
+      absDeltaHistogram: histogram(absd, logEdges(-8, 1, 5)),
+      history: m.history,
+      heatmap: coords === null || coordCols === null ? null : heatMap({ x: coords[0], y: coords[1] }, coordCols[i].x, coordCols[i].y, delta, xEdges, yEdges),
+      speed: m.speed,
+      uncertainty: m.sigma === null ? null : uncertaintySummary(m.pred, m.truth, m.sigma),
+    };
+  });
+  return {
+    title: opts.title ?? 'ampfit report',
+    created: new Date().toISOString(),
+    ampfitVersion: AMPFIT_VERSION,
+    source: opts.source,
+    coords,
+    heatStat: opts.heatStat ?? 'mean',
+    deltaRangePct: range,
+    models: reports,
+    warnings,
+  };
+}
+
+function resolveCoords(models: readonly ModelInput[], wanted: readonly [string, string] | null, warnings: string[]): readonly [string, string] | null {
+  if (wanted !== null) {
+    if (wanted[0] === wanted[1]) throw new AmpfitError(`--coords: the two coordinates must differ (got ${wanted[0]} twice)`);
+    for (const m of models) {
+      for (const c of wanted) {
+        if (!m.inputs.includes(c)) throw new AmpfitError(`--coords: ${m.label} has no input '${c}' (its inputs: ${m.inputs.join(', ')})`);
+      }
+    }
+    return wanted;
+  }
+  const first = models[0].inputs;
+  if (first.length < 2) {
+    warnings.push(`${models[0].label} has one input: no heat map of δ over two coordinates`);
+    return null;
+  }
+  const pick: [string, string] = [first[0], first[1]];
+  for (const m of models) {
+    if (!pick.every((c) => m.inputs.includes(c))) {
+      throw new AmpfitError(`the models do not share the inputs ${pick.join(', ')} (${m.label} has ${m.inputs.join(', ')}): choose two with --coords`);
+    }
+  }
+  return pick;
+}
+
+function column(m: ModelInput, name: string): Float64Array {
+  const d = m.inputs.length;
+  const j = m.inputs.indexOf(name);
+  const n = m.truth.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = m.x[i * d + j];
+  return out;
+}
+
+/** Labels as the training table prints them; repeated ones get their directory's name. */
+function uniqueLabels(models: readonly ModelInput[]): string[] {
+  const count = new Map<string, number>();
+  for (const m of models) count.set(m.label, (count.get(m.label) ?? 0) + 1);
+  const out = models.map((m) => ((count.get(m.label) ?? 0) > 1 ? `${m.label} [${basename(m.dir)}]` : m.label));
+  // Two models in directories of the same name: number them so legends stay unambiguous.
+  return out.map((l, i) => (out.indexOf(l) !== i || out.lastIndexOf(l) !== i ? `${l} #${i + 1}` : l));
+}
+
+/** Equal up to float rounding in the last bits (the native kernels' sums are not order-fixed across versions). */
+function sameMetrics(a: PrecisionMetrics, b: PrecisionMetrics): boolean {
+  if (a.n !== b.n) return false;
+  const close = (x: number, y: number): boolean => x === y || Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y));
+  return Object.keys(a.R_pct).every((k) => close(a.R_pct[k], b.R_pct[k] ?? NaN)) && close(a.mu_delta_pct, b.mu_delta_pct) && close(a.sigma_delta_pct, b.sigma_delta_pct);
+}
+
+function fmt(v: number | undefined): string {
+  return v === undefined ? '?' : v.toFixed(2);
+}
+
+// ---------------------------------------------------------------------------
+// Reading model directories
+
+export interface CollectOptions extends Omit<AssembleOptions, 'source' | 'warnings'> {
+  /** Evaluate every model on these files instead of its own test split. */
+  readonly data?: readonly string[];
+  /** Speed measurement; null skips it. */
+  readonly speed?: { readonly batch: number; readonly seconds: number } | null;
+  readonly predictor?: Predictor;
+  readonly log?: Logger;
+}
+
+export const DEFAULT_SPEED = { batch: 4096, seconds: 1 } as const;
+
+/**
+ * Model directories, model.ampfit files, or folders whose subfolders are
+ * model directories (a sweep's runs/), in the order given.
+ */
+export function expandModelPaths(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) throw new AmpfitError(`${p} does not exist`);
+    if (statSync(p).isDirectory() && !existsSync(join(p, MODEL_FILE))) {
+      const subs = readdirSync(p)
+        .sort()
+        .map((s) => join(p, s))
+        .filter((s) => statSync(s).isDirectory() && existsSync(join(s, MODEL_FILE)));
+      // A directory with neither: modelFilePath's message says why (e.g. training has not finished).
+      if (subs.length === 0) modelFilePath(p);
+      out.push(...subs);
+    } else {
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+export async function collectReport(paths: readonly string[], opts: CollectOptions = {}): Promise<ReportData> {
+  const files = expandModelPaths(paths);
+  const predictor = opts.predictor ?? surrogatePredictor;
+  const speed = opts.speed === undefined ? DEFAULT_SPEED : opts.speed;
+  const warnings: string[] = [];
+  const cache = new Map<string, Promise<Dataset>>();
+  const dataFiles = opts.data !== undefined && opts.data.length > 0 ? resolveDataFiles(opts.data) : null;
+  const inputs: ModelInput[] = [];
+  for (const path of files) {
+    const file = modelFilePath(path);
+    const dir = dirname(file);
+    const model = loadModel(file);
+    const h = model.header;
+    const label = modelLabel(h);
+    const points = await evaluationRows(model, dataFiles, cache, label);
+    if (points.warning !== null) warnings.push(points.warning);
+    const n = points.truth.length;
+    opts.log?.info(`${label} (${dir}): ${n} ${points.split === 'data' ? '--data' : points.split} points`);
+    const { pred, sigma } = predictor(model, points.x, n);
+    const timing = speed === null ? null : measureSpeed(model, points.x, n, speed.batch, speed.seconds);
+    if (timing !== null) opts.log?.info(`${label}: ${Math.round(timing.pointsPerS).toLocaleString('en-US')} points/s (batch ${timing.batch}, ${timing.backend}, ${timing.threads} thread${timing.threads === 1 ? '' : 's'})`);
+    const saved = readJson<ModelMetrics>(join(dir, 'metrics.json')) ?? h.metrics;
+    inputs.push({
+      label,
+      dir,
+      modelType: String(h.regressor.type),
+      inputs: h.inputs,
+      parameterCount: h.parameter_count,
+      modelBytes: statSync(file).size,
+      training: { bestEpoch: h.training.best_epoch, epochsRun: h.training.epochs_run, stoppedBecause: h.training.stopped_because, seconds: h.training.seconds },
+      split: points.split,
+      metrics: points.split === 'test' ? saved.test : points.split === 'validation' ? saved.validation : null,
+      taus: h.config.taus,
+      history: readJson<EpochRecord[]>(join(dir, 'history.json')) ?? [],
+      x: points.x,
+      truth: points.truth,
+      pred,
+      sigma,
+      speed: timing,
+    });
+  }
+  const source =
+    dataFiles === null
+      ? "each model's test split: its config's data files, seed and split fractions, exactly as in training"
+      : `the --data files (${dataFiles.length}: ${dataFiles.map((f) => basename(f)).join(', ')})`;
+  return assembleReport(inputs, { ...opts, source, warnings });
+}
+
+interface EvaluationRows {
+  readonly x: Float64Array;
+  readonly truth: Float64Array;
+  readonly split: EvalSplit;
+  readonly warning: string | null;
+}
+
+/** The rows a model is judged on: its test split (as runTraining made it), or the --data files. */
+async function evaluationRows(model: Surrogate, dataFiles: string[] | null, cache: Map<string, Promise<Dataset>>, label: string): Promise<EvaluationRows> {
+  const h = model.header;
+  const t = h.target;
+  if (dataFiles !== null) {
+    const data = await cached(cache, { files: dataFiles, inputs: h.inputs, target: t.column, born: t.born, requirePositiveTarget: t.require_positive, skipBadRows: false });
+    return { x: data.x, truth: data.y, split: 'data', warning: null };
+  }
+  const c = h.config;
+  let data: Dataset;
+  try {
+    data = await cached(cache, {
+      files: resolveDataFiles(c.data.files),
+      inputs: h.inputs,
+      target: t.column,
+      born: t.born,
+      requirePositiveTarget: c.data.require_positive_target,
+      skipBadRows: c.data.skip_bad_rows,
+      maxRows: c.data.max_rows ?? undefined,
+    });
+  } catch (e) {
+    if (!(e instanceof AmpfitError)) throw e;
+    throw new AmpfitError(`${label}: cannot reload the data it was trained on (${e.message}); give the rows to evaluate on with --data`);
+  }
+  const rowsRead = h.provenance?.rows_read;
+  const warning =
+    rowsRead !== undefined && rowsRead !== data.n
+      ? `${label}: its data files now give ${data.n} rows, training read ${rowsRead}: the test split is not the one it was tested on`
+      : null;
+  const split = splitRows(data.n, c.seed, { test: c.test_fraction, validation: c.validation_fraction });
+  // Models trained without a test split are shown on their validation split, and the table says so.
+  const idx = split.test.length > 0 ? split.test : split.validation;
+  return { x: takeRows(data.x, data.d, idx), truth: take(data.y, idx), split: split.test.length > 0 ? 'test' : 'validation', warning };
+}
+
+/** Several models usually share one dataset: read it once. */
+function cached(cache: Map<string, Promise<Dataset>>, spec: Parameters<typeof loadDataset>[0]): Promise<Dataset> {
+  const key = JSON.stringify(spec);
+  let p = cache.get(key);
+  if (p === undefined) {
+    p = loadDataset(spec);
+    cache.set(key, p);
+  }
+  return p;
+}
+
+function readJson<T>(path: string): T | null {
+  if (!existsSync(path)) return null;
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/**
+ * Points per second of model.predict (the physical-units prediction an event
+ * generator calls) on the given rows, in calls of `batch` points, after one
+ * warm-up call, for at least `seconds` of wall-clock time.
+ */
+export function measureSpeed(model: Surrogate, x: Float64Array, n: number, batch: number, seconds: number): SpeedResult {
+  if (!(batch >= 1)) throw new AmpfitError(`speed batch must be at least 1, got ${batch}`);
+  const d = model.d;
+  const b = Math.min(Math.floor(batch), n);
+  model.predict(x.subarray(0, b * d), b);
+  let points = 0;
+  let offset = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
+  do {
+    const m = Math.min(b, n - offset);
+    model.predict(x.subarray(offset * d, (offset + m) * d), m);
+    points += m;
+    offset = offset + m >= n ? 0 : offset + m;
+    elapsed = (performance.now() - t0) / 1000;
+  } while (elapsed < seconds);
+  return { pointsPerS: points / elapsed, batch: b, points, seconds: elapsed, ...predictionThreads(String(model.header.regressor.type)) };
+}
+
+/**
+ * Which kernels a model type predicts with. The polynomial evaluates in plain
+ * TypeScript loops; the networks and trees call the kernels (native when built).
+ */
+function predictionThreads(type: string): { backend: string; threads: number } {
+  if (type === 'poly') return { backend: 'TypeScript (single-threaded)', threads: 1 };
+  const k = getKernels('auto');
+  return { backend: k.backend === 'native' ? 'native kernels' : 'TypeScript kernels', threads: k.threads() };
+}

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLogger, fitLine } from '../../src/util/log.js';
+import { REPO, SAMPLE_2D, tempDir, writeText } from '../helpers.js';
+
+// What a person sees while training: on a terminal one status line redrawn
+// in place; in a log file (not a terminal) one plain timestamped line per
+// epoch; and at the end, on stdout, the precision table.
+
+/** A stand-in for process.stderr that records what is written. */
+function fakeStream(isTTY: boolean, columns = 200): { stream: NodeJS.WriteStream; text: () => string } {
+  const chunks: string[] = [];
+  const stream = { isTTY, columns, write: (s: string) => chunks.push(s) > 0 };
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
+}
+
+function withoutCI<T>(f: () => T): T {
+  const saved = process.env.CI;
+  delete process.env.CI;
+  try {
+    return f();
+  } finally {
+    if (saved !== undefined) process.env.CI = saved;
+  }
+}
+
+test('logger on a terminal: progress redraws one line, a permanent line clears it first', () => {
+  const { stream, text } = fakeStream(true, 200);
+  withoutCI(() => {
+    const log = createLogger(stream);
+    log.progress('epoch 1/9  train MSE 1.0e-1');
+    log.progress('epoch 2/9  train MSE 5.0e-2');
+    log.info('done');
+  });
+  assert.equal(text(), '\r\x1b[2Kepoch 1/9  train MSE 1.0e-1\r\x1b[2Kepoch 2/9  train MSE 5.0e-2\r\x1b[2Kdone\n');
+});
+
+test('a status line wider than the terminal keeps its last field (the ETA) and drops fields before it', () => {
+  const line =
+    'epoch 12/2500  train MSE 6.225e-1  val MSE 2.650e-1  R² 0.7362615  lr 2.77e-3  176k samples/s  best 1*  ETA ≤ 1h20m';
+  assert.equal(fitLine(line, 200), line);
+  // An 80-column terminal (79 usable): one space between fields, then "best" and "samples/s" go.
+  assert.equal(fitLine(line, 79), 'epoch 12/2500 train MSE 6.225e-1 val MSE 2.650e-1 R² 0.7362615 ETA ≤ 1h20m');
+  assert.equal(fitLine(line, 100), 'epoch 12/2500 train MSE 6.225e-1 val MSE 2.650e-1 R² 0.7362615 lr 2.77e-3 176k samples/s ETA ≤ 1h20m');
+  assert.equal(fitLine(line, 30), 'epoch 12/2500 ETA ≤ 1h20m');
+  assert.equal(fitLine('no fields to drop here', 10), 'no fields ');
+  const { stream, text } = fakeStream(true, 80);
+  withoutCI(() => createLogger(stream).progress(line));
+  assert.equal(text(), `\r\x1b[2K${fitLine(line, 79)}`);
+});
+
+test('logger off a terminal (or with CI=true): every update is a plain timestamped line', () => {
+  const { stream, text } = fakeStream(false);
+  const log = createLogger(stream);
+  log.progress('epoch 1/9');
+  log.progress('epoch 2/9');
+  log.warn('careful');
+  assert.match(text(), /^\d\d:\d\d:\d\d epoch 1\/9\n\d\d:\d\d:\d\d epoch 2\/9\n\d\d:\d\d:\d\d warning: careful\n$/);
+  const ci = fakeStream(true);
+  const saved = process.env.CI;
+  process.env.CI = 'true';
+  try {
+    createLogger(ci.stream).progress('epoch 1/9');
+  } finally {
+    if (saved === undefined) delete process.env.CI;
+    else process.env.CI = saved;
+  }
+  assert.match(ci.text(), /^\d\d:\d\d:\d\d epoch 1\/9\n$/);
+});
+
+test('ampfit train into a pipe: one plain progress line per epoch with losses, R², lr and ETA; then the precision table', () => {
+  const work = tempDir();
+  const config = writeText(
+    work,
+    'run.json',
+    JSON.stringify({
+      data: { files: SAMPLE_2D, target: 'f01', born: 'f00', max_rows: 2000 },
+      model_type: 'skdnn', depth: 2, width: 8, epochs: 3, steps_per_epoch: 20, batch_size: 128, decay_epochs: 3, seed: 4,
+    }),
+  );
+  const out = join(work, 'model');
+  // Pipes, not a terminal, and CI unset: the plain form must come from isTTY alone.
+  const env = { ...process.env };
+  delete env.CI;
+  const r = spawnSync(process.execPath, [join(REPO, 'bin/ampfit.js'), 'train', '--config', config, '--out', out], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /[\r\x1b]/, 'no cursor control in a log file');
+  const epochs = r.stderr.split('\n').filter((l) => / epoch \d+\/3 /.test(l));
+  assert.equal(epochs.length, 3, r.stderr);
+  epochs.forEach((line, i) => {
+    assert.match(
+      line,
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d epoch ${i + 1}/3  train MSE \\d\\.\\d{3}e[-+]\\d+  val MSE \\d\\.\\d{3}e[-+]\\d+  R² -?\\d\\.\\d{7}  lr \\d\\.\\d{2}e-\\d+  \\d+k samples/s  best \\d[* ]  ETA ≤ \\d+s$`),
+    );
+  });
+
+  // stdout holds the table and nothing else: header, rule, test row, validation row.
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 4, r.stdout);
+  assert.match(lines[0], /^regressor\s+n test\s+\|δ\|<1%\s+\|δ\|<0\.1%\s+μ_δ \(%\)\s+σ_δ \(%\)/);
+  assert.match(lines[1], /^-+(  -+)+$/);
+  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  const row = (line: string): string[] => line.split(/\s{2,}/);
+  const test = row(lines[2]);
+  assert.match(test[0], /^sk-DNN 2-8 test \([\d,]+\)$/);
+  assert.deepEqual(test.slice(1, 4), [String(metrics.test.n), metrics.test.R_pct['1'].toFixed(2), metrics.test.R_pct['0.1'].toFixed(2)]);
+  assert.equal(test[test.length - 1], metrics.test.r2.toFixed(9));
+  const validation = row(lines[3]);
+  assert.match(validation[0], /^sk-DNN 2-8 validation /);
+  assert.equal(validation[1], String(metrics.validation.n));
+});
