@@ -2,9 +2,12 @@
 // code and onnxruntime-node on the exported ONNX, side by side in one run,
 // for the three sk-DNNs of paper 1 (9-28 on 2 inputs, 9-36 on 4, 9-50 on 8;
 // Glorot-random weights built by the training code, log-standardize target,
-// Born ratio — throughput does not depend on the weights' values).
+// Born ratio — throughput does not depend on the weights' values), and for a
+// boosted-tree forest the size of a zz4d bdt run (BDT rows: 500 trees grown
+// full to depth 10 on 4 inputs, 1,023,500 nodes, thresholds drawn inside
+// each node's box as a trained tree's are, so every path is reachable).
 //
-//   npm run bench:infer [-- --seconds 0.6 --quick]
+//   npm run bench:infer [-- --seconds 0.6 --quick --only dnn|bdt]
 //
 // Points per second at batch 1, 1024 and 65536 on 1 and 2 threads:
 // - ampfit: loadModel(...).predict(x, n), i.e. Surrogate.predict with the
@@ -21,7 +24,8 @@
 //
 // The last line is
 //   ort_ratio=<ampfit / ORT points/s at batch 65536, 2 threads, sk-DNN 9-36> c_us=<C µs per point at batch 1, 1 thread, sk-DNN 9-36>
-// Goals: ort_ratio ≥ 1, c_us ≤ 5.
+// Goals: ort_ratio ≥ 1, c_us ≤ 5. (With --only bdt there is no network, and
+// both figures print as NaN.)
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -32,9 +36,11 @@ import ort from 'onnxruntime-node';
 import { describeSurrogate, exportC, exportOnnx } from '../src/export/index.js';
 import { getKernels, nativeInfo } from '../src/kernels/index.js';
 import type { Kernels } from '../src/kernels/types.js';
+import { ForestBuilder, nNodes, type Forest, type TreeNodes } from '../src/models/gbdt/forest.js';
+import { GbdtRegressor } from '../src/models/gbdt/index.js';
 import { writeSyntheticModel } from '../src/models/synthetic.js';
 import { loadModel, type Surrogate } from '../src/models/surrogate.js';
-import { MODEL_FILE } from '../src/io/modelStore.js';
+import { MODEL_FILE, saveModelDir } from '../src/io/modelStore.js';
 import { Rng } from '../src/util/rng.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -46,6 +52,9 @@ function flag(name: string, fallback: number): number {
 }
 const quick = process.argv.includes('--quick');
 const SECONDS = flag('seconds', quick ? 0.15 : 0.6);
+const onlyAt = process.argv.indexOf('--only');
+const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : null;
+if (ONLY !== null && ONLY !== 'dnn' && ONLY !== 'bdt') throw new Error(`--only takes dnn or bdt, not ${ONLY}`);
 
 interface Arch {
   readonly label: string;
@@ -60,6 +69,62 @@ const ARCHS: readonly Arch[] = [
 const BATCHES = [1, 1024, 65536] as const;
 const THREADS = [1, 2] as const;
 const POOL = 65536;
+
+/** The bench forest: zz4d-sized (see the head comment). */
+const FOREST = { label: 'BDT 500×d10 (4D)', inputDim: 4, trees: 500, depth: 10 } as const;
+
+/**
+ * Full trees of the given depth, numbered as the booster numbers them (level
+ * order, right = left + 1), each split inside its node's box of the unit
+ * hypercube, leaves ~ ±0.01 (eta-sized steps).
+ */
+function benchForest(d: number, trees: number, depth: number, seed: number): Forest {
+  const rng = new Rng(seed);
+  const b = new ForestBuilder(d, 0.1);
+  for (let t = 0; t < trees; t++) {
+    const tree: TreeNodes = { feature: [], threshold: [], left: [], value: [], cover: [], gain: [] };
+    const boxes = [{ depth: 0, lo: new Array<number>(d).fill(0), hi: new Array<number>(d).fill(1) }];
+    for (let i = 0; i < boxes.length; i++) {
+      const node = boxes[i];
+      tree.value.push(0.01 * (2 * rng.uniform() - 1));
+      tree.cover.push(1);
+      if (node.depth === depth) {
+        tree.feature.push(0);
+        tree.threshold.push(0);
+        tree.left.push(-1);
+        tree.gain.push(0);
+        continue;
+      }
+      const f = Math.floor(rng.uniform() * d);
+      const thr = Math.fround(node.lo[f] + (node.hi[f] - node.lo[f]) * (0.1 + 0.8 * rng.uniform()));
+      tree.feature.push(f);
+      tree.threshold.push(thr);
+      tree.left.push(boxes.length);
+      tree.gain.push(1);
+      const l = { depth: node.depth + 1, lo: [...node.lo], hi: [...node.hi] };
+      const r = { depth: node.depth + 1, lo: [...node.lo], hi: [...node.hi] };
+      l.hi[f] = thr;
+      r.lo[f] = thr;
+      boxes.push(l, r);
+    }
+    b.append(tree);
+  }
+  return b.build();
+}
+
+/** A bdt model directory (the real file format) holding the bench forest, log-standardize target, Born ratio. */
+function writeForestModel(dir: string): void {
+  const forest = benchForest(FOREST.inputDim, FOREST.trees, FOREST.depth, 7);
+  const transform = { kind: 'log-standardize' as const, shift: 0.1, scale: 0.5 };
+  // A model header from the synthetic-model writer, then the forest in place of its regressor.
+  const header = writeSyntheticModel(dir, { regressor: { type: 'poly', d: FOREST.inputDim, degree: 1 }, transform, born: 'f00', seed: 1 });
+  const params = {
+    maxBin: 256, maxDepth: FOREST.depth, learningRate: 0.1, minChildWeight: 1, lambda: 1, gamma: 0,
+    subsample: 1, colsampleBytree: 1, nEstimators: FOREST.trees, earlyStoppingRounds: 25,
+  };
+  const serialized = new GbdtRegressor(forest, params, getKernels('native')).serialize();
+  saveModelDir(dir, { ...header, regressor: serialized.spec, parameter_count: nNodes(forest) }, serialized, []);
+}
 
 type Rates = Map<string, number>; // `${batch}:${threads}` → points/s
 const key = (batch: number, threads: number): string => `${batch}:${threads}`;
@@ -118,10 +183,13 @@ async function ortRates(onnxBytes: Uint8Array, d: number, x: Float64Array): Prom
   return out;
 }
 
-function cRates(dir: string): Rates {
+/** The C driver's rates, and how long gcc took to build it (the model's source dominates). */
+function cRates(dir: string): { rates: Rates; compileS: number } {
   const exe = join(dir, 'driver');
+  const t0 = performance.now();
   const cc = spawnSync('gcc', ['-O3', '-march=native', '-std=c99', '-pthread', '-I', dir, '-o', exe, DRIVER, join(dir, 'bench_model.c'), '-lm'], { encoding: 'utf8' });
   if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
+  const compileS = (performance.now() - t0) / 1000;
   const pairs = BATCHES.flatMap((b) => THREADS.map((t) => key(b, t)));
   const r = spawnSync(exe, [String(SECONDS), ...pairs], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`C driver failed (${r.status}): ${r.stderr}`);
@@ -130,7 +198,7 @@ function cRates(dir: string): Rates {
     const [b, t, pps] = line.split(' ');
     out.set(key(Number(b), Number(t)), Number(pps));
   }
-  return out;
+  return { rates: out, compileS };
 }
 
 function fmtRate(v: number | undefined): string {
@@ -148,32 +216,45 @@ async function main(): Promise<void> {
   const sizes: string[] = [];
   let ortRatio = NaN;
   let cUs = NaN;
-  try {
+  const models: { label: string; inputDim: number; width: number | null; write: (dir: string) => void }[] = [];
+  if (ONLY !== 'bdt') {
     for (const [i, arch] of ARCHS.entries()) {
-      const dir = join(work, `m${i}`);
-      writeSyntheticModel(dir, {
-        regressor: { type: 'skdnn', network: { inputDim: arch.inputDim, depth: 9, width: arch.width } },
-        transform: { kind: 'log-standardize', shift: 0.1, scale: 0.5 },
-        born: 'f00',
-        seed: 1 + i,
+      models.push({
+        label: arch.label,
+        inputDim: arch.inputDim,
+        width: arch.width,
+        write: (dir) =>
+          writeSyntheticModel(dir, {
+            regressor: { type: 'skdnn', network: { inputDim: arch.inputDim, depth: 9, width: arch.width } },
+            transform: { kind: 'log-standardize', shift: 0.1, scale: 0.5 },
+            born: 'f00',
+            seed: 1 + i,
+          }),
       });
+    }
+  }
+  if (ONLY !== 'dnn') models.push({ label: FOREST.label, inputDim: FOREST.inputDim, width: null, write: writeForestModel });
+  try {
+    for (const [i, m] of models.entries()) {
+      const dir = join(work, `m${i}`);
+      m.write(dir);
       const model = loadModel(dir);
       const desc = describeSurrogate(model);
       const onnxBytes = exportOnnx(desc, 'bench_model');
       const c = exportC(desc, 'bench_model');
       writeFileSync(join(dir, 'bench_model.c'), c.source);
       writeFileSync(join(dir, 'bench_model.h'), c.header);
-      sizes.push(
-        `${arch.label.padEnd(17)} ${String(model.header.parameter_count).padStart(7)}  ${String(statSync(join(dir, MODEL_FILE)).size).padStart(12)}` +
-          `  ${String(onnxBytes.length).padStart(10)}  ${String(Buffer.byteLength(c.source)).padStart(10)}`,
-      );
       const rng = new Rng(100 + i);
-      const x = new Float64Array(POOL * arch.inputDim);
+      const x = new Float64Array(POOL * m.inputDim);
       for (let j = 0; j < x.length; j++) x[j] = rng.uniform();
 
-      const cr = cRates(dir);
+      const { rates: cr, compileS } = cRates(dir);
+      sizes.push(
+        `${m.label.padEnd(17)} ${String(model.header.parameter_count).padStart(7)}  ${String(statSync(join(dir, MODEL_FILE)).size).padStart(12)}` +
+          `  ${String(onnxBytes.length).padStart(10)}  ${String(Buffer.byteLength(c.source)).padStart(10)}  ${compileS.toFixed(1).padStart(6)}`,
+      );
       const ar = await ampfitRates(model, kernels, x);
-      const or = await ortRates(onnxBytes, arch.inputDim, x);
+      const or = await ortRates(onnxBytes, m.inputDim, x);
       for (const b of BATCHES) {
         for (const t of THREADS) {
           const k = key(b, t);
@@ -181,11 +262,11 @@ async function main(): Promise<void> {
           const o = or.get(k) as number;
           const cv = cr.get(k);
           console.log(
-            `${arch.label.padEnd(17)} ${String(b).padStart(6)}  ${t}  ${fmtRate(a)} ${fmtRate(cv)} ${fmtRate(o)}  ${(a / o).toFixed(2).padStart(10)}` +
+            `${m.label.padEnd(17)} ${String(b).padStart(6)}  ${t}  ${fmtRate(a)} ${fmtRate(cv)} ${fmtRate(o)}  ${(a / o).toFixed(2).padStart(10)}` +
               `  ${cv === undefined ? 'n/a' : (1e6 / cv).toFixed(2).padStart(7)}`,
           );
-          if (arch.width === 36 && b === 65536 && t === 2) ortRatio = a / o;
-          if (arch.width === 36 && b === 1 && t === 1 && cv !== undefined) cUs = 1e6 / cv;
+          if (m.width === 36 && b === 65536 && t === 2) ortRatio = a / o;
+          if (m.width === 36 && b === 1 && t === 1 && cv !== undefined) cUs = 1e6 / cv;
         }
       }
     }
@@ -193,7 +274,7 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   console.log('\nmodel sizes in bytes');
-  console.log('model              params  model.ampfit       .onnx          .c');
+  console.log('model              params  model.ampfit       .onnx          .c   gcc s  (BDT: params = nodes; gcc s = -O3 build of the driver)');
   for (const s of sizes) console.log(s);
   console.log(`\nort_ratio=${ortRatio.toFixed(2)} c_us=${cUs.toFixed(2)}`);
 }

@@ -8,8 +8,11 @@
 // without touching the network path. A model type without a describer cannot
 // be exported and says so.
 //
-// dtype policy: everything here is float64, and so is every export.
+// dtype policy: everything here is float64, and so is every export — except
+// a forest's thresholds, float32 values by construction, which every export
+// keeps exactly (ampfit decides on float32(x) < threshold).
 
+import { forestFromArrays } from '../models/gbdt/forest.js';
 import { multiIndices } from '../models/polynomial.js';
 import { float64Array, type SerializedRegressor } from '../models/regressor.js';
 import type { Surrogate } from '../models/surrogate.js';
@@ -53,7 +56,27 @@ export interface LegendreBody {
   readonly coef: Float64Array;
 }
 
-export type ExportBody = NetworkBody | LegendreBody;
+/**
+ * Boosted trees (src/models/gbdt/forest.ts, the Forest layout): tree t owns
+ * nodes treeOffset[t] .. treeOffset[t+1]; children are tree-local, left[k] < 0
+ * marks a leaf, right = left + 1; a row goes left iff
+ * float32(x[feature]) < threshold (NaN goes right). The output is
+ * baseScore + Σ_t value[leaf_t(x)], summed in float64 in exactly that order:
+ * base score first, then the trees in order (src/kernels/forest.ts and
+ * native/kernels/forest.c), which every export reproduces.
+ */
+export interface ForestBody {
+  readonly kind: 'forest';
+  readonly inputDim: number;
+  readonly baseScore: number;
+  readonly treeOffset: Int32Array;
+  readonly feature: Uint16Array;
+  readonly threshold: Float32Array;
+  readonly left: Int32Array;
+  readonly value: Float64Array;
+}
+
+export type ExportBody = NetworkBody | LegendreBody | ForestBody;
 
 /**
  * The regressor's output t back to physical units: y = g(t·scale + shift) with
@@ -97,6 +120,7 @@ const DESCRIBERS: ReadonlyMap<string, Describer> = new Map<string, Describer>([
   ['dnn', networkBody],
   ['skdnn', networkBody],
   ['poly', legendreBody],
+  ['bdt', forestBody],
 ]);
 
 /** Model types that can be exported. */
@@ -180,6 +204,109 @@ function legendreBody(s: SerializedRegressor): { body: LegendreBody; label: stri
   const terms = multiIndices(d, degree);
   if (terms.length !== coef.length) throw new AmpfitError(`export: poly has ${coef.length} coefficients for ${terms.length} terms`);
   return { body: { kind: 'legendre', inputDim: d, degree, terms, coef: coef.slice() }, label: `poly deg ${degree} (${d}D)` };
+}
+
+function forestBody(s: SerializedRegressor): { body: ForestBody; label: string } {
+  const { d, base_score: base } = s.spec as { d?: unknown; base_score?: unknown };
+  if (typeof d !== 'number' || !Number.isInteger(d) || d < 1 || typeof base !== 'number') {
+    throw new AmpfitError('export: bdt model spec lacks d or base_score');
+  }
+  // Checks dtypes, lengths and that every child lies after its parent inside its tree.
+  const f = forestFromArrays(s.arrays, d, base);
+  const body: ForestBody = {
+    kind: 'forest', inputDim: d, baseScore: base,
+    treeOffset: f.treeOffset, feature: f.feature, threshold: f.threshold, left: f.left, value: f.value,
+  };
+  const trees = body.treeOffset.length - 1;
+  const label = `BDT ${trees.toLocaleString('en-US')} tree${trees === 1 ? '' : 's'}, ${body.left.length.toLocaleString('en-US')} nodes (${d}D, depth ≤ ${forestDepth(body)})`;
+  return { body, label };
+}
+
+/** Depth of each tree's deepest leaf (a single-leaf tree has depth 0). */
+export function treeDepths(body: ForestBody): Int32Array {
+  const nTrees = body.treeOffset.length - 1;
+  const out = new Int32Array(nTrees);
+  const depth = new Int32Array(body.left.length);
+  for (let t = 0; t < nTrees; t++) {
+    const off = body.treeOffset[t];
+    let max = 0;
+    // Children follow their parent inside a tree, so one forward pass sets every depth.
+    for (let k = off; k < body.treeOffset[t + 1]; k++) {
+      const l = body.left[k];
+      if (l < 0) max = Math.max(max, depth[k]);
+      else depth[off + l] = depth[off + l + 1] = depth[k] + 1;
+    }
+    out[t] = max;
+  }
+  return out;
+}
+
+/** Depth of the forest's deepest leaf. */
+export function forestDepth(body: ForestBody): number {
+  return treeDepths(body).reduce((a, b) => Math.max(a, b), 0);
+}
+
+/**
+ * A forest renumbered for the exporters: internal nodes and leaves in
+ * separate arrays (tree by tree, each tree's nodes in their stored order).
+ * A reference to a node is its internal index i ≥ 0, or ~j = −1 − j for leaf
+ * j. Internal node i sends a row to child[2i] (x < threshold, "true") or
+ * child[2i + 1] (otherwise). root[t] is tree t's root: ~j for a tree that
+ * is a single leaf. Decisions, leaf values and the base score are untouched.
+ */
+export interface ForestLayout {
+  readonly nTrees: number;
+  readonly root: Int32Array;
+  readonly feature: Uint16Array;
+  readonly threshold: Float32Array;
+  readonly child: Int32Array;
+  readonly leaf: Float64Array;
+  /** Leaf index → tree, for exporters that fold the base score into the first tree. */
+  readonly leafTree: Int32Array;
+}
+
+export function forestLayout(body: ForestBody): ForestLayout {
+  const m = body.left.length;
+  const nTrees = body.treeOffset.length - 1;
+  let nLeaves = 0;
+  for (let k = 0; k < m; k++) if (body.left[k] < 0) nLeaves++;
+  const nInternal = m - nLeaves;
+  // Global node → reference in the new numbering.
+  const ref = new Int32Array(m);
+  let internal = 0;
+  let leaves = 0;
+  const leafTree = new Int32Array(nLeaves);
+  for (let t = 0; t < nTrees; t++) {
+    for (let k = body.treeOffset[t]; k < body.treeOffset[t + 1]; k++) {
+      if (body.left[k] < 0) {
+        leafTree[leaves] = t;
+        ref[k] = ~leaves++;
+      } else {
+        ref[k] = internal++;
+      }
+    }
+  }
+  const root = new Int32Array(nTrees);
+  const feature = new Uint16Array(nInternal);
+  const threshold = new Float32Array(nInternal);
+  const child = new Int32Array(2 * nInternal);
+  const leaf = new Float64Array(nLeaves);
+  for (let t = 0; t < nTrees; t++) {
+    const off = body.treeOffset[t];
+    root[t] = ref[off];
+    for (let k = off; k < body.treeOffset[t + 1]; k++) {
+      const r = ref[k];
+      if (r < 0) {
+        leaf[~r] = body.value[k];
+      } else {
+        feature[r] = body.feature[k];
+        threshold[r] = body.threshold[k];
+        child[2 * r] = ref[off + body.left[k]];
+        child[2 * r + 1] = ref[off + body.left[k] + 1];
+      }
+    }
+  }
+  return { nTrees, root, feature, threshold, child, leaf, leafTree };
 }
 
 /**

@@ -1,4 +1,7 @@
-// ExportModel → ONNX (opset 17, IR 8), every tensor float64.
+// ExportModel → ONNX (opset 17, IR 8), every tensor float64. Forests add
+// ai.onnx.ml opset 5 (IR 10) for their TreeEnsemble node, and round x through
+// float32 (exactly, as ampfit's decisions do); see forest() for how its
+// decisions and sums stay ampfit's.
 //
 // Input  x: double [N, D], hypercube coordinates in the model's input order.
 // Output y: double [N, 1], the physical value Surrogate.predict returns (the
@@ -19,7 +22,7 @@
 import onnxProto from 'onnx-proto';
 import type { Activation } from '../kernels/types.js';
 import { AmpfitError } from '../util/errors.js';
-import type { ExportModel, LegendreBody, NetworkBody, OutputMap } from './describe.js';
+import { forestLayout, type ExportModel, type ForestBody, type LegendreBody, type NetworkBody, type OutputMap } from './describe.js';
 
 const { onnx } = onnxProto;
 type INodeProto = onnxProto.onnx.INodeProto;
@@ -30,10 +33,21 @@ type IValueInfoProto = onnxProto.onnx.IValueInfoProto;
 export const ONNX_OPSET = 17;
 /** IR version 8 (ONNX 1.10+), the newest the bundled onnx.proto describes. */
 export const ONNX_IR_VERSION = 8;
+/** Forests use ai.onnx.ml's TreeEnsemble, new in ai.onnx.ml opset 5 (ONNX 1.16, IR 10). */
+export const ONNX_ML_OPSET = 5;
+/**
+ * IR version of a forest's graph: 10, which ai.onnx.ml opset 5 requires
+ * (onnx's VERSION_TABLE). Nothing the bundled IR 8 onnx.proto lacks is used.
+ */
+export const ONNX_IR_VERSION_ML = 10;
 
 const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
 const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 const INT64 = onnx.TensorProto.DataType.INT64;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const UINT8 = onnx.TensorProto.DataType.UINT8;
+const ML_DOMAIN = 'ai.onnx.ml';
+const AttrType = onnx.AttributeProto.AttributeType;
 
 /** Appends nodes and initializers; every op returns the name of its single output. */
 class GraphBuilder {
@@ -70,9 +84,13 @@ class GraphBuilder {
     return name;
   }
 
-  op(type: string, inputs: readonly string[], attribute: IAttributeProto[] = []): string {
+  /** Domains other than the default one that the graph uses. */
+  readonly domains = new Set<string>();
+
+  op(type: string, inputs: readonly string[], attribute: IAttributeProto[] = [], domain = ''): string {
     const out = this.fresh(type.toLowerCase());
-    this.nodes.push({ opType: type, name: out, input: [...inputs], output: [out], attribute });
+    this.nodes.push({ opType: type, name: out, input: [...inputs], output: [out], attribute, ...(domain === '' ? {} : { domain }) });
+    if (domain !== '') this.domains.add(domain);
     return out;
   }
 
@@ -243,6 +261,103 @@ function legendre(g: GraphBuilder, body: LegendreBody, x: string): string {
   return g.op('MatMul', [product as string, coef]);
 }
 
+/** Little-endian bytes of a typed array (tensor raw_data). */
+function rawBytes(a: Float64Array | Uint8Array): Uint8Array {
+  if (!LITTLE_ENDIAN) throw new AmpfitError('export --format onnx: big-endian hosts are not supported');
+  return new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+}
+
+const intsAttr = (name: string, values: ArrayLike<number>): IAttributeProto => ({ name, type: AttrType.INTS, ints: Array.from(values) });
+const intAttr = (name: string, i: number): IAttributeProto => ({ name, type: AttrType.INT, i });
+const tensorAttr = (name: string, dataType: number, data: Float64Array | Uint8Array): IAttributeProto => ({
+  name, type: AttrType.TENSOR, t: { name, dims: [data.length], dataType, rawData: rawBytes(data) },
+});
+
+/** TreeEnsemble's node modes (onnx/reference/ops/aionnxml/op_tree_ensemble.py): BRANCH_LT = 1. */
+const BRANCH_LT = 1;
+const AGGREGATE_SUM = 1;
+const POST_TRANSFORM_NONE = 0;
+
+/**
+ * A forest as one ai.onnx.ml TreeEnsemble (opset 5) node on double inputs,
+ * which onnxruntime evaluates in double: double thresholds, double leaf
+ * weights, double sums, double output (TreeEnsembleRegressor cannot: its
+ * output is float32 by the operator's definition).
+ *
+ * Decisions: ampfit goes left iff float32(x) < threshold. x is rounded to
+ * float32 and back (Cast, exact) before the tree, so the node's double
+ * comparison x < threshold (BRANCH_LT, threshold the float32 value, NaN to
+ * the false branch) decides exactly as float32 would.
+ *
+ * Sum: TreeEnsemble adds leaf weights to 0 tree by tree; ampfit adds them to
+ * the base score. The base score is therefore folded into the first tree's
+ * leaves (base + v, the very addition ampfit does first), which on one
+ * thread reproduces ampfit's sum bit for bit. On more intra-op threads
+ * onnxruntime sums slices of trees separately and merges them: equal to
+ * rounding (measured 1e-15 relative on a trained forest, 9e-14 on a
+ * synthetic one with leaf values over six decades and cancelling signs).
+ * The metadata key ampfit.base_score records the base score, for readers of
+ * the tree weights.
+ */
+function forest(g: GraphBuilder, body: ForestBody, x: string): string {
+  const L = forestLayout(body);
+  const nInternal = L.feature.length;
+  const leaf = L.leaf.slice();
+  // A forest without trees predicts its base score: one single-leaf tree of that value.
+  const roots = L.nTrees === 0 ? [-1] : Array.from(L.root);
+  const leaves = L.nTrees === 0 ? new Float64Array([body.baseScore]) : leaf;
+  if (L.nTrees > 0) for (let j = 0; j < leaf.length && L.leafTree[j] === 0; j++) leaf[j] = body.baseScore + leaf[j];
+
+  // TreeEnsemble has no leaf roots: a single-leaf tree gets an internal node with both branches on its leaf.
+  const single = roots.filter((r) => r < 0).length;
+  const n = nInternal + single;
+  const feature = new Int32Array(n);
+  const split = new Float64Array(n);
+  const trueId = new Int32Array(n);
+  const trueLeaf = new Uint8Array(n);
+  const falseId = new Int32Array(n);
+  const falseLeaf = new Uint8Array(n);
+  const set = (i: number, side: 0 | 1, ref: number): void => {
+    (side === 0 ? trueId : falseId)[i] = ref < 0 ? ~ref : ref;
+    (side === 0 ? trueLeaf : falseLeaf)[i] = ref < 0 ? 1 : 0;
+  };
+  for (let i = 0; i < nInternal; i++) {
+    feature[i] = L.feature[i];
+    split[i] = L.threshold[i];
+    set(i, 0, L.child[2 * i]);
+    set(i, 1, L.child[2 * i + 1]);
+  }
+  let extra = nInternal;
+  const treeRoots = roots.map((r) => {
+    if (r >= 0) return r;
+    set(extra, 0, r);
+    set(extra, 1, r);
+    return extra++;
+  });
+  const xf = g.op('Cast', [x], [intAttr('to', FLOAT)]);
+  const xr = g.op('Cast', [xf], [intAttr('to', DOUBLE)]);
+  return g.op(
+    'TreeEnsemble',
+    [xr],
+    [
+      intAttr('n_targets', 1),
+      intAttr('aggregate_function', AGGREGATE_SUM),
+      intAttr('post_transform', POST_TRANSFORM_NONE),
+      intsAttr('tree_roots', treeRoots),
+      intsAttr('nodes_featureids', feature),
+      tensorAttr('nodes_splits', DOUBLE, split),
+      tensorAttr('nodes_modes', UINT8, new Uint8Array(n).fill(BRANCH_LT)),
+      intsAttr('nodes_truenodeids', trueId),
+      intsAttr('nodes_trueleafs', trueLeaf),
+      intsAttr('nodes_falsenodeids', falseId),
+      intsAttr('nodes_falseleafs', falseLeaf),
+      intsAttr('leaf_targetids', new Uint8Array(leaves.length)),
+      tensorAttr('leaf_weights', DOUBLE, leaves),
+    ],
+    ML_DOMAIN,
+  );
+}
+
 function outputMap(g: GraphBuilder, t: string, m: OutputMap): string {
   let a = t;
   if (m.scale !== 1) a = g.mul(a, m.scale);
@@ -283,6 +398,9 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
     case 'legendre':
       t = legendre(g, body, 'x');
       break;
+    case 'forest':
+      t = forest(g, body, 'x');
+      break;
     default:
       throw new AmpfitError(`export --format onnx: no ONNX form for a '${(body as { kind: string }).kind}' model yet`);
   }
@@ -291,9 +409,10 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
   const doc =
     `ampfit ${info.ampfitVersion}: ${info.model}, ${info.parameterCount} parameters. ` +
     `x: float64 [N, ${model.inputDim}] = (${info.inputs.join(', ')}) in the unit hypercube; y: float64 [N, 1] = ${info.returns}.`;
+  const ml = g.domains.has(ML_DOMAIN);
   const proto = onnx.ModelProto.create({
-    irVersion: ONNX_IR_VERSION,
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    irVersion: ml ? ONNX_IR_VERSION_ML : ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_OPSET }, ...(ml ? [{ domain: ML_DOMAIN, version: ONNX_ML_OPSET }] : [])],
     producerName: 'ampfit',
     producerVersion: info.ampfitVersion,
     docString: doc,
@@ -309,6 +428,7 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
       { key: 'ampfit.inputs', value: JSON.stringify(info.inputs) },
       { key: 'ampfit.returns', value: info.returns },
       { key: 'ampfit.info', value: JSON.stringify(info) },
+      ...(body.kind === 'forest' ? [{ key: 'ampfit.base_score', value: String(body.baseScore) }] : []),
     ],
   });
   return onnx.ModelProto.encode(proto).finish();

@@ -11,7 +11,8 @@ import { readModelFile, writeModelFile } from '../../src/io/modelFile.js';
 import { loadModel } from '../../src/models/surrogate.js';
 import { runTraining } from '../../src/training/run.js';
 import { memoryLogger } from '../../src/util/log.js';
-import { AGREEMENT, haveGcc, maxRelativeDifference, writeDoubles } from '../export/fixtures.js';
+import { Rng } from '../../src/util/rng.js';
+import { AGREEMENT, compileC, haveGcc, maxRelativeDifference, syntheticForest, writeDoubles, writeForestModel } from '../export/fixtures.js';
 import { REPO, SAMPLE_4D, tempDir } from '../helpers.js';
 
 const BIN = join(REPO, 'bin/ampfit.js');
@@ -122,4 +123,31 @@ test('export refuses model files it cannot read and formats it does not know', a
   const r3 = ampfit(['export', '--model', modelDir, '--format', 'tflite', '--out', join(work, 'x')]);
   assert.notEqual(r3.code, 0);
   assert.match(r3.stderr, /argument 'tflite' is invalid. Allowed choices are onnx, c/);
+});
+
+test('export writes a bdt model in both forms: onnxruntime (default threads) and gcc agree with ampfit', async () => {
+  const forest = syntheticForest({ d: 4, trees: 60, maxDepth: 8, seed: 4, baseScore: -0.2, splitProbability: 0.8, valueScale: 0.05, valueSpread: 1 });
+  const dir = writeForestModel(forest, { kind: 'log-standardize', shift: 0.5, scale: 0.7 }, 'f00');
+  const model = loadModel(dir);
+  const rng = new Rng(8);
+  const n = 2000;
+  const x = new Float64Array(n * 4).map(() => rng.uniform());
+  const want = model.predict(x, n);
+
+  const out = join(work, 'bdt.onnx');
+  const r = ampfit(['export', '--model', dir, '--format', 'onnx', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const session = await ort.InferenceSession.create(readFileSync(out));
+  const y = (await session.run({ x: new ort.Tensor('float64', x, [n, 4]) })).y.data as Float64Array;
+  assert.ok(maxRelativeDifference(y, want).max <= AGREEMENT);
+
+  if (!haveGcc()) return;
+  const cdir = join(work, 'bdt-c');
+  const c = ampfit(['export', '--model', dir, '--format', 'c', '--out', cdir, '--name', 'trees']);
+  assert.equal(c.code, 0, c.stderr);
+  assert.deepEqual(readdirSync(cdir).sort(), ['trees.c', 'trees.f90', 'trees.h']);
+  const { run } = compileC([{ name: 'trees', source: readFileSync(join(cdir, 'trees.c'), 'utf8'), header: readFileSync(join(cdir, 'trees.h'), 'utf8'), fortran: '' }], cdir);
+  const got = run(0, x);
+  assert.ok(maxRelativeDifference(got.batch, want).max <= AGREEMENT);
+  assert.deepEqual(got.single, got.batch);
 });

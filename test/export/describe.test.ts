@@ -36,5 +36,5 @@ test('a model type without an exporter is refused, naming the exportable ones', 
     serialize: () => ({ spec: { type: 'gbdt' }, arrays: {} }),
   };
   const model = new Surrogate(real.header, trees, TargetTransform.fromJSON(real.header.target.transform));
-  assert.throws(() => describeSurrogate(model), /export: model type 'gbdt' cannot be exported yet \(exportable: dnn, skdnn, poly\)/);
+  assert.throws(() => describeSurrogate(model), /export: model type 'gbdt' cannot be exported yet \(exportable: dnn, skdnn, poly, bdt\)/);
 });

@@ -2,12 +2,19 @@
 // activation and target transform, test points, and the agreement measure.
 
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../../src/data/dataset.js';
+import type { CExport } from '../../src/export/c.js';
 import type { ExportModel, OutputMap } from '../../src/export/describe.js';
+import { saveModelDir } from '../../src/io/modelStore.js';
+import { getKernels } from '../../src/kernels/index.js';
 import type { Activation } from '../../src/kernels/types.js';
+import { ForestBuilder, nNodes, nTrees, type Forest, type TreeNodes } from '../../src/models/gbdt/forest.js';
+import { GbdtRegressor } from '../../src/models/gbdt/index.js';
+import type { GbdtParams } from '../../src/models/gbdt/params.js';
 import { writeSyntheticModel, type SyntheticModel } from '../../src/models/synthetic.js';
+import type { TargetTransformJSON } from '../../src/transforms/target.js';
 import { Rng } from '../../src/util/rng.js';
 import { SAMPLE_2D, SAMPLE_4D, tempDir } from '../helpers.js';
 
@@ -138,4 +145,208 @@ export function probeGrid(): Float64Array {
   for (const b of [0.46875, 4, 30]) for (const s of [1, -1]) for (const e of [0, 1e-12, -1e-12]) v.push(s * (b + e) * Math.SQRT2);
   for (let i = 0; i <= 4000; i++) v.push(-60 + (120 * i) / 4000);
   return Float64Array.from(v);
+}
+
+// ---------------------------------------------------------------------------
+// Forests: synthetic ones with chosen thresholds, points on and around every
+// threshold, and a C driver shared by the forest tests.
+
+/** Float32 neighbours of a float32 value (±Infinity stay put). */
+export function nextFloat32(v: number, dir: 1 | -1): number {
+  if (!Number.isFinite(v)) return v;
+  if (v === 0) return dir * 2 ** -149;
+  const bits = new Uint32Array(new Float32Array([v]).buffer);
+  bits[0] += (v > 0) === (dir > 0) ? 1 : -1;
+  return new Float32Array(bits.buffer)[0];
+}
+
+/** Float64 neighbours of a double. */
+export function nextFloat64(v: number, dir: 1 | -1): number {
+  if (!Number.isFinite(v)) return v;
+  if (v === 0) return dir * Number.MIN_VALUE;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, v);
+  view.setBigUint64(0, view.getBigUint64(0) + ((v > 0) === (dir > 0) ? 1n : -1n));
+  return view.getFloat64(0);
+}
+
+/**
+ * Values of x around a float32 threshold t where float32(x) < t may flip:
+ * t itself, its float32 neighbours, the doubles just beside t, the midpoints
+ * to the float32 neighbours (where float32 rounding ties) and the doubles
+ * just beside those midpoints.
+ */
+export function aroundThreshold(t: number): number[] {
+  if (!Number.isFinite(t)) return [t];
+  const out = [t, nextFloat64(t, -1), nextFloat64(t, 1)];
+  for (const dir of [-1, 1] as const) {
+    const n = nextFloat32(t, dir);
+    if (!Number.isFinite(n)) continue;
+    const mid = (t + n) / 2;
+    out.push(n, mid, nextFloat64(mid, -1), nextFloat64(mid, 1));
+  }
+  return out;
+}
+
+/**
+ * Points probing every split of a forest: for each (feature, threshold) of
+ * an internal node, `base` rows (cycled) with that feature set to each
+ * value of aroundThreshold. Appended to `base` itself.
+ */
+export function thresholdPoints(f: { feature: Uint16Array; threshold: Float32Array; left: Int32Array }, d: number, base: Float64Array): { x: Float64Array; n: number } {
+  const seen = new Set<string>();
+  const rows: number[] = Array.from(base);
+  const nBase = base.length / d;
+  let r = 0;
+  for (let k = 0; k < f.left.length; k++) {
+    if (f.left[k] < 0) continue;
+    const key = `${f.feature[k]}:${f.threshold[k]}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    for (const v of aroundThreshold(f.threshold[k])) {
+      const row = Array.from(base.subarray((r % nBase) * d, (r % nBase) * d + d));
+      r++;
+      row[f.feature[k]] = v;
+      rows.push(...row);
+    }
+  }
+  return { x: Float64Array.from(rows), n: rows.length / d };
+}
+
+export interface SyntheticForestSpec {
+  readonly d: number;
+  readonly trees: number;
+  readonly maxDepth: number;
+  readonly seed: number;
+  readonly baseScore: number;
+  /** Probability that a node above maxDepth splits. */
+  readonly splitProbability: number;
+  /** Thresholds drawn from this list when given (else inside the node's box, as a trained tree's). */
+  readonly thresholds?: readonly number[];
+  /** Leaf values are ±scale·10^(±spread·u): mixed signs and magnitudes. */
+  readonly valueScale: number;
+  readonly valueSpread: number;
+  /** Every k-th tree is a single leaf. */
+  readonly singleLeafEvery?: number;
+}
+
+/** A forest in ampfit's layout, numbered as the booster numbers its trees (level order, right = left + 1). */
+export function syntheticForest(s: SyntheticForestSpec): Forest {
+  const rng = new Rng(s.seed);
+  const b = new ForestBuilder(s.d, s.baseScore);
+  for (let t = 0; t < s.trees; t++) {
+    const tree: TreeNodes = { feature: [], threshold: [], left: [], value: [], cover: [], gain: [] };
+    const box: { depth: number; lo: number[]; hi: number[] }[] = [{ depth: 0, lo: new Array(s.d).fill(0), hi: new Array(s.d).fill(1) }];
+    const single = s.singleLeafEvery !== undefined && t % s.singleLeafEvery === 0;
+    for (let i = 0; i < box.length; i++) {
+      const node = box[i];
+      const value = s.valueScale * (rng.uniform() < 0.5 ? -1 : 1) * 10 ** (s.valueSpread * (2 * rng.uniform() - 1));
+      tree.value.push(value);
+      tree.cover.push(1);
+      if (single || node.depth >= s.maxDepth || (i > 0 && rng.uniform() >= s.splitProbability)) {
+        tree.feature.push(0);
+        tree.threshold.push(0);
+        tree.left.push(-1);
+        tree.gain.push(0);
+        continue;
+      }
+      const f = Math.floor(rng.uniform() * s.d);
+      const thr = s.thresholds !== undefined
+        ? s.thresholds[Math.floor(rng.uniform() * s.thresholds.length)]
+        : Math.fround(node.lo[f] + (node.hi[f] - node.lo[f]) * (0.05 + 0.9 * rng.uniform()));
+      tree.feature.push(f);
+      tree.threshold.push(thr);
+      tree.left.push(box.length);
+      tree.gain.push(1);
+      const lo = { depth: node.depth + 1, lo: [...node.lo], hi: [...node.hi] };
+      const hi = { depth: node.depth + 1, lo: [...node.lo], hi: [...node.hi] };
+      lo.hi[f] = thr;
+      hi.lo[f] = thr;
+      box.push(lo, hi);
+    }
+    b.append(tree);
+  }
+  return b.build();
+}
+
+/**
+ * A model directory holding `forest` as a bdt model (the real file format),
+ * with the given target transform: loadModel(dir).predict is ampfit's answer.
+ */
+export function writeForestModel(forest: Forest, transform: TargetTransformJSON, born: string | null): string {
+  const dir = join(tempDir('ampfit-forest-'), 'model');
+  const header = writeSyntheticModel(dir, { regressor: { type: 'poly', d: forest.nFeatures, degree: 1 }, transform, born, seed: 1 });
+  const params: GbdtParams = {
+    maxBin: 256, maxDepth: 10, learningRate: 0.1, minChildWeight: 1, lambda: 1, gamma: 0,
+    subsample: 1, colsampleBytree: 1, nEstimators: nTrees(forest), earlyStoppingRounds: 25,
+  };
+  const serialized = new GbdtRegressor(forest, params, getKernels('auto')).serialize();
+  saveModelDir(dir, { ...header, regressor: serialized.spec, parameter_count: nNodes(forest) }, serialized, []);
+  return dir;
+}
+
+/** Exported C models compiled with one driver (gcc -O2 -std=c99, warnings as errors); run(k, x) gives model k's eval_batch and eval results. */
+export function compileC(exports: readonly CExport[], dir: string, extraFlags: readonly string[] = []): { run: (k: number, x: Float64Array) => { batch: Float64Array; single: Float64Array } } {
+  for (const c of exports) {
+    writeFileSync(join(dir, `${c.name}.c`), c.source);
+    writeFileSync(join(dir, `${c.name}.h`), c.header);
+  }
+  const names = exports.map((c) => c.name);
+  const driver = `#include <stdio.h>
+#include <stdlib.h>
+${names.map((n) => `#include "${n}.h"`).join('\n')}
+typedef struct { size_t d; double (*one)(const double *); void (*batch)(const double *, size_t, double *); } entry;
+static const entry models[] = {
+${names.map((n) => `  {${n.toUpperCase()}_N_INPUTS, ${n}_eval, ${n}_eval_batch},`).join('\n')}
+};
+int main(int argc, char **argv) {
+  const entry *m;
+  FILE *f;
+  long bytes;
+  size_t n, i;
+  double *x, *out;
+  if (argc != 4) return 2;
+  m = &models[atoi(argv[1])];
+  f = fopen(argv[2], "rb");
+  if (!f || fseek(f, 0, SEEK_END) != 0) return 3;
+  bytes = ftell(f);
+  rewind(f);
+  n = (size_t)bytes / sizeof(double) / m->d;
+  x = malloc((size_t)bytes + 1);
+  out = malloc(2 * n * sizeof(double) + 1);
+  if (!x || !out || fread(x, 1, (size_t)bytes, f) != (size_t)bytes) return 4;
+  fclose(f);
+  m->batch(x, n, out);
+  for (i = 0; i < n; i++) out[n + i] = m->one(x + i * m->d);
+  f = fopen(argv[3], "wb");
+  if (!f || fwrite(out, sizeof(double), 2 * n, f) != 2 * n) return 5;
+  fclose(f);
+  return 0;
+}
+`;
+  writeFileSync(join(dir, 'driver.c'), driver);
+  const exe = join(dir, 'driver');
+  const r = spawnSync('gcc', ['-O2', '-std=c99', '-Wall', '-Wextra', '-pedantic', '-Werror', ...extraFlags, '-o', exe, join(dir, 'driver.c'), ...names.map((n) => join(dir, `${n}.c`)), '-lm'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`gcc failed:\n${r.stderr}`);
+  let calls = 0;
+  return {
+    run(k: number, x: Float64Array) {
+      const input = join(dir, `x${calls}.bin`);
+      const output = join(dir, `y${calls++}.bin`);
+      writeDoubles(input, x);
+      const p = spawnSync(exe, [String(k), input, output], { encoding: 'utf8' });
+      if (p.status !== 0) throw new Error(`driver exited with ${p.status}: ${p.stderr}`);
+      const bytes = readFileSync(output);
+      const all = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      const n = all.length / 2;
+      return { batch: all.subarray(0, n), single: all.subarray(n) };
+    },
+  };
+}
+
+/** Positions where a and b differ in any bit (NaN equals NaN; 0 and −0 count as equal). */
+export function bitDifferences(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (!(a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i])))) n++;
+  return n;
 }
