@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { checkResumable, saveCheckpointConfig } from './checkpointConfig.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/schema.js';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -18,7 +19,6 @@ import { float64Array, type EpochRecord, type FitContext, type FitResult, type R
 // uninterrupted one.
 
 const CHECKPOINT_FILE = 'trainer.json';
-const CHECKPOINT_CONFIG = 'config.json';
 /** Config keys a resumed run may change; any other change makes the checkpoint meaningless. */
 const RESUMABLE_CHANGES = new Set(['epochs', 'patience', 'time_budget_s', 'threads', 'backend', 'name']);
 
@@ -100,7 +100,7 @@ function fit(type: 'dnn' | 'skdnn') {
         scheduleClockS: config.lr_clock === 'time' ? config.time_budget_s : null,
         rng: ctx.rng.fork('batches'),
       });
-      if (dir !== null) writeJsonAtomic(join(dir, CHECKPOINT_CONFIG), config);
+      if (dir !== null) saveCheckpointConfig(dir, config);
     }
     const net = trainer.network;
     log.info(
@@ -135,15 +135,7 @@ function fit(type: 'dnn' | 'skdnn') {
 
 function readCheckpoint(dir: string, config: RunConfig): TrainerSnapshot {
   const file = join(dir, CHECKPOINT_FILE);
-  if (!existsSync(file)) throw new AmpfitError(`--resume: ${file} does not exist (no epoch finished before the run stopped?)`);
-  const saved = JSON.parse(readFileSync(join(dir, CHECKPOINT_CONFIG), 'utf8')) as Record<string, unknown>;
-  const now = config as unknown as Record<string, unknown>;
-  const changed = Object.keys({ ...saved, ...now }).filter(
-    (k) => !RESUMABLE_CHANGES.has(k) && JSON.stringify(saved[k]) !== JSON.stringify(now[k]),
-  );
-  if (changed.length > 0) {
-    throw new AmpfitError(`--resume: the config differs from the checkpointed run in ${changed.join(', ')}; only ${[...RESUMABLE_CHANGES].join(', ')} may change`);
-  }
+  checkResumable(dir, file, config, RESUMABLE_CHANGES, 'epoch');
   return JSON.parse(readFileSync(file, 'utf8')) as TrainerSnapshot;
 }
 

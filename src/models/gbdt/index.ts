@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { checkResumable, saveCheckpointConfig } from '../checkpointConfig.js';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../../config/schema.js';
-import { writeJsonAtomic } from '../../io/atomic.js';
 import { readModelFile, writeModelFile } from '../../io/modelFile.js';
 import { getKernels } from '../../kernels/index.js';
 import type { Kernels } from '../../kernels/types.js';
@@ -21,7 +21,6 @@ import { gbdtParams, type GbdtParams } from './params.js';
 export { FOREST_BYTES_PER_NODE, forestBytes, type Forest } from './forest.js';
 
 const CHECKPOINT_FILE = 'bdt.ampfit';
-const CHECKPOINT_CONFIG = 'config.json';
 const CHECKPOINT_S = 30;
 const PROGRESS_S = 2;
 /** Longest stretch of rounds without yielding to the event loop (so Ctrl-C is seen). */
@@ -79,7 +78,7 @@ async function fit(data: TrainData, ctx: FitContext): Promise<FitResult> {
     booster = Booster.start(kernels, data, params, ctx.rng.fork('bdt'));
     if (dir !== null) {
       mkdirSync(dir, { recursive: true });
-      writeJsonAtomic(join(dir, CHECKPOINT_CONFIG), config);
+      saveCheckpointConfig(dir, config);
     }
   }
   const bins = booster.cuts.thresholds.map((t) => t.length + 1);
@@ -169,15 +168,7 @@ function progressReporter(log: Logger, maxRounds: number, budgetS: number | unde
 
 function readCheckpoint(dir: string, config: RunConfig): { state: BoosterState; arrays: ReturnType<typeof readModelFile>['arrays'] } {
   const file = join(dir, CHECKPOINT_FILE);
-  if (!existsSync(file)) throw new AmpfitError(`--resume: ${file} does not exist (no round finished before the run stopped?)`);
-  const saved = JSON.parse(readFileSync(join(dir, CHECKPOINT_CONFIG), 'utf8')) as Record<string, unknown>;
-  const now = config as unknown as Record<string, unknown>;
-  const changed = Object.keys({ ...saved, ...now }).filter(
-    (k) => !RESUMABLE_CHANGES.has(k) && JSON.stringify(saved[k]) !== JSON.stringify(now[k]),
-  );
-  if (changed.length > 0) {
-    throw new AmpfitError(`--resume: the config differs from the checkpointed run in ${changed.join(', ')}; only ${[...RESUMABLE_CHANGES].join(', ')} may change`);
-  }
+  checkResumable(dir, file, config, RESUMABLE_CHANGES, 'round');
   const { header, arrays } = readModelFile<BoosterState & { format: string }>(file);
   if (header.format !== 'ampfit-bdt-checkpoint') throw new AmpfitError(`--resume: ${file} is not a bdt checkpoint`);
   return { state: header, arrays };
