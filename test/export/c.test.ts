@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeSurrogate, type ExportModel } from '../../src/export/describe.js';
 import { exportC, hexFloat, sanitizeName } from '../../src/export/c.js';
@@ -10,7 +10,7 @@ import { activationCode, type Activation } from '../../src/kernels/types.js';
 import { loadModel } from '../../src/models/surrogate.js';
 import type { Surrogate } from '../../src/models/surrogate.js';
 import { tempDir } from '../helpers.js';
-import { AGREEMENT, CASES, haveGcc, maxRelativeDifference, probeGrid, probeModel, testPoints, writeCase, writeDoubles } from './fixtures.js';
+import { AGREEMENT, CASES, compileC, haveGcc, maxRelativeDifference, probeGrid, probeModel, testPoints, writeCase } from './fixtures.js';
 
 const noGcc = haveGcc() ? false : 'gcc is not installed';
 const haveGfortran = spawnSync('gfortran', ['--version']).status === 0;
@@ -39,8 +39,7 @@ test('names become valid C and Fortran identifiers', () => {
 interface Compiled {
   readonly models: readonly ExportModel[];
   readonly surrogates: readonly (Surrogate | null)[];
-  readonly driver: string;
-  readonly dir: string;
+  readonly run: (k: number, x: Float64Array) => { batch: Float64Array; single: Float64Array };
 }
 
 const PROBES: Activation[] = [
@@ -63,49 +62,8 @@ function compileAll(): Compiled {
   }
   models.push(probeModel({ name: 'linear', param: 0 }, { g: 'sinh', scale: 1, shift: 0, unit: 0.25 }));
   surrogates.push(null);
-  const names = models.map((m, k) => {
-    const c = exportC(m, `m${k}`);
-    writeFileSync(join(dir, `${c.name}.c`), c.source);
-    writeFileSync(join(dir, `${c.name}.h`), c.header);
-    return c.name;
-  });
-  const driver = `#include <stdio.h>
-#include <stdlib.h>
-${names.map((n) => `#include "${n}.h"`).join('\n')}
-typedef struct { size_t d; double (*one)(const double *); void (*batch)(const double *, size_t, double *); } entry;
-static const entry models[] = {
-${names.map((n) => `  {${n.toUpperCase()}_N_INPUTS, ${n}_eval, ${n}_eval_batch},`).join('\n')}
-};
-int main(int argc, char **argv) {
-  const entry *m;
-  FILE *f;
-  long bytes;
-  size_t n, i;
-  double *x, *out;
-  if (argc != 4) return 2;
-  m = &models[atoi(argv[1])];
-  f = fopen(argv[2], "rb");
-  if (!f || fseek(f, 0, SEEK_END) != 0) return 3;
-  bytes = ftell(f);
-  rewind(f);
-  n = (size_t)bytes / sizeof(double) / m->d;
-  x = malloc((size_t)bytes);
-  out = malloc(2 * n * sizeof(double));
-  if (!x || !out || fread(x, 1, (size_t)bytes, f) != (size_t)bytes) return 4;
-  fclose(f);
-  m->batch(x, n, out);
-  for (i = 0; i < n; i++) out[n + i] = m->one(x + i * m->d);
-  f = fopen(argv[3], "wb");
-  if (!f || fwrite(out, sizeof(double), 2 * n, f) != 2 * n) return 5;
-  fclose(f);
-  return 0;
-}
-`;
-  writeFileSync(join(dir, 'driver.c'), driver);
-  const exe = join(dir, 'driver');
-  const r = spawnSync('gcc', ['-O2', '-std=c99', '-Wall', '-Wextra', '-pedantic', '-Werror', '-o', exe, join(dir, 'driver.c'), ...names.map((n) => join(dir, `${n}.c`)), '-lm'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `gcc failed:\n${r.stderr}`);
-  return { models, surrogates, driver: exe, dir };
+  const { run } = compileC(models.map((m, k) => exportC(m, `m${k}`)), dir);
+  return { models, surrogates, run };
 }
 
 let compiled: Compiled | null = null;
@@ -116,16 +74,7 @@ function build(): Compiled {
 
 /** Runs model k of the driver: eval_batch's results and eval's. */
 function runC(k: number, x: Float64Array): { batch: Float64Array; single: Float64Array } {
-  const c = build();
-  const input = join(c.dir, `x${k}.bin`);
-  const output = join(c.dir, `y${k}.bin`);
-  writeDoubles(input, x);
-  const r = spawnSync(c.driver, [String(k), input, output], { encoding: 'utf8' });
-  assert.equal(r.status, 0, `driver exited with ${r.status}: ${r.stderr}`);
-  const bytes = readFileSync(output);
-  const all = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-  const n = all.length / 2;
-  return { batch: all.subarray(0, n), single: all.subarray(n) };
+  return build().run(k, x);
 }
 
 CASES.forEach((c, k) => {
