@@ -36,7 +36,7 @@ import ort from 'onnxruntime-node';
 import { describeSurrogate, exportC, exportOnnx } from '../src/export/index.js';
 import { getKernels, nativeInfo } from '../src/kernels/index.js';
 import type { Kernels } from '../src/kernels/types.js';
-import { ForestBuilder, nNodes, type Forest, type TreeNodes } from '../src/models/gbdt/forest.js';
+import { ForestBuilder, nNodes, type Forest } from '../src/models/gbdt/forest.js';
 import { GbdtRegressor } from '../src/models/gbdt/index.js';
 import { writeSyntheticModel } from '../src/models/synthetic.js';
 import { loadModel, type Surrogate } from '../src/models/surrogate.js';
@@ -82,7 +82,7 @@ function benchForest(d: number, trees: number, depth: number, seed: number): For
   const rng = new Rng(seed);
   const b = new ForestBuilder(d, 0.1);
   for (let t = 0; t < trees; t++) {
-    const tree: TreeNodes = { feature: [], threshold: [], left: [], value: [], cover: [], gain: [] };
+    const tree = { feature: [] as number[], threshold: [] as number[], left: [] as number[], value: [] as number[], cover: [] as number[], gain: [] as number[] };
     const boxes = [{ depth: 0, lo: new Array<number>(d).fill(0), hi: new Array<number>(d).fill(1) }];
     for (let i = 0; i < boxes.length; i++) {
       const node = boxes[i];

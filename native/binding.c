@@ -683,17 +683,22 @@ static napi_value js_partition(napi_env env, napi_callback_info info) {
   const char *fn = "partition";
   napi_value argv[8];
   if (get_args(env, info, 8, argv, fn)) return 0;
-  tarr_t bins, rows, begin, end, feat, bin, mid;
-  long d, k;
-  if (get_bins(env, argv[0], fn, &bins) || get_int_in(env, argv[1], fn, "d", 1, 65535, &d) ||
+  tarr_t cols, rows, begin, end, feat, bin, mid;
+  long n, k;
+  if (get_typed_any(env, argv[0], &cols) || (cols.type != napi_uint8_array && cols.type != napi_uint16_array)) {
+    throw_msg(env, 0, fn, "columns must be a Uint8Array or Uint16Array");
+    return 0;
+  }
+  if (get_int_in(env, argv[1], fn, "n", 1, MAX_DIM, &n) ||
       GET_U32(argv[2], "rows", &rows) || GET_I32(argv[3], "begin", &begin) ||
       GET_I32(argv[4], "end", &end) || GET_I32(argv[5], "feature", &feat) ||
       GET_I32(argv[6], "bin", &bin) || GET_I32(argv[7], "mid", &mid))
     return 0;
-  if (bins.len % (size_t)d != 0) {
-    throw_msg(env, 1, fn, "bins has length %zu, not a multiple of d = %ld", bins.len, d);
+  if (cols.len % (size_t)n != 0) {
+    throw_msg(env, 1, fn, "columns has length %zu, not a multiple of n = %ld", cols.len, n);
     return 0;
   }
+  const long d = (long)(cols.len / (size_t)n);
   if (check_nodes(env, fn, &rows, &begin, &end, 1, &k) ||
       tlen(env, fn, "feature", &feat, k, "begin.length") ||
       tlen(env, fn, "bin", &bin, k, "begin.length") || tlen(env, fn, "mid", &mid, k, "begin.length"))
@@ -701,20 +706,20 @@ static napi_value js_partition(napi_env env, napi_callback_info info) {
   const int32_t *F = feat.p;
   for (long j = 0; j < k; j++) {
     if (!(F[j] >= 0 && F[j] < d)) {
-      throw_msg(env, 1, fn, "feature[%ld] = %d is not in [0, d)", j, F[j]);
+      throw_msg(env, 1, fn, "feature[%ld] = %d is not in [0, d) (d = columns.length / n = %ld)", j, F[j], d);
       return 0;
     }
   }
-  const tarr_t *r_ins[] = {&bins, &begin, &end, &feat, &bin};
-  const char *r_names[] = {"bins", "begin", "end", "feature", "bin"};
-  const tarr_t *m_ins[] = {&bins, &rows, &begin, &end, &feat, &bin};
-  const char *m_names[] = {"bins", "rows", "begin", "end", "feature", "bin"};
+  const tarr_t *r_ins[] = {&cols, &begin, &end, &feat, &bin};
+  const char *r_names[] = {"columns", "begin", "end", "feature", "bin"};
+  const tarr_t *m_ins[] = {&cols, &rows, &begin, &end, &feat, &bin};
+  const char *m_names[] = {"columns", "rows", "begin", "end", "feature", "bin"};
   if (tdisjoint(env, fn, "rows", &rows, 5, r_ins, r_names) ||
       tdisjoint(env, fn, "mid", &mid, 6, m_ins, m_names))
     return 0;
-  af_binmat m = {bins.p, bins.type == napi_uint16_array, (long)(bins.len / (size_t)d), d, 0};
-  const int st = af_par_partition(&m, rows.p, k, begin.p, end.p, feat.p, bin.p, mid.p);
-  return tree_status(env, fn, st, "n", m.n);
+  af_bincols c = {cols.p, cols.type == napi_uint16_array, n, d};
+  const int st = af_par_partition(&c, rows.p, k, begin.p, end.p, feat.p, bin.p, mid.p);
+  return tree_status(env, fn, st, "n", n);
 }
 
 static napi_value js_leaf_add(napi_env env, napi_callback_info info) {
@@ -779,6 +784,55 @@ static napi_value js_forest_predict(napi_env env, napi_callback_info info) {
   return tree_status(env, fn, st, "n", n);
 }
 
+static napi_value js_tree_predict_binned(napi_env env, napi_callback_info info) {
+  const char *fn = "treePredictBinned";
+  napi_value argv[7];
+  if (get_args(env, info, 7, argv, fn)) return 0;
+  tarr_t bins, feat, bin, left, value, out;
+  long d;
+  if (get_bins(env, argv[0], fn, &bins) || get_int_in(env, argv[1], fn, "d", 1, 65535, &d) ||
+      GET_I32(argv[2], "feature", &feat) || GET_I32(argv[3], "bin", &bin) ||
+      GET_I32(argv[4], "left", &left) || GET_F64(argv[5], "value", &value) ||
+      GET_F64(argv[6], "out", &out))
+    return 0;
+  if (bins.len % (size_t)d != 0) {
+    throw_msg(env, 1, fn, "bins has length %zu, not a multiple of d = %ld", bins.len, d);
+    return 0;
+  }
+  const long n = (long)(bins.len / (size_t)d);
+  const long long nodes = (long long)feat.len;
+  if (nodes < 1) {
+    throw_msg(env, 1, fn, "the tree has no nodes");
+    return 0;
+  }
+  if (tlen(env, fn, "bin", &bin, nodes, "feature.length") ||
+      tlen(env, fn, "left", &left, nodes, "feature.length") ||
+      tlen(env, fn, "value", &value, nodes, "feature.length") ||
+      tlen(env, fn, "out", &out, n, "bins.length / d"))
+    return 0;
+  /* The tree is checked here, node by node (it is small), so the message
+   * never depends on which row meets a bad node first. */
+  const int32_t *L = left.p, *F = feat.p;
+  for (long long j = 0; j < nodes; j++) {
+    if (L[j] < 0) continue;
+    if (!(L[j] > j && L[j] + 1 < nodes)) {
+      throw_msg(env, 1, fn, "node %lld: children %d, %d are not after it inside the tree (%lld nodes)", j, L[j], L[j] + 1, nodes);
+      return 0;
+    }
+    if (!(F[j] >= 0 && F[j] < d)) {
+      throw_msg(env, 1, fn, "node %lld: feature %d is not in [0, d)", j, F[j]);
+      return 0;
+    }
+  }
+  const tarr_t *ins[] = {&bins, &feat, &bin, &left, &value};
+  const char *names[] = {"bins", "feature", "bin", "left", "value"};
+  if (tdisjoint(env, fn, "out", &out, 5, ins, names)) return 0;
+  af_bintree T = {(long)nodes, feat.p, bin.p, left.p, value.p};
+  af_binmat m = {bins.p, bins.type == napi_uint16_array, n, d, 0};
+  const int st = af_par_tree_predict_binned(&m, &T, out.p);
+  return tree_status(env, fn, st, "n", n);
+}
+
 static napi_value js_threads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value r;
@@ -829,6 +883,7 @@ NAPI_MODULE_INIT() {
       {"partition", 0, js_partition, 0, 0, 0, napi_enumerable, 0},
       {"leafAdd", 0, js_leaf_add, 0, 0, 0, napi_enumerable, 0},
       {"forestPredict", 0, js_forest_predict, 0, 0, 0, napi_enumerable, 0},
+      {"treePredictBinned", 0, js_tree_predict_binned, 0, 0, 0, napi_enumerable, 0},
       {"threads", 0, js_threads, 0, 0, 0, napi_enumerable, 0},
       {"setThreads", 0, js_set_threads, 0, 0, 0, napi_enumerable, 0},
       {"info", 0, js_info, 0, 0, 0, napi_enumerable, 0},

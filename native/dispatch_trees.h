@@ -27,12 +27,14 @@ int af_par_split_find(const af_binmat *m, const double *hist, const double *gpai
                       const af_split_params *p, int32_t *out_feature, int32_t *out_bin,
                       double *out_gain, double *out_left);
 
-int af_par_partition(const af_binmat *m, uint32_t *rows, long k, const int32_t *begin,
+int af_par_partition(const af_bincols *m, uint32_t *rows, long k, const int32_t *begin,
                      const int32_t *end, const int32_t *feature, const int32_t *bin, int32_t *mid);
 
 int af_par_leaf_add(const uint32_t *rows, long k, const int32_t *begin, const int32_t *end,
                     const double *value, double *pred, long npred);
 
 int af_par_forest_predict(const af_forest *F, const double *x, long n, double *out);
+
+int af_par_tree_predict_binned(const af_binmat *m, const af_bintree *T, double *out);
 
 #endif

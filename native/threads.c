@@ -70,6 +70,8 @@ static int started;     /* workers exist for the configured count */
 static int nworkers;
 static uint64_t generation;
 static uint64_t solo_until;
+/* solo_until for readers outside run_mu (af_threads_solo). */
+static _Atomic uint64_t solo_until_hint;
 static int missed; /* consecutive jobs that awake workers did not take part in */
 static uint64_t missed_since;
 static uint64_t stall_at[AF_STALLS]; /* times of the last stalls, a ring */
@@ -200,6 +202,10 @@ static void start_workers_locked(void) {
   pthread_sigmask(SIG_SETMASK, &old, 0);
 }
 
+int af_threads_solo(void) {
+  return now_ns() < atomic_load_explicit(&solo_until_hint, memory_order_relaxed);
+}
+
 int af_threads_get(void) {
   int n = atomic_load(&configured);
   if (n == 0) {
@@ -230,6 +236,7 @@ static void go_solo_locked(uint64_t now) {
   else
     solo_len = AF_SOLO_MIN_NS;
   solo_until = now + solo_len;
+  atomic_store_explicit(&solo_until_hint, solo_until, memory_order_relaxed);
   missed = 0;
   atomic_store_explicit(&parked, 1, memory_order_relaxed);
 }

@@ -18,3 +18,4 @@ export { runTraining } from './training/run.js';
 export { AmpfitError, DataError, ConfigError, ModelFileError } from './util/errors.js';
 export { Rng } from './util/rng.js';
 export { GbdtRegressor, bdtType, FOREST_BYTES_PER_NODE, forestBytes, type Forest } from './models/gbdt/index.js';
+export { exportXgboostJson, xgboostExportInfo, type XgboostExportInfo } from './export/xgboostJson.js';

@@ -23,13 +23,17 @@ void af_split_hist(const af_binmat *m, const double *hist, double G, double H,
                    const af_split_params *p, af_split *out);
 
 /* Straight from the node's rows rows[begin..end); scratch holds at least
- * 2 * (largest feature's bin count) doubles plus 2 * (end - begin) uint32.
- * Returns AF_TREE_OK or a status. */
+ * af_split_rows_scratch bytes; zeroed (or null) af_split_rows_zeroed bytes
+ * that are all zero, and are left all zero (it serves nodes of at most
+ * AF_HIST_BLOCK_ROWS rows). Returns AF_TREE_OK or a status. */
 int af_split_rows(const af_binmat *m, const double *gpair, const uint32_t *rows, long begin,
                   long end, double G, double H, const af_split_params *p, void *scratch,
-                  af_split *out);
+                  double *zeroed, af_split *out);
 
 /* Scratch bytes af_split_rows needs for a node of `rows` rows. */
 size_t af_split_rows_scratch(const af_binmat *m, long rows);
+
+/* Bytes of af_split_rows's zeroed scratch: a node histogram and a bitmap of its bins. */
+size_t af_split_rows_zeroed(const af_binmat *m);
 
 #endif

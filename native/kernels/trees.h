@@ -35,4 +35,14 @@ static inline unsigned af_bin(const af_binmat *m, long r, long f) {
   return m->wide ? ((const uint16_t *)m->bins)[r * m->d + f] : ((const uint8_t *)m->bins)[r * m->d + f];
 }
 
+/* The same bins column-major (feature f of row r at f*n + r), what row
+ * partitioning reads: a node's split needs one feature of each of its rows,
+ * and rows inside a node ascend, so the reads walk one column upward. */
+typedef struct {
+  const void *bins;
+  int wide; /* 1: uint16_t, 0: uint8_t */
+  long n;
+  long d;
+} af_bincols;
+
 #endif

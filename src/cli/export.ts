@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { MODEL_FILE } from '../io/modelStore.js';
 import { loadModel } from '../models/surrogate.js';
 import { describeSurrogate, exportC, exportOnnx, sanitizeName, type ExportFormat } from '../export/index.js';
+import { exportXgboostJson, xgboostExportInfo } from '../export/xgboostJson.js';
 import { AmpfitError } from '../util/errors.js';
 
 export interface ExportFlags {
@@ -29,10 +30,22 @@ function refuseOverwrite(paths: readonly string[], force: boolean): void {
 /**
  * Writes the model in a portable form: --format onnx writes one .onnx file
  * at --out; --format c writes <name>.c, <name>.h and <name>.f90 into the
- * directory --out. Every file is written atomically.
+ * directory --out; --format xgboost-json (boosted trees only) writes an
+ * XGBoost 1.7 JSON model at --out. Every file is written atomically.
  */
 export async function exportCommand(flags: ExportFlags): Promise<void> {
   const model = loadModel(flags.model);
+  if (flags.format === 'xgboost-json') {
+    // XGBoost's own format holds only boosted trees; the forest needs no neutral description.
+    if (existsSync(flags.out) && statSync(flags.out).isDirectory()) throw new AmpfitError(`--out ${flags.out} is a directory; --format xgboost-json writes a file`);
+    refuseOverwrite([flags.out], flags.force === true);
+    const text = exportXgboostJson(model);
+    writeFileAtomic(flags.out, text);
+    const info = xgboostExportInfo(model);
+    process.stderr.write(`wrote ${flags.out} (${Buffer.byteLength(text).toLocaleString('en-US')} bytes; ${info.trees} trees, ${info.nodes} nodes; thresholds and leaves in float32)\n`);
+    if (info.inverseFormula !== null) process.stderr.write(`XGBoost predicts the transformed target t; the physical value is ${info.inverseFormula}\n`);
+    return;
+  }
   const description = describeSurrogate(model);
   const name = sanitizeName(flags.name ?? defaultName(flags.model));
   const force = flags.force === true;
@@ -62,7 +75,7 @@ export async function exportCommand(flags: ExportFlags): Promise<void> {
       break;
     }
     default:
-      throw new AmpfitError(`--format must be onnx or c, not '${String(flags.format)}'`);
+      throw new AmpfitError(`--format must be onnx, c or xgboost-json, not '${String(flags.format)}'`);
   }
   for (const w of written) process.stderr.write(`wrote ${w.path} (${w.bytes.toLocaleString('en-US')} bytes)\n`);
 }

@@ -8,5 +8,5 @@ export {
 export { exportOnnx, ONNX_IR_VERSION, ONNX_IR_VERSION_ML, ONNX_ML_OPSET, ONNX_OPSET } from './onnx.js';
 export { exportC, hexFloat, hexFloat32, sanitizeName, type CExport } from './c.js';
 
-export const EXPORT_FORMATS = ['onnx', 'c'] as const;
+export const EXPORT_FORMATS = ['onnx', 'c', 'xgboost-json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

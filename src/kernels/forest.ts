@@ -4,6 +4,7 @@
 // tree), so a corrupt forest fails instead of looping or reading out of range.
 
 import { rangeError } from './checks.js';
+import type { BinMatrix } from './types.js';
 
 export function forestPredict(
   x: Float64Array, n: number, d: number, treeOffset: Int32Array, feature: Uint16Array,
@@ -28,5 +29,18 @@ export function forestPredict(
       s += value[off + node];
     }
     out[i] = s;
+  }
+}
+
+/** One tree on binned rows (Kernels.treePredictBinned); the tree was checked by checkTreePredictBinned. */
+export function treePredictBinned(
+  bins: BinMatrix, d: number, feature: Int32Array, bin: Int32Array, left: Int32Array, value: Float64Array, out: Float64Array,
+): void {
+  const n = bins.length / d;
+  for (let i = 0; i < n; i++) {
+    const row = i * d;
+    let node = 0;
+    for (let l = left[0]; l >= 0; l = left[node]) node = bins[row + feature[node]] <= bin[node] ? l : l + 1;
+    out[i] = value[node];
   }
 }

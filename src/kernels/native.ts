@@ -47,13 +47,16 @@ interface NativeAddon {
     outFeature: Int32Array, outBin: Int32Array, outGain: Float64Array, outLeft: Float64Array,
   ): void;
   partition(
-    bins: BinMatrix, d: number, rows: Uint32Array, begin: Int32Array, end: Int32Array,
+    columns: BinMatrix, n: number, rows: Uint32Array, begin: Int32Array, end: Int32Array,
     feature: Int32Array, bin: Int32Array, mid: Int32Array,
   ): void;
   leafAdd(rows: Uint32Array, begin: Int32Array, end: Int32Array, value: Float64Array, pred: Float64Array): void;
   forestPredict(
     x: Float64Array, n: number, d: number, treeOffset: Int32Array, feature: Uint16Array,
     threshold: Float32Array, left: Int32Array, value: Float64Array, base: number, out: Float64Array,
+  ): void;
+  treePredictBinned(
+    bins: BinMatrix, d: number, feature: Int32Array, bin: Int32Array, left: Int32Array, value: Float64Array, out: Float64Array,
   ): void;
   threads(): number;
   setThreads(n: number): void;
@@ -62,7 +65,7 @@ interface NativeAddon {
 
 const ADDON_FUNCTIONS = [
   'gemm', 'denseForward', 'denseBackward', 'adamStep', 'histBuild', 'histSubtract', 'splitFind', 'partition',
-  'leafAdd', 'forestPredict', 'threads', 'setThreads', 'info',
+  'leafAdd', 'forestPredict', 'treePredictBinned', 'threads', 'setThreads', 'info',
 ] as const;
 
 function isAddon(v: unknown): v is NativeAddon {
@@ -114,10 +117,11 @@ function wrap(addon: NativeAddon): Kernels {
     histSubtract: (hist, nBins, dst, a, b) => addon.histSubtract(hist, nBins, dst, a, b),
     splitFind: (hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft) =>
       addon.splitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft),
-    partition: (bins, d, rows, begin, end, feature, bin, mid) => addon.partition(bins, d, rows, begin, end, feature, bin, mid),
+    partition: (columns, n, rows, begin, end, feature, bin, mid) => addon.partition(columns, n, rows, begin, end, feature, bin, mid),
     leafAdd: (rows, begin, end, value, pred) => addon.leafAdd(rows, begin, end, value, pred),
     forestPredict: (x, n, d, treeOffset, feature, threshold, left, value, base, out) =>
       addon.forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out),
+    treePredictBinned: (bins, d, feature, bin, left, value, out) => addon.treePredictBinned(bins, d, feature, bin, left, value, out),
   };
 }
 

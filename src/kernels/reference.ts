@@ -5,12 +5,14 @@
 import { adamStep } from './adam.js';
 import { checkAdam, checkDenseBackward, checkDenseForward, checkGemm, checkThreads } from './checks.js';
 import { denseBackward, denseForward } from './dense.js';
-import { forestPredict } from './forest.js';
+import { forestPredict, treePredictBinned } from './forest.js';
 import { gemm } from './gemm.js';
 import { histBuild, histSubtract } from './hist.js';
 import { leafAdd, partition } from './partition.js';
 import { splitFind } from './split.js';
-import { checkForestPredict, checkHistBuild, checkHistSubtract, checkLeafAdd, checkPartition, checkSplitFind } from './treeChecks.js';
+import {
+  checkForestPredict, checkHistBuild, checkHistSubtract, checkLeafAdd, checkPartition, checkSplitFind, checkTreePredictBinned,
+} from './treeChecks.js';
 import type { Kernels } from './types.js';
 
 export const reference: Kernels = {
@@ -57,9 +59,9 @@ export const reference: Kernels = {
     splitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft);
   },
 
-  partition(bins, d, rows, begin, end, feature, bin, mid) {
-    checkPartition(bins, d, rows, begin, end, feature, bin, mid);
-    partition(bins, d, rows, begin, end, feature, bin, mid);
+  partition(columns, n, rows, begin, end, feature, bin, mid) {
+    checkPartition(columns, n, rows, begin, end, feature, bin, mid);
+    partition(columns, n, rows, begin, end, feature, bin, mid);
   },
 
   leafAdd(rows, begin, end, value, pred) {
@@ -70,5 +72,10 @@ export const reference: Kernels = {
   forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out) {
     checkForestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out);
     forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out);
+  },
+
+  treePredictBinned(bins, d, feature, bin, left, value, out) {
+    checkTreePredictBinned(bins, d, feature, bin, left, value, out);
+    treePredictBinned(bins, d, feature, bin, left, value, out);
   },
 };

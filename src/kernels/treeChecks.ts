@@ -7,7 +7,7 @@
 // them.
 
 import { DIRECT_MAX_ROWS, type BinMatrix } from './types.js';
-import { dim, f64, finite, intIn, rangeError, typeError, wantLen } from './checks.js';
+import { dim, f64, finite, intIn, MAX_DIM, rangeError, typeError, wantLen } from './checks.js';
 
 type Typed = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
@@ -26,9 +26,9 @@ export const u16 = (fn: string, name: string, v: unknown): Uint16Array => typed<
 export const u8 = (fn: string, name: string, v: unknown): Uint8Array => typed<Uint8Array>(fn, name, v, 'Uint8Array');
 export const f32 = (fn: string, name: string, v: unknown): Float32Array => typed<Float32Array>(fn, name, v, 'Float32Array');
 
-export function binMatrix(fn: string, v: unknown): BinMatrix {
+export function binMatrix(fn: string, v: unknown, name = 'bins'): BinMatrix {
   const t = tag(v);
-  if (t !== 'Uint8Array' && t !== 'Uint16Array') throw typeError(fn, 'bins must be a Uint8Array or Uint16Array');
+  if (t !== 'Uint8Array' && t !== 'Uint16Array') throw typeError(fn, `${name} must be a Uint8Array or Uint16Array`);
   return v as BinMatrix;
 }
 
@@ -189,27 +189,28 @@ export function checkSplitFind(
 }
 
 export function checkPartition(
-  bins: unknown, d: unknown, rows: unknown, begin: unknown, end: unknown, feature: unknown, bin: unknown, mid: unknown,
+  columns: unknown, n: unknown, rows: unknown, begin: unknown, end: unknown, feature: unknown, bin: unknown, mid: unknown,
 ): void {
   const fn = 'partition';
-  const BINS = binMatrix(fn, bins);
-  const D = intIn(fn, 'd', d, 1, 65535);
+  const COLS = binMatrix(fn, columns, 'columns');
+  const N = intIn(fn, 'n', n, 1, MAX_DIM);
   const ROWS = u32(fn, 'rows', rows);
   const BEGIN = i32(fn, 'begin', begin);
   const END = i32(fn, 'end', end);
   const FEAT = i32(fn, 'feature', feature);
   const BIN = i32(fn, 'bin', bin);
   const MID = i32(fn, 'mid', mid);
-  if (BINS.length % D !== 0) throw rangeError(fn, `bins has length ${BINS.length}, not a multiple of d = ${D}`);
+  if (COLS.length % N !== 0) throw rangeError(fn, `columns has length ${COLS.length}, not a multiple of n = ${N}`);
+  const D = COLS.length / N;
   const k = checkNodes(fn, ROWS, BEGIN, END, true);
   wantLength(fn, 'feature', FEAT, k, 'begin.length');
   wantLength(fn, 'bin', BIN, k, 'begin.length');
   wantLength(fn, 'mid', MID, k, 'begin.length');
   for (let j = 0; j < k; j++) {
-    if (!(FEAT[j] >= 0 && FEAT[j] < D)) throw rangeError(fn, `feature[${j}] = ${FEAT[j]} is not in [0, d)`);
+    if (!(FEAT[j] >= 0 && FEAT[j] < D)) throw rangeError(fn, `feature[${j}] = ${FEAT[j]} is not in [0, d) (d = columns.length / n = ${D})`);
   }
-  disjointFrom(fn, 'rows', ROWS, [['bins', BINS], ['begin', BEGIN], ['end', END], ['feature', FEAT], ['bin', BIN]]);
-  disjointFrom(fn, 'mid', MID, [['bins', BINS], ['rows', ROWS], ['begin', BEGIN], ['end', END], ['feature', FEAT], ['bin', BIN]]);
+  disjointFrom(fn, 'rows', ROWS, [['columns', COLS], ['begin', BEGIN], ['end', END], ['feature', FEAT], ['bin', BIN]]);
+  disjointFrom(fn, 'mid', MID, [['columns', COLS], ['rows', ROWS], ['begin', BEGIN], ['end', END], ['feature', FEAT], ['bin', BIN]]);
 }
 
 export function checkLeafAdd(rows: unknown, begin: unknown, end: unknown, value: unknown, pred: unknown): void {
@@ -251,4 +252,30 @@ export function checkForestPredict(
   }
   if (OFF[OFF.length - 1] !== nNodes) throw rangeError(fn, `treeOffset ends at ${OFF[OFF.length - 1]}, expected feature.length = ${nNodes}`);
   disjointFrom(fn, 'out', O, [['x', X], ['treeOffset', OFF], ['feature', F], ['threshold', T], ['left', L], ['value', V]]);
+}
+
+export function checkTreePredictBinned(
+  bins: unknown, d: unknown, feature: unknown, bin: unknown, left: unknown, value: unknown, out: unknown,
+): void {
+  const fn = 'treePredictBinned';
+  const BINS = binMatrix(fn, bins);
+  const D = intIn(fn, 'd', d, 1, 65535);
+  const F = i32(fn, 'feature', feature);
+  const B = i32(fn, 'bin', bin);
+  const L = i32(fn, 'left', left);
+  const V = f64(fn, 'value', value);
+  const O = f64(fn, 'out', out);
+  if (BINS.length % D !== 0) throw rangeError(fn, `bins has length ${BINS.length}, not a multiple of d = ${D}`);
+  const nodes = F.length;
+  if (nodes < 1) throw rangeError(fn, 'the tree has no nodes');
+  wantLength(fn, 'bin', B, nodes, 'feature.length');
+  wantLength(fn, 'left', L, nodes, 'feature.length');
+  wantLength(fn, 'value', V, nodes, 'feature.length');
+  wantLength(fn, 'out', O, BINS.length / D, 'bins.length / d');
+  for (let j = 0; j < nodes; j++) {
+    if (L[j] < 0) continue;
+    if (!(L[j] > j && L[j] + 1 < nodes)) throw rangeError(fn, `node ${j}: children ${L[j]}, ${L[j] + 1} are not after it inside the tree (${nodes} nodes)`);
+    if (!(F[j] >= 0 && F[j] < D)) throw rangeError(fn, `node ${j}: feature ${F[j]} is not in [0, d)`);
+  }
+  disjointFrom(fn, 'out', O, [['bins', BINS], ['feature', F], ['bin', B], ['left', L], ['value', V]]);
 }

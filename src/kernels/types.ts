@@ -158,12 +158,16 @@ export interface Kernels {
   ): void;
 
   /**
-   * Stable partition of each node's rows: rows r with bins[r·d + feature[j]]
+   * Stable partition of each node's rows: rows r with columns[feature[j]·n + r]
    * ≤ bin[j] first, the others after, each side in its previous order;
-   * mid[j] = begin[j] + number on the left.
+   * mid[j] = begin[j] + number on the left. `columns` is the bin matrix
+   * column-major (binColumns in src/models/gbdt/binning.ts): n rows, d =
+   * columns.length / n features, feature f of row r at f·n + r — a split reads
+   * one feature of each row, and a node's rows ascend, so the reads walk one
+   * column upward.
    */
   partition(
-    bins: BinMatrix, d: number, rows: Uint32Array, begin: Int32Array, end: Int32Array,
+    columns: BinMatrix, n: number, rows: Uint32Array, begin: Int32Array, end: Int32Array,
     feature: Int32Array, bin: Int32Array, mid: Int32Array,
   ): void;
 
@@ -180,5 +184,19 @@ export interface Kernels {
   forestPredict(
     x: Float64Array, n: number, d: number, treeOffset: Int32Array, feature: Uint16Array,
     threshold: Float32Array, left: Int32Array, value: Float64Array, base: number, out: Float64Array,
+  ): void;
+
+  /**
+   * One tree on binned rows (the BinMatrix of n = bins.length / d rows, binned
+   * with the cuts the tree was grown on): out[i] = value[leaf], where row i
+   * walks from node 0 to left[k] iff bins[i·d + feature[k]] ≤ bin[k], else to
+   * left[k] + 1; a node with left < 0 is a leaf. For such rows this is the leaf
+   * forestPredict's float32(x) < threshold reaches (binning.ts), so boosting
+   * tracks its validation predictions from bytes instead of doubles. Every
+   * internal node's children must follow it inside the tree and its feature
+   * be < d (checked node by node before any row is walked).
+   */
+  treePredictBinned(
+    bins: BinMatrix, d: number, feature: Int32Array, bin: Int32Array, left: Int32Array, value: Float64Array, out: Float64Array,
   ): void;
 }

@@ -10,7 +10,7 @@ import type { ExportModel, OutputMap } from '../../src/export/describe.js';
 import { saveModelDir } from '../../src/io/modelStore.js';
 import { getKernels } from '../../src/kernels/index.js';
 import type { Activation } from '../../src/kernels/types.js';
-import { ForestBuilder, nNodes, nTrees, type Forest, type TreeNodes } from '../../src/models/gbdt/forest.js';
+import { ForestBuilder, nNodes, nTrees, type Forest } from '../../src/models/gbdt/forest.js';
 import { GbdtRegressor } from '../../src/models/gbdt/index.js';
 import type { GbdtParams } from '../../src/models/gbdt/params.js';
 import { writeSyntheticModel, type SyntheticModel } from '../../src/models/synthetic.js';
@@ -235,7 +235,7 @@ export function syntheticForest(s: SyntheticForestSpec): Forest {
   const rng = new Rng(s.seed);
   const b = new ForestBuilder(s.d, s.baseScore);
   for (let t = 0; t < s.trees; t++) {
-    const tree: TreeNodes = { feature: [], threshold: [], left: [], value: [], cover: [], gain: [] };
+    const tree = { feature: [] as number[], threshold: [] as number[], left: [] as number[], value: [] as number[], cover: [] as number[], gain: [] as number[] };
     const box: { depth: number; lo: number[]; hi: number[] }[] = [{ depth: 0, lo: new Array(s.d).fill(0), hi: new Array(s.d).fill(1) }];
     const single = s.singleLeafEvery !== undefined && t % s.singleLeafEvery === 0;
     for (let i = 0; i < box.length; i++) {

@@ -1,5 +1,5 @@
 // The tree kernels (histBuild, histSubtract, splitFind, partition, leafAdd,
-// forestPredict): native against the reference, bit for bit, at 1 and 2
+// forestPredict, treePredictBinned): native against the reference, bit for bit, at 1 and 2
 // threads, on inputs large enough to take the blocked and threaded paths; and
 // bad arguments failing with the same message on both backends.
 
@@ -8,6 +8,7 @@ import { test } from 'node:test';
 
 import { reference as ref } from '../../src/kernels/reference.js';
 import { HIST_BLOCK_ROWS, type BinMatrix, type Kernels } from '../../src/kernels/types.js';
+import { binColumns, binRows, computeCuts } from '../../src/models/gbdt/binning.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertSameBits, NATIVE_TEST, nativeKernels, withThreads } from './support.js';
 
@@ -132,6 +133,77 @@ test('splitFind: native = reference, from histograms and straight from rows, wit
   }
 });
 
+test('splitFind straight from rows: a bad bin fails on both backends and leaves the native scratch clean for the next call', NATIVE_TEST, () => {
+  const nat = nativeKernels();
+  const rng = new Rng(22);
+  const p = problem(rng, 3000, [64, 200, 5], false, true);
+  const rows = shuffledRows(rng, p.n);
+  const { begin, end } = ranges([40, 300, 2000, p.n - 2340]);
+  const k = 4;
+  const sumG = new Float64Array(k);
+  const sumH = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    for (let i = begin[j]; i < end[j]; i++) {
+      sumG[j] += p.gpair[2 * rows[i]];
+      sumH[j] += p.gpair[2 * rows[i] + 1];
+    }
+  }
+  const slot = Int32Array.from([-1, -1, -1, -1]);
+  const features = Uint8Array.from([1, 1, 1]);
+  const run = (kern: Kernels, bins: BinMatrix) => {
+    const o = { f: new Int32Array(k), b: new Int32Array(k), g: new Float64Array(k), l: new Float64Array(2 * k) };
+    kern.splitFind(new Float64Array(0), bins, p.d, p.binOffset, p.gpair, rows, slot, begin, end, sumG, sumH, features, 1, 1, o.f, o.b, o.g, o.l);
+    return o;
+  };
+  // A bin beyond feature 1's 200, in a row of node 2 (after nodes 0 and 1 have been summed).
+  const bad = Uint8Array.from(p.bins);
+  bad[rows[1000] * p.d + 1] = 250;
+  for (const t of THREADS) {
+    assert.throws(() => withThreads(nat, t, () => run(nat, bad)), /bins holds a bin index beyond its feature's bins/);
+    assert.throws(() => run(ref, bad), /bins holds a bin index beyond its feature's bins/);
+    const want = run(ref, p.bins);
+    const got = withThreads(nat, t, () => run(nat, p.bins));
+    assertSameBits(asF64(got.f), asF64(want.f), `feature, ${t} thread(s)`);
+    assertSameBits(asF64(got.b), asF64(want.b), `bin, ${t} thread(s)`);
+    assertSameBits(got.g, want.g, `gain, ${t} thread(s)`);
+    assertSameBits(got.l, want.l, `left sums, ${t} thread(s)`);
+  }
+});
+
+test('splitFind straight from rows with many bins and few rows (the sort and sparse-scan paths): native = reference', NATIVE_TEST, () => {
+  const nat = nativeKernels();
+  const rng = new Rng(23);
+  const p = problem(rng, 6000, [20000, 3000, 9], true, true);
+  const rows = shuffledRows(rng, p.n);
+  const lengths = [3, 20, 24, 25, 100, 1000, 0, 1, p.n - 1173];
+  const { begin, end } = ranges(lengths);
+  const k = lengths.length;
+  const sumG = new Float64Array(k);
+  const sumH = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    for (let i = begin[j]; i < end[j]; i++) {
+      sumG[j] += p.gpair[2 * rows[i]];
+      sumH[j] += p.gpair[2 * rows[i] + 1];
+    }
+  }
+  const slot = new Int32Array(k).fill(-1);
+  for (const [features, mcw] of [[Uint8Array.from([1, 1, 1]), 1], [Uint8Array.from([0, 1, 1]), 0]] as const) {
+    const run = (kern: Kernels) => {
+      const o = { f: new Int32Array(k), b: new Int32Array(k), g: new Float64Array(k), l: new Float64Array(2 * k) };
+      kern.splitFind(new Float64Array(0), p.bins, p.d, p.binOffset, p.gpair, rows, slot, begin, end, sumG, sumH, features, 1, mcw, o.f, o.b, o.g, o.l);
+      return o;
+    };
+    const want = run(ref);
+    for (const t of THREADS) {
+      const got = withThreads(nat, t, () => run(nat));
+      assertSameBits(asF64(got.f), asF64(want.f), `feature, ${t} thread(s)`);
+      assertSameBits(asF64(got.b), asF64(want.b), `bin, ${t} thread(s)`);
+      assertSameBits(got.g, want.g, `gain, ${t} thread(s)`);
+      assertSameBits(got.l, want.l, `left sums, ${t} thread(s)`);
+    }
+  }
+});
+
 test('partition and leafAdd: native = reference, including nodes long enough to be cut into blocks', NATIVE_TEST, () => {
   const nat = nativeKernels();
   const rng = new Rng(33);
@@ -143,7 +215,14 @@ test('partition and leafAdd: native = reference, including nodes long enough to 
   const rows0 = shuffledRows(rng, p.n);
   const wantRows = rows0.slice();
   const wantMid = new Int32Array(lengths.length);
-  ref.partition(p.bins, p.d, wantRows, begin, end, feature, bin, wantMid);
+  const columns = binColumns(p.bins, p.n, p.d);
+  ref.partition(columns, p.n, wantRows, begin, end, feature, bin, wantMid);
+  // Column-major: the same split as reading the row-major bins.
+  for (let j = 0; j < lengths.length; j++) {
+    for (let i = begin[j]; i < end[j]; i++) {
+      assert.equal(p.bins[wantRows[i] * p.d + feature[j]] <= bin[j], i < wantMid[j], `node ${j} position ${i}`);
+    }
+  }
   // Stable: each side keeps the previous order.
   assert.equal(wantMid[2], begin[2], 'bin -1 sends every row right');
   assert.equal(wantMid[3], end[3], 'the last bin sends every row left');
@@ -154,7 +233,7 @@ test('partition and leafAdd: native = reference, including nodes long enough to 
   for (const t of THREADS) {
     const rows = rows0.slice();
     const mid = new Int32Array(lengths.length);
-    withThreads(nat, t, () => nat.partition(p.bins, p.d, rows, begin, end, feature, bin, mid));
+    withThreads(nat, t, () => nat.partition(columns, p.n, rows, begin, end, feature, bin, mid));
     assert.deepEqual(mid, wantMid, `mid, ${t} thread(s)`);
     assert.deepEqual(rows, wantRows, `rows, ${t} thread(s)`);
     const pred = pred0.slice();
@@ -233,6 +312,61 @@ test('forestPredict: native = reference bit for bit; float32(x) < threshold deci
   }
 });
 
+test('treePredictBinned: native = reference; on rows binned with the cuts it finds forestPredict\'s leaves', NATIVE_TEST, () => {
+  const nat = nativeKernels();
+  const rng = new Rng(45);
+  for (const [d, maxBin] of [[3, 64], [2, 300]] as const) {
+    const n = 20000;
+    // Training-like values to cut on (with repeats), then other rows to predict, some outside their range.
+    const xTrain = Float64Array.from({ length: 5000 * d }, () => Math.round(rng.uniform() * 4000) / 4000);
+    const cuts = computeCuts(xTrain, 5000, d, maxBin);
+    const x = Float64Array.from({ length: n * d }, () => rng.uniform() * 1.2 - 0.1);
+    for (let i = 0; i < 200; i++) {
+      const f = rng.int(d);
+      const t = cuts.thresholds[f];
+      if (t.length > 0) x[i * d + f] = t[rng.int(t.length)]; // exactly on a threshold: goes right
+    }
+    const bins = binRows(x, n, d, cuts);
+    // A random tree whose splits are cut thresholds.
+    const feature: number[] = [0];
+    const bin: number[] = [-1];
+    const left: number[] = [-1];
+    const value: number[] = [0];
+    const grow = (at: number, depth: number): void => {
+      const f = rng.int(d);
+      if (depth < 9 && cuts.thresholds[f].length > 0 && rng.uniform() < 0.85) {
+        const l = feature.length;
+        feature.push(0, 0);
+        bin.push(-1, -1);
+        left.push(-1, -1);
+        value.push(0, 0);
+        feature[at] = f;
+        bin[at] = rng.int(cuts.thresholds[f].length);
+        left[at] = l;
+        grow(l, depth + 1);
+        grow(l + 1, depth + 1);
+      } else {
+        value[at] = rng.normal();
+      }
+    };
+    grow(0, 0);
+    const tree = { feature: Int32Array.from(feature), bin: Int32Array.from(bin), left: Int32Array.from(left), value: Float64Array.from(value) };
+    const want = new Float64Array(n);
+    ref.forestPredict(
+      x, n, d, Int32Array.from([0, feature.length]), Uint16Array.from(feature),
+      Float32Array.from(feature, (f, k) => (left[k] < 0 ? 0 : cuts.thresholds[f][bin[k]])), tree.left, tree.value, 0, want,
+    );
+    const got = new Float64Array(n);
+    ref.treePredictBinned(bins, d, tree.feature, tree.bin, tree.left, tree.value, got);
+    assertSameBits(got, want, `reference vs forestPredict, d = ${d}`);
+    for (const t of THREADS) {
+      const out = new Float64Array(n).fill(NaN);
+      withThreads(nat, t, () => nat.treePredictBinned(bins, d, tree.feature, tree.bin, tree.left, tree.value, out));
+      assertSameBits(out, want, `native, ${t} thread(s), d = ${d}`);
+    }
+  }
+});
+
 test('bad arguments fail with the same message on both backends', NATIVE_TEST, () => {
   const nat = nativeKernels();
   const rng = new Rng(5);
@@ -240,6 +374,7 @@ test('bad arguments fail with the same message on both backends', NATIVE_TEST, (
   const rows = shuffledRows(rng, p.n);
   const { begin, end } = ranges([60, 40]);
   const hist = new Float64Array(2 * p.binOffset[p.d] * 2);
+  const cols = binColumns(p.bins, p.n, p.d);
   const cases: Array<[string, (k: Kernels) => void]> = [
     ['uint8 bins with 300 bins', (k) => k.histBuild(Uint8Array.from(p.bins), p.d, p.binOffset, p.gpair, rows, begin, end, Int32Array.from([0, 1]), hist)],
     ['duplicate slots', (k) => k.histBuild(p.bins, p.d, p.binOffset, p.gpair, rows, begin, end, Int32Array.from([1, 1]), hist)],
@@ -248,11 +383,20 @@ test('bad arguments fail with the same message on both backends', NATIVE_TEST, (
     ['bin out of range', (k) => k.histBuild(Uint16Array.from(p.bins, (b, i) => (i === 1 ? 300 : b)), p.d, p.binOffset, p.gpair, rows, begin, end, Int32Array.from([0, 1]), hist)],
     ['gpair as Float32Array', (k) => k.histBuild(p.bins, p.d, p.binOffset, new Float32Array(200) as unknown as Float64Array, rows, begin, end, Int32Array.from([0, 1]), hist)],
     ['subtract reads a written slot', (k) => k.histSubtract(hist, p.binOffset[p.d], Int32Array.from([0, 1]), Int32Array.from([1, 1]), Int32Array.from([0, 0]))],
-    ['overlapping partition ranges', (k) => k.partition(p.bins, p.d, rows.slice(), Int32Array.from([0, 50]), Int32Array.from([60, 100]), Int32Array.from([0, 0]), Int32Array.from([1, 1]), new Int32Array(2))],
-    ['partition feature ≥ d', (k) => k.partition(p.bins, p.d, rows.slice(), begin, end, Int32Array.from([0, 2]), Int32Array.from([1, 1]), new Int32Array(2))],
+    ['overlapping partition ranges', (k) => k.partition(cols, p.n, rows.slice(), Int32Array.from([0, 50]), Int32Array.from([60, 100]), Int32Array.from([0, 0]), Int32Array.from([1, 1]), new Int32Array(2))],
+    ['partition feature ≥ d', (k) => k.partition(cols, p.n, rows.slice(), begin, end, Int32Array.from([0, 2]), Int32Array.from([1, 1]), new Int32Array(2))],
+    ['partition columns not n rows long', (k) => k.partition(cols, p.n + 1, rows.slice(), begin, end, Int32Array.from([0, 1]), Int32Array.from([1, 1]), new Int32Array(2))],
+    ['partition row index ≥ n', (k) => k.partition(cols, p.n, Uint32Array.from([...rows.subarray(0, 99), 100]), begin, end, Int32Array.from([0, 1]), Int32Array.from([1, 1]), new Int32Array(2))],
+    ['partition columns as Int32Array', (k) => k.partition(new Int32Array(200) as unknown as Uint8Array, p.n, rows.slice(), begin, end, Int32Array.from([0, 1]), Int32Array.from([1, 1]), new Int32Array(2))],
+    ['binned tree child before its parent', (k) => k.treePredictBinned(p.bins, p.d, new Int32Array(3), new Int32Array(3), Int32Array.from([1, 0, -1]), new Float64Array(3), new Float64Array(p.n))],
+    ['binned tree feature ≥ d', (k) => k.treePredictBinned(p.bins, p.d, Int32Array.from([2, 0, 0]), new Int32Array(3), Int32Array.from([1, -1, -1]), new Float64Array(3), new Float64Array(p.n))],
+    ['binned tree out too short', (k) => k.treePredictBinned(p.bins, p.d, new Int32Array(3), new Int32Array(3), Int32Array.from([1, -1, -1]), new Float64Array(3), new Float64Array(p.n - 1))],
+    ['binned tree without nodes', (k) => k.treePredictBinned(p.bins, p.d, new Int32Array(0), new Int32Array(0), new Int32Array(0), new Float64Array(0), new Float64Array(p.n))],
     ['leafAdd row ≥ pred.length', (k) => k.leafAdd(rows, begin, end, Float64Array.from([1, 2]), new Float64Array(99))],
     ['direct node too long', (k) => k.splitFind(hist, p.bins, p.d, p.binOffset, p.gpair, rows, Int32Array.from([-1, 0]), begin, end, new Float64Array(2), new Float64Array(2), Uint8Array.from([1, 1]), -1, 1, new Int32Array(2), new Int32Array(2), new Float64Array(2), new Float64Array(4))],
     ['forest child before its parent', (k) => k.forestPredict(new Float64Array(2), 2, 1, Int32Array.from([0, 3]), new Uint16Array(3), Float32Array.from([1, 0, 0]), Int32Array.from([1, 0, -1]), new Float64Array(3), 0, new Float64Array(2))],
+    ['forest child before its parent, many rows (packed path)', (k) => k.forestPredict(new Float64Array(4096), 4096, 1, Int32Array.from([0, 3]), new Uint16Array(3), Float32Array.from([1, 0, 0]), Int32Array.from([1, 0, -1]), new Float64Array(3), 0, new Float64Array(4096))],
+    ['forest feature ≥ d, many rows (packed path)', (k) => k.forestPredict(new Float64Array(4096), 4096, 1, Int32Array.from([0, 3]), Uint16Array.from([1, 0, 0]), new Float32Array(3), Int32Array.from([1, -1, -1]), new Float64Array(3), 0, new Float64Array(4096))],
     ['forest feature ≥ d', (k) => k.forestPredict(new Float64Array(2), 2, 1, Int32Array.from([0, 3]), Uint16Array.from([1, 0, 0]), new Float32Array(3), Int32Array.from([1, -1, -1]), new Float64Array(3), 0, new Float64Array(2))],
     ['forest out overlaps value', (k) => {
       const v = new Float64Array(3);

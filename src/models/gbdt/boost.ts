@@ -1,11 +1,11 @@
-import type { Kernels } from '../../kernels/types.js';
+import type { BinMatrix, Kernels } from '../../kernels/types.js';
 import type { StoredArray } from '../../io/modelFile.js';
 import { AmpfitError } from '../../util/errors.js';
 import { Rng, type RngState } from '../../util/rng.js';
 import type { EpochRecord, TrainData } from '../regressor.js';
 import { binRows, computeCuts, type BinCuts } from './binning.js';
 import { ForestBuilder, forestArrays, forestFromArrays, type Forest } from './forest.js';
-import { growTree, HistPool, rowSet, type GrowContext, type RowSet } from './grow.js';
+import { growTree, GrowScratch, HistPool, rowSet, type GrowContext, type RowSet } from './grow.js';
 import { sampledFeatureCount, type GbdtParams } from './params.js';
 
 // The boosting loop for squared error: per round, gradients g = pred − y and
@@ -43,7 +43,8 @@ export class Booster {
   private readonly ctx: GrowContext;
   private readonly yTrain: Float64Array;
   private readonly yVal: Float64Array;
-  private readonly xVal: Float64Array;
+  /** Validation rows binned with the training cuts: each new tree is walked on them. */
+  private readonly valBins: BinMatrix;
   private readonly predVal: Float64Array;
   private readonly treeVal: Float64Array;
   private readonly valSst: number;
@@ -57,6 +58,7 @@ export class Booster {
   elapsedBefore = 0;
   private g0 = 0;
   private trainSse = 0;
+  private readonly sums = new Float64Array(2);
 
   private constructor(
     kernels: Kernels, data: TrainData, readonly params: GbdtParams, private readonly rng: Rng,
@@ -68,15 +70,16 @@ export class Booster {
     if (n === 0) throw new AmpfitError('bdt: no training rows');
     if (nv === 0) throw new AmpfitError('bdt: early stopping needs validation rows (validation_fraction > 0 and enough data)');
     this.cuts = computeCuts(data.xTrain, n, d, params.maxBin);
-    const train: RowSet = rowSet(binRows(data.xTrain, n, d, this.cuts), n, predTrain);
+    const train: RowSet = rowSet(binRows(data.xTrain, n, d, this.cuts), n, d, predTrain);
+    this.valBins = binRows(data.xVal, nv, d, this.cuts);
     this.ctx = {
       kernels, d, cuts: this.cuts, params, train,
       gpair: new Float64Array(2 * n),
       pool: new HistPool(this.cuts.binOffset[d]),
+      scratch: new GrowScratch(),
     };
     this.yTrain = data.yTrain;
     this.yVal = data.yVal;
-    this.xVal = data.xVal;
     this.predVal = predVal;
     this.treeVal = new Float64Array(nv);
     let mean = 0;
@@ -150,29 +153,20 @@ export class Booster {
       }
     }
     const features = this.featureMask();
-    this.forest.append(growTree(ctx, g0, h0, features));
+    const tree = growTree(ctx, g0, h0, features);
+    this.forest.append(tree);
     this.round++;
     this.residuals();
     const trainMSE = this.trainSse / n;
-    // The new tree's leaf values for the validation rows (0 + v = v exactly,
-    // so predVal[i] += v gets the bits of a leaf update from a partition).
-    const f = this.forest.view();
-    const t0 = f.treeOffset[this.round - 1];
-    const t1 = f.treeOffset[this.round];
+    // The new tree's leaf value for each validation row, walked on the binned
+    // rows: the leaf forestPredict finds from the raw inputs (binning.ts), and
+    // the value as it is, so predVal[i] += v has the bits of a leaf update.
     const tv = this.treeVal;
-    ctx.kernels.forestPredict(
-      this.xVal, tv.length, ctx.d, Int32Array.from([0, t1 - t0]), f.feature.subarray(t0, t1), f.threshold.subarray(t0, t1),
-      f.left.subarray(t0, t1), f.value.subarray(t0, t1), 0, tv,
+    ctx.kernels.treePredictBinned(
+      this.valBins, ctx.d, tree.feature, tree.bin, tree.left, tree.value, tv,
     );
-    let sse = 0;
-    const pv = this.predVal;
-    const yv = this.yVal;
-    for (let i = 0; i < pv.length; i++) {
-      pv[i] += tv[i];
-      const r = pv[i] - yv[i];
-      sse += r * r;
-    }
-    const valMSE = sse / pv.length;
+    const sse = addAndScore(this.predVal, tv, this.yVal);
+    const valMSE = sse / tv.length;
     const rmse = Math.sqrt(valMSE);
     const best = this.round === 1 || rmse < this.bestRmse;
     if (best) {
@@ -210,20 +204,10 @@ export class Booster {
 
   /** Gradients of squared error at the current predictions (hessian 1), their sum, and the training SSE. */
   private residuals(): void {
-    const gp = this.ctx.gpair;
-    const pred = this.ctx.train.pred;
-    const y = this.yTrain;
-    let g0 = 0;
-    let sse = 0;
-    for (let i = 0; i < y.length; i++) {
-      const r = pred[i] - y[i];
-      gp[2 * i] = r;
-      gp[2 * i + 1] = 1;
-      g0 += r;
-      sse += r * r;
-    }
-    this.g0 = g0;
-    this.trainSse = sse;
+    const sums = this.sums;
+    gradients(this.ctx.train.pred, this.yTrain, this.ctx.gpair, sums);
+    this.g0 = sums[0];
+    this.trainSse = sums[1];
   }
 
   /** colsample_bytree: the features this tree may split on. */
@@ -236,4 +220,36 @@ export class Booster {
     for (let i = 0; i < take; i++) mask[order[i]] = 1;
     return mask;
   }
+}
+
+// The per-row loops of a round, as functions of their own: V8 optimises them
+// whole on their first calls instead of on-stack-replacing them inside step(),
+// whose optimised code was thrown away again every round (a branch of step()
+// without type feedback yet).
+
+/** gpair = (pred − y, 1) per row; sums = [Σ (pred − y), Σ (pred − y)²] in row order. */
+function gradients(pred: Float64Array, y: Float64Array, gpair: Float64Array, sums: Float64Array): void {
+  let g0 = 0;
+  let sse = 0;
+  const n = y.length;
+  for (let i = 0, j = 0; i < n; i++, j += 2) {
+    const r = pred[i] - y[i];
+    gpair[j] = r;
+    gpair[j + 1] = 1;
+    g0 += r;
+    sse += r * r;
+  }
+  sums[0] = g0;
+  sums[1] = sse;
+}
+
+/** pred += tree (a tree's leaf value per row); returns Σ (pred − y)² in row order. */
+function addAndScore(pred: Float64Array, tree: Float64Array, y: Float64Array): number {
+  let sse = 0;
+  for (let i = 0; i < pred.length; i++) {
+    pred[i] += tree[i];
+    const r = pred[i] - y[i];
+    sse += r * r;
+  }
+  return sse;
 }

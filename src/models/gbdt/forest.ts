@@ -47,13 +47,22 @@ export interface Forest {
 
 /** One grown tree, tree-local (the Forest fields for a single tree). */
 export interface TreeNodes {
-  readonly feature: number[];
-  readonly threshold: number[];
-  readonly left: number[];
-  readonly value: number[];
-  readonly cover: number[];
-  readonly gain: number[];
+  readonly feature: Int32Array;
+  readonly threshold: Float32Array;
+  readonly left: Int32Array;
+  readonly value: Float64Array;
+  readonly cover: Float32Array;
+  readonly gain: Float32Array;
+  /**
+   * The split as a bin of the training cuts (left iff bin ≤ this; −1 for
+   * leaves): what a walk on binned rows compares. Not stored in a Forest —
+   * threshold says the same for raw inputs.
+   */
+  readonly bin: Int32Array;
 }
+
+/** Any per-node columns of one tree (typed arrays, or plain arrays when building by hand). */
+export type TreeColumns = { readonly [K in 'feature' | 'threshold' | 'left' | 'value' | 'cover' | 'gain']: ArrayLike<number> };
 
 export function nTrees(f: Forest): number {
   return f.treeOffset.length - 1;
@@ -120,18 +129,16 @@ export class ForestBuilder {
     return this.nodes;
   }
 
-  append(t: TreeNodes): void {
+  append(t: TreeColumns): void {
     const m = t.feature.length;
     this.reserve(this.trees + 1, this.nodes + m);
     const o = this.nodes;
-    for (let i = 0; i < m; i++) {
-      this.feature[o + i] = t.feature[i];
-      this.threshold[o + i] = t.threshold[i];
-      this.left[o + i] = t.left[i];
-      this.value[o + i] = t.value[i];
-      this.cover[o + i] = t.cover[i];
-      this.gain[o + i] = t.gain[i];
-    }
+    this.feature.set(t.feature, o);
+    this.threshold.set(t.threshold, o);
+    this.left.set(t.left, o);
+    this.value.set(t.value, o);
+    this.cover.set(t.cover, o);
+    this.gain.set(t.gain, o);
     this.nodes += m;
     this.trees += 1;
     this.treeOffset[this.trees] = this.nodes;

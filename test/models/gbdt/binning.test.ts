@@ -55,3 +55,66 @@ test('more than 256 bins are stored as uint16, otherwise uint8; values beyond th
   assert.ok(bins instanceof Uint16Array);
   assert.deepEqual([...bins], [0, 0, 500, 999]);
 });
+
+/** The cut rule of binning.ts written the slow, obvious way (sort with a comparator, scan): the oracle. */
+function naiveCuts(x: Float64Array, n: number, d: number, maxBin: number): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let f = 0; f < d; f++) {
+    const v = Array.from({ length: n }, (_, i) => Math.fround(x[i * d + f])).sort((a, b) => a - b);
+    const starts = [0];
+    for (let i = 1; i < n; i++) if (v[i] !== v[i - 1]) starts.push(i);
+    const t: number[] = [];
+    if (starts.length <= maxBin) {
+      for (let k = 1; k < starts.length; k++) t.push(threshold(v[starts[k] - 1], v[starts[k]]));
+    } else {
+      let k = 1;
+      for (let q = 1; q < maxBin; q++) {
+        while (k < starts.length && starts[k] < (q * n) / maxBin) k++;
+        if (k >= starts.length) break;
+        const c = threshold(v[starts[k] - 1], v[starts[k]]);
+        if (t.length === 0 || c > t[t.length - 1]) t.push(c);
+        k++;
+      }
+    }
+    out.push(Float32Array.from(t));
+  }
+  return out;
+}
+
+test('cuts and bins on mixed-sign data spanning decades, with repeats, zeros of both signs and values on thresholds equal the slow oracle', () => {
+  const rng = new Rng(9);
+  for (const [n, maxBin] of [[4000, 256], [3000, 1000], [500, 16]] as const) {
+    const d = 3;
+    const x = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) {
+      x[i * d] = (rng.uniform() - 0.5) * 10 ** (rng.int(30) - 15); // both signs, 30 decades
+      x[i * d + 1] = [0, -0, 1, -1, 2.5][rng.int(5)]; // few values, ±0
+      x[i * d + 2] = Math.round(rng.normal() * 50) / 7; // repeats
+    }
+    const cuts = computeCuts(x, n, d, maxBin);
+    const want = naiveCuts(x, n, d, maxBin);
+    for (let f = 0; f < d; f++) assert.deepEqual([...cuts.thresholds[f]], [...want[f]], `feature ${f}, n ${n}, max_bin ${maxBin}`);
+    // Rows to bin: the training rows, thresholds themselves, neighbours, extremes.
+    const probe: number[] = [];
+    for (let f = 0; f < d; f++) {
+      for (const t of cuts.thresholds[f]) {
+        const row = [0, 0, 0];
+        row[f] = t;
+        probe.push(...row);
+        row[f] = t * (1 - 1e-7);
+        probe.push(...row);
+      }
+    }
+    probe.push(Infinity, -Infinity, 3.5e38, -0, 0, 1e-45, 0, 0, 0);
+    const all = Float64Array.from([...x, ...probe]);
+    const m = all.length / d;
+    const bins = binRows(all, m, d, cuts);
+    for (let i = 0; i < m; i++) {
+      for (let f = 0; f < d; f++) {
+        const v = Math.fround(all[i * d + f]);
+        const count = cuts.thresholds[f].filter((t) => t <= v).length;
+        assert.equal(bins[i * d + f], count, `row ${i} feature ${f}: value ${v}`);
+      }
+    }
+  }
+});

@@ -117,10 +117,20 @@ test('an interrupted run resumes from its checkpoint and ends with the model of 
   const straight = await runTraining({ config, outDir: join(dir, 'straight'), log: memoryLogger() });
   assert.match(straight.header.training.stopped_because, /reached n_estimators = 400/);
 
+  // Interrupt the second run about a third into its training: the timer starts
+  // when training does (the log line after binning), not with the run, so data
+  // loading and a machine faster or slower than during the first run do not
+  // make the abort land before the first round or after the last.
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 150 + Math.round(straight.header.training.seconds * 300));
+  let timer: NodeJS.Timeout | undefined;
+  const startsTraining = memoryLogger();
+  const info = startsTraining.info;
+  startsTraining.info = (m) => {
+    info(m);
+    if (timer === undefined && m.startsWith('bdt: ')) timer = setTimeout(() => controller.abort(), Math.round(straight.header.training.seconds * 300));
+  };
   const out = join(dir, 'resumed');
-  const first = await runTraining({ config, outDir: out, log: memoryLogger(), signal: controller.signal });
+  const first = await runTraining({ config, outDir: out, log: startsTraining, signal: controller.signal });
   clearTimeout(timer);
   const stoppedAt = first.header.training.epochs_run;
   assert.match(first.header.training.stopped_because, /interrupted/);
