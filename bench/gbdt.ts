@@ -72,6 +72,7 @@ import { Surrogate } from '../src/models/surrogate.js';
 import type { GbdtParams } from '../src/models/gbdt/params.js';
 import { TARGET_TRANSFORMS, TargetTransform, type TargetTransformKind } from '../src/transforms/target.js';
 import { Rng } from '../src/util/rng.js';
+import { waitForQuiet, withLoad } from './machineLoad.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const DATA = resolve(REPO, '../shared/data');
@@ -188,59 +189,6 @@ function checkXgboost(python: string): string {
     );
   }
   return r.stdout.trim();
-}
-
-/** CPU seconds all processes on the machine spent busy (Linux /proc/stat), or null. */
-function machineBusyS(): number | null {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
-    const idle = f[3] + (f[4] ?? 0);
-    const guest = (f[8] ?? 0) + (f[9] ?? 0); // already counted in user/nice
-    return (f.reduce((x, y) => x + y, 0) - idle - guest) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
-}
-
-/** CPU seconds of this process and its waited-for children (the XGBoost peer), or null. */
-function ownCpuS(): number | null {
-  try {
-    // Fields after the command's closing parenthesis: utime, stime, cutime, cstime are 12..15 there.
-    const rest = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ').map(Number);
-    return (rest[11] + rest[12] + rest[13] + rest[14]) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** Measures how many CPUs other processes kept busy while fn ran. */
-function withLoad<T>(fn: () => T): { result: T; foreignCpus: number | null } {
-  const b0 = machineBusyS();
-  const o0 = ownCpuS();
-  const t0 = performance.now();
-  const result = fn();
-  const wall = (performance.now() - t0) / 1000;
-  const b1 = machineBusyS();
-  const o1 = ownCpuS();
-  const foreignCpus = b0 === null || b1 === null || o0 === null || o1 === null || wall <= 0 ? null : Math.max(0, b1 - b0 - (o1 - o0)) / wall;
-  return { result, foreignCpus };
-}
-
-/** Waits up to maxS seconds until other processes keep less than 0.15 of a CPU busy; returns the last reading. */
-async function waitForQuiet(maxS: number): Promise<number | null> {
-  const t0 = performance.now();
-  for (;;) {
-    const { foreignCpus } = withLoad(() => undefined);
-    const b0 = machineBusyS();
-    const o0 = ownCpuS();
-    const w0 = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const b1 = machineBusyS();
-    const o1 = ownCpuS();
-    if (foreignCpus === null || b0 === null || b1 === null || o0 === null || o1 === null) return null;
-    const foreign = Math.max(0, b1 - b0 - (o1 - o0)) / ((performance.now() - w0) / 1000);
-    if (foreign <= 0.15 || (performance.now() - t0) / 1000 >= maxS) return foreign;
-  }
 }
 
 function writeF64(path: string, a: Float64Array): void {

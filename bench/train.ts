@@ -40,7 +40,7 @@
 // The run itself also starts by waiting for quiet.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,7 @@ import { getKernels, nativeInfo } from '../src/kernels/index.js';
 import type { Kernels } from '../src/kernels/types.js';
 import { countParameters, glorotUniform, makeNetworkConfig, Network, Trainer, type NetworkType } from '../src/nn/index.js';
 import { Rng } from '../src/util/rng.js';
+import { FOREIGN_LIMIT, foreignCpusSince, loadMark, waitForQuiet, type LoadMark } from './machineLoad.js';
 
 interface Arch {
   readonly name: string;
@@ -75,8 +76,6 @@ const WARMUP_STEPS = 20;
 const TRAIN_ROWS = 100_000;
 const VAL_ROWS = 256;
 const LR = 1e-3;
-/** A measurement during which other processes kept more CPUs than this busy is marked '*'. */
-const FOREIGN_LIMIT = 0.15;
 
 const TORCH_CONFIGS = ['default', 'ACTIVE', 'PASSIVE', 'blas-only'] as const;
 
@@ -190,45 +189,6 @@ function makeData(d: number, n: number, rng: Rng): { x: Float64Array; y: Float64
   return { x, y };
 }
 
-/**
- * CPU seconds all processes on the machine have spent busy (Linux /proc/stat),
- * or null elsewhere. Minus a process's own CPU time it shows whether another job
- * shared this 2-core machine during a measurement.
- */
-function machineBusyS(): number | null {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
-    const idle = f[3] + (f[4] ?? 0);
-    const guest = (f[8] ?? 0) + (f[9] ?? 0); // already counted in user/nice
-    return (f.reduce((a, b) => a + b, 0) - idle - guest) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Waits (up to maxS seconds, checking once a second while idle) until other
- * processes use less than FOREIGN_LIMIT of a CPU; returns the last reading.
- */
-async function waitForQuiet(maxS: number): Promise<number | null> {
-  const t0 = performance.now();
-  for (;;) {
-    const b0 = machineBusyS();
-    const o0 = ownCpuS();
-    const w0 = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    const b1 = machineBusyS();
-    if (b0 === null || b1 === null) return null;
-    const foreign = Math.max(0, b1 - b0 - (ownCpuS() - o0)) / ((performance.now() - w0) / 1000);
-    if (foreign <= FOREIGN_LIMIT || (performance.now() - t0) / 1000 >= maxS) return foreign;
-  }
-}
-
-function ownCpuS(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
 interface AmpfitResult {
   /** Rows stepped / wall time of the timed epochs (validation and yields included). */
   readonly samplesPerS: number;
@@ -262,8 +222,7 @@ async function measureAmpfit(arch: Arch, kernels: Kernels, threads: number, seco
   let stepRows = 0;
   let stepSeconds = 0;
   let lastLoss = NaN;
-  let busy0: number | null = null;
-  let own0 = 0;
+  let mark: LoadMark | null = null;
   let foreignCpus: number | null = null;
   const trainer = new Trainer(
     net,
@@ -281,9 +240,8 @@ async function measureAmpfit(arch: Arch, kernels: Kernels, threads: number, seco
         const t = performance.now();
         lastLoss = stats.trainMSE;
         if (stats.epoch === 1) {
-          busy0 = machineBusyS();
-          own0 = ownCpuS();
-          tStart = performance.now();
+          mark = loadMark();
+          tStart = mark.t;
           return;
         }
         timedSteps += spe;
@@ -291,8 +249,7 @@ async function measureAmpfit(arch: Arch, kernels: Kernels, threads: number, seco
         stepSeconds += (spe * BATCH) / stats.samplesPerS;
         wall = (t - tStart) / 1000;
         if (wall >= seconds) {
-          const busy1 = machineBusyS();
-          if (busy0 !== null && busy1 !== null) foreignCpus = Math.max(0, busy1 - busy0 - (ownCpuS() - own0)) / wall;
+          if (mark !== null) foreignCpus = foreignCpusSince(mark);
           abort.abort();
         }
       },
