@@ -8,9 +8,9 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { loadDataset, take, takeRows, type Dataset } from '../data/dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import { resolveDataFiles } from '../data/files.js';
-import { splitRows } from '../data/split.js';
+import { heldOutRows } from '../training/heldOut.js';
 import { MODEL_FILE, modelFilePath, type ModelMetrics } from '../io/modelStore.js';
 import { getKernels } from '../kernels/index.js';
 import { histogram, linearEdges, logEdges, precisionMetrics, relativeErrors, type PrecisionMetrics } from '../metrics/precision.js';
@@ -245,7 +245,7 @@ export async function collectReport(paths: readonly string[], opts: CollectOptio
     const model = loadModel(file);
     const h = model.header;
     const label = modelLabel(h);
-    const points = await evaluationRows(model, dataFiles, cache, label);
+    const points = await heldOutRows(model.header, dataFiles, cache, label);
     if (points.warning !== null) warnings.push(points.warning);
     const n = points.truth.length;
     opts.log?.info(`${label} (${dir}): ${n} ${points.split === 'data' ? '--data' : points.split} points`);
@@ -277,59 +277,6 @@ export async function collectReport(paths: readonly string[], opts: CollectOptio
       ? "each model's test split: its config's data files, seed and split fractions, exactly as in training"
       : `the --data files (${dataFiles.length}: ${dataFiles.map((f) => basename(f)).join(', ')})`;
   return assembleReport(inputs, { ...opts, source, warnings });
-}
-
-interface EvaluationRows {
-  readonly x: Float64Array;
-  readonly truth: Float64Array;
-  readonly split: EvalSplit;
-  readonly warning: string | null;
-}
-
-/** The rows a model is judged on: its test split (as runTraining made it), or the --data files. */
-async function evaluationRows(model: Surrogate, dataFiles: string[] | null, cache: Map<string, Promise<Dataset>>, label: string): Promise<EvaluationRows> {
-  const h = model.header;
-  const t = h.target;
-  if (dataFiles !== null) {
-    const data = await cached(cache, { files: dataFiles, inputs: h.inputs, target: t.column, born: t.born, requirePositiveTarget: t.require_positive, skipBadRows: false });
-    return { x: data.x, truth: data.y, split: 'data', warning: null };
-  }
-  const c = h.config;
-  let data: Dataset;
-  try {
-    data = await cached(cache, {
-      files: resolveDataFiles(c.data.files),
-      inputs: h.inputs,
-      target: t.column,
-      born: t.born,
-      requirePositiveTarget: c.data.require_positive_target,
-      skipBadRows: c.data.skip_bad_rows,
-      maxRows: c.data.max_rows ?? undefined,
-    });
-  } catch (e) {
-    if (!(e instanceof AmpfitError)) throw e;
-    throw new AmpfitError(`${label}: cannot reload the data it was trained on (${e.message}); give the rows to evaluate on with --data`);
-  }
-  const rowsRead = h.provenance?.rows_read;
-  const warning =
-    rowsRead !== undefined && rowsRead !== data.n
-      ? `${label}: its data files now give ${data.n} rows, training read ${rowsRead}: the test split is not the one it was tested on`
-      : null;
-  const split = splitRows(data.n, c.seed, { test: c.test_fraction, validation: c.validation_fraction });
-  // Models trained without a test split are shown on their validation split, and the table says so.
-  const idx = split.test.length > 0 ? split.test : split.validation;
-  return { x: takeRows(data.x, data.d, idx), truth: take(data.y, idx), split: split.test.length > 0 ? 'test' : 'validation', warning };
-}
-
-/** Several models usually share one dataset: read it once. */
-function cached(cache: Map<string, Promise<Dataset>>, spec: Parameters<typeof loadDataset>[0]): Promise<Dataset> {
-  const key = JSON.stringify(spec);
-  let p = cache.get(key);
-  if (p === undefined) {
-    p = loadDataset(spec);
-    cache.set(key, p);
-  }
-  return p;
 }
 
 function readJson<T>(path: string): T | null {

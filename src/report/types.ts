@@ -5,6 +5,7 @@
 
 import type { Histogram, PrecisionMetrics } from '../metrics/precision.js';
 import type { EpochRecord } from '../models/regressor.js';
+import type { HeldOutSplit } from '../training/heldOut.js';
 
 export interface ReportData {
   readonly title: string;
@@ -27,7 +28,7 @@ export interface ReportData {
 export type HeatStat = 'mean' | 'abs';
 
 /** Which rows the metrics, histograms and heat map of a model describe. */
-export type EvalSplit = 'test' | 'validation' | 'data';
+export type EvalSplit = HeldOutSplit;
 
 export interface ModelReport {
   /** Short unique key ("m1", "m2", …), used in chart names and HTML ids. */
