@@ -1,17 +1,28 @@
 import type { ModelHeader } from '../io/modelStore.js';
 
-/** Paper 1's names: "sk-DNN 9-36", "DNN 8-56", "poly deg 8". */
-export function modelLabel(h: Pick<ModelHeader, 'config'>): string {
+/** Paper 1's names: "sk-DNN 9-36", "DNN 8-56", "poly deg 8"; a symmetric model adds how: "sk-DNN 9-36 fold/4". */
+export function modelLabel(h: Pick<ModelHeader, 'config'> & Partial<Pick<ModelHeader, 'regressor'>>): string {
   const c = h.config;
   const name = c.name === '' ? '' : `${c.name}: `;
+  return `${name}${architecture(c)}${symmetrySuffix(h.regressor)}`;
+}
+
+function architecture(c: ModelHeader['config']): string {
   switch (c.model_type) {
     case 'skdnn':
-      return `${name}sk-DNN ${c.depth}-${c.width}`;
+      return `sk-DNN ${c.depth}-${c.width}`;
     case 'dnn':
-      return `${name}DNN ${c.depth}-${c.width}`;
+      return `DNN ${c.depth}-${c.width}`;
     case 'poly':
-      return `${name}poly deg ${c.degree}`;
+      return `poly deg ${c.degree}`;
     default:
-      return `${name}${String(c.model_type)}`;
+      return String(c.model_type);
   }
+}
+
+/** " fold/4" (a quarter of the domain) or " average×4" (four evaluations), from the stored spec. */
+function symmetrySuffix(regressor: Record<string, unknown> | undefined): string {
+  if (regressor?.type !== 'symmetric') return '';
+  const s = regressor.symmetry as { mode?: string; group_order?: number } | undefined;
+  return s?.mode === 'fold' ? ` fold/${s.group_order}` : ` average×${s?.group_order}`;
 }

@@ -8,6 +8,8 @@ import { exportCommand } from './export.js';
 import { EXPORT_FORMATS } from '../export/index.js';
 import { DEFAULT_BINS, DEFAULT_SPEED } from '../report/collect.js';
 import type { ReportFlags } from './report.js';
+import { SYMMETRY_CHECK_DEFAULTS, symmetryCheckCommand } from './symmetry.js';
+import { trainSetCommand, type TrainSetFlags } from './trainSet.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -34,7 +36,9 @@ export function buildCli(): Command {
   program
     .command('predict')
     .description("write the input's rows plus a 'prediction' column in the target's original units")
-    .requiredOption('--model <dir>', 'model directory or model.ampfit file')
+    .option('--model <dir>', 'model directory or model.ampfit file')
+    .option('--set <dir>', 'a trained function set (ampfit train-set), with --function')
+    .option('--function <name>', 'the member of --set to evaluate')
     .requiredOption('--input <file>', 'CSV or CSV.gz with the model\'s input columns (a glob of files with one header is allowed)')
     .requiredOption('--output <file>', 'CSV to write')
     .option('--ratio', "for a Born-normalised model, predict the ratio target/born (no Born column needed)")
@@ -83,13 +87,45 @@ export function buildCli(): Command {
     // Loaded on use: Vega, Vega-Lite and resvg would add their start-up time to every other command.
     .action(async (models: string[], flags: ReportFlags) => (await import('./report.js')).reportCommand(models, flags));
 
+  program
+    .command('train-set')
+    .description('train the functions of a set that need their own regressor (the others are trained ones at mapped coordinates), then write <out>/set.json')
+    .requiredOption('--manifest <file>', 'the function set (JSON: inputs, defaults, functions)')
+    .requiredOption('--out <dir>', 'set directory: one model directory per trained function, and set.json')
+    .option('--set <key=value>', "override a config key of every trained function (repeatable)", collect, [])
+    .option('--force', 'retrain functions that already have a model')
+    .option('--quiet', 'print only the tables')
+    .action(async (flags: TrainSetFlags) => trainSetCommand(flags));
+
+  const symmetry = program.command('symmetry').description('symmetries of the target: f(g·x) = f(x) for coordinate maps g');
+  symmetry
+    .command('check')
+    .description("test on data whether each declared map is a symmetry: with a model (an existing one, or a probe this command trains) or with pairs of data points; exit status 1 unless all hold")
+    .option('--config <file>', 'run configuration: its data, its "symmetries", and the probe model to train')
+    .option('--model <dir>', 'judge with this trained model (on its test split, or on --data rows) instead of training a probe')
+    .option('--data <glob>', 'data files, overriding the config (with --model: held-out rows to check on)', collect, [])
+    .option('--set <key=value>', 'override a config key (repeatable)', collect, [])
+    .option('--map <name=image>', "a map to check besides the config's, e.g. --map 'fb=(x1, 1-x2, x4, x3)' (repeatable)", collect, [])
+    .option('--pairs <glob>', 'data computed at transformed points: each point of the data is matched with the point at g·x here', collect, [])
+    .option('--match', 'match points at g·x inside the data itself')
+    .option('--probe <kind>', "probe model: 'bdt' (boosted trees, seconds) or 'config' (the config's model)", 'bdt')
+    .option('--budget <s>', 'at most this many seconds of training for the probe model', SYMMETRY_CHECK_DEFAULTS.budget)
+    .option('--probe-out <dir>', 'keep the probe model in this directory')
+    .option('--z-max <z>', 'sign-test z from which a map counts as violated', SYMMETRY_CHECK_DEFAULTS.zMax)
+    .option('--tolerance <pct>', 'pairs: largest relative difference (%) of a symmetry', SYMMETRY_CHECK_DEFAULTS.tolerance)
+    .option('--coord-tol <t>', 'pairs: coordinates closer than this are the same point', SYMMETRY_CHECK_DEFAULTS.coordTol)
+    .option('--json <file>', 'also write the results as JSON')
+    .option('--quiet', 'print only the table')
+    .action(symmetryCheckCommand);
+
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildCli().parseAsync(argv);
-    return 0;
+    // A command that ran to the end may still report a negative verdict this way.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof AmpfitError) {
       process.stderr.write(`ampfit: ${e.message}\n`);

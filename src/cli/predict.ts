@@ -4,10 +4,13 @@ import { dirname, basename, join } from 'node:path';
 import { resolveDataFiles } from '../data/files.js';
 import { readCsvBlocks, newReadReport, type ColumnRequest } from '../data/csvReader.js';
 import { loadModel } from '../models/surrogate.js';
+import { loadModelSet, type Evaluator } from '../sets/modelSet.js';
 import { AmpfitError } from '../util/errors.js';
 
 export interface PredictFlags {
-  model: string;
+  model?: string;
+  set?: string;
+  function?: string;
   input: string;
   output: string;
   ratio?: boolean;
@@ -20,7 +23,7 @@ export interface PredictFlags {
  * when complete.
  */
 export async function predictCommand(flags: PredictFlags): Promise<void> {
-  const model = loadModel(flags.model);
+  const model = evaluatorFor(flags);
   const useBorn = model.born !== null && flags.ratio !== true;
   const requests: ColumnRequest[] = model.inputs.map((name) => ({ name, check: 'finite' }));
   if (useBorn) requests.push({ name: model.born as string, check: 'positive' });
@@ -72,4 +75,16 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
     throw e;
   }
   process.stderr.write(`wrote ${report.rows} predictions to ${flags.output}\n`);
+}
+
+/** A single model (--model) or one member of a function set (--set with --function). */
+function evaluatorFor(flags: PredictFlags): Evaluator {
+  if (flags.set !== undefined) {
+    if (flags.model !== undefined) throw new AmpfitError('give either --model or --set, not both');
+    if (flags.function === undefined) throw new AmpfitError('--set needs --function <name> (the member to evaluate)');
+    return loadModelSet(flags.set).member(flags.function);
+  }
+  if (flags.model === undefined) throw new AmpfitError('give --model <dir>, or --set <dir> with --function <name>');
+  if (flags.function !== undefined) throw new AmpfitError('--function picks a member of a --set');
+  return loadModel(flags.model);
 }

@@ -28,11 +28,12 @@ export function readConfigFile(path: string): RawConfig {
   return raw;
 }
 
-/** Data paths in a config file are relative to that file, so a config works from any directory. */
-function rebaseDataPaths(raw: RawConfig, base: string): void {
+/** Data paths in a config file are relative to that file, so a config works from any directory. Mutates raw. */
+export function rebaseDataPaths(raw: RawConfig, base: string): void {
   const data = raw.data;
   if (typeof data !== 'object' || data === null) return;
   const d = data as Record<string, unknown>;
+  if (d.files === undefined) return;
   const fix = (p: unknown): unknown => (typeof p === 'string' && !isAbsolute(p) ? resolve(base, p) : p);
   if (Array.isArray(d.files)) d.files = d.files.map(fix);
   else d.files = fix(d.files);

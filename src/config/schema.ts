@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACTIVATIONS } from '../kernels/types.js';
 import { TARGET_TRANSFORMS } from '../transforms/target.js';
+import { SYMMETRY_MODES } from '../models/symmetric.js';
 
 // The run configuration. Keys follow paper 1's configuration files where they
 // mean the same thing (model_type, depth, width, scaled, initial_lr, final_lr,
@@ -28,6 +29,17 @@ export const DataConfigSchema = z.strictObject({
   max_rows: positiveInt.nullable().default(null),
 });
 
+/** A coordinate map: image notation "(x1, 1-x2, x4, x3)" or steps [{"reflect": "x2"}, {"swap": ["x3", "x4"]}] (src/symmetry/coordinateMap.ts). */
+export const MapSpecSchema = z.union([
+  z.string().min(1),
+  z.array(z.union([z.strictObject({ reflect: z.string().min(1) }), z.strictObject({ swap: z.tuple([z.string().min(1), z.string().min(1)]) })])).min(1),
+]);
+
+export const SymmetrySchema = z.strictObject({
+  name: z.string().min(1),
+  map: MapSpecSchema,
+});
+
 export const MODEL_TYPES = ['poly', 'dnn', 'skdnn', 'bdt'] as const;
 export const LR_SCHEDULES = ['constant', 'exponential', 'polynomial', 'cosine', 'one_cycle'] as const;
 
@@ -43,6 +55,11 @@ export const RunConfigSchema = z
     target_transform: z.enum(TARGET_TRANSFORMS).optional(),
     /** Paper 1's switch: true = standardise the target, false = leave it. Alias of target_transform. */
     scaled: z.boolean().optional(),
+
+    /** Maps g with f(g·x) = f(x); `ampfit symmetry check` tests them on data. */
+    symmetries: z.array(SymmetrySchema).default([]),
+    /** How training uses the symmetries: fold inputs into a fundamental domain, average predictions over the group, or not at all. */
+    symmetry_mode: z.enum(SYMMETRY_MODES).default('fold'),
 
     model_type: z.enum(MODEL_TYPES).default('skdnn'),
     /** DNN: hidden layers; sk-DNN: blocks. */
@@ -137,6 +154,10 @@ export const RunConfigSchema = z
         ctx.addIssue({ code: 'custom', path: [alias], message: `${alias}: ${c[alias]} contradicts ${key}: ${c[key]} (the same XGBoost parameter); give only one` });
       }
     }
+    const names = c.symmetries.map((m) => m.name);
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['symmetries', i, 'name'], message: `symmetry name '${name}' is used twice` });
+    });
     const transform = resolvedTransform(c);
     if ((transform === 'log' || transform === 'log-standardize') && !c.data.require_positive_target) {
       ctx.addIssue({ code: 'custom', path: ['target_transform'], message: `'${transform}' needs a positive target; it cannot be combined with data.require_positive_target: false` });

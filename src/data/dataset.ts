@@ -114,3 +114,20 @@ export function take(v: Float64Array, idx: Uint32Array): Float64Array {
   for (let i = 0; i < idx.length; i++) out[i] = v[idx[i]];
   return out;
 }
+
+/**
+ * Where row `row` (0-based, over all files) of a dataset came from, as
+ * "file:line". Skipped rows make the line unknowable from counts alone, so
+ * then the row is named by its place among the file's accepted rows.
+ */
+export function rowOrigin(report: ReadReport, row: number): string {
+  let first = 0;
+  for (const f of report.files) {
+    if (row < first + f.rows) {
+      const k = row - first;
+      return f.skipped === 0 ? `${f.path}:${k + 2}` : `${f.path}, accepted data row ${k + 1} (the file had ${f.skipped} skipped rows)`;
+    }
+    first += f.rows;
+  }
+  return `data row ${row + 1}`;
+}

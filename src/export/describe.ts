@@ -19,6 +19,8 @@ import type { Surrogate } from '../models/surrogate.js';
 import type { Activation } from '../kernels/types.js';
 import { buildPlan, describeNetwork, parseNetworkConfig } from '../nn/index.js';
 import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
+import { SymmetricRegressor } from '../models/symmetric.js';
+import type { SignedPermutation } from '../symmetry/coordinateMap.js';
 import { AmpfitError } from '../util/errors.js';
 import { AMPFIT_VERSION } from '../version.js';
 
@@ -107,9 +109,22 @@ export interface ExportInfo {
   readonly testR: Readonly<Record<string, number>> | null;
 }
 
+/**
+ * A symmetric model (src/models/symmetric.ts): the body runs on the folded
+ * point, or on every image with the outputs averaged, before the output map.
+ * Every element of the group, identity first, as signed permutations.
+ */
+export interface ExportSymmetry {
+  readonly mode: 'fold' | 'average';
+  readonly elements: readonly SignedPermutation[];
+  readonly reflectable: Uint8Array;
+}
+
 export interface ExportModel {
   readonly inputDim: number;
   readonly body: ExportBody;
+  /** null: the body runs on the input as it is. */
+  readonly symmetry: ExportSymmetry | null;
   readonly output: OutputMap;
   readonly info: ExportInfo;
 }
@@ -127,13 +142,20 @@ const DESCRIBERS: ReadonlyMap<string, Describer> = new Map<string, Describer>([
 export const EXPORTABLE_TYPES: readonly string[] = [...DESCRIBERS.keys()];
 
 export function describeSurrogate(model: Surrogate): ExportModel {
-  const serialized = model.regressor.serialize();
-  const type = model.regressor.type;
+  const outer = model.regressor;
+  // A symmetric model exports its inner model plus the group.
+  const symmetry: ExportSymmetry | null =
+    outer instanceof SymmetricRegressor ? { mode: outer.mode, elements: outer.group.elements, reflectable: outer.group.reflectable } : null;
+  const regressor = outer instanceof SymmetricRegressor ? outer.inner : outer;
+  const serialized = regressor.serialize();
+  const type = regressor.type;
   const describer = DESCRIBERS.get(type);
   if (describer === undefined) {
     throw new AmpfitError(`export: model type '${type}' cannot be exported yet (exportable: ${EXPORTABLE_TYPES.join(', ')})`);
   }
-  const { body, label } = describer(serialized);
+  const described = describer(serialized);
+  const { body } = described;
+  const label = symmetry === null ? described.label : `${described.label}, ${symmetry.mode === 'fold' ? 'folded into 1' : 'averaged over'}/${symmetry.elements.length} of the domain`;
   if (body.inputDim !== model.d) {
     throw new AmpfitError(`export: the regressor takes ${body.inputDim} inputs but the model names ${model.d} (${model.inputs.join(', ')})`);
   }
@@ -144,6 +166,7 @@ export function describeSurrogate(model: Surrogate): ExportModel {
   return {
     inputDim: model.d,
     body,
+    symmetry,
     output: outputMap(transform),
     info: {
       ampfitVersion: AMPFIT_VERSION,

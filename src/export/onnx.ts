@@ -23,7 +23,7 @@ import onnxProto from 'onnx-proto';
 import type { Activation } from '../kernels/types.js';
 import { A, B, C, D, P, Q, SQRPI, THRESH } from '../kernels/activations.js';
 import { AmpfitError } from '../util/errors.js';
-import { forestLayout, type ExportModel, type ForestBody, type LegendreBody, type NetworkBody, type OutputMap } from './describe.js';
+import { forestLayout, type ExportModel, type ExportSymmetry, type ForestBody, type LegendreBody, type NetworkBody, type OutputMap } from './describe.js';
 
 const { onnx } = onnxProto;
 type INodeProto = onnxProto.onnx.INodeProto;
@@ -376,19 +376,26 @@ function tensorInfo(name: string, dims: readonly (number | string)[], doc: strin
 export function exportOnnx(model: ExportModel, name: string): Uint8Array {
   const g = new GraphBuilder();
   const body = model.body;
+  const input = model.symmetry === null ? 'x' : orbitStack(g, model.symmetry, model.inputDim);
   let t: string;
   switch (body.kind) {
     case 'network':
-      t = network(g, body, 'x');
+      t = network(g, body, input);
       break;
     case 'legendre':
-      t = legendre(g, body, 'x');
+      t = legendre(g, body, input);
       break;
     case 'forest':
-      t = forest(g, body, 'x');
+      t = forest(g, body, input);
       break;
     default:
       throw new AmpfitError(`export --format onnx: no ONNX form for a '${(body as { kind: string }).kind}' model yet`);
+  }
+  if (model.symmetry !== null) {
+    // [G·N, 1] → [G, N, 1] → mean over G.
+    const stacked = g.op('Reshape', [t, g.int64s('orbit_shape', [model.symmetry.elements.length, -1, 1])]);
+    t = g.op('ReduceMean', [stacked], [intsAttr('axes', [0]), intAttr('keepdims', 0)]); // axes is an attribute up to opset 17
+
   }
   rename(g.nodes, outputMap(g, t, model.output), 'y');
   const info = model.info;
@@ -418,6 +425,29 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
     ],
   });
   return onnx.ModelProto.encode(proto).finish();
+}
+
+/**
+ * A symmetric model's input for the body: every image of x, stacked as
+ * [G·N, D] with image k in rows k·N … (k+1)·N − 1. Only averaging has an ONNX
+ * form: the fold picks one image per point by a lexicographic comparison that
+ * has no reasonable expression in ONNX operators. The mean over images sums
+ * in ONNX Runtime's order, so invariance holds to rounding, not bit for bit
+ * as in ampfit and the C export.
+ */
+function orbitStack(g: GraphBuilder, s: ExportSymmetry, d: number): string {
+  if (s.mode !== 'average') {
+    throw new AmpfitError('export --format onnx: a model with folded inputs (symmetry_mode "fold") has no ONNX form; export it with --format c, or train with symmetry_mode "average"');
+  }
+  const images = s.elements.map((e, k) => {
+    const picked = g.op('Gather', ['x', g.int64s(`image${k}_src`, Array.from(e.src))], [intAttr('axis', 1)]);
+    if (!e.reflect.includes(1)) return picked;
+    // 1 − x on the reflected columns: x·(1 − 2r) + r.
+    const sign = g.tensor(`image${k}_sign`, [d], Float64Array.from(e.reflect, (r) => 1 - 2 * r));
+    const offset = g.tensor(`image${k}_offset`, [d], Float64Array.from(e.reflect));
+    return g.add(g.mul(picked, sign), offset);
+  });
+  return g.op('Concat', images, [intAttr('axis', 0)]);
 }
 
 /** Renames tensor `from` to `to` wherever a node reads or writes it. */

@@ -2,6 +2,7 @@ import { GbdtRegressor } from '../models/gbdt/index.js';
 import { nTrees, type Forest } from '../models/gbdt/forest.js';
 import type { Surrogate } from '../models/surrogate.js';
 import type { TargetTransformJSON } from '../transforms/target.js';
+import { SymmetricRegressor } from '../models/symmetric.js';
 import { AmpfitError } from '../util/errors.js';
 import { AMPFIT_VERSION } from '../version.js';
 
@@ -67,6 +68,9 @@ export interface XgboostExportInfo {
 
 function forestOf(model: Surrogate): { forest: Forest; eta: number } {
   const r = model.regressor;
+  if (r instanceof SymmetricRegressor) {
+    throw new AmpfitError(`XGBoost export: this model ${r.mode === 'fold' ? 'folds its inputs' : 'averages over'} a symmetry group, which XGBoost cannot do; export it with --format c or onnx`);
+  }
   if (!(r instanceof GbdtRegressor)) {
     throw new AmpfitError(`XGBoost export needs a boosted-trees model (model_type "bdt"); this model is '${r.type}'`);
   }

@@ -21,11 +21,14 @@ export function saveCheckpointConfig(dir: string, config: RunConfig): void {
 export function checkResumable(dir: string, file: string, config: RunConfig, resumable: ReadonlySet<string>, unit: string): void {
   if (!existsSync(file)) throw new AmpfitError(`--resume: ${file} does not exist (no ${unit} finished before the run stopped?)`);
   const saved = JSON.parse(readFileSync(join(dir, CHECKPOINT_CONFIG), 'utf8')) as Record<string, unknown>;
-  const now = config as unknown as Record<string, unknown>;
-  const changed = Object.keys({ ...saved, ...now }).filter(
-    (k) => !resumable.has(k) && JSON.stringify(saved[k]) !== JSON.stringify(now[k]),
-  );
+  const changed = changedKeys(saved, config, resumable);
   if (changed.length > 0) {
     throw new AmpfitError(`--resume: the config differs from the checkpointed run in ${changed.join(', ')}; only ${[...resumable].join(', ')} may change`);
   }
+}
+
+/** Top-level keys whose values differ between a saved config and this one, except those in `allowed`. */
+export function changedKeys(saved: Record<string, unknown>, config: RunConfig, allowed: ReadonlySet<string>): string[] {
+  const now = config as unknown as Record<string, unknown>;
+  return Object.keys({ ...saved, ...now }).filter((k) => !allowed.has(k) && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
 }

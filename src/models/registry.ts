@@ -1,5 +1,6 @@
 import { AmpfitError } from '../util/errors.js';
-import type { RegressorType } from './regressor.js';
+import type { Regressor, RegressorType, SerializedRegressor } from './regressor.js';
+import { loadSymmetric } from './symmetric.js';
 import { polynomialType } from './polynomial.js';
 import { dnnType, skdnnType } from './neural.js';
 import { bdtType } from './gbdt/index.js';
@@ -13,4 +14,10 @@ export function regressorType(name: string): RegressorType {
   const t = TYPES.get(name);
   if (t === undefined) throw new AmpfitError(`unknown model type '${name}' (known: ${[...TYPES.keys()].join(', ')})`);
   return t;
+}
+
+/** Rebuilds a stored regressor of any type, including one wrapped in a symmetry. */
+export function loadRegressor(s: SerializedRegressor): Regressor {
+  const type = String(s.spec.type);
+  return type === 'symmetric' ? loadSymmetric(s, loadRegressor) : regressorType(type).load(s);
 }

@@ -1,7 +1,7 @@
 import { TargetTransform } from '../transforms/target.js';
 import { readModel, type ModelHeader } from '../io/modelStore.js';
 import { AmpfitError } from '../util/errors.js';
-import { regressorType } from './registry.js';
+import { loadRegressor } from './registry.js';
 import type { Regressor } from './regressor.js';
 
 /**
@@ -38,6 +38,5 @@ export class Surrogate {
 
 export function loadModel(path: string): Surrogate {
   const { header, regressor } = readModel(path);
-  const type = regressorType(String(header.regressor.type));
-  return new Surrogate(header, type.load(regressor), TargetTransform.fromJSON(header.target.transform));
+  return new Surrogate(header, loadRegressor(regressor), TargetTransform.fromJSON(header.target.transform));
 }

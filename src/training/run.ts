@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import type { RunConfig } from '../config/schema.js';
 import { loadDataset, take, takeRows, type Dataset } from '../data/dataset.js';
 import { resolveDataFiles } from '../data/files.js';
-import { splitRows } from '../data/split.js';
+import { splitRows, type SplitIndices } from '../data/split.js';
 import { saveModelDir, MODEL_FILE, type ModelHeader, type Provenance } from '../io/modelStore.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { regressorType } from '../models/registry.js';
+import { withSymmetry } from '../models/symmetric.js';
+import { checkSymmetryDomain, resolveSymmetries } from '../symmetry/declared.js';
 import { getKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
 import type { Regressor } from '../models/regressor.js';
@@ -34,6 +36,9 @@ export interface TrainRunResult {
   readonly header: ModelHeader;
   readonly regressor: Regressor;
   readonly testMetrics: PrecisionMetrics | null;
+  /** The data and split the model was trained on (for checks that need held-out points). */
+  readonly data: Dataset;
+  readonly split: SplitIndices;
 }
 
 /** The whole training job: data → split → transform → fit → metrics → model directory. */
@@ -61,13 +66,17 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
   );
   for (const s of data.report.skippedExamples) log.warn(`skipped ${s.file}:${s.line}${s.column === null ? '' : ` column '${s.column}'`}: ${s.problem}`);
 
+  const symmetries = resolveSymmetries(config.symmetries, data.inputNames);
+  checkSymmetryDomain(symmetries, data);
+
   const split = splitRows(data.n, config.seed, { test: config.test_fraction, validation: config.validation_fraction });
   log.info(`split (seed ${config.seed}): ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test`);
   const yTrainPhys = take(data.y, split.train);
   const transform = TargetTransform.fit(config.target_transform, yTrainPhys);
   const yValPhys = take(data.y, split.validation);
 
-  const type = regressorType(config.model_type);
+  const baseType = regressorType(config.model_type);
+  const type = symmetries.length > 0 && config.symmetry_mode !== 'none' ? withSymmetry(baseType, config.symmetry_mode, symmetries, data.d) : baseType;
   const controller = new AbortController();
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(130);
@@ -128,7 +137,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
   };
   saveModelDir(outDir, header, fit.model.serialize(), fit.history);
   log.info(`model written to ${join(outDir, MODEL_FILE)}`);
-  return { header, regressor: fit.model, testMetrics: test };
+  return { header, regressor: fit.model, testMetrics: test, data, split };
 }
 
 /** Never overwrite a finished model or a resumable run by accident. */
@@ -155,7 +164,7 @@ function guardOutDir(dir: string, resume: boolean, force: boolean): void {
   }
 }
 
-function provenance(config: RunConfig, kernels: Kernels, data: Dataset, split: { train: Uint32Array; validation: Uint32Array; test: Uint32Array }, command: string): Provenance {
+function provenance(config: RunConfig, kernels: Kernels, data: Dataset, split: SplitIndices, command: string): Provenance {
   return {
     ampfit_version: AMPFIT_VERSION,
     created: new Date().toISOString(),

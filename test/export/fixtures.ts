@@ -123,6 +123,7 @@ export function probeModel(act: Activation, output: OutputMap = { g: 'affine', s
   const zero = new Float64Array([0]);
   return {
     inputDim: 1,
+    symmetry: null,
     body: {
       kind: 'network',
       inputDim: 1,

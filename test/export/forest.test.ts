@@ -284,6 +284,7 @@ function degenerate(trees: number): { model: ExportModel; want: (x: Float64Array
   const body: ForestBody = { kind: 'forest', inputDim: 2, baseScore: f.baseScore, treeOffset: f.treeOffset, feature: f.feature, threshold: f.threshold, left: f.left, value: f.value };
   const model: ExportModel = {
     inputDim: 2,
+    symmetry: null,
     body,
     output: { g: 'affine', scale: 2, shift: 0.5, unit: 1 },
     info: {

@@ -1,0 +1,33 @@
+import { formatPrecisionTable, type TableRow } from '../metrics/table.js';
+import { trainSet } from '../sets/trainSet.js';
+import { createLogger } from '../util/log.js';
+import { join } from 'node:path';
+import { modelLabel } from './labels.js';
+
+export interface TrainSetFlags {
+  manifest: string;
+  out: string;
+  set: string[];
+  force?: boolean;
+  quiet?: boolean;
+}
+
+/** Trains the set, then prints every trained member's test row and what each derived member is. */
+export async function trainSetCommand(flags: TrainSetFlags): Promise<void> {
+  const log = createLogger(process.stderr, flags.quiet === true);
+  const result = await trainSet({ manifest: flags.manifest, outDir: flags.out, log, overrides: flags.set, force: flags.force, command: process.argv.slice(1).join(' ') });
+  const rows: TableRow[] = [];
+  const derived: string[] = [];
+  for (const name of result.set.names) {
+    const member = result.set.member(name);
+    if (member.describe !== 'trained') {
+      derived.push(`  ${name} = ${member.describe}`);
+      continue;
+    }
+    const { header } = result.set.trainedModel(name);
+    if (header.metrics.test !== null) rows.push({ label: `${name} (${modelLabel(header)}) test`, metrics: header.metrics.test, params: header.parameter_count });
+  }
+  if (rows.length > 0) process.stdout.write(formatPrecisionTable(rows) + '\n');
+  if (derived.length > 0) process.stdout.write(`derived functions:\n${derived.join('\n')}\n`);
+  process.stdout.write(`set written to ${join(flags.out, 'set.json')} (trained ${result.trained.length}, resumed ${result.resumed.length}, already done ${result.skipped.length})\n`);
+}

@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { validateConfig } from '../../src/config/load.js';
+import { exportC } from '../../src/export/c.js';
+import { describeSurrogate } from '../../src/export/describe.js';
+import { exportOnnx } from '../../src/export/onnx.js';
+import { exportXgboostJson } from '../../src/export/xgboostJson.js';
+import { loadModel } from '../../src/models/surrogate.js';
+import { SymmetricRegressor } from '../../src/models/symmetric.js';
+import { applyMap } from '../../src/symmetry/coordinateMap.js';
+import { runTraining } from '../../src/training/run.js';
+import { createLogger } from '../../src/util/log.js';
+import { SAMPLE_4D, tempDir } from '../helpers.js';
+import { AGREEMENT, bitDifferences, compileC, haveGcc, maxRelativeDifference, testPoints } from './fixtures.js';
+
+// Symmetric models (fold and average, network and trees) trained on the zz4d
+// sample with its two symmetries, exported: the exports must agree with
+// ampfit and be invariant under the group as ampfit is.
+
+const quiet = createLogger(process.stderr, true);
+const work = tempDir('ampfit-symexport-');
+const VARIANTS = [
+  ['fold', { model_type: 'skdnn', depth: 2, width: 12, activation: 'silu', steps_per_epoch: 40, epochs: 2, decay_epochs: 2 }],
+  ['average', { model_type: 'skdnn', depth: 2, width: 12, activation: 'gelu', steps_per_epoch: 40, epochs: 2, decay_epochs: 2 }],
+  ['fold', { model_type: 'bdt', max_depth: 6, learning_rate: 0.3, n_estimators: 30 }],
+  ['average', { model_type: 'bdt', max_depth: 6, learning_rate: 0.3, n_estimators: 30 }],
+] as const;
+
+const dirs: string[] = [];
+for (const [mode, model] of VARIANTS) {
+  const dir = join(work, `${mode}-${model.model_type}`);
+  const config = validateConfig(
+    {
+      data: { files: SAMPLE_4D, target: 'f01', born: 'f00', max_rows: 3000 },
+      target_transform: 'log-standardize',
+      symmetries: [{ name: 'fb', map: '(x1, 1-x2, x3, x4)' }, { name: 'm34', map: '(x1, x2, x4, x3)' }],
+      symmetry_mode: mode,
+      threads: 1,
+      ...model,
+    },
+    dir,
+  );
+  await runTraining({ config, outDir: dir, log: quiet });
+  dirs.push(dir);
+}
+const { x, n } = await testPoints(4, 1500);
+
+test('C export of symmetric models: agrees with ampfit and is exactly invariant (bit for bit) under all 4 maps', { skip: !haveGcc() && 'gcc is not installed' }, () => {
+  const models = dirs.map((d) => loadModel(d));
+  const compiled = compileC(models.map((m, k) => exportC(describeSurrogate(m), `sym${k}`)), tempDir('ampfit-symexport-c-'));
+  models.forEach((m, k) => {
+    const want = m.predict(x, n);
+    const { batch, single } = compiled.run(k, x);
+    assert.equal(bitDifferences(batch, single), 0);
+    // The output map's exp is libm's in C and V8's in ampfit: agreement to rounding, not bits.
+    const { max } = maxRelativeDifference(batch, want);
+    assert.ok(max < AGREEMENT, `${dirs[k]}: C vs ampfit ${max}`);
+    const group = (m.regressor as SymmetricRegressor).group;
+    for (const g of group.elements) assert.equal(bitDifferences(compiled.run(k, applyMap(g, x, n)).batch, batch), 0, `${dirs[k]} invariant in C`);
+  });
+});
+
+test('ONNX export: averaging models agree with ampfit to 1e-12 and are invariant to rounding; folding models refuse with a clear message', async () => {
+  for (const dir of dirs) {
+    const m = loadModel(dir);
+    const described = describeSurrogate(m);
+    if (described.symmetry?.mode === 'fold') {
+      assert.throws(() => exportOnnx(described, 'm'), /folded inputs \(symmetry_mode "fold"\) has no ONNX form; export it with --format c/);
+      continue;
+    }
+    const session = await ort.InferenceSession.create(exportOnnx(described, 'm'), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const run = async (p: Float64Array): Promise<Float64Array> => (await session.run({ x: new ort.Tensor('float64', p, [n, 4]) })).y.data as Float64Array;
+    const got = await run(x);
+    assert.equal(got.length, n);
+    assert.ok(maxRelativeDifference(got, m.predict(x, n)).max < AGREEMENT, dir);
+    for (const g of (m.regressor as SymmetricRegressor).group.elements) assert.ok(maxRelativeDifference(await run(applyMap(g, x, n)), got).max < 1e-14, `${dir}: ONNX invariant to rounding`);
+    await session.release();
+  }
+});
+
+test('XGBoost JSON cannot express a symmetry and says so', () => {
+  assert.throws(() => exportXgboostJson(loadModel(dirs[3])), /averages over a symmetry group, which XGBoost cannot do; export it with --format c or onnx/);
+});
