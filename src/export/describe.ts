@@ -19,6 +19,8 @@ import type { Surrogate } from '../models/surrogate.js';
 import type { Activation } from '../kernels/types.js';
 import { buildPlan, describeNetwork, parseNetworkConfig } from '../nn/index.js';
 import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
+import { LOG_VAR_MAX, LOG_VAR_MIN } from '../uncertainty/gaussian.js';
+import type { UncertaintySpec } from '../uncertainty/regressor.js';
 import { AmpfitError } from '../util/errors.js';
 import { AMPFIT_VERSION } from '../version.js';
 
@@ -107,10 +109,25 @@ export interface ExportInfo {
   readonly testR: Readonly<Record<string, number>> | null;
 }
 
+/**
+ * A heteroscedastic network's learned σ_syst (src/uncertainty/): the body
+ * then ends in two outputs (t, u) and, in physical units,
+ * σ_syst = scale · exp(½ clamp(u, logVarMin, logVarMax)) · |dy/dt| with y the
+ * OutputMap of t — exactly Surrogate.predictUncertain's formula.
+ */
+export interface SigmaMap {
+  /** The calibration scale stored in the model. */
+  readonly scale: number;
+  readonly logVarMin: number;
+  readonly logVarMax: number;
+}
+
 export interface ExportModel {
   readonly inputDim: number;
   readonly body: ExportBody;
   readonly output: OutputMap;
+  /** Absent or null unless the model learned σ_syst (heteroscedastic networks only, so far). */
+  readonly sigma?: SigmaMap | null;
   readonly info: ExportInfo;
 }
 
@@ -145,6 +162,7 @@ export function describeSurrogate(model: Surrogate): ExportModel {
     inputDim: model.d,
     body,
     output: outputMap(transform),
+    sigma: sigmaMap(serialized.spec),
     info: {
       ampfitVersion: AMPFIT_VERSION,
       model: label,
@@ -174,7 +192,16 @@ function outputMap(t: TargetTransformJSON): OutputMap {
   }
 }
 
+function sigmaMap(spec: Record<string, unknown>): SigmaMap | null {
+  const u = spec.uncertainty as UncertaintySpec | undefined;
+  return u === undefined ? null : { scale: u.sigma_scale, logVarMin: LOG_VAR_MIN, logVarMax: LOG_VAR_MAX };
+}
+
 function networkBody(s: SerializedRegressor): { body: NetworkBody; label: string } {
+  const method = (s.spec.uncertainty as UncertaintySpec | undefined)?.method;
+  if (method !== undefined && method !== 'heteroscedastic') {
+    throw new AmpfitError(`export: ${method} models (several weight vectors per prediction) cannot be exported yet; heteroscedastic ones can`);
+  }
   const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
   const plan = buildPlan(config);
   const params = float64Array(s, 'params', 'export');
