@@ -8,6 +8,7 @@ import { formatPrecisionTable } from '../metrics/table.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { AmpfitError } from '../util/errors.js';
 import { modelLabel } from './labels.js';
+import { formatUncertainty, type UncertaintyMetrics } from '../uncertainty/calibration.js';
 
 export interface EvalFlags {
   model?: string;
@@ -30,6 +31,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   let label: string;
   let metrics: PrecisionMetrics;
   let params: number | undefined;
+  let uncertainty: UncertaintyMetrics | null = null;
   if (flags.model !== undefined) {
     if (flags.predictions !== undefined) throw new AmpfitError('give either --model with --data, or --predictions with --truth, not both');
     if (flags.data.length === 0) throw new AmpfitError('--model needs --data (the rows to evaluate on)');
@@ -45,6 +47,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     });
     // For a Born-normalised model δ of the ratio equals δ of the target column.
     metrics = precisionMetrics(model.predict(data.x, data.n), data.y, taus);
+    uncertainty = model.uncertaintyMetrics(data.x, data.n, data.y);
     label = flags.label ?? modelLabel(model.header);
     params = model.header.parameter_count;
   } else {
@@ -67,5 +70,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     label = flags.label ?? flags.pred;
   }
   process.stdout.write(formatPrecisionTable([{ label, metrics, params }]) + '\n');
-  if (flags.json !== undefined) writeJsonAtomic(flags.json, metrics);
+  if (uncertainty !== null) process.stdout.write(formatUncertainty(uncertainty) + '\n');
+  if (flags.json !== undefined) writeJsonAtomic(flags.json, uncertainty === null ? metrics : { ...metrics, uncertainty });
 }
+

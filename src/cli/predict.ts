@@ -6,6 +6,7 @@ import { readCsvBlocks, newReadReport, type ColumnRequest } from '../data/csvRea
 import { loadModel } from '../models/surrogate.js';
 import { loadModelSet, type Evaluator } from '../sets/modelSet.js';
 import { AmpfitError } from '../util/errors.js';
+import type { PhysicalPrediction } from '../uncertainty/calibration.js';
 
 export interface PredictFlags {
   model?: string;
@@ -20,7 +21,9 @@ export interface PredictFlags {
  * Streams the input through the model: each row is copied as it was read
  * (same order, same text) with the prediction appended, so files of any size
  * pass through in constant memory. The output appears under its name only
- * when complete.
+ * when complete. Models with learned uncertainties add sigma_syst (and for
+ * BNNs and ensembles sigma_stat) in the units of the first prediction column:
+ * times the Born term when the prediction is.
  */
 export async function predictCommand(flags: PredictFlags): Promise<void> {
   const model = evaluatorFor(flags);
@@ -40,12 +43,6 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
       if (headerWritten && thisHeader !== headerText) {
         throw new AmpfitError(`${block.file}: header differs from the first input file's, so its rows cannot share one output file`);
       }
-      if (!headerWritten) {
-        headerText = thisHeader;
-        const extra = model.born !== null ? (useBorn ? ',prediction,prediction_ratio' : ',prediction_ratio') : ',prediction';
-        out.write(headerText + extra + '\n');
-        headerWritten = true;
-      }
       const stride = requests.length;
       const x = new Float64Array(block.rows * d);
       const born = useBorn ? new Float64Array(block.rows) : null;
@@ -53,11 +50,19 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
         for (let j = 0; j < d; j++) x[r * d + j] = block.values[r * stride + j];
         if (born !== null) born[r] = block.values[r * stride + d];
       }
-      const ratio = model.predict(x, block.rows);
+      const p = model.hasUncertainty ? model.predictUncertain(x, block.rows) : null;
+      const ratio = p?.value ?? model.predict(x, block.rows);
+      if (!headerWritten) {
+        headerText = thisHeader;
+        const extra = model.born !== null ? (useBorn ? ',prediction,prediction_ratio' : ',prediction_ratio') : ',prediction';
+        out.write(headerText + extra + sigmaHeader(p) + '\n');
+        headerWritten = true;
+      }
       const lines = block.lines as string[];
       let text = '';
       for (let r = 0; r < block.rows; r++) {
-        text += born !== null ? `${lines[r]},${ratio[r] * born[r]},${ratio[r]}\n` : `${lines[r]},${ratio[r]}\n`;
+        const sigma = p === null ? '' : sigmaCells(p, r, born === null ? 1 : born[r]);
+        text += born !== null ? `${lines[r]},${ratio[r] * born[r]},${ratio[r]}${sigma}\n` : `${lines[r]},${ratio[r]}${sigma}\n`;
       }
       if (!out.write(text)) await once(out, 'drain');
     }
@@ -87,4 +92,15 @@ function evaluatorFor(flags: PredictFlags): Evaluator {
   if (flags.model === undefined) throw new AmpfitError('give --model <dir>, or --set <dir> with --function <name>');
   if (flags.function !== undefined) throw new AmpfitError('--function picks a member of a --set');
   return loadModel(flags.model);
+}
+
+function sigmaHeader(p: PhysicalPrediction | null): string {
+  if (p === null) return '';
+  return p.sigmaStat === null ? ',sigma_syst' : ',sigma_syst,sigma_stat';
+}
+
+/** The σ cells of row r, scaled like the first prediction column. */
+function sigmaCells(p: PhysicalPrediction, r: number, scale: number): string {
+  const syst = `,${p.sigmaSyst[r] * scale}`;
+  return p.sigmaStat === null ? syst : `${syst},${p.sigmaStat[r] * scale}`;
 }

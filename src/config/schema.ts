@@ -102,6 +102,23 @@ export const RunConfigSchema = z
     /** bdt: rounds without a better validation RMSE before stopping (paper 1: 25). */
     early_stopping_rounds: positiveInt.default(25),
 
+    // Learned uncertainties (paper 2; src/uncertainty/), for dnn and skdnn:
+    // the network gets a second output, log σ², and trains on the
+    // heteroscedastic loss; 'bnn' and 'ensemble' add statistical uncertainties.
+    uncertainty: z.enum(['none', 'heteroscedastic', 'bnn', 'ensemble']).default('none'),
+    /** bnn: width σ_p of the Gaussian prior on every Bayesian weight. */
+    bnn_prior_width: z.number().positive().default(1),
+    /** bnn: only the output layer is Bayesian (paper 2's stable choice for deep networks). */
+    bnn_last_layer_only: z.boolean().default(false),
+    /** bnn: weight samples M averaged over at prediction. */
+    bnn_samples: z.number().int().min(2).default(50),
+    /** ensemble: members trained together. */
+    ensemble_members: z.number().int().min(2).default(5),
+    /** ensemble: strength β of the function-space repulsion; 0 = plain ensemble; null = 1/N_train (paper 2). */
+    ensemble_beta: z.number().min(0).nullable().default(null),
+    /** Fit one global σ_syst scale on the training set after training (paper 2's calibration). */
+    calibrate_sigma: z.boolean().default(true),
+
     initial_lr: z.number().positive().default(1e-3),
     final_lr: z.number().positive().default(1e-6),
     lr_schedule: z.enum(LR_SCHEDULES).default('exponential'),
@@ -158,6 +175,13 @@ export const RunConfigSchema = z
     names.forEach((name, i) => {
       if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['symmetries', i, 'name'], message: `symmetry name '${name}' is used twice` });
     });
+    if (c.uncertainty !== 'none' && c.symmetries.length > 0 && c.symmetry_mode !== 'none') {
+      // The symmetric wrapper passes values, not σ, through fold and average yet.
+      ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' cannot be combined with symmetry_mode '${c.symmetry_mode}' yet; set symmetry_mode: 'none'` });
+    }
+    if (c.uncertainty !== 'none' && c.model_type !== 'dnn' && c.model_type !== 'skdnn') {
+      ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' needs a neural model_type (dnn or skdnn), not '${c.model_type}'` });
+    }
     const transform = resolvedTransform(c);
     if ((transform === 'log' || transform === 'log-standardize') && !c.data.require_positive_target) {
       ctx.addIssue({ code: 'custom', path: ['target_transform'], message: `'${transform}' needs a positive target; it cannot be combined with data.require_positive_target: false` });

@@ -26,7 +26,7 @@
 import type { Activation, ActivationName } from '../kernels/types.js';
 import { AmpfitError } from '../util/errors.js';
 import {
-  assignSlots, forestLayout, treeDepths, type DenseLayer, type ExportModel, type ExportSymmetry, type ForestBody, type LegendreBody, type NetworkBody, type OutputMap,
+  assignSlots, forestLayout, treeDepths, type DenseLayer, type ExportModel, type ExportSymmetry, type SigmaMap, type ForestBody, type LegendreBody, type NetworkBody, type OutputMap,
 } from './describe.js';
 
 export interface CExport {
@@ -183,6 +183,63 @@ function outputC(m: OutputMap): string {
   }
 }
 
+/**
+ * The extra C of a heteroscedastic model: <name>_eval_sigma(x, sigma_syst)
+ * returns the value and writes σ_syst = scale · exp(½ clamp(u)) · |dy/dt|
+ * (describe.ts SigmaMap, as Surrogate.predictUncertain), and its batch form.
+ */
+function sigmaC(name: string, NAME: string, s: SigmaMap, m: OutputMap): { headerDoc: string; headerDecl: string; head: string; source: string; fortran: string } {
+  const slope = m.g === 'affine' ? hexFloat(Math.abs(m.scale))
+    : m.g === 'exp' ? `${hexFloat(Math.abs(m.scale))} * fabs(y)`
+      : `${hexFloat(Math.abs(m.scale))} * sqrt(y * y + ${hexFloat(m.unit * m.unit)})`;
+  return {
+    headerDoc: `
+ * double ${name}_eval_sigma(const double *x, double *sigma_syst)
+ *     As ${name}_eval, and writes the learned systematic uncertainty of the
+ *     result (same units, calibration scale applied) into *sigma_syst.
+ * void ${name}_eval_sigma_batch(const double *x, size_t n, double *out, double *sigma_syst)
+ *     n points: out[0..n-1] as ${name}_eval_batch, sigma_syst[0..n-1] their σ.`,
+    headerDecl: `
+double ${name}_eval_sigma(const double *x, double *sigma_syst);
+void ${name}_eval_sigma_batch(const double *x, size_t n, double *out, double *sigma_syst);`,
+    head: `/* The network's second output u = log sigma^2 (clamped) to sigma_syst in units of y. */
+static double amp_sigma(double u, double y) {
+  const double uc = u < ${hexFloat(s.logVarMin)} ? ${hexFloat(s.logVarMin)} : (u > ${hexFloat(s.logVarMax)} ? ${hexFloat(s.logVarMax)} : u);${m.g === 'affine' ? '\n  (void)y; /* an affine map has a constant slope */' : ''}
+  return ${hexFloat(s.scale)} * exp(0.5 * uc) * ${slope};
+}
+
+`,
+    source: `
+double ${name}_eval_sigma(const double *x, double *sigma_syst) {
+  double u;
+  const double y = amp_output(amp_regress(x, &u));
+  *sigma_syst = amp_sigma(u, y);
+  return y;
+}
+
+void ${name}_eval_sigma_batch(const double *x, size_t n, double *out, double *sigma_syst) {
+  size_t i;
+  for (i = 0; i < n; i++) out[i] = ${name}_eval_sigma(x + i * ${NAME}_N_INPUTS, sigma_syst + i);
+}
+`,
+    fortran: `
+
+    function ${name}_eval_sigma(x, sigma_syst) bind(C, name='${name}_eval_sigma') result(y)
+      import :: c_double
+      real(c_double), intent(in) :: x(*)
+      real(c_double), intent(out) :: sigma_syst
+      real(c_double) :: y
+    end function ${name}_eval_sigma
+
+    subroutine ${name}_eval_sigma_batch(x, n, out, sigma_syst) bind(C, name='${name}_eval_sigma_batch')
+      import :: c_double, c_size_t
+      real(c_double), intent(in) :: x(*)
+      integer(c_size_t), value :: n
+      real(c_double), intent(out) :: out(*), sigma_syst(*)
+    end subroutine ${name}_eval_sigma_batch`,
+  };
+}
+
 interface Body {
   /** Declarations: weight tables and helper functions. */
   readonly decls: string[];
@@ -234,7 +291,8 @@ function activationFunction(name: Exclude<ActivationName, 'linear'>): string {
 }`;
 }
 
-function networkBody(body: NetworkBody): Body {
+/** twoOutputs: a heteroscedastic head (t, u); amp_regress then also writes u. */
+function networkBody(body: NetworkBody, twoOutputs = false): Body {
   const { slotOf, slots, maxWidth } = assignSlots(body);
   const decls: string[] = [];
   const shapes = new Map<string, DenseLayer>();
@@ -260,7 +318,9 @@ function networkBody(body: NetworkBody): Body {
     }
   }
   const last = body.layers[body.layers.length - 1];
-  if (last.nOut !== 1) throw new AmpfitError(`export --format c: the network ends in ${last.nOut} outputs, expected 1`);
+  const outputs = twoOutputs ? 2 : 1;
+  if (last.nOut !== outputs) throw new AmpfitError(`export --format c: the network ends in ${last.nOut} outputs, expected ${outputs}`);
+  if (twoOutputs) regress.push(`*u = ${buffer(last.output)}[1];`);
   regress.push(`return ${buffer(last.output)}[0];`);
   const helpers: string[] = [];
   if (acts.has('gelu')) helpers.push(ERFC_C);
@@ -466,10 +526,14 @@ export function exportC(model: ExportModel, rawName: string): CExport {
   const name = sanitizeName(rawName);
   const NAME = name.toUpperCase();
   const d = model.inputDim;
+  const sigma = model.sigma ?? null;
+  if (sigma !== null && model.body.kind !== 'network') throw new AmpfitError(`export --format c: a learned σ needs a network body, not '${model.body.kind}'`);
+  if (sigma !== null && model.symmetry !== null) throw new AmpfitError('export --format c: a symmetric model with learned σ has no export yet');
+  const sig = sigma === null ? null : sigmaC(name, NAME, sigma, model.output);
   let body: Body;
   switch (model.body.kind) {
     case 'network':
-      body = networkBody(model.body);
+      body = networkBody(model.body, sigma !== null);
       break;
     case 'legendre':
       body = legendreBody(model.body);
@@ -496,7 +560,7 @@ ${about.map((l) => ` * ${l}`).join('\n')}
  *     n points, row-major (point i at x[i*${NAME}_N_INPUTS]); writes out[0..n-1].
  *     out must not overlap x. Each result equals ${name}_eval's${batch === undefined ? ' (same code)' : ' bit for bit'}.
  * const char *${name}_info(void)
- *     This description as JSON (static storage).
+ *     This description as JSON (static storage).${sig === null ? '' : sig.headerDoc}
  *
  * float64 throughout. Thread-safe and reentrant: no global state, no
  * allocation (${body.stack ?? stackNote(model)}), no I/O. Link with -lm.${(body.notes ?? []).map((l) => `\n * ${l}`).join('')}
@@ -521,7 +585,7 @@ extern "C" {
 
 double ${name}_eval(const double *x);
 void ${name}_eval_batch(const double *x, size_t n, double *out);
-const char *${name}_info(void);
+const char *${name}_info(void);${sig === null ? '' : sig.headerDecl}
 
 #ifdef __cplusplus
 }
@@ -549,16 +613,18 @@ static double amp_output(double t) {
   return ${outputC(model.output)};
 }
 
-static double amp_regress(const double *restrict x) {
+${sig === null ? '' : sig.head}static double amp_regress(const double *restrict x${sig === null ? '' : ', double *restrict u'}) {
 ${body.regress.map((l) => `  ${l}`).join('\n')}
 }
-
+${sig === null ? '' : sig.source}
 double ${name}_eval(const double *x) {
-  return amp_output(${regress}(x));
+  ${sig === null ? `return amp_output(${regress}(x));` : 'double u;\n  return amp_output(amp_regress(x, &u));'}
 }
 
 void ${name}_eval_batch(const double *x, size_t n, double *out) {
-${(batch ?? ['size_t i;', `for (i = 0; i < n; i++) out[i] = amp_output(${regress}(x + i * AMP_D));`]).map((l) => `  ${l}`).join('\n')}
+${(batch ?? (sig === null
+    ? ['size_t i;', `for (i = 0; i < n; i++) out[i] = amp_output(${regress}(x + i * AMP_D));`]
+    : ['size_t i;', 'double u;', 'for (i = 0; i < n; i++) out[i] = amp_output(amp_regress(x + i * AMP_D, &u));'])).map((l) => `  ${l}`).join('\n')}
 }
 
 const char *${name}_info(void) {
@@ -578,7 +644,7 @@ module ${name}_ampfit
   public :: c_double, c_size_t
   public :: ${name}_n_inputs
   public :: ${name}_eval
-  public :: ${name}_eval_batch
+  public :: ${name}_eval_batch${sig === null ? '' : `\n  public :: ${name}_eval_sigma\n  public :: ${name}_eval_sigma_batch`}
 
   integer, parameter :: ${name}_n_inputs = ${d}
 
@@ -594,7 +660,7 @@ module ${name}_ampfit
       real(c_double), intent(in) :: x(*)
       integer(c_size_t), value :: n
       real(c_double), intent(out) :: out(*)
-    end subroutine ${name}_eval_batch
+    end subroutine ${name}_eval_batch${sig === null ? '' : sig.fortran}
   end interface
 end module ${name}_ampfit
 `;

@@ -21,6 +21,8 @@ import { buildPlan, describeNetwork, parseNetworkConfig } from '../nn/index.js';
 import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
 import { SymmetricRegressor } from '../models/symmetric.js';
 import type { SignedPermutation } from '../symmetry/coordinateMap.js';
+import { LOG_VAR_MAX, LOG_VAR_MIN } from '../uncertainty/gaussian.js';
+import type { UncertaintySpec } from '../uncertainty/regressor.js';
 import { AmpfitError } from '../util/errors.js';
 import { AMPFIT_VERSION } from '../version.js';
 
@@ -120,12 +122,27 @@ export interface ExportSymmetry {
   readonly reflectable: Uint8Array;
 }
 
+/**
+ * A heteroscedastic network's learned σ_syst (src/uncertainty/): the body
+ * then ends in two outputs (t, u) and, in physical units,
+ * σ_syst = scale · exp(½ clamp(u, logVarMin, logVarMax)) · |dy/dt| with y the
+ * OutputMap of t — exactly Surrogate.predictUncertain's formula.
+ */
+export interface SigmaMap {
+  /** The calibration scale stored in the model. */
+  readonly scale: number;
+  readonly logVarMin: number;
+  readonly logVarMax: number;
+}
+
 export interface ExportModel {
   readonly inputDim: number;
   readonly body: ExportBody;
   /** null: the body runs on the input as it is. */
   readonly symmetry: ExportSymmetry | null;
   readonly output: OutputMap;
+  /** Absent or null unless the model learned σ_syst (heteroscedastic networks only, so far). */
+  readonly sigma?: SigmaMap | null;
   readonly info: ExportInfo;
 }
 
@@ -168,6 +185,7 @@ export function describeSurrogate(model: Surrogate): ExportModel {
     body,
     symmetry,
     output: outputMap(transform),
+    sigma: sigmaMap(serialized.spec),
     info: {
       ampfitVersion: AMPFIT_VERSION,
       model: label,
@@ -197,7 +215,16 @@ function outputMap(t: TargetTransformJSON): OutputMap {
   }
 }
 
+function sigmaMap(spec: Record<string, unknown>): SigmaMap | null {
+  const u = spec.uncertainty as UncertaintySpec | undefined;
+  return u === undefined ? null : { scale: u.sigma_scale, logVarMin: LOG_VAR_MIN, logVarMax: LOG_VAR_MAX };
+}
+
 function networkBody(s: SerializedRegressor): { body: NetworkBody; label: string } {
+  const method = (s.spec.uncertainty as UncertaintySpec | undefined)?.method;
+  if (method !== undefined && method !== 'heteroscedastic') {
+    throw new AmpfitError(`export: ${method} models (several weight vectors per prediction) cannot be exported yet; heteroscedastic ones can`);
+  }
   const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
   const plan = buildPlan(config);
   const params = float64Array(s, 'params', 'export');

@@ -6,6 +6,8 @@
 // Input  x: double [N, D], hypercube coordinates in the model's input order.
 // Output y: double [N, 1], the physical value Surrogate.predict returns (the
 //           ratio target/born for a Born-normalised model).
+// Output sigma_syst: double [N, 1], heteroscedastic models only: the learned
+//           σ_syst in y's units, as Surrogate.predictUncertain (SigmaMap).
 //
 // onnxruntime's CPU provider has float64 kernels for Gemm, MatMul, Add, Sub,
 // Mul, Div, Max, Min, Relu, Abs, Neg, Exp, Log, Tanh, Floor, comparisons and
@@ -23,7 +25,7 @@ import onnxProto from 'onnx-proto';
 import type { Activation } from '../kernels/types.js';
 import { A, B, C, D, P, Q, SQRPI, THRESH } from '../kernels/activations.js';
 import { AmpfitError } from '../util/errors.js';
-import { forestLayout, type ExportModel, type ExportSymmetry, type ForestBody, type LegendreBody, type NetworkBody, type OutputMap } from './describe.js';
+import { forestLayout, type SigmaMap, type ExportModel, type ExportSymmetry, type ForestBody, type LegendreBody, type NetworkBody, type OutputMap } from './describe.js';
 
 const { onnx } = onnxProto;
 type INodeProto = onnxProto.onnx.INodeProto;
@@ -364,6 +366,20 @@ function outputMap(g: GraphBuilder, t: string, m: OutputMap): string {
   }
 }
 
+/** σ_syst = scale · exp(½ clamp(u)) · |dy/dt| (TargetTransform.inverseSlope written in y). */
+function sigmaSyst(g: GraphBuilder, u: string, y: string, s: SigmaMap, m: OutputMap): string {
+  const clamped = g.op('Min', [g.op('Max', [u, g.scalar(s.logVarMin)]), g.scalar(s.logVarMax)]);
+  const sigmaT = g.mul(s.scale, g.unary('Exp', g.mul(0.5, clamped)));
+  switch (m.g) {
+    case 'affine':
+      return g.mul(sigmaT, Math.abs(m.scale));
+    case 'exp':
+      return g.mul(g.mul(sigmaT, Math.abs(m.scale)), g.unary('Abs', y));
+    case 'sinh':
+      return g.mul(g.mul(sigmaT, Math.abs(m.scale)), g.unary('Sqrt', g.add(g.mul(y, y), m.unit * m.unit)));
+  }
+}
+
 function tensorInfo(name: string, dims: readonly (number | string)[], doc: string): IValueInfoProto {
   return {
     name,
@@ -391,13 +407,26 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
     default:
       throw new AmpfitError(`export --format onnx: no ONNX form for a '${(body as { kind: string }).kind}' model yet`);
   }
+  const sigma = model.sigma ?? null;
   if (model.symmetry !== null) {
+    if (sigma !== null) throw new AmpfitError('export --format onnx: a symmetric model with learned σ has no export yet');
     // [G·N, 1] → [G, N, 1] → mean over G.
     const stacked = g.op('Reshape', [t, g.int64s('orbit_shape', [model.symmetry.elements.length, -1, 1])]);
     t = g.op('ReduceMean', [stacked], [intsAttr('axes', [0]), intAttr('keepdims', 0)]); // axes is an attribute up to opset 17
-
   }
-  rename(g.nodes, outputMap(g, t, model.output), 'y');
+  let sigmaOut: string | null = null;
+  if (sigma !== null) {
+    // Columns of the (mean, log σ²) head, each kept [N, 1].
+    const column = (c: number): string => g.op('Slice', [t, g.int64s(`head.start${c}`, [c]), g.int64s(`head.end${c}`, [c + 1]), g.int64s(`head.axes${c}`, [1])]);
+    const u = column(1);
+    t = column(0);
+    const y = outputMap(g, t, model.output);
+    sigmaOut = sigmaSyst(g, u, y, sigma, model.output);
+    rename(g.nodes, y, 'y');
+    rename(g.nodes, sigmaOut, 'sigma_syst');
+  } else {
+    rename(g.nodes, outputMap(g, t, model.output), 'y');
+  }
   const info = model.info;
   const doc =
     `ampfit ${info.ampfitVersion}: ${info.model}, ${info.parameterCount} parameters. ` +
@@ -415,7 +444,10 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
       node: g.nodes,
       initializer: g.initializers,
       input: [tensorInfo('x', ['N', model.inputDim], `hypercube coordinates ${info.inputs.join(', ')}`)],
-      output: [tensorInfo('y', ['N', 1], info.returns)],
+      output: [
+        tensorInfo('y', ['N', 1], info.returns),
+        ...(sigmaOut === null ? [] : [tensorInfo('sigma_syst', ['N', 1], `learned systematic uncertainty of y, same units`)]),
+      ],
     },
     metadataProps: [
       { key: 'ampfit.inputs', value: JSON.stringify(info.inputs) },

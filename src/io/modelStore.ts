@@ -4,6 +4,7 @@ import type { RunConfig } from '../config/schema.js';
 import type { TargetTransformJSON } from '../transforms/target.js';
 import type { PrecisionMetrics } from '../metrics/precision.js';
 import type { EpochRecord, SerializedRegressor } from '../models/regressor.js';
+import type { UncertaintyMetrics } from '../uncertainty/calibration.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readModelFile, writeModelFile } from './modelFile.js';
 import { ModelFileError } from '../util/errors.js';
@@ -45,6 +46,8 @@ export interface Provenance {
 export interface ModelMetrics {
   readonly test: PrecisionMetrics | null;
   readonly validation: PrecisionMetrics;
+  /** Models with learned uncertainties only: pulls and median σ per split. */
+  readonly uncertainty?: { readonly test: UncertaintyMetrics | null; readonly validation: UncertaintyMetrics };
 }
 
 /** The JSON header of model.ampfit. */

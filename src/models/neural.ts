@@ -11,10 +11,13 @@ import {
 } from '../nn/index.js';
 import { AmpfitError } from '../util/errors.js';
 import { formatDuration, type Logger } from '../util/log.js';
+import { loadUncertain } from '../uncertainty/regressor.js';
+import { describeUncertainty, uncertainRegressorOf, uncertaintyObjective, withUncertaintyHead } from '../uncertainty/setup.js';
 import { float64Array, type EpochRecord, type FitContext, type FitResult, type Regressor, type RegressorType, type SerializedRegressor, type TrainData } from './regressor.js';
 
 // Paper 1's DNN and sk-DNN as pipeline model types: config → network → Trainer,
-// with a checkpoint after every epoch so an interrupted run resumes (losing at
+// trained on the MSE or, with config `uncertainty`, on a learned-uncertainty
+// objective (src/uncertainty/), with a checkpoint after every epoch so an interrupted run resumes (losing at
 // most the epoch in progress) and ends with the same weights as an
 // uninterrupted one.
 
@@ -44,10 +47,10 @@ class NeuralRegressor implements Regressor {
 
 export function networkConfigFor(config: RunConfig, inputDim: number): NetworkConfig {
   if (config.model_type !== 'dnn' && config.model_type !== 'skdnn') throw new AmpfitError(`not a neural model type: ${config.model_type}`);
-  return parseNetworkConfig(
+  return withUncertaintyHead(parseNetworkConfig(
     { type: config.model_type, inputDim, depth: config.depth, width: config.width, activation: { name: config.activation, param: config.activation_param } },
     'config',
-  );
+  ), config);
 }
 
 export function scheduleFor(c: RunConfig): ScheduleConfig {
@@ -79,12 +82,13 @@ function fit(type: 'dnn' | 'skdnn') {
     const kernels = kernelsFor(config);
     const trainingData = { xTrain: data.xTrain, yTrain: data.yTrain, xVal: data.xVal, yVal: data.yVal };
     const dir = ctx.checkpointDir;
+    const objective = uncertaintyObjective(config, data.yTrain.length, ctx.rng);
     let trainer: Trainer;
     let budget = config.time_budget_s ?? undefined;
     if (ctx.resume) {
       if (dir === null) throw new AmpfitError('--resume needs a checkpoint directory');
       const snapshot = readCheckpoint(dir, config);
-      trainer = Trainer.resume(snapshot, kernels, trainingData, { maxEpochs: config.epochs, patience: config.patience });
+      trainer = Trainer.resume(snapshot, kernels, trainingData, { maxEpochs: config.epochs, patience: config.patience, objective });
       // The budget covers the whole run, resumed parts included.
       if (budget !== undefined) budget = Math.max(0, budget - snapshot.elapsedS);
       log.info(`resuming after epoch ${snapshot.epoch} (${formatDuration(snapshot.elapsedS)} trained so far)`);
@@ -99,12 +103,14 @@ function fit(type: 'dnn' | 'skdnn') {
         schedule: scheduleFor(config),
         scheduleClockS: config.lr_clock === 'time' ? config.time_budget_s : null,
         rng: ctx.rng.fork('batches'),
+        objective: objective?.(network),
       });
       if (dir !== null) saveCheckpointConfig(dir, config);
     }
     const net = trainer.network;
     log.info(
-      `${describeNetwork(net.config)}: ${net.paramCount.toLocaleString('en-US')} parameters; ` +
+      `${describeNetwork(net.config)}: ${trainer.objective.params.length.toLocaleString('en-US')} parameters` +
+        (objective === undefined ? '; ' : ` (${describeUncertainty(config)}; loss: heteroscedastic NLL); `) +
         `${kernels.backend} kernels, ${kernels.threads()} thread${kernels.threads() === 1 ? '' : 's'}; ` +
         `batch ${trainer.settings.batchSize}, ${trainer.stepsPerEpoch} steps/epoch, ` +
         `${config.lr_schedule} lr ${config.initial_lr}→${config.final_lr}` +
@@ -112,7 +118,8 @@ function fit(type: 'dnn' | 'skdnn') {
         `, patience ${config.patience}` +
         (budget === undefined ? '' : `, time budget ${formatDuration(budget)}`),
     );
-    const progress = progressReporter(log, config.epochs, budget);
+    const lossName = objective === undefined ? 'MSE' : 'NLL';
+    const progress = progressReporter(log, config.epochs, budget, lossName);
     trainer.setRuntime({
       signal: ctx.signal,
       timeBudgetS: budget,
@@ -126,9 +133,9 @@ function fit(type: 'dnn' | 'skdnn') {
       log.warn('training diverged (non-finite loss); keeping the best weights from before — lower initial_lr');
     }
     return {
-      model: new NeuralRegressor(net),
+      model: objective === undefined ? new NeuralRegressor(net) : uncertainRegressorOf(trainer.objective, config, data, log),
       history: result.history.map(toRecord),
-      stoppedBecause: describeStop(result.stopReason, config, result.bestEpoch, result.epochs),
+      stoppedBecause: describeStop(result.stopReason, config, result.bestEpoch, result.epochs, lossName),
     };
   };
 }
@@ -139,7 +146,8 @@ function readCheckpoint(dir: string, config: RunConfig): TrainerSnapshot {
   return JSON.parse(readFileSync(file, 'utf8')) as TrainerSnapshot;
 }
 
-function progressReporter(log: Logger, maxEpochs: number, budgetS: number | undefined): (s: EpochStats) => void {
+/** lossName: 'MSE', or 'NLL' for uncertainty objectives (the trainer's *MSE fields then hold the NLL). */
+function progressReporter(log: Logger, maxEpochs: number, budgetS: number | undefined, lossName: string): (s: EpochStats) => void {
   let firstElapsed: number | null = null;
   let firstEpoch = 0;
   return (s) => {
@@ -151,7 +159,7 @@ function progressReporter(log: Logger, maxEpochs: number, budgetS: number | unde
     let eta = (maxEpochs - s.epoch) * perEpoch;
     if (budgetS !== undefined) eta = Math.min(eta, Math.max(0, budgetS - (s.elapsedS - firstElapsed)));
     log.progress(
-      `epoch ${s.epoch}/${maxEpochs}  train MSE ${s.trainMSE.toExponential(3)}  val MSE ${s.valMSE.toExponential(3)}` +
+      `epoch ${s.epoch}/${maxEpochs}  train ${lossName} ${s.trainMSE.toExponential(3)}  val ${lossName} ${s.valMSE.toExponential(3)}` +
         `  R² ${s.valR2.toFixed(7)}  lr ${s.lr.toExponential(2)}  ${(s.samplesPerS / 1000).toFixed(0)}k samples/s` +
         `  best ${s.bestEpoch}${s.best ? '*' : ' '}  ETA ≤ ${formatDuration(eta)}`,
     );
@@ -162,11 +170,11 @@ function toRecord(s: EpochStats): EpochRecord {
   return { epoch: s.epoch, trainLoss: s.trainMSE, valLoss: s.valMSE, valR2: s.valR2, lr: s.lr, elapsedS: s.elapsedS };
 }
 
-function describeStop(reason: StopReason, c: RunConfig, bestEpoch: number, epochs: number): string {
-  const best = `best validation MSE at epoch ${bestEpoch} of ${epochs}`;
+function describeStop(reason: StopReason, c: RunConfig, bestEpoch: number, epochs: number, lossName: string): string {
+  const best = `best validation ${lossName} at epoch ${bestEpoch} of ${epochs}`;
   switch (reason) {
     case 'early_stopping':
-      return `early stopping (no better validation MSE for ${c.patience} epochs); ${best}`;
+      return `early stopping (no better validation ${lossName} for ${c.patience} epochs); ${best}`;
     case 'max_epochs':
       return `reached epochs = ${c.epochs}; ${best}`;
     case 'time_budget':
@@ -179,6 +187,7 @@ function describeStop(reason: StopReason, c: RunConfig, bestEpoch: number, epoch
 }
 
 function load(s: SerializedRegressor): Regressor {
+  if (s.spec.uncertainty !== undefined) return loadUncertain(s);
   const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
   const network = new Network(config, getKernels('auto'));
   const params = float64Array(s, 'params', config.type);

@@ -3,6 +3,8 @@ import { readModel, type ModelHeader } from '../io/modelStore.js';
 import { AmpfitError } from '../util/errors.js';
 import { loadRegressor } from './registry.js';
 import type { Regressor } from './regressor.js';
+import { toPhysical, uncertaintyMetrics, type PhysicalPrediction, type UncertaintyMetrics } from '../uncertainty/calibration.js';
+import { UncertainRegressor } from '../uncertainty/regressor.js';
 
 /**
  * A trained model ready to evaluate: regressor + target transform. `predict`
@@ -24,6 +26,33 @@ export class Surrogate {
   predict(x: Float64Array, n: number): Float64Array {
     if (x.length !== n * this.d) throw new AmpfitError(`predict: x has ${x.length} values, expected ${n} rows × ${this.d} inputs`);
     return this.transform.inverseInPlace(this.regressor.predict(x, n));
+  }
+
+  /** Whether the model learned uncertainties (predictUncertain works). */
+  get hasUncertainty(): boolean {
+    return this.regressor instanceof UncertainRegressor;
+  }
+
+  /**
+   * Value (as predict) with the learned σ_syst — and for BNNs and ensembles
+   * σ_stat — in the same physical units: the network's σ in the training
+   * space times |dy/dt| of the inverse target transform at the predicted
+   * value (first-order propagation; TargetTransform.inverseSlope), σ_syst
+   * including the calibration scale stored in the model.
+   */
+  predictUncertain(x: Float64Array, n: number): PhysicalPrediction {
+    if (!(this.regressor instanceof UncertainRegressor)) {
+      throw new AmpfitError(`this ${this.regressor.type} model learned no uncertainties (train it with config uncertainty: heteroscedastic, bnn or ensemble)`);
+    }
+    if (x.length !== n * this.d) throw new AmpfitError(`predict: x has ${x.length} values, expected ${n} rows × ${this.d} inputs`);
+    return toPhysical(this.regressor.predictUncertain(x, n), this.transform);
+  }
+
+  /** Pulls and median σ on n rows against the truth (physical units), or null for a model without uncertainties. */
+  uncertaintyMetrics(x: Float64Array, n: number, truth: Float64Array): UncertaintyMetrics | null {
+    if (!(this.regressor instanceof UncertainRegressor)) return null;
+    if (x.length !== n * this.d || truth.length !== n) throw new AmpfitError(`uncertaintyMetrics: ${x.length} inputs and ${truth.length} truths for ${n} rows × ${this.d}`);
+    return uncertaintyMetrics(this.regressor, this.transform, x, truth, this.d);
   }
 
   /** Predictions of the target column itself: the ratio times the Born term for Born-normalised models. */

@@ -21,6 +21,17 @@ export interface NetworkConfig {
   readonly depth: number;
   readonly width: number;
   readonly activation: Activation;
+  /**
+   * Width of the linear output layer; absent means 1 (paper 1's regressors).
+   * Uncertainty models (src/uncertainty/) use 2: the mean and log σ². Kept
+   * out of the JSON when 1, so configs of older models round-trip unchanged.
+   */
+  readonly outputs?: number;
+}
+
+/** Output width of a network config (absent = 1). */
+export function outputCount(config: Pick<NetworkConfig, 'outputs'>): number {
+  return config.outputs ?? 1;
 }
 
 /**
@@ -51,6 +62,8 @@ export interface NetworkConfigInput {
   readonly width: number;
   /** A name (its default parameter is used) or a full activation; default leaky_relu(0.3). */
   readonly activation?: ActivationName | { readonly name: ActivationName; readonly param?: number };
+  /** Output width; default 1. */
+  readonly outputs?: number;
 }
 
 /** Fills defaults and checks ranges; throws ConfigError naming the bad key. */
@@ -75,7 +88,8 @@ export function parseNetworkConfig(value: unknown, where = 'model'): NetworkConf
   const depth = positiveInt(o.depth, `${where}.depth`);
   const width = positiveInt(o.width, `${where}.width`);
   const activation = parseActivation(o.activation, `${where}.activation`);
-  return { type, inputDim, depth, width, activation };
+  const outputs = o.outputs === undefined ? 1 : positiveInt(o.outputs, `${where}.outputs`);
+  return outputs === 1 ? { type, inputDim, depth, width, activation } : { type, inputDim, depth, width, activation, outputs };
 }
 
 function parseActivation(value: unknown, where: string): Activation {

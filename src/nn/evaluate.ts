@@ -17,6 +17,7 @@ export function regressionMetrics(
   const n = y.length;
   const d = network.inputDim;
   if (x.length !== n * d) throw new RangeError(`regressionMetrics: x has ${x.length} values, expected ${n}×${d}`);
+  if (network.outputDim !== 1) throw new RangeError(`regressionMetrics: the network has ${network.outputDim} outputs, the MSE needs 1`);
   if (n === 0) return { n, mse: NaN, r2: NaN };
   let sum = 0;
   for (let i = 0; i < n; i++) sum += y[i];

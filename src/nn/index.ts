@@ -1,9 +1,10 @@
 // Public API of the neural-network layer: paper 1's DNN and sk-DNN, their
-// initialisation, Adam, learning-rate schedules and the MSE trainer. Every
+// initialisation, Adam, learning-rate schedules and the trainer (MSE by
+// default, or any Objective). Every
 // numerical operation goes through an injected Kernels object.
 
 export {
-  DEFAULT_ACTIVATION, LINEAR, defaultActivationParam, describeNetwork, makeNetworkConfig, parseNetworkConfig,
+  DEFAULT_ACTIVATION, LINEAR, defaultActivationParam, describeNetwork, makeNetworkConfig, outputCount, parseNetworkConfig,
   type NetworkConfig, type NetworkConfigInput, type NetworkType,
 } from './config.js';
 export { buildPlan, countParameters, type DenseOp, type NetworkPlan } from './plan.js';
@@ -17,6 +18,7 @@ export {
 export { Adam, ADAM_DEFAULTS, type AdamConfig, type AdamState } from './adam.js';
 export { BatchStream, type BatchStreamState } from './batch-stream.js';
 export { regressionMetrics, type RegressionMetrics } from './evaluate.js';
+export { MseObjective, type Objective } from './objective.js';
 export { decodeFloat64, encodeFloat64, type EncodedFloat64 } from './f64-codec.js';
 export {
   Trainer, type EpochStats, type ResumeOptions, type StepInfo, type StopReason, type TrainerOptions,

@@ -9,7 +9,7 @@
 // cached, so a training step allocates nothing.
 
 import type { Kernels } from '../kernels/types.js';
-import type { NetworkConfig } from './config.js';
+import { outputCount, type NetworkConfig } from './config.js';
 import { buildPlan, type DenseOp, type NetworkPlan } from './plan.js';
 
 /** Most rows per inference chunk (validation in the trainer uses this many); bounds the buffers (~chunk × width × 8 B each). */
@@ -141,6 +141,8 @@ export class Network {
   readonly plan: NetworkPlan;
   readonly paramCount: number;
   readonly inputDim: number;
+  /** Values per row of the output: 1, or 2 for uncertainty models (row-major n×outputDim). */
+  readonly outputDim: number;
   /** All weights and biases; layers are views into it. Write in place only. */
   readonly params: Float64Array;
   /** dLoss/dparams of the last backward(), same layout as params. */
@@ -160,6 +162,7 @@ export class Network {
     this.plan = buildPlan(config);
     this.paramCount = this.plan.paramCount;
     this.inputDim = config.inputDim;
+    this.outputDim = outputCount(config);
     this.params = new Float64Array(this.paramCount);
     this.grads = new Float64Array(this.paramCount);
     this.predictChunkRows = predictChunkRows(Math.max(...this.plan.bufferWidths));
@@ -197,8 +200,8 @@ export class Network {
   }
 
   /**
-   * Training forward pass over n rows of x (n×inputDim). Returns the n
-   * outputs as a view into a cached buffer, valid until the next forward()
+   * Training forward pass over n rows of x (n×inputDim). Returns the
+   * n×outputDim outputs as a view into a cached buffer, valid until the next forward()
    * with the same n. Keeps what backward() needs; x must not change until then.
    */
   forward(x: Float64Array, n: number): Float64Array {
@@ -218,7 +221,7 @@ export class Network {
   }
 
   /**
-   * Backward pass of the last forward(): given dL/doutput (n values),
+   * Backward pass of the last forward(): given dL/doutput (n×outputDim values),
    * overwrites `grads` with dL/dparams and, if dInput (n×inputDim) is given,
    * writes dL/dx into it (skipped otherwise: training never needs it).
    */
@@ -226,12 +229,13 @@ export class Network {
     const ws = this.last;
     if (ws === null) throw new Error('Network.backward: no forward pass to differentiate');
     const n = ws.n;
-    if (dOut.length < n) throw new RangeError(`Network.backward: dOut has ${dOut.length} values, need ${n}`);
+    const nOutVals = n * this.outputDim;
+    if (dOut.length < nOutVals) throw new RangeError(`Network.backward: dOut has ${dOut.length} values, need ${nOutVals}`);
     if (dInput !== null && dInput.length < n * this.inputDim) {
       throw new RangeError(`Network.backward: dInput has ${dInput.length} values, need ${n * this.inputDim}`);
     }
     // The kernels insist on exact lengths; a longer caller array is used through a view.
-    const dOutN = dOut.length === n ? dOut : dOut.subarray(0, n);
+    const dOutN = dOut.length === nOutVals ? dOut : dOut.subarray(0, nOutVals);
     const dIn = dInput === null || dInput.length === n * this.inputDim ? dInput : dInput.subarray(0, n * this.inputDim);
     const k = this.kernels;
     const lastIndex = this.bound.length - 1;
@@ -281,15 +285,16 @@ export class Network {
     return y[y.length - 1];
   }
 
-  /** Outputs for n rows of x, computed in chunks of `chunkRows` (default: predictChunkRows); writes into `out` if given. */
+  /** Outputs (n×outputDim) for n rows of x, computed in chunks of `chunkRows` (default: predictChunkRows); writes into `out` if given. */
   predict(x: Float64Array, n: number, out?: Float64Array, chunkRows = this.predictChunkRows): Float64Array {
     const d = this.inputDim;
-    const result = out ?? new Float64Array(n);
-    if (result.length < n) throw new RangeError(`Network.predict: out has ${result.length} values, need ${n}`);
+    const k = this.outputDim;
+    const result = out ?? new Float64Array(n * k);
+    if (result.length < n * k) throw new RangeError(`Network.predict: out has ${result.length} values, need ${n * k}`);
     if (x.length < n * d) throw new RangeError(`Network.predict: x has ${x.length} values, need ${n}×${d}`);
     for (let r = 0; r < n; r += chunkRows) {
       const m = Math.min(chunkRows, n - r);
-      result.set(this.infer(x.subarray(r * d, (r + m) * d), m), r);
+      result.set(this.infer(x.subarray(r * d, (r + m) * d), m), r * k);
     }
     return result;
   }

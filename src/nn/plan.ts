@@ -5,10 +5,11 @@
 // serves both (an sk-DNN is the DNN builder with skip connections): buffer 0
 // is the network input, op i writes buffer i + 1, and an op may add another
 // buffer before its activation (the sk-DNN skip path, via denseForward's
-// `residual` argument). The last op writes the n×1 output.
+// `residual` argument). The last op writes the n×outputs output (n×1 unless
+// the config asks for more, as uncertainty models do).
 
 import type { Activation } from '../kernels/types.js';
-import { LINEAR, type NetworkConfig } from './config.js';
+import { LINEAR, outputCount, type NetworkConfig } from './config.js';
 
 export interface DenseOp {
   /** Stable, human-readable: "dense3", "block2.dense1", "block1.skip", "output". */
@@ -78,7 +79,7 @@ export function buildPlan(config: NetworkConfig): NetworkPlan {
       x = b.dense(`block${k}.dense3`, h2, width, g, true, skip);
     }
   }
-  b.dense('output', x, 1, LINEAR, true);
+  b.dense('output', x, outputCount(config), LINEAR, true);
   return b.finish(inputDim);
 }
 

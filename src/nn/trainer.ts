@@ -1,6 +1,8 @@
-// Mini-batch MSE training with Adam, a learning-rate schedule, early stopping
-// on validation MSE (restoring the best weights), a time budget, clean stops
+// Mini-batch training with Adam, a learning-rate schedule, early stopping on
+// the validation loss (restoring the best weights), a time budget, clean stops
 // on an AbortSignal, and checkpoints as plain objects (the caller does I/O).
+// The loss is an Objective (src/nn/objective.ts): paper 1's MSE by default;
+// the fields named *MSE hold the objective's loss.
 //
 // Inputs are already in the model's (transformed) target space; the trainer
 // knows nothing about files or target transforms.
@@ -8,8 +10,9 @@
 // Exact resumption: every random choice comes from the BatchStream's own Rng,
 // the learning rate is a pure function of (epoch, step), and a snapshot holds
 // everything else that evolves (params, Adam moments, stream state, step
-// counters, best weights, patience counter). So an interrupted-and-resumed
-// run ends with bit-identical weights to an uninterrupted one.
+// counters, best weights, patience counter, the objective's own state). So an
+// interrupted-and-resumed run ends with bit-identical weights to an
+// uninterrupted one.
 
 import type { Kernels } from '../kernels/types.js';
 import { ConfigError } from '../util/errors.js';
@@ -17,9 +20,10 @@ import { Rng } from '../util/rng.js';
 import { Adam, ADAM_DEFAULTS, checkAdamConfig, type AdamConfig } from './adam.js';
 import { BatchStream, type BatchStreamState } from './batch-stream.js';
 import { parseNetworkConfig, type NetworkConfig } from './config.js';
-import { regressionMetrics, type RegressionMetrics } from './evaluate.js';
+import type { RegressionMetrics } from './evaluate.js';
 import { decodeFloat64, encodeFloat64, type EncodedFloat64 } from './f64-codec.js';
 import { Network, PREDICT_CHUNK_ROWS } from './network.js';
+import { MseObjective, type Objective } from './objective.js';
 import { learningRate, learningRateAtFraction, parseScheduleConfig, type ScheduleConfig } from './schedules.js';
 
 export interface TrainingData {
@@ -131,18 +135,24 @@ export type TrainerOptions = Partial<Omit<TrainerSettings, 'maxEpochs' | 'adam'>
   readonly adam?: Partial<AdamConfig>;
   /** Source of the shuffling order; default new Rng(0). The trainer owns it afterwards. */
   readonly rng?: Rng;
+  /** What to minimise; default paper 1's MSE of `network`. Its params are what Adam, snapshots and best weights hold. */
+  readonly objective?: Objective;
 };
 
 /** Settings a resumed run may change; the rest must stay as they were for exactness. */
 export type ResumeOptions = TrainerRuntime & {
   readonly maxEpochs?: number;
   readonly patience?: number | null;
+  /** Rebuilds the snapshot's objective on the rebuilt network (default: MSE); must match the snapshot's objective name. */
+  readonly objective?: (network: Network) => Objective;
 };
 
 export interface TrainerSnapshot {
   readonly format: 'ampfit-trainer-snapshot';
   readonly version: 1;
   readonly network: NetworkConfig;
+  /** Absent in snapshots written before objectives existed: 'mse'. */
+  readonly objective?: { readonly name: string; readonly state: unknown };
   readonly settings: TrainerSettings;
   readonly data: { readonly nTrain: number; readonly nVal: number; readonly fingerprint: number };
   readonly params: EncodedFloat64;
@@ -172,7 +182,6 @@ const DEFAULT_YIELD_MS = 50;
 interface BatchBuffers {
   readonly x: Float64Array;
   readonly y: Float64Array;
-  readonly dOut: Float64Array;
 }
 
 function now(): number {
@@ -185,6 +194,7 @@ function yieldToEventLoop(): Promise<void> {
 
 export class Trainer {
   readonly network: Network;
+  readonly objective: Objective;
   readonly settings: TrainerSettings;
   /** Steps per epoch after resolving the one-pass default. */
   readonly stepsPerEpoch: number;
@@ -220,6 +230,7 @@ export class Trainer {
   constructor(network: Network, data: TrainingData, options: TrainerOptions) {
     const settings = resolveSettings(options);
     this.network = network;
+    this.objective = options.objective ?? new MseObjective(network);
     this.kernels = network.kernels;
     this.settings = settings;
     this.runtime = options;
@@ -227,11 +238,11 @@ export class Trainer {
     this.nTrain = checkData(data, network.inputDim);
     this.fingerprint = fingerprintData(data);
     this.stepsPerEpoch = settings.stepsPerEpoch ?? Math.ceil(this.nTrain / settings.batchSize);
-    this.adam = new Adam(network.paramCount, settings.adam);
+    this.adam = new Adam(this.objective.params.length, settings.adam);
     this.stream = new BatchStream(this.nTrain, options.rng ?? new Rng(0));
     this.idx = new Uint32Array(settings.batchSize);
     this.batch = makeBatchBuffers(settings.batchSize, network.inputDim);
-    this.bestParams = new Float64Array(network.paramCount);
+    this.bestParams = new Float64Array(this.objective.params.length);
   }
 
   /**
@@ -243,10 +254,14 @@ export class Trainer {
       throw new ConfigError(`not an ampfit trainer snapshot (version 1): format ${String(snapshot.format)}, version ${String(snapshot.version)}`);
     }
     const network = new Network(parseNetworkConfig(snapshot.network, 'snapshot.network'), kernels);
+    const objective: Objective = options.objective?.(network) ?? new MseObjective(network);
+    const savedName = snapshot.objective?.name ?? 'mse';
+    if (savedName !== objective.name) throw new ConfigError(`snapshot trained the '${savedName}' objective, not '${objective.name}'`);
     const s = snapshot.settings;
     const t = new Trainer(network, data, {
       ...s,
       ...options,
+      objective,
       patience: options.patience === undefined ? s.patience : options.patience,
       maxEpochs: options.maxEpochs ?? s.maxEpochs,
     });
@@ -256,11 +271,13 @@ export class Trainer {
           `fingerprint ${snapshot.data.fingerprint}; now ${t.nTrain}, ${data.yVal.length}, ${t.fingerprint})`,
       );
     }
-    network.params.set(decodeExact(snapshot.params, network.paramCount, 'snapshot.params'));
+    const size = objective.params.length;
+    objective.params.set(decodeExact(snapshot.params, size, 'snapshot.params'));
+    if (snapshot.objective !== undefined) objective.setState?.(snapshot.objective.state);
     t.adam = Adam.fromState(
       {
-        m: decodeExact(snapshot.adam.m, network.paramCount, 'snapshot.adam.m'),
-        v: decodeExact(snapshot.adam.v, network.paramCount, 'snapshot.adam.v'),
+        m: decodeExact(snapshot.adam.m, size, 'snapshot.adam.m'),
+        v: decodeExact(snapshot.adam.v, size, 'snapshot.adam.v'),
         step: snapshot.adam.step,
       },
       s.adam,
@@ -273,7 +290,7 @@ export class Trainer {
     t.epochStepMs = snapshot.epochStepS * 1000;
     t.lastLr = snapshot.lastLr ?? NaN;
     if (snapshot.best !== null) {
-      t.bestParams.set(decodeExact(snapshot.best.params, network.paramCount, 'snapshot.best.params'));
+      t.bestParams.set(decodeExact(snapshot.best.params, size, 'snapshot.best.params'));
       t.best = { valMSE: snapshot.best.valMSE, valR2: snapshot.best.valR2 ?? NaN, epoch: snapshot.best.epoch };
     }
     t.wait = snapshot.wait;
@@ -309,12 +326,12 @@ export class Trainer {
   async run(): Promise<TrainResult> {
     if (this.running) throw new Error('Trainer.run: already running');
     this.running = true;
-    const net = this.network;
+    const params = this.objective.params;
     const s = this.settings;
     const rt = this.runtime;
     try {
       if (this.trainParams !== null) {
-        net.params.set(this.trainParams);
+        params.set(this.trainParams);
         this.trainParams = null;
       }
       const runStart = now();
@@ -390,12 +407,14 @@ export class Trainer {
    * between run()s or from inside onEpoch (the usual place for checkpoints).
    */
   snapshot(): TrainerSnapshot {
-    const params = this.trainParams ?? this.network.params;
+    const params = this.trainParams ?? this.objective.params;
     const a = this.adam;
+    const obj = this.objective;
     return {
       format: 'ampfit-trainer-snapshot',
       version: 1,
       network: this.network.config,
+      ...(obj.name === 'mse' ? {} : { objective: { name: obj.name, state: obj.getState?.() ?? null } }),
       settings: this.settings,
       data: { nTrain: this.nTrain, nVal: this.data.yVal.length, fingerprint: this.fingerprint },
       params: encodeFloat64(params),
@@ -414,7 +433,7 @@ export class Trainer {
     };
   }
 
-  /** One Adam step on the next batch; returns the batch MSE. Allocates nothing. */
+  /** One Adam step on the next batch; returns the batch loss. Allocates nothing (for the MSE objective). */
   private step(): number {
     const s = this.settings;
     const d = this.network.inputDim;
@@ -431,23 +450,13 @@ export class Trainer {
       for (let j = 0; j < d; j++) bx[dst + j] = xTrain[src + j];
       by[i] = yTrain[r];
     }
-    const f = this.network.forward(bx, m);
-    // Loss = mean over the batch of (f − y)², as Keras' MSE; dL/df = 2(f − y)/m.
-    const dOut = buf.dOut;
-    const scale = 2 / m;
-    let sse = 0;
-    for (let i = 0; i < m; i++) {
-      const e = f[i] - by[i];
-      sse += e * e;
-      dOut[i] = scale * e;
-    }
-    this.network.backward(dOut);
+    const obj = this.objective;
+    const loss = obj.lossAndGradient(bx, by, m);
     const lr = s.scheduleClockS === null
       ? learningRate(s.schedule, this.epoch, this.stepInEpoch, this.stepsPerEpoch)
       : learningRateAtFraction(s.schedule, this.elapsedS() / s.scheduleClockS, this.stepsPerEpoch);
-    this.adam.update(this.kernels, this.network.params, this.network.grads, lr);
+    this.adam.update(this.kernels, obj.params, obj.grads, lr);
     this.lastLr = lr;
-    const loss = sse / m;
     this.epochLossSum += loss;
     this.epochSamples += m;
     return loss;
@@ -461,7 +470,7 @@ export class Trainer {
   }
 
   private validate(): RegressionMetrics {
-    return regressionMetrics(this.network, this.data.xVal, this.data.yVal, this.settings.evalChunkRows);
+    return this.objective.evaluate(this.data.xVal, this.data.yVal, this.settings.evalChunkRows);
   }
 
   private finishEpoch(epochStart: number): EpochStats {
@@ -470,7 +479,7 @@ export class Trainer {
     const improved = this.best === null ? Number.isFinite(metrics.mse) : metrics.mse < this.best.valMSE - this.settings.minDelta;
     if (improved) {
       this.best = { valMSE: metrics.mse, valR2: metrics.r2, epoch };
-      this.bestParams.set(this.network.params);
+      this.bestParams.set(this.objective.params);
       this.wait = 0;
     } else {
       this.wait++;
@@ -497,7 +506,7 @@ export class Trainer {
   }
 
   private finishRun(reason: StopReason): TrainResult {
-    const net = this.network;
+    const params = this.objective.params;
     let bestEpoch = 0;
     let bestValMSE: number;
     let bestValR2: number;
@@ -505,8 +514,8 @@ export class Trainer {
     if (this.best !== null) {
       ({ epoch: bestEpoch, valMSE: bestValMSE, valR2: bestValR2 } = this.best);
       if (this.settings.restoreBest) {
-        this.trainParams = net.params.slice();
-        net.params.set(this.bestParams);
+        this.trainParams = params.slice();
+        params.set(this.bestParams);
         restoredBest = true;
       }
     } else {
@@ -525,7 +534,7 @@ export class Trainer {
 }
 
 function makeBatchBuffers(m: number, d: number): BatchBuffers {
-  return { x: new Float64Array(m * d), y: new Float64Array(m), dOut: new Float64Array(m) };
+  return { x: new Float64Array(m * d), y: new Float64Array(m) };
 }
 
 function resolveSettings(o: TrainerOptions): TrainerSettings {

@@ -36,7 +36,12 @@ export interface PointPredictions {
  */
 export type Predictor = (model: Surrogate, x: Float64Array, n: number) => PointPredictions;
 
-export const surrogatePredictor: Predictor = (model, x, n) => ({ pred: model.predict(x, n), sigma: null });
+/** The model's own predictions; σ is the learned σ_syst when the model has one (the pulls are systematic pulls). */
+export const surrogatePredictor: Predictor = (model, x, n) => {
+  if (!model.hasUncertainty) return { pred: model.predict(x, n), sigma: null };
+  const p = model.predictUncertain(x, n);
+  return { pred: p.value, sigma: p.sigmaSyst };
+};
 
 /** One model's facts and points, before aggregation. */
 export interface ModelInput {

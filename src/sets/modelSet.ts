@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { loadModel, type Surrogate } from '../models/surrogate.js';
 import { applyMap, firstReflectedOutsideUnit, formatMap, type SignedPermutation } from '../symmetry/coordinateMap.js';
+import type { PhysicalPrediction } from '../uncertainty/calibration.js';
 import { AmpfitError } from '../util/errors.js';
 import { readManifest, type FunctionSet, type SetFunction } from './manifest.js';
 
@@ -22,6 +23,9 @@ export interface Evaluator {
   /** The Born column the regressed ratio multiplies, or null. */
   readonly born: string | null;
   predict(x: Float64Array, n: number): Float64Array;
+  /** Whether predictUncertain works (the model learned σ). */
+  readonly hasUncertainty: boolean;
+  predictUncertain(x: Float64Array, n: number): PhysicalPrediction;
 }
 
 export interface SetMember extends Evaluator {
@@ -79,6 +83,10 @@ export class ModelSet {
         },
         describe: 'trained',
         predict: (x, n) => model(f.name).predict(x, n),
+        get hasUncertainty() {
+          return model(f.name).hasUncertainty;
+        },
+        predictUncertain: (x, n) => model(f.name).predictUncertain(x, n),
       };
     }
     const { base, baseMap, baseFactor } = f;
@@ -95,6 +103,19 @@ export class ModelSet {
         const out = model(base).predict(applyMap(baseMap, x, n), n);
         if (baseFactor !== 1) for (let i = 0; i < n; i++) out[i] *= baseFactor;
         return out;
+      },
+      get hasUncertainty() {
+        return model(base).hasUncertainty;
+      },
+      predictUncertain: (x, n) => {
+        checkInside(baseMap, x, n, f.name, inputs);
+        const p = model(base).predictUncertain(applyMap(baseMap, x, n), n);
+        const k = Math.abs(baseFactor);
+        return {
+          value: p.value.map((v) => v * baseFactor),
+          sigmaSyst: p.sigmaSyst.map((v) => v * k),
+          sigmaStat: p.sigmaStat === null ? null : p.sigmaStat.map((v) => v * k),
+        };
       },
     };
   }

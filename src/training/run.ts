@@ -14,6 +14,8 @@ import { getKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
 import type { Regressor } from '../models/regressor.js';
 import { TargetTransform } from '../transforms/target.js';
+import { formatUncertainty, uncertaintyMetrics } from '../uncertainty/calibration.js';
+import { UncertainRegressor } from '../uncertainty/regressor.js';
 import { AmpfitError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { formatDuration } from '../util/log.js';
@@ -117,6 +119,14 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
     precisionMetrics(transform.inverseInPlace(fit.model.predict(takeRows(data.x, data.d, idx), idx.length)), truth, config.taus);
   const validation = evaluate(split.validation, yValPhys);
   const test = split.test.length > 0 ? evaluate(split.test, take(data.y, split.test)) : null;
+  const model = fit.model;
+  const pulls = (m: UncertainRegressor, idx: Uint32Array, truth: Float64Array) => uncertaintyMetrics(m, transform, takeRows(data.x, data.d, idx), truth, data.d);
+  const uncertainty = model instanceof UncertainRegressor
+    ? { test: split.test.length > 0 ? pulls(model, split.test, take(data.y, split.test)) : null, validation: pulls(model, split.validation, yValPhys) }
+    : null;
+  if (uncertainty !== null) {
+    log.info(`${uncertainty.test === null ? 'validation' : 'test'} split: ${formatUncertainty(uncertainty.test ?? uncertainty.validation)}`);
+  }
 
   const best = fit.history.reduce((b, r) => (r.valLoss < b.valLoss ? r : b), fit.history[0]);
   const header: ModelHeader = {
@@ -131,7 +141,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
     },
     parameter_count: fit.model.parameterCount(),
     training: { best_epoch: best?.epoch ?? 0, epochs_run: fit.history.length, stopped_because: fit.stoppedBecause, seconds: fitSeconds },
-    metrics: { test, validation },
+    metrics: uncertainty === null ? { test, validation } : { test, validation, uncertainty },
     provenance: provenance(config, getKernels(config.backend), data, split, opts.command ?? ''),
     config,
   };

@@ -96,6 +96,19 @@ export class TargetTransform {
     return out;
   }
 
+  /**
+   * dy/dt of the inverse map at the physical value y = inverse(t), written
+   * in y so callers need not keep t: 'none'/'standardize' scale; 'log',
+   * 'log-standardize' scale·y; 'asinh-standardize' scale·√(unit² + y²).
+   * A width σ_t in the training space is σ_y ≈ |dy/dt|·σ_t in physical units
+   * (first order, accurate while σ_t·scale ≪ 1).
+   */
+  inverseSlope(y: number): number {
+    if (this.usesLog) return this.scale * y;
+    if (this.kind === 'asinh-standardize') return this.scale * Math.hypot(this.unit, y);
+    return this.scale;
+  }
+
   /** Training space → physical target, in place. */
   inverseInPlace(t: Float64Array): Float64Array {
     const { shift, scale, unit } = this;

@@ -1,0 +1,194 @@
+// A trained network with learned uncertainties, as a pipeline Regressor.
+//
+// All three methods predict the same way: a list of K weight vectors for one
+// (f, log σ²) network — the heteroscedastic network (K = 1), the ensemble
+// members (K = N), or K = M weight samples of the Bayesian posterior, drawn
+// once from a stored seed so predictions are reproducible and every point
+// sees the same M networks. Per point, with f_k, σ_k² the outputs of vector k:
+//     mean = ⟨f_k⟩,  σ_syst² = s² ⟨σ_k²⟩,  σ_stat² = Σ_k (f_k − mean)²/(K − 1)
+// (σ_stat only for K ≥ 2, the unbiased sample variance as paper 2's eq. 34),
+// s the global calibration scale (calibration.ts; 1 until fitted). Everything
+// here is in the transformed target space; Surrogate.predictUncertain maps it
+// to physical units.
+//
+// Model file: the spec is the network's ({type, network}) plus
+// `uncertainty` (UncertaintySpec); arrays: `params` (the K = 1 or N vectors
+// one after the other; for a BNN the means μ) and, for a BNN, `rho` (the
+// posterior widths s = softplus(ρ) of the Bayesian weights).
+
+import { getKernels } from '../kernels/index.js';
+import type { Kernels } from '../kernels/types.js';
+import { describeNetwork, Network, parseNetworkConfig, type NetworkConfig } from '../nn/index.js';
+import { float64Array, type Regressor, type SerializedRegressor } from '../models/regressor.js';
+import { AmpfitError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { sampleWeights } from './bayes.js';
+import { HEAD_OUTPUTS, variance } from './gaussian.js';
+
+export const UNCERTAINTY_METHODS = ['heteroscedastic', 'bnn', 'ensemble'] as const;
+export type UncertaintyMethod = (typeof UNCERTAINTY_METHODS)[number];
+
+/** The `uncertainty` object of a model file's regressor spec. */
+export interface UncertaintySpec {
+  readonly method: UncertaintyMethod;
+  /** Global σ_syst scale from calibration (1: uncalibrated). */
+  readonly sigma_scale: number;
+  /** ensemble: number of members. */
+  readonly members?: number;
+  /** bnn: prior width, whether only the last layer is Bayesian, first Bayesian parameter, samples M and their seed. */
+  readonly prior_width?: number;
+  readonly last_layer_only?: boolean;
+  readonly bayes_start?: number;
+  readonly samples?: number;
+  readonly sample_seed?: number;
+}
+
+/** Predictions in the transformed space; sigmaStat is null for a single network. */
+export interface UncertainPrediction {
+  readonly mean: Float64Array;
+  readonly sigmaSyst: Float64Array;
+  readonly sigmaStat: Float64Array | null;
+  /** f_k of each weight vector (K arrays of n), when asked for (statistical pulls need them). */
+  readonly members: Float64Array[] | null;
+}
+
+export class UncertainRegressor implements Regressor {
+  private readonly net: Network;
+
+  /**
+   * weightSets: the K parameter vectors predictions average over; arrays:
+   * what the model file stores (see the file comment).
+   */
+  constructor(
+    readonly config: NetworkConfig,
+    private readonly spec: UncertaintySpec,
+    private readonly weightSets: readonly Float64Array[],
+    private readonly arrays: Record<string, Float64Array>,
+    kernels: Kernels,
+  ) {
+    this.net = new Network(config, kernels);
+  }
+
+  get type(): string {
+    return this.config.type;
+  }
+
+  get method(): UncertaintyMethod {
+    return this.spec.method;
+  }
+
+  get sigmaScale(): number {
+    return this.spec.sigma_scale;
+  }
+
+  /** The same model with σ_syst scaled by `scale` (calibration). */
+  withSigmaScale(scale: number): UncertainRegressor {
+    if (!(scale > 0 && Number.isFinite(scale))) throw new AmpfitError(`uncertainty: σ scale must be a positive number, got ${scale}`);
+    return new UncertainRegressor(this.config, { ...this.spec, sigma_scale: scale }, this.weightSets, this.arrays, this.net.kernels);
+  }
+
+  /** Every trained number: all members' parameters; for a BNN the means μ and widths ρ. */
+  parameterCount(): number {
+    return Object.values(this.arrays).reduce((s, a) => s + a.length, 0);
+  }
+
+  predict(x: Float64Array, n: number): Float64Array {
+    return this.predictUncertain(x, n).mean;
+  }
+
+  predictUncertain(x: Float64Array, n: number, withMembers = false): UncertainPrediction {
+    const k = this.weightSets.length;
+    const mean = new Float64Array(n);
+    const varSyst = new Float64Array(n);
+    const fs: Float64Array[] = [];
+    const out = new Float64Array(n * HEAD_OUTPUTS);
+    for (const w of this.weightSets) {
+      this.net.params.set(w);
+      this.net.predict(x, n, out);
+      const f = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        f[i] = out[HEAD_OUTPUTS * i];
+        mean[i] += f[i] / k;
+        varSyst[i] += variance(out[HEAD_OUTPUTS * i + 1]) / k;
+      }
+      fs.push(f);
+    }
+    const s = this.spec.sigma_scale;
+    const sigmaSyst = varSyst.map((v) => s * Math.sqrt(v));
+    let sigmaStat: Float64Array | null = null;
+    if (k >= 2) {
+      sigmaStat = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let ss = 0;
+        for (const f of fs) ss += (f[i] - mean[i]) ** 2;
+        sigmaStat[i] = Math.sqrt(ss / (k - 1));
+      }
+    }
+    return { mean, sigmaSyst, sigmaStat, members: withMembers ? fs : null };
+  }
+
+  serialize(): SerializedRegressor {
+    return {
+      spec: { type: this.type, network: this.config, uncertainty: this.spec },
+      arrays: Object.fromEntries(Object.entries(this.arrays).map(([name, a]) => [name, a.slice()])),
+    };
+  }
+}
+
+/** Heteroscedastic network (one vector) or ensemble (several, concatenated in `params`). */
+export function memberRegressor(config: NetworkConfig, spec: UncertaintySpec, members: readonly Float64Array[], kernels: Kernels): UncertainRegressor {
+  const p = members[0].length;
+  const params = new Float64Array(p * members.length);
+  members.forEach((m, i) => params.set(m, i * p));
+  return new UncertainRegressor(config, spec, members.map((m) => m.slice()), { params }, kernels);
+}
+
+/** Bayesian network: M weight vectors sampled from the posterior with the spec's seed. */
+export function bayesRegressor(config: NetworkConfig, spec: UncertaintySpec, mu: Float64Array, rho: Float64Array, kernels: Kernels): UncertainRegressor {
+  const start = spec.bayes_start ?? 0;
+  const m = spec.samples ?? 0;
+  if (start + rho.length !== mu.length) throw new AmpfitError(`bnn: ${rho.length} posterior widths do not cover parameters ${start}..${mu.length}`);
+  const rng = new Rng(spec.sample_seed ?? 0);
+  const eps = new Float64Array(rho.length);
+  const sets: Float64Array[] = [];
+  for (let k = 0; k < m; k++) {
+    const w = new Float64Array(mu.length);
+    sampleWeights(mu, rho, start, rng, eps, w);
+    sets.push(w);
+  }
+  return new UncertainRegressor(config, spec, sets, { params: mu.slice(), rho: rho.slice() }, kernels);
+}
+
+/** Rebuilds an uncertainty model from its model-file form, checking every size. */
+export function loadUncertain(s: SerializedRegressor): UncertainRegressor {
+  const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
+  const spec = parseSpec(s.spec.uncertainty);
+  const kernels = getKernels('auto');
+  const p = new Network(config, kernels).paramCount;
+  const params = float64Array(s, 'params', config.type);
+  if (config.outputs !== HEAD_OUTPUTS) throw new AmpfitError(`uncertainty model: the network has ${config.outputs ?? 1} outputs, expected ${HEAD_OUTPUTS} (mean, log σ²)`);
+  if (spec.method === 'bnn') {
+    if (params.length !== p) throw new AmpfitError(`bnn: model holds ${params.length} means, ${describeNetwork(config)} needs ${p}`);
+    return bayesRegressor(config, spec, params, float64Array(s, 'rho', 'bnn'), kernels);
+  }
+  const k = spec.method === 'ensemble' ? spec.members ?? 0 : 1;
+  if (params.length !== k * p) throw new AmpfitError(`${spec.method}: model holds ${params.length} parameters, ${k} × ${describeNetwork(config)} needs ${k * p}`);
+  const members = Array.from({ length: k }, (_, i) => params.subarray(i * p, (i + 1) * p));
+  return memberRegressor(config, spec, members, kernels);
+}
+
+function parseSpec(value: unknown): UncertaintySpec {
+  if (typeof value !== 'object' || value === null) throw new AmpfitError('model.regressor.uncertainty: expected an object');
+  const o = value as UncertaintySpec;
+  if (!(UNCERTAINTY_METHODS as readonly string[]).includes(o.method)) {
+    throw new AmpfitError(`model.regressor.uncertainty.method: expected one of ${UNCERTAINTY_METHODS.join(', ')}, got ${String(o.method)}`);
+  }
+  if (!(o.sigma_scale > 0)) throw new AmpfitError(`model.regressor.uncertainty.sigma_scale: expected a positive number, got ${String(o.sigma_scale)}`);
+  if (o.method === 'ensemble' && !(Number.isInteger(o.members) && (o.members ?? 0) >= 1)) {
+    throw new AmpfitError(`model.regressor.uncertainty.members: expected a positive integer, got ${String(o.members)}`);
+  }
+  if (o.method === 'bnn' && !(Number.isInteger(o.samples) && (o.samples ?? 0) >= 2 && Number.isInteger(o.bayes_start))) {
+    throw new AmpfitError('model.regressor.uncertainty: a bnn needs integer samples ≥ 2 and bayes_start');
+  }
+  return o;
+}

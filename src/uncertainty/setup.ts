@@ -1,0 +1,90 @@
+// From a run config to the pieces src/models/neural.ts plugs into its
+// training job: the two-output network, the Objective the Trainer minimises
+// (fresh or resumed), and after training the calibrated UncertainRegressor.
+
+import type { RunConfig } from '../config/schema.js';
+import type { TrainData } from '../models/regressor.js';
+import { glorotUniform, Network, type NetworkConfig } from '../nn/index.js';
+import type { Objective } from '../nn/objective.js';
+import { AmpfitError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import type { Rng } from '../util/rng.js';
+import { fitSigmaScale } from './calibration.js';
+import { HEAD_OUTPUTS } from './gaussian.js';
+import { BayesObjective, MemberObjective } from './objectives.js';
+import { bayesRegressor, memberRegressor, type UncertainRegressor, type UncertaintySpec } from './regressor.js';
+
+type UncertaintyConfig = Pick<
+  RunConfig,
+  'uncertainty' | 'bnn_prior_width' | 'bnn_last_layer_only' | 'bnn_samples' | 'ensemble_members' | 'ensemble_beta' | 'calibrate_sigma' | 'seed'
+>;
+
+/** The network a run trains: with the (mean, log σ²) head when it learns uncertainties. */
+export function withUncertaintyHead(network: NetworkConfig, c: Pick<RunConfig, 'uncertainty'>): NetworkConfig {
+  return c.uncertainty === 'none' ? network : { ...network, outputs: HEAD_OUTPUTS };
+}
+
+/**
+ * The objective factory for Trainer and Trainer.resume, or undefined for
+ * paper 1's MSE. Given the trainer's (already initialised) network; extra
+ * ensemble members are Glorot-initialised and BNN weights sampled from forks
+ * of parent.fork('uncertainty'). For 'none' parent is not touched, so the
+ * MSE path draws exactly the random numbers it always did.
+ */
+export function uncertaintyObjective(c: UncertaintyConfig, nTrain: number, parent: Rng): ((net: Network) => Objective) | undefined {
+  if (c.uncertainty === 'none') return undefined;
+  const rng = parent.fork('uncertainty');
+  switch (c.uncertainty) {
+    case 'heteroscedastic':
+      return (net) => new MemberObjective('heteroscedastic', [net], 0);
+    case 'ensemble':
+      return (net) => {
+        const members = [net];
+        for (let i = 1; i < c.ensemble_members; i++) {
+          const m = new Network(net.config, net.kernels);
+          glorotUniform(m.plan, m.params, rng.fork(`member${i}`));
+          members.push(m);
+        }
+        return new MemberObjective('ensemble', members, c.ensemble_beta ?? 1 / nTrain);
+      };
+    case 'bnn':
+      return (net) => new BayesObjective(net, { priorWidth: c.bnn_prior_width, lastLayerOnly: c.bnn_last_layer_only, nTrain }, rng.fork('bnn-sampling'));
+  }
+}
+
+/** For the training log: "bnn, prior width 1, last layer only, 50 samples". */
+export function describeUncertainty(c: UncertaintyConfig): string {
+  switch (c.uncertainty) {
+    case 'none':
+    case 'heteroscedastic':
+      return c.uncertainty;
+    case 'ensemble':
+      return `ensemble of ${c.ensemble_members}, repulsion β ${c.ensemble_beta ?? '1/N_train'}`;
+    case 'bnn':
+      return `bnn, prior width ${c.bnn_prior_width}${c.bnn_last_layer_only ? ', last layer only' : ''}, ${c.bnn_samples} samples`;
+  }
+}
+
+/** The trained model of an uncertainty objective (its current params), calibrated on the training set when the config asks. */
+export function uncertainRegressorOf(objective: Objective, c: UncertaintyConfig, data: TrainData, log: Logger): UncertainRegressor {
+  let model: UncertainRegressor;
+  if (objective instanceof MemberObjective) {
+    const nets = objective.members;
+    const spec: UncertaintySpec = objective.name === 'ensemble'
+      ? { method: 'ensemble', sigma_scale: 1, members: nets.length }
+      : { method: 'heteroscedastic', sigma_scale: 1 };
+    model = memberRegressor(nets[0].config, spec, nets.map((_, i) => objective.memberParams(i)), nets[0].kernels);
+  } else if (objective instanceof BayesObjective) {
+    const spec: UncertaintySpec = {
+      method: 'bnn', sigma_scale: 1, prior_width: c.bnn_prior_width, last_layer_only: c.bnn_last_layer_only,
+      bayes_start: objective.start, samples: c.bnn_samples, sample_seed: c.seed,
+    };
+    model = bayesRegressor(objective.net.config, spec, objective.mu, objective.rho, objective.net.kernels);
+  } else {
+    throw new AmpfitError(`objective '${objective.name}' learns no uncertainty`);
+  }
+  if (!c.calibrate_sigma) return model;
+  const s = fitSigmaScale(model, data.xTrain, data.yTrain, data.d);
+  log.info(`calibration: σ_syst scaled by ${s.toPrecision(4)} (minimum of the heteroscedastic NLL on the ${data.yTrain.length} training points)`);
+  return model.withSigmaScale(s);
+}
