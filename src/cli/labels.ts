@@ -11,6 +11,12 @@ export function modelLabel(h: Pick<ModelHeader, 'config'>): string {
       return `${name}DNN ${c.depth}-${c.width}`;
     case 'poly':
       return `${name}poly deg ${c.degree}`;
+    case 'mlp':
+      return `${name}${c.activation === 'rational' ? `GroupKAN-${c.rational_groups} ` : ''}MLP${c.features === 'invariants' || c.features === 'momenta+invariants' ? '-I' : ''} ${c.depth}-${c.width}`;
+    case 'kan':
+      return `${name}KAN ${c.depth}-${c.width}`;
+    case 'ds':
+      return `${name}${c.features === 'momenta+invariants' ? 'DSI' : 'DS'} ${c.depth}-${c.width}`;
     default:
       return `${name}${String(c.model_type)}`;
   }

@@ -4,7 +4,8 @@ import { dirname, basename, join } from 'node:path';
 import { resolveDataFiles } from '../data/files.js';
 import { readCsvBlocks, newReadReport, type ColumnRequest } from '../data/csvReader.js';
 import { loadModel } from '../models/surrogate.js';
-import { AmpfitError } from '../util/errors.js';
+import { MomentumRowError } from '../data/momenta.js';
+import { AmpfitError, DataError } from '../util/errors.js';
 
 export interface PredictFlags {
   model: string;
@@ -31,6 +32,10 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
   let headerWritten = false;
   let headerText = '';
   const d = model.d;
+  // Rows already read from the current file: a row the model refuses (a
+  // momentum check) is then named by its line (header = line 1; predict never skips rows).
+  let file = '';
+  let rowsBefore = 0;
   try {
     for await (const block of readCsvBlocks(files, { columns: requests, keepLines: true, blockRows: 8192 }, report)) {
       const thisHeader = block.header.join(',');
@@ -50,7 +55,18 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
         for (let j = 0; j < d; j++) x[r * d + j] = block.values[r * stride + j];
         if (born !== null) born[r] = block.values[r * stride + d];
       }
-      const ratio = model.predict(x, block.rows);
+      if (block.file !== file) {
+        file = block.file;
+        rowsBefore = 0;
+      }
+      let ratio: Float64Array;
+      try {
+        ratio = model.predict(x, block.rows);
+      } catch (e) {
+        if (e instanceof MomentumRowError) throw new DataError(block.file, rowsBefore + e.row + 2, e.column, e.problem);
+        throw e;
+      }
+      rowsBefore += block.rows;
       const lines = block.lines as string[];
       let text = '';
       for (let r = 0; r < block.rows; r++) {

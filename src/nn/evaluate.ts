@@ -1,7 +1,8 @@
 // Loss metrics over a whole data set, computed in chunks so a validation set
 // of millions of rows never needs per-layer buffers of millions of rows.
 
-import { Network, PREDICT_CHUNK_ROWS } from './network.js';
+import { PREDICT_CHUNK_ROWS } from './network.js';
+import type { TrainableNetwork } from './trainable.js';
 
 export interface RegressionMetrics {
   readonly n: number;
@@ -12,7 +13,7 @@ export interface RegressionMetrics {
 }
 
 export function regressionMetrics(
-  network: Network, x: Float64Array, y: Float64Array, chunkRows = PREDICT_CHUNK_ROWS,
+  network: Pick<TrainableNetwork, 'inputDim' | 'infer'>, x: Float64Array, y: Float64Array, chunkRows = PREDICT_CHUNK_ROWS,
 ): RegressionMetrics {
   const n = y.length;
   const d = network.inputDim;

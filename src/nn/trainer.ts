@@ -20,6 +20,7 @@ import { parseNetworkConfig, type NetworkConfig } from './config.js';
 import { regressionMetrics, type RegressionMetrics } from './evaluate.js';
 import { decodeFloat64, encodeFloat64, type EncodedFloat64 } from './f64-codec.js';
 import { Network, PREDICT_CHUNK_ROWS } from './network.js';
+import type { NetworkFactory, TrainableNetwork } from './trainable.js';
 import { learningRate, learningRateAtFraction, parseScheduleConfig, type ScheduleConfig } from './schedules.js';
 
 export interface TrainingData {
@@ -137,12 +138,15 @@ export type TrainerOptions = Partial<Omit<TrainerSettings, 'maxEpochs' | 'adam'>
 export type ResumeOptions = TrainerRuntime & {
   readonly maxEpochs?: number;
   readonly patience?: number | null;
+  /** Rebuilds the snapshot's network; default: a dense-op Network (dnn, skdnn). */
+  readonly network?: NetworkFactory;
 };
 
 export interface TrainerSnapshot {
   readonly format: 'ampfit-trainer-snapshot';
   readonly version: 1;
-  readonly network: NetworkConfig;
+  /** The network's own config (NetworkConfig for dnn/skdnn). */
+  readonly network: NetworkConfig | unknown;
   readonly settings: TrainerSettings;
   readonly data: { readonly nTrain: number; readonly nVal: number; readonly fingerprint: number };
   readonly params: EncodedFloat64;
@@ -184,7 +188,7 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 export class Trainer {
-  readonly network: Network;
+  readonly network: TrainableNetwork;
   readonly settings: TrainerSettings;
   /** Steps per epoch after resolving the one-pass default. */
   readonly stepsPerEpoch: number;
@@ -217,7 +221,7 @@ export class Trainer {
   private trainParams: Float64Array | null = null;
   private running = false;
 
-  constructor(network: Network, data: TrainingData, options: TrainerOptions) {
+  constructor(network: TrainableNetwork, data: TrainingData, options: TrainerOptions) {
     const settings = resolveSettings(options);
     this.network = network;
     this.kernels = network.kernels;
@@ -242,7 +246,9 @@ export class Trainer {
     if (snapshot.format !== 'ampfit-trainer-snapshot' || snapshot.version !== 1) {
       throw new ConfigError(`not an ampfit trainer snapshot (version 1): format ${String(snapshot.format)}, version ${String(snapshot.version)}`);
     }
-    const network = new Network(parseNetworkConfig(snapshot.network, 'snapshot.network'), kernels);
+    const network = options.network !== undefined
+      ? options.network(snapshot.network, kernels)
+      : new Network(parseNetworkConfig(snapshot.network, 'snapshot.network'), kernels);
     const s = snapshot.settings;
     const t = new Trainer(network, data, {
       ...s,

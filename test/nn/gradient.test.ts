@@ -1,19 +1,16 @@
 // Finite-difference check of Network.backward for both families and every
 // activation, w.r.t. every parameter and every input.
 
-import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ACTIVATIONS } from '../../src/kernels/types.js';
 import { glorotUniform, makeNetworkConfig, Network, type NetworkConfigInput } from '../../src/nn/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { referenceKernels } from './helpers.js';
+import { checkNetworkGradient, referenceKernels } from './helpers.js';
 
-// Central differences with step H: truncation ~H²·f''' ≈ 1e-12 and rounding
-// ~1e-16/H ≈ 1e-10, so 1e-7 absolute + 1e-6 relative leaves a wide margin
-// while any real bug (missing term, wrong transpose) is O(1e-2) or more.
-const H = 1e-6;
-const ABS_TOL = 1e-7;
-const REL_TOL = 1e-6;
+// Central differences with step 1e-6 (checkNetworkGradient): truncation
+// ~H²·f''' ≈ 1e-12 and rounding ~1e-16/H ≈ 1e-10, so 1e-7 absolute + 1e-6
+// relative leaves a wide margin while any real bug (missing term, wrong
+// transpose) is O(1e-2) or more.
 
 const SHAPES: Omit<NetworkConfigInput, 'activation'>[] = [
   { type: 'dnn', inputDim: 3, depth: 3, width: 4 },
@@ -36,36 +33,7 @@ for (const shape of SHAPES) {
       for (let i = 0; i < x.length; i++) x[i] = 2 * rng.uniform() - 1;
       const c = new Float64Array(n);
       for (let i = 0; i < n; i++) c[i] = rng.normal();
-      // L = Σ c_i f(x_i), so dL/df = c.
-      const loss = (): number => {
-        const f = net.forward(x, n);
-        let s = 0;
-        for (let i = 0; i < n; i++) s += c[i] * f[i];
-        return s;
-      };
-      loss();
-      const dx = new Float64Array(n * d);
-      net.backward(c, dx);
-      const gp = net.grads.slice();
-      const check = (arr: Float64Array, analytic: Float64Array, what: string): void => {
-        for (let i = 0; i < arr.length; i++) {
-          const keep = arr[i];
-          arr[i] = keep + H;
-          const up = loss();
-          arr[i] = keep - H;
-          const down = loss();
-          arr[i] = keep;
-          const fd = (up - down) / (2 * H);
-          const err = Math.abs(fd - analytic[i]);
-          assert.ok(err <= ABS_TOL + REL_TOL * Math.abs(fd), `${what}[${i}]: analytic ${analytic[i]}, finite difference ${fd}`);
-        }
-      };
-      check(net.params, gp, 'param');
-      check(x, dx, 'input');
-      // Training skips dL/dx; the parameter gradient must not depend on that.
-      loss();
-      net.backward(c);
-      assert.deepEqual(net.grads, gp);
+      checkNetworkGradient(net, x, c);
     });
   }
 }

@@ -30,3 +30,60 @@ export function sameBits(a: Float64Array, b: Float64Array): string | null {
   for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i]) return `index ${i}: ${a[i]} vs ${b[i]}`;
   return null;
 }
+
+/**
+ * Central finite differences (step h) of loss() w.r.t. every element of arr,
+ * against the analytic gradient: |fd − analytic| ≤ absTol + relTol·|fd|.
+ * Restores arr; the message names the element and both values.
+ */
+export function checkFiniteDifferences(
+  arr: Float64Array, analytic: Float64Array, loss: () => number, what: string, h: number, absTol: number, relTol: number,
+): void {
+  for (let i = 0; i < arr.length; i++) {
+    const keep = arr[i];
+    arr[i] = keep + h;
+    const up = loss();
+    arr[i] = keep - h;
+    const down = loss();
+    arr[i] = keep;
+    const fd = (up - down) / (2 * h);
+    if (!(Math.abs(fd - analytic[i]) <= absTol + relTol * Math.abs(fd))) {
+      throw new Error(`${what}[${i}]: analytic ${analytic[i]}, finite difference ${fd}`);
+    }
+  }
+}
+
+/** What checkNetworkGradient needs: Network (dnn/skdnn) and LayerNet both have it. */
+export interface Differentiable {
+  readonly params: Float64Array;
+  readonly grads: Float64Array;
+  forward(x: Float64Array, n: number): Float64Array;
+  backward(dOut: Float64Array, dInput?: Float64Array | null): void;
+}
+
+/**
+ * Checks backward() of a network against central differences (step 1e-6;
+ * 1e-7 absolute + 1e-6 relative, see test/nn/gradient.test.ts) for the loss
+ * L = Σ c_i f(x_i) (so dL/df = c), w.r.t. every parameter and every input;
+ * then that the parameter gradient does not depend on whether dL/dx is asked for.
+ */
+export function checkNetworkGradient(net: Differentiable, x: Float64Array, c: Float64Array): void {
+  const n = c.length;
+  const loss = (): number => {
+    const f = net.forward(x, n);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += c[i] * f[i];
+    return s;
+  };
+  loss();
+  const dx = new Float64Array(x.length);
+  net.backward(c, dx);
+  const gp = net.grads.slice();
+  checkFiniteDifferences(net.params, gp, loss, 'param', 1e-6, 1e-7, 1e-6);
+  checkFiniteDifferences(x, dx, loss, 'input', 1e-6, 1e-7, 1e-6);
+  loss();
+  net.backward(c);
+  for (let i = 0; i < gp.length; i++) {
+    if (net.grads[i] !== gp[i]) throw new Error(`param gradient [${i}] changes when dL/dx is not asked for: ${net.grads[i]} vs ${gp[i]}`);
+  }
+}
