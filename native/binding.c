@@ -14,6 +14,8 @@
 #include "dispatch.h"
 #include "dispatch_trees.h"
 #include "kernels/activations.h"
+#include "kernels/kan.h"
+#include "kernels/rational.h"
 #include "kernels/simd.h"
 #include "threads.h"
 
@@ -367,6 +369,135 @@ static napi_value js_adam_step(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+
+/* ---- rational activation: checks of src/kernels/rationalChecks.ts (the JS
+ * wrapper runs those first; these repeat what memory safety needs) ---- */
+
+static int rational_shape(napi_env env, napi_value *argv, const char *fn, long *n, long *width,
+                          long *groups, long *degP, long *degQ) {
+  if (get_dim(env, argv[1], fn, "n", n) || get_dim(env, argv[2], fn, "width", width) ||
+      get_int_in(env, argv[3], fn, "groups", 1.0, *width > 1 ? (double)*width : 1.0, groups) ||
+      get_int_in(env, argv[4], fn, "degP", 0.0, 16.0, degP) ||
+      get_int_in(env, argv[5], fn, "degQ", 0.0, 16.0, degQ))
+    return -1;
+  if (*width % *groups != 0) {
+    throw_msg(env, 1, fn, "groups (%ld) must divide width (%ld)", *groups, *width);
+    return -1;
+  }
+  return 0;
+}
+
+static napi_value js_rational_forward(napi_env env, napi_callback_info info) {
+  const char *fn = "rationalForward";
+  napi_value argv[8];
+  if (get_args(env, info, 8, argv, fn)) return 0;
+  arr_t x, coef, y;
+  long n, width, groups, degP, degQ;
+  if (get_arr(env, argv[0], fn, "x", 0, &x) ||
+      rational_shape(env, argv, fn, &n, &width, &groups, &degP, &degQ) ||
+      get_arr(env, argv[6], fn, "coef", 0, &coef) || get_arr(env, argv[7], fn, "y", 0, &y))
+    return 0;
+  long long nW = (long long)n * width, nC = (long long)groups * (degP + 1 + degQ);
+  if (want_len(env, fn, "x", &x, nW, "n*width") ||
+      want_len(env, fn, "coef", &coef, nC, "groups*(degP+1+degQ)") ||
+      want_len(env, fn, "y", &y, nW, "n*width"))
+    return 0;
+  const arr_t *ins[] = {&coef};
+  const char *names[] = {"coef"};
+  if (disjoint(env, fn, "y", &y, 1, ins, names)) return 0;
+  if (af_rational_forward(x.p, n, width, groups, degP, degQ, coef.p, y.p)) return oom(env, fn);
+  return undefined(env);
+}
+
+static napi_value js_rational_backward(napi_env env, napi_callback_info info) {
+  const char *fn = "rationalBackward";
+  napi_value argv[10];
+  if (get_args(env, info, 10, argv, fn)) return 0;
+  arr_t x, coef, dy, dx, gcoef;
+  long n, width, groups, degP, degQ;
+  if (get_arr(env, argv[0], fn, "x", 0, &x) ||
+      rational_shape(env, argv, fn, &n, &width, &groups, &degP, &degQ) ||
+      get_arr(env, argv[6], fn, "coef", 0, &coef) || get_arr(env, argv[7], fn, "dy", 0, &dy) ||
+      get_arr(env, argv[8], fn, "dx", 1, &dx) || get_arr(env, argv[9], fn, "gcoef", 0, &gcoef))
+    return 0;
+  long long nW = (long long)n * width, nC = (long long)groups * (degP + 1 + degQ);
+  if (want_len(env, fn, "x", &x, nW, "n*width") ||
+      want_len(env, fn, "coef", &coef, nC, "groups*(degP+1+degQ)") ||
+      want_len(env, fn, "dy", &dy, nW, "n*width") || want_len(env, fn, "dx", &dx, nW, "n*width") ||
+      want_len(env, fn, "gcoef", &gcoef, nC, "groups*(degP+1+degQ)"))
+    return 0;
+  const arr_t *dx_others[] = {&coef, &gcoef};
+  const char *dx_names[] = {"coef", "gcoef"};
+  const arr_t *g_others[] = {&x, &coef, &dy};
+  const char *g_names[] = {"x", "coef", "dy"};
+  if (disjoint(env, fn, "dx", &dx, 2, dx_others, dx_names) ||
+      disjoint(env, fn, "gcoef", &gcoef, 3, g_others, g_names))
+    return 0;
+  if (af_rational_backward(x.p, n, width, groups, degP, degQ, coef.p, dy.p, dx.present ? dx.p : 0,
+                           gcoef.p))
+    return oom(env, fn);
+  return undefined(env);
+}
+
+
+/* ---- KAN expansion: checks of src/kernels/kanChecks.ts (run first by the JS
+ * wrapper; these repeat what memory safety needs) ---- */
+
+static int kan_shape(napi_env env, napi_value *argv, const char *fn, long *n, long *nIn, long *grid,
+                     double *lo, double *hi) {
+  if (get_dim(env, argv[1], fn, "n", n) || get_dim(env, argv[2], fn, "nIn", nIn) ||
+      get_int_in(env, argv[3], fn, "grid", 1.0, 1000.0, grid) ||
+      get_finite(env, argv[4], fn, "lo", lo) || get_finite(env, argv[5], fn, "hi", hi))
+    return -1;
+  if (!(*lo < *hi)) {
+    throw_msg(env, 1, fn, "lo must be below hi");
+    return -1;
+  }
+  return 0;
+}
+
+static napi_value js_kan_expand(napi_env env, napi_callback_info info) {
+  const char *fn = "kanExpand";
+  napi_value argv[7];
+  if (get_args(env, info, 7, argv, fn)) return 0;
+  arr_t x, f;
+  long n, nIn, grid;
+  double lo, hi;
+  if (get_arr(env, argv[0], fn, "x", 0, &x) || kan_shape(env, argv, fn, &n, &nIn, &grid, &lo, &hi) ||
+      get_arr(env, argv[6], fn, "f", 0, &f))
+    return 0;
+  long long nI = (long long)n * nIn;
+  if (want_len(env, fn, "x", &x, nI, "n*nIn") ||
+      want_len(env, fn, "f", &f, nI * (grid + 4), "n*nIn*(grid+4)"))
+    return 0;
+  const arr_t *ins[] = {&x};
+  const char *names[] = {"x"};
+  if (disjoint(env, fn, "f", &f, 1, ins, names)) return 0;
+  af_kan_expand(x.p, n, nIn, grid, lo, hi, f.p);
+  return undefined(env);
+}
+
+static napi_value js_kan_expand_backward(napi_env env, napi_callback_info info) {
+  const char *fn = "kanExpandBackward";
+  napi_value argv[8];
+  if (get_args(env, info, 8, argv, fn)) return 0;
+  arr_t x, df, dx;
+  long n, nIn, grid;
+  double lo, hi;
+  if (get_arr(env, argv[0], fn, "x", 0, &x) || kan_shape(env, argv, fn, &n, &nIn, &grid, &lo, &hi) ||
+      get_arr(env, argv[6], fn, "df", 0, &df) || get_arr(env, argv[7], fn, "dx", 0, &dx))
+    return 0;
+  long long nI = (long long)n * nIn;
+  if (want_len(env, fn, "x", &x, nI, "n*nIn") ||
+      want_len(env, fn, "df", &df, nI * (grid + 4), "n*nIn*(grid+4)") ||
+      want_len(env, fn, "dx", &dx, nI, "n*nIn"))
+    return 0;
+  const arr_t *ins[] = {&x, &df};
+  const char *names[] = {"x", "df"};
+  if (disjoint(env, fn, "dx", &dx, 2, ins, names)) return 0;
+  af_kan_expand_backward(x.p, n, nIn, grid, lo, hi, df.p, dx.p);
+  return undefined(env);
+}
 
 /* ---- tree kernels: typed arrays of other kinds, checks of src/kernels/treeChecks.ts ---- */
 
@@ -877,6 +1008,10 @@ NAPI_MODULE_INIT() {
       {"denseForward", 0, js_dense_forward, 0, 0, 0, napi_enumerable, 0},
       {"denseBackward", 0, js_dense_backward, 0, 0, 0, napi_enumerable, 0},
       {"adamStep", 0, js_adam_step, 0, 0, 0, napi_enumerable, 0},
+      {"rationalForward", 0, js_rational_forward, 0, 0, 0, napi_enumerable, 0},
+      {"rationalBackward", 0, js_rational_backward, 0, 0, 0, napi_enumerable, 0},
+      {"kanExpand", 0, js_kan_expand, 0, 0, 0, napi_enumerable, 0},
+      {"kanExpandBackward", 0, js_kan_expand_backward, 0, 0, 0, napi_enumerable, 0},
       {"histBuild", 0, js_hist_build, 0, 0, 0, napi_enumerable, 0},
       {"histSubtract", 0, js_hist_subtract, 0, 0, 0, napi_enumerable, 0},
       {"splitFind", 0, js_split_find, 0, 0, 0, napi_enumerable, 0},

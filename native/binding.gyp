@@ -17,6 +17,8 @@
         'kernels/gemm.c',
         'kernels/dense.c',
         'kernels/adam.c',
+        'kernels/rational.c',
+        'kernels/kan.c',
         'dispatch_trees.c',
         'kernels/hist.c',
         'kernels/split.c',

@@ -1,5 +1,7 @@
 import { resolveDataFiles } from '../data/files.js';
 import { loadDataset } from '../data/dataset.js';
+import { MomentumRowError } from '../data/momenta.js';
+import { locateRow } from '../training/modelInputs.js';
 import { readCsvBlocks } from '../data/csvReader.js';
 import { GrowableF64 } from '../data/growable.js';
 import { loadModel } from '../models/surrogate.js';
@@ -46,7 +48,14 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
       skipBadRows: false,
     });
     // For a Born-normalised model δ of the ratio equals δ of the target column.
-    metrics = precisionMetrics(model.predict(data.x, data.n), data.y, taus);
+    let pred: Float64Array;
+    try {
+      pred = model.predict(data.x, data.n);
+    } catch (e) {
+      // A momentum model refuses unphysical rows; name the file and line.
+      throw e instanceof MomentumRowError ? locateRow(e, data.report) : e;
+    }
+    metrics = precisionMetrics(pred, data.y, taus);
     uncertainty = model.uncertaintyMetrics(data.x, data.n, data.y);
     label = flags.label ?? modelLabel(model.header);
     params = model.header.parameter_count;

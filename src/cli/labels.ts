@@ -15,6 +15,12 @@ function architecture(c: ModelHeader['config']): string {
       return `DNN ${c.depth}-${c.width}`;
     case 'poly':
       return `poly deg ${c.degree}`;
+    case 'mlp':
+      return `${c.activation === 'rational' ? `GroupKAN-${c.rational_groups} ` : ''}MLP${c.features === 'invariants' || c.features === 'momenta+invariants' ? '-I' : ''} ${c.depth}-${c.width}`;
+    case 'kan':
+      return `KAN ${c.depth}-${c.width}`;
+    case 'ds':
+      return `${c.features === 'momenta+invariants' ? 'DSI' : 'DS'} ${c.depth}-${c.width}`;
     default:
       return String(c.model_type);
   }

@@ -4,8 +4,9 @@ import { dirname, basename, join } from 'node:path';
 import { resolveDataFiles } from '../data/files.js';
 import { readCsvBlocks, newReadReport, type ColumnRequest } from '../data/csvReader.js';
 import { loadModel } from '../models/surrogate.js';
+import { MomentumRowError } from '../data/momenta.js';
 import { loadModelSet, type Evaluator } from '../sets/modelSet.js';
-import { AmpfitError } from '../util/errors.js';
+import { AmpfitError, DataError } from '../util/errors.js';
 import type { PhysicalPrediction } from '../uncertainty/calibration.js';
 
 export interface PredictFlags {
@@ -37,6 +38,10 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
   let headerWritten = false;
   let headerText = '';
   const d = model.d;
+  // Rows already read from the current file: a row the model refuses (a
+  // momentum check) is then named by its line (header = line 1; predict never skips rows).
+  let file = '';
+  let rowsBefore = 0;
   try {
     for await (const block of readCsvBlocks(files, { columns: requests, keepLines: true, blockRows: 8192 }, report)) {
       const thisHeader = block.header.join(',');
@@ -50,8 +55,20 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
         for (let j = 0; j < d; j++) x[r * d + j] = block.values[r * stride + j];
         if (born !== null) born[r] = block.values[r * stride + d];
       }
-      const p = model.hasUncertainty ? model.predictUncertain(x, block.rows) : null;
-      const ratio = p?.value ?? model.predict(x, block.rows);
+      if (block.file !== file) {
+        file = block.file;
+        rowsBefore = 0;
+      }
+      let p: PhysicalPrediction | null;
+      let ratio: Float64Array;
+      try {
+        p = model.hasUncertainty ? model.predictUncertain(x, block.rows) : null;
+        ratio = p?.value ?? model.predict(x, block.rows);
+      } catch (e) {
+        if (e instanceof MomentumRowError) throw new DataError(block.file, rowsBefore + e.row + 2, e.column, e.problem);
+        throw e;
+      }
+      rowsBefore += block.rows;
       if (!headerWritten) {
         headerText = thisHeader;
         const extra = model.born !== null ? (useBorn ? ',prediction,prediction_ratio' : ',prediction_ratio') : ',prediction';

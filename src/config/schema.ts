@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ACTIVATIONS } from '../kernels/types.js';
 import { TARGET_TRANSFORMS } from '../transforms/target.js';
 import { SYMMETRY_MODES } from '../models/symmetric.js';
+import { FEATURE_KINDS } from '../features/momentumFeatures.js';
 
 // The run configuration. Keys follow paper 1's configuration files where they
 // mean the same thing (model_type, depth, width, scaled, initial_lr, final_lr,
@@ -11,6 +12,28 @@ import { SYMMETRY_MODES } from '../models/symmetric.js';
 
 const positiveInt = z.number().int().positive();
 const fraction = z.number().gt(0).lt(1);
+
+const ParticleSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'particle names must be identifiers (they prefix column names)'),
+  /** Particles of one type share a Deep Sets embedding ("g", "a", "e-", ...). */
+  type: z.string().min(1),
+});
+
+export const MomentaConfigSchema = z
+  .strictObject({
+    particles: z.array(ParticleSchema).min(3),
+    incoming: positiveInt.default(2),
+    /** Largest allowed |Σ p_in − Σ p_out| per component, relative to √ŝ. */
+    tolerance: z.number().positive().default(1e-6),
+  })
+  .superRefine((m, ctx) => {
+    const names = m.particles.map((p) => p.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup !== undefined) ctx.addIssue({ code: 'custom', path: ['particles'], message: `particle '${dup}' is named twice` });
+    if (m.incoming >= m.particles.length) {
+      ctx.addIssue({ code: 'custom', path: ['incoming'], message: `incoming (${m.incoming}) must be fewer than the ${m.particles.length} particles` });
+    }
+  });
 
 export const DataConfigSchema = z.strictObject({
   /** Folder, glob, file, or a list of them; relative paths are relative to the config file. */
@@ -27,6 +50,13 @@ export const DataConfigSchema = z.strictObject({
   skip_bad_rows: z.boolean().default(false),
   /** Read at most this many rows (a quick slice of a large dataset). */
   max_rows: positiveInt.nullable().default(null),
+  /**
+   * Momentum-level data (paper 2): the inputs are the four-momenta of these
+   * particles, columns <name>_E, <name>_px, <name>_py, <name>_pz; the first
+   * `incoming` are incoming. Rows are checked (positive energies, momentum
+   * conservation to `tolerance`·√ŝ, positive s_ij where their log is a feature).
+   */
+  momenta: MomentaConfigSchema.nullable().default(null),
 });
 
 /** A coordinate map: image notation "(x1, 1-x2, x4, x3)" or steps [{"reflect": "x2"}, {"swap": ["x3", "x4"]}] (src/symmetry/coordinateMap.ts). */
@@ -40,10 +70,14 @@ export const SymmetrySchema = z.strictObject({
   map: MapSpecSchema,
 });
 
-export const MODEL_TYPES = ['poly', 'dnn', 'skdnn', 'bdt'] as const;
+export const MODEL_TYPES = ['poly', 'dnn', 'skdnn', 'bdt', 'mlp', 'kan', 'ds'] as const;
+/** Model types built from layers (src/nn/arch): learnable activations, KAN layers, Deep Sets. */
+export const LAYER_MODEL_TYPES = ['mlp', 'kan', 'ds'] as const;
+/** The fixed activations a rational activation can be initialised to approximate. */
+export const RATIONAL_INITS = ['relu', 'leaky_relu', 'elu', 'softplus', 'gelu', 'silu', 'tanh'] as const;
 export const LR_SCHEDULES = ['constant', 'exponential', 'polynomial', 'cosine', 'one_cycle'] as const;
 
-export const RunConfigSchema = z
+const RunConfigBase = z
   .strictObject({
     /** Free text naming the run (shown in tables). */
     name: z.string().default(''),
@@ -65,9 +99,28 @@ export const RunConfigSchema = z
     /** DNN: hidden layers; sk-DNN: blocks. */
     depth: positiveInt.default(9),
     width: positiveInt.default(36),
-    activation: z.enum(ACTIVATIONS).default('leaky_relu'),
+    /** 'rational': paper 2's learnable P/Q activation (GroupKAN; model types mlp and ds). */
+    activation: z.enum([...ACTIVATIONS, 'rational']).default('leaky_relu'),
     /** leaky_relu negative slope (Keras' default 0.3, which paper 1 used) or elu alpha. */
     activation_param: z.number().min(0).optional(),
+    /**
+     * With data.momenta: what the network reads — the scaled momenta, the logs
+     * of all s_ij (MLP-I; with ds: DSI), or both. Default 'momenta'.
+     */
+    features: z.enum(FEATURE_KINDS).optional(),
+    /** rational: channel groups sharing one P/Q (GroupKAN-g); must divide every width. */
+    rational_groups: positiveInt.default(1),
+    /** rational: degrees of the numerator P and the safe denominator Q = 1 + Σ|b_k x^k|. */
+    rational_degrees: z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)]).default([5, 4]),
+    /** rational: the fixed activation P/Q is initialised to approximate (least squares on [−r, r]). */
+    rational_init: z.enum(RATIONAL_INITS).default('gelu'),
+    rational_init_range: z.number().positive().default(3),
+    /** kan: grid intervals of the cubic B-splines, and the range the grid covers. */
+    kan_grid: positiveInt.max(200).default(10),
+    kan_range: z.tuple([z.number(), z.number()]).default([-1, 1]),
+    /** ds: width of the per-particle embedding (paper 2: 64) and its number of dense layers. */
+    ds_latent: positiveInt.default(64),
+    ds_embed_depth: positiveInt.default(2),
     /** poly: total degree of the polynomial basis. */
     degree: positiveInt.max(40).default(8),
     /** poly: ridge penalty on the standardised normal equations. */
@@ -148,7 +201,9 @@ export const RunConfigSchema = z
     threads: positiveInt.nullable().default(null),
     /** 'auto' uses the native kernel when it is built. */
     backend: z.enum(['auto', 'native', 'typescript']).default('auto'),
-  })
+  });
+
+export const RunConfigSchema = RunConfigBase
   .superRefine((c, ctx) => {
     if (c.lr_clock === 'time' && c.time_budget_s === null) {
       ctx.addIssue({ code: 'custom', path: ['lr_clock'], message: "lr_clock: 'time' needs time_budget_s (the time the schedule runs over)" });
@@ -182,11 +237,45 @@ export const RunConfigSchema = z
     if (c.uncertainty !== 'none' && c.model_type !== 'dnn' && c.model_type !== 'skdnn') {
       ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' needs a neural model_type (dnn or skdnn), not '${c.model_type}'` });
     }
+    if (c.data.momenta !== null && c.symmetries.length > 0) {
+      // Maps act on hypercube coordinates; a particle exchange on four-momenta is another kind of map.
+      ctx.addIssue({ code: 'custom', path: ['symmetries'], message: 'symmetries act on hypercube coordinates x1..xD; they cannot be declared with data.momenta yet' });
+    }
+    if (c.uncertainty !== 'none' && c.data.momenta !== null) {
+      ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' cannot be combined with data.momenta yet` });
+    }
+    checkArchitecture(c, ctx);
     const transform = resolvedTransform(c);
     if ((transform === 'log' || transform === 'log-standardize') && !c.data.require_positive_target) {
       ctx.addIssue({ code: 'custom', path: ['target_transform'], message: `'${transform}' needs a positive target; it cannot be combined with data.require_positive_target: false` });
     }
   });
+
+/** Combinations of architecture keys that cannot work, named before any data is read. */
+function checkArchitecture(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): void {
+  if (c.activation === 'rational' && !(c.model_type === 'mlp' || c.model_type === 'ds')) {
+    ctx.addIssue({ code: 'custom', path: ['activation'], message: `activation 'rational' (GroupKAN) needs model_type 'mlp' or 'ds', not '${c.model_type}'` });
+  }
+  if (c.features !== undefined && c.data.momenta === null) {
+    ctx.addIssue({ code: 'custom', path: ['features'], message: 'features needs data.momenta (the particles whose four-momenta are the inputs)' });
+  }
+  if (c.data.momenta !== null && c.data.inputs !== null) {
+    ctx.addIssue({ code: 'custom', path: ['data', 'inputs'], message: 'give data.inputs or data.momenta, not both (momenta name their own columns)' });
+  }
+  if (c.model_type === 'ds') {
+    if (c.data.momenta === null) ctx.addIssue({ code: 'custom', path: ['model_type'], message: "model_type 'ds' (Deep Sets) needs data.momenta" });
+    else if (c.features === 'invariants') ctx.addIssue({ code: 'custom', path: ['features'], message: "model_type 'ds' embeds the momenta: features must be 'momenta' (DS) or 'momenta+invariants' (DSI)" });
+  }
+  if (c.activation === 'rational' && c.width % c.rational_groups !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['rational_groups'], message: `rational_groups (${c.rational_groups}) must divide width (${c.width})` });
+  }
+  if (c.activation === 'rational' && c.model_type === 'ds' && c.ds_latent % c.rational_groups !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['rational_groups'], message: `rational_groups (${c.rational_groups}) must divide ds_latent (${c.ds_latent})` });
+  }
+  if (c.kan_range[0] >= c.kan_range[1]) {
+    ctx.addIssue({ code: 'custom', path: ['kan_range'], message: `kan_range must be [lo, hi] with lo < hi, got [${c.kan_range.join(', ')}]` });
+  }
+}
 
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 type ParsedRunConfig = z.output<typeof RunConfigSchema>;

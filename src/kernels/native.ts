@@ -12,6 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { activation, MAX_THREADS } from './checks.js';
+import { checkKanExpand, checkKanExpandBackward } from './kanChecks.js';
+import { checkRationalBackward, checkRationalForward } from './rationalChecks.js';
 import type { BinMatrix, Kernels } from './types.js';
 
 /** The addon's own ABI: activations travel as (code, param). */
@@ -34,6 +36,18 @@ interface NativeAddon {
   adamStep(
     p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array,
     lr: number, beta1: number, beta2: number, eps: number, step: number,
+  ): void;
+  rationalForward(
+    x: Float64Array, n: number, width: number, groups: number, degP: number, degQ: number,
+    coef: Float64Array, y: Float64Array,
+  ): void;
+  rationalBackward(
+    x: Float64Array, n: number, width: number, groups: number, degP: number, degQ: number,
+    coef: Float64Array, dy: Float64Array, dx: Float64Array | null, gcoef: Float64Array,
+  ): void;
+  kanExpand(x: Float64Array, n: number, nIn: number, grid: number, lo: number, hi: number, f: Float64Array): void;
+  kanExpandBackward(
+    x: Float64Array, n: number, nIn: number, grid: number, lo: number, hi: number, df: Float64Array, dx: Float64Array,
   ): void;
   histBuild(
     bins: BinMatrix, d: number, binOffset: Int32Array, gpair: Float64Array, rows: Uint32Array,
@@ -64,7 +78,8 @@ interface NativeAddon {
 }
 
 const ADDON_FUNCTIONS = [
-  'gemm', 'denseForward', 'denseBackward', 'adamStep', 'histBuild', 'histSubtract', 'splitFind', 'partition',
+  'gemm', 'denseForward', 'denseBackward', 'adamStep', 'rationalForward', 'rationalBackward', 'kanExpand',
+  'kanExpandBackward', 'histBuild', 'histSubtract', 'splitFind', 'partition',
   'leafAdd', 'forestPredict', 'treePredictBinned', 'threads', 'setThreads', 'info',
 ] as const;
 
@@ -112,6 +127,24 @@ function wrap(addon: NativeAddon): Kernels {
       addon.denseBackward(x, n, nIn, w, nOut, code, act.param, z, y, dy, dz, dx, gw, gb, accumulate);
     },
     adamStep: (p, g, m, v, lr, beta1, beta2, eps, step) => addon.adamStep(p, g, m, v, lr, beta1, beta2, eps, step),
+    // For the rational and KAN kernels the TypeScript checks run first, so both backends
+    // fail with the same words; the addon repeats the length checks memory safety needs.
+    rationalForward(x, n, width, groups, degP, degQ, coef, y) {
+      checkRationalForward(x, n, width, groups, degP, degQ, coef, y);
+      addon.rationalForward(x, n, width, groups, degP, degQ, coef, y);
+    },
+    rationalBackward(x, n, width, groups, degP, degQ, coef, dy, dx, gcoef) {
+      checkRationalBackward(x, n, width, groups, degP, degQ, coef, dy, dx, gcoef);
+      addon.rationalBackward(x, n, width, groups, degP, degQ, coef, dy, dx ?? null, gcoef);
+    },
+    kanExpand(x, n, nIn, grid, lo, hi, f) {
+      checkKanExpand(x, n, nIn, grid, lo, hi, f);
+      addon.kanExpand(x, n, nIn, grid, lo, hi, f);
+    },
+    kanExpandBackward(x, n, nIn, grid, lo, hi, df, dx) {
+      checkKanExpandBackward(x, n, nIn, grid, lo, hi, df, dx);
+      addon.kanExpandBackward(x, n, nIn, grid, lo, hi, df, dx);
+    },
     histBuild: (bins, d, binOffset, gpair, rows, begin, end, slot, hist) =>
       addon.histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist),
     histSubtract: (hist, nBins, dst, a, b) => addon.histSubtract(hist, nBins, dst, a, b),

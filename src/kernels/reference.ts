@@ -10,6 +10,10 @@ import { gemm } from './gemm.js';
 import { histBuild, histSubtract } from './hist.js';
 import { leafAdd, partition } from './partition.js';
 import { splitFind } from './split.js';
+import { rationalBackward, rationalForward } from './rational.js';
+import { kanExpand, kanExpandBackward } from './kan.js';
+import { checkKanExpand, checkKanExpandBackward } from './kanChecks.js';
+import { checkRationalBackward, checkRationalForward } from './rationalChecks.js';
 import {
   checkForestPredict, checkHistBuild, checkHistSubtract, checkLeafAdd, checkPartition, checkSplitFind, checkTreePredictBinned,
 } from './treeChecks.js';
@@ -42,6 +46,26 @@ export const reference: Kernels = {
   adamStep(p, g, m, v, lr, beta1, beta2, eps, step) {
     checkAdam(p, g, m, v, lr, beta1, beta2, eps, step);
     adamStep(p, g, m, v, lr, beta1, beta2, eps, step);
+  },
+
+  rationalForward(x, n, width, groups, degP, degQ, coef, y) {
+    checkRationalForward(x, n, width, groups, degP, degQ, coef, y);
+    rationalForward(x, n, width, groups, degP, degQ, coef, y);
+  },
+
+  rationalBackward(x, n, width, groups, degP, degQ, coef, dy, dx, gcoef) {
+    checkRationalBackward(x, n, width, groups, degP, degQ, coef, dy, dx, gcoef);
+    rationalBackward(x, n, width, groups, degP, degQ, coef, dy, dx ?? null, gcoef);
+  },
+
+  kanExpand(x, n, nIn, grid, lo, hi, f) {
+    checkKanExpand(x, n, nIn, grid, lo, hi, f);
+    kanExpand(x, n, nIn, grid, lo, hi, f);
+  },
+
+  kanExpandBackward(x, n, nIn, grid, lo, hi, df, dx) {
+    checkKanExpandBackward(x, n, nIn, grid, lo, hi, df, dx);
+    kanExpandBackward(x, n, nIn, grid, lo, hi, df, dx);
   },
 
   histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist) {

@@ -105,6 +105,39 @@ export interface Kernels {
     lr: number, beta1: number, beta2: number, eps: number, step: number,
   ): void;
 
+  /**
+   * Rational activation y = P(x)/Q(x) with learnable coefficients, element by
+   * element over an n×width matrix whose channels form `groups` contiguous
+   * groups sharing coef[g·(degP+1+degQ) ..] = a_0..a_degP, b_1..b_degQ;
+   * Q = 1 + Σ|b_k x^k| (src/kernels/rational.ts has the formulas).
+   */
+  rationalForward(
+    x: Float64Array, n: number, width: number, groups: number, degP: number, degQ: number,
+    coef: Float64Array, y: Float64Array,
+  ): void;
+
+  /**
+   * Its backward pass: dx = dy ⊙ dF/dx (skipped when dx is null; dx may be
+   * dy) and gcoef (overwritten) = dL/dcoef, each group's terms per row added in
+   * laneSum's fixed order (src/kernels/rational.ts).
+   */
+  rationalBackward(
+    x: Float64Array, n: number, width: number, groups: number, degP: number, degQ: number,
+    coef: Float64Array, dy: Float64Array, dx: Float64Array | null, gcoef: Float64Array,
+  ): void;
+
+  /**
+   * KAN feature expansion (src/kernels/kan.ts): each of the n×nIn values of x
+   * becomes grid + 4 features in f — silu, then the cubic B-splines of a
+   * uniform grid of `grid` intervals on [lo, hi] extended by 3 knots a side.
+   */
+  kanExpand(x: Float64Array, n: number, nIn: number, grid: number, lo: number, hi: number, f: Float64Array): void;
+
+  /** Its backward: dx[e] = Σ_m df[e·(grid+4) + m] · dF_m/dv at x[e]. */
+  kanExpandBackward(
+    x: Float64Array, n: number, nIn: number, grid: number, lo: number, hi: number, df: Float64Array, dx: Float64Array,
+  ): void;
+
   // ---- histogram gradient-boosted trees (src/models/gbdt) ----
   //
   // Shared arguments: `bins` is the n×d BinMatrix of the training (or

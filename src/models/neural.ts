@@ -7,17 +7,20 @@ import { getKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
 import {
   Network, Trainer, describeNetwork, glorotUniform, parseNetworkConfig,
-  type EpochStats, type NetworkConfig, type ScheduleConfig, type StopReason, type TrainerSnapshot,
+  type EpochStats, type NetworkConfig, type NetworkFactory, type ScheduleConfig, type StopReason, type TrainableNetwork,
+  type TrainerSnapshot,
 } from '../nn/index.js';
 import { AmpfitError } from '../util/errors.js';
 import { formatDuration, type Logger } from '../util/log.js';
+import type { Rng } from '../util/rng.js';
 import { loadUncertain } from '../uncertainty/regressor.js';
 import { describeUncertainty, uncertainRegressorOf, uncertaintyObjective, withUncertaintyHead } from '../uncertainty/setup.js';
 import { float64Array, type EpochRecord, type FitContext, type FitResult, type Regressor, type RegressorType, type SerializedRegressor, type TrainData } from './regressor.js';
 
-// Paper 1's DNN and sk-DNN as pipeline model types: config → network → Trainer,
-// trained on the MSE or, with config `uncertainty`, on a learned-uncertainty
-// objective (src/uncertainty/), with a checkpoint after every epoch so an interrupted run resumes (losing at
+// Networks trained by the Trainer as pipeline model types — paper 1's DNN and
+// sk-DNN here, paper 2's families in layered.ts (each a NetworkFamily): config → network → Trainer,
+// on the MSE or, with config `uncertainty` (dnn and skdnn so far), on a
+// learned-uncertainty objective (src/uncertainty/), with a checkpoint after every epoch so an interrupted run resumes (losing at
 // most the epoch in progress) and ends with the same weights as an
 // uninterrupted one.
 
@@ -25,12 +28,19 @@ const CHECKPOINT_FILE = 'trainer.json';
 /** Config keys a resumed run may change; any other change makes the checkpoint meaningless. */
 const RESUMABLE_CHANGES = new Set(['epochs', 'patience', 'time_budget_s', 'threads', 'backend', 'name']);
 
-class NeuralRegressor implements Regressor {
-  constructor(readonly network: Network) {}
+/** How one family of networks is created for a run, rebuilt from its stored config, and named in logs. */
+export interface NetworkFamily {
+  readonly type: string;
+  /** A new network for this run's config and input width, initialised from rng. */
+  create(config: RunConfig, inputDim: number, kernels: Kernels, rng: Rng): TrainableNetwork;
+  /** Rebuilds a network (parameters unset) from the config a snapshot or model file stored. */
+  readonly restore: NetworkFactory;
+  /** "sk-DNN 9-36 (4D, silu)"-style description of a stored config. */
+  describe(config: unknown): string;
+}
 
-  get type(): string {
-    return this.network.config.type;
-  }
+class NeuralRegressor implements Regressor {
+  constructor(readonly network: TrainableNetwork, readonly type: string) {}
 
   parameterCount(): number {
     return this.network.paramCount;
@@ -47,6 +57,7 @@ class NeuralRegressor implements Regressor {
 
 export function networkConfigFor(config: RunConfig, inputDim: number): NetworkConfig {
   if (config.model_type !== 'dnn' && config.model_type !== 'skdnn') throw new AmpfitError(`not a neural model type: ${config.model_type}`);
+  if (config.activation === 'rational') throw new AmpfitError(`activation 'rational' needs model_type 'mlp' or 'ds', not '${config.model_type}'`);
   return withUncertaintyHead(parseNetworkConfig(
     { type: config.model_type, inputDim, depth: config.depth, width: config.width, activation: { name: config.activation, param: config.activation_param } },
     'config',
@@ -76,7 +87,7 @@ export function kernelsFor(config: Pick<RunConfig, 'backend' | 'threads'>): Kern
   return kernels;
 }
 
-function fit(type: 'dnn' | 'skdnn') {
+function fit(family: NetworkFamily) {
   return async (data: TrainData, ctx: FitContext): Promise<FitResult> => {
     const { config, log } = ctx;
     const kernels = kernelsFor(config);
@@ -88,13 +99,12 @@ function fit(type: 'dnn' | 'skdnn') {
     if (ctx.resume) {
       if (dir === null) throw new AmpfitError('--resume needs a checkpoint directory');
       const snapshot = readCheckpoint(dir, config);
-      trainer = Trainer.resume(snapshot, kernels, trainingData, { maxEpochs: config.epochs, patience: config.patience, objective });
+      trainer = Trainer.resume(snapshot, kernels, trainingData, { maxEpochs: config.epochs, patience: config.patience, network: family.restore, objective });
       // The budget covers the whole run, resumed parts included.
       if (budget !== undefined) budget = Math.max(0, budget - snapshot.elapsedS);
       log.info(`resuming after epoch ${snapshot.epoch} (${formatDuration(snapshot.elapsedS)} trained so far)`);
     } else {
-      const network = new Network(networkConfigFor({ ...config, model_type: type }, data.d), kernels);
-      glorotUniform(network.plan, network.params, ctx.rng.fork('init'));
+      const network = family.create(config, data.d, kernels, ctx.rng.fork('init'));
       trainer = new Trainer(network, trainingData, {
         maxEpochs: config.epochs,
         batchSize: config.batch_size,
@@ -103,13 +113,13 @@ function fit(type: 'dnn' | 'skdnn') {
         schedule: scheduleFor(config),
         scheduleClockS: config.lr_clock === 'time' ? config.time_budget_s : null,
         rng: ctx.rng.fork('batches'),
-        objective: objective?.(network),
+        objective: objective === undefined ? undefined : objective(denseNetwork(network, config)),
       });
       if (dir !== null) saveCheckpointConfig(dir, config);
     }
     const net = trainer.network;
     log.info(
-      `${describeNetwork(net.config)}: ${trainer.objective.params.length.toLocaleString('en-US')} parameters` +
+      `${family.describe(net.config)}: ${trainer.objective.params.length.toLocaleString('en-US')} parameters` +
         (objective === undefined ? '; ' : ` (${describeUncertainty(config)}; loss: heteroscedastic NLL); `) +
         `${kernels.backend} kernels, ${kernels.threads()} thread${kernels.threads() === 1 ? '' : 's'}; ` +
         `batch ${trainer.settings.batchSize}, ${trainer.stepsPerEpoch} steps/epoch, ` +
@@ -133,11 +143,17 @@ function fit(type: 'dnn' | 'skdnn') {
       log.warn('training diverged (non-finite loss); keeping the best weights from before — lower initial_lr');
     }
     return {
-      model: objective === undefined ? new NeuralRegressor(net) : uncertainRegressorOf(trainer.objective, config, data, log),
+      model: objective === undefined ? new NeuralRegressor(net, family.type) : uncertainRegressorOf(trainer.objective, config, data, log),
       history: result.history.map(toRecord),
       stoppedBecause: describeStop(result.stopReason, config, result.bestEpoch, result.epochs, lossName),
     };
   };
+}
+
+/** The uncertainty objectives are written for the dense-op Network; the config allows them for dnn and skdnn only. */
+function denseNetwork(network: TrainableNetwork, config: RunConfig): Network {
+  if (!(network instanceof Network)) throw new AmpfitError(`uncertainty: '${config.uncertainty}' needs model_type dnn or skdnn`);
+  return network;
 }
 
 function readCheckpoint(dir: string, config: RunConfig): TrainerSnapshot {
@@ -186,17 +202,37 @@ function describeStop(reason: StopReason, c: RunConfig, bestEpoch: number, epoch
   }
 }
 
-function load(s: SerializedRegressor): Regressor {
-  if (s.spec.uncertainty !== undefined) return loadUncertain(s);
-  const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
-  const network = new Network(config, getKernels('auto'));
-  const params = float64Array(s, 'params', config.type);
-  if (params.length !== network.paramCount) {
-    throw new AmpfitError(`model holds ${params.length} parameters, ${describeNetwork(config)} needs ${network.paramCount}`);
-  }
-  network.params.set(params);
-  return new NeuralRegressor(network);
+function load(family: NetworkFamily) {
+  return (s: SerializedRegressor): Regressor => {
+    if (s.spec.uncertainty !== undefined) return loadUncertain(s);
+    const network = family.restore(s.spec.network, getKernels('auto'));
+    const params = float64Array(s, 'params', family.type);
+    if (params.length !== network.paramCount) {
+      throw new AmpfitError(`model holds ${params.length} parameters, ${family.describe(network.config)} needs ${network.paramCount}`);
+    }
+    network.params.set(params);
+    return new NeuralRegressor(network, family.type);
+  };
 }
 
-export const dnnType: RegressorType = { type: 'dnn', fit: fit('dnn'), load };
-export const skdnnType: RegressorType = { type: 'skdnn', fit: fit('skdnn'), load };
+/** A model type for a family of networks trained by the Trainer. */
+export function neuralType(family: NetworkFamily): RegressorType {
+  return { type: family.type, fit: fit(family), load: load(family) };
+}
+
+/** Paper 1's DNN and sk-DNN on the dense-op plan executor. */
+function denseFamily(type: 'dnn' | 'skdnn'): NetworkFamily {
+  return {
+    type,
+    create(config, inputDim, kernels, rng) {
+      const network = new Network(networkConfigFor({ ...config, model_type: type }, inputDim), kernels);
+      glorotUniform(network.plan, network.params, rng);
+      return network;
+    },
+    restore: (config, kernels) => new Network(parseNetworkConfig(config, 'model.regressor.network'), kernels),
+    describe: (config) => describeNetwork(parseNetworkConfig(config, 'model.regressor.network')),
+  };
+}
+
+export const dnnType: RegressorType = neuralType(denseFamily('dnn'));
+export const skdnnType: RegressorType = neuralType(denseFamily('skdnn'));

@@ -4,10 +4,12 @@ import { loadSymmetric } from './symmetric.js';
 import { polynomialType } from './polynomial.js';
 import { dnnType, skdnnType } from './neural.js';
 import { bdtType } from './gbdt/index.js';
+import { momentumType } from './momentumRegressor.js';
+import { dsType, kanType, mlpType } from './layered.js';
 
 // Model types by config name. New types register here and nowhere else.
 const TYPES: ReadonlyMap<string, RegressorType> = new Map<string, RegressorType>(
-  [polynomialType, dnnType, skdnnType, bdtType].map((t) => [t.type, t]),
+  [polynomialType, dnnType, skdnnType, bdtType, mlpType, kanType, dsType, momentumType(regressorType)].map((t) => [t.type, t]),
 );
 
 export function regressorType(name: string): RegressorType {

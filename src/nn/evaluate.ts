@@ -1,7 +1,8 @@
 // Loss metrics over a whole data set, computed in chunks so a validation set
 // of millions of rows never needs per-layer buffers of millions of rows.
 
-import { Network, PREDICT_CHUNK_ROWS } from './network.js';
+import { PREDICT_CHUNK_ROWS } from './network.js';
+import type { TrainableNetwork } from './trainable.js';
 
 export interface RegressionMetrics {
   readonly n: number;
@@ -12,12 +13,12 @@ export interface RegressionMetrics {
 }
 
 export function regressionMetrics(
-  network: Network, x: Float64Array, y: Float64Array, chunkRows = PREDICT_CHUNK_ROWS,
+  network: Pick<TrainableNetwork, 'inputDim' | 'infer'> & { readonly outputDim?: number }, x: Float64Array, y: Float64Array, chunkRows = PREDICT_CHUNK_ROWS,
 ): RegressionMetrics {
   const n = y.length;
   const d = network.inputDim;
   if (x.length !== n * d) throw new RangeError(`regressionMetrics: x has ${x.length} values, expected ${n}×${d}`);
-  if (network.outputDim !== 1) throw new RangeError(`regressionMetrics: the network has ${network.outputDim} outputs, the MSE needs 1`);
+  if (network.outputDim !== undefined && network.outputDim !== 1) throw new RangeError(`regressionMetrics: the network has ${network.outputDim} outputs, the MSE needs 1`);
   if (n === 0) return { n, mse: NaN, r2: NaN };
   let sum = 0;
   for (let i = 0; i < n; i++) sum += y[i];

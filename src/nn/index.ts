@@ -24,3 +24,4 @@ export {
   Trainer, type EpochStats, type ResumeOptions, type StepInfo, type StopReason, type TrainerOptions,
   type TrainerRuntime, type TrainerSettings, type TrainerSnapshot, type TrainingData, type TrainResult,
 } from './trainer.js';
+export type { NetworkFactory, TrainableNetwork } from './trainable.js';

@@ -7,7 +7,7 @@
 
 import type { RegressionMetrics } from './evaluate.js';
 import { regressionMetrics } from './evaluate.js';
-import type { Network } from './network.js';
+import type { TrainableNetwork } from './trainable.js';
 
 export interface Objective {
   /** Short name for logs and snapshots: "mse", "heteroscedastic", ... */
@@ -36,7 +36,7 @@ export class MseObjective implements Objective {
   readonly grads: Float64Array;
   private dOut = new Float64Array(0);
 
-  constructor(readonly network: Network) {
+  constructor(readonly network: TrainableNetwork) {
     this.params = network.params;
     this.grads = network.grads;
   }

@@ -24,6 +24,7 @@ import type { RegressionMetrics } from './evaluate.js';
 import { decodeFloat64, encodeFloat64, type EncodedFloat64 } from './f64-codec.js';
 import { Network, PREDICT_CHUNK_ROWS } from './network.js';
 import { MseObjective, type Objective } from './objective.js';
+import type { NetworkFactory, TrainableNetwork } from './trainable.js';
 import { learningRate, learningRateAtFraction, parseScheduleConfig, type ScheduleConfig } from './schedules.js';
 
 export interface TrainingData {
@@ -145,12 +146,15 @@ export type ResumeOptions = TrainerRuntime & {
   readonly patience?: number | null;
   /** Rebuilds the snapshot's objective on the rebuilt network (default: MSE); must match the snapshot's objective name. */
   readonly objective?: (network: Network) => Objective;
+  /** Rebuilds the snapshot's network; default: a dense-op Network (dnn, skdnn). */
+  readonly network?: NetworkFactory;
 };
 
 export interface TrainerSnapshot {
   readonly format: 'ampfit-trainer-snapshot';
   readonly version: 1;
-  readonly network: NetworkConfig;
+  /** The network's own config (NetworkConfig for dnn/skdnn). */
+  readonly network: NetworkConfig | unknown;
   /** Absent in snapshots written before objectives existed: 'mse'. */
   readonly objective?: { readonly name: string; readonly state: unknown };
   readonly settings: TrainerSettings;
@@ -193,7 +197,7 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 export class Trainer {
-  readonly network: Network;
+  readonly network: TrainableNetwork;
   readonly objective: Objective;
   readonly settings: TrainerSettings;
   /** Steps per epoch after resolving the one-pass default. */
@@ -227,7 +231,7 @@ export class Trainer {
   private trainParams: Float64Array | null = null;
   private running = false;
 
-  constructor(network: Network, data: TrainingData, options: TrainerOptions) {
+  constructor(network: TrainableNetwork, data: TrainingData, options: TrainerOptions) {
     const settings = resolveSettings(options);
     this.network = network;
     this.objective = options.objective ?? new MseObjective(network);
@@ -253,8 +257,17 @@ export class Trainer {
     if (snapshot.format !== 'ampfit-trainer-snapshot' || snapshot.version !== 1) {
       throw new ConfigError(`not an ampfit trainer snapshot (version 1): format ${String(snapshot.format)}, version ${String(snapshot.version)}`);
     }
-    const network = new Network(parseNetworkConfig(snapshot.network, 'snapshot.network'), kernels);
-    const objective: Objective = options.objective?.(network) ?? new MseObjective(network);
+    const network = options.network !== undefined
+      ? options.network(snapshot.network, kernels)
+      : new Network(parseNetworkConfig(snapshot.network, 'snapshot.network'), kernels);
+    let objective: Objective;
+    if (options.objective === undefined) {
+      objective = new MseObjective(network);
+    } else {
+      // The learned-uncertainty objectives are written for the dense-op Network (dnn, skdnn).
+      if (!(network instanceof Network)) throw new ConfigError('a learned-uncertainty objective needs a dnn or skdnn network');
+      objective = options.objective(network);
+    }
     const savedName = snapshot.objective?.name ?? 'mse';
     if (savedName !== objective.name) throw new ConfigError(`snapshot trained the '${savedName}' objective, not '${objective.name}'`);
     const s = snapshot.settings;

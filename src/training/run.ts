@@ -20,6 +20,7 @@ import { AmpfitError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { formatDuration } from '../util/log.js';
 import { Rng } from '../util/rng.js';
+import { inputColumns, modelInputs } from './modelInputs.js';
 import { AMPFIT_VERSION } from '../version.js';
 
 export interface TrainRunOptions {
@@ -54,7 +55,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
   log.info(`reading ${files.length} file${files.length === 1 ? '' : 's'}${config.data.max_rows === null ? '' : ` (at most ${config.data.max_rows} rows)`}`);
   const data = await loadDataset({
     files,
-    inputs: config.data.inputs,
+    inputs: inputColumns(config),
     target: config.data.target,
     born: config.data.born,
     requirePositiveTarget: config.data.require_positive_target,
@@ -73,6 +74,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
 
   const split = splitRows(data.n, config.seed, { test: config.test_fraction, validation: config.validation_fraction });
   log.info(`split (seed ${config.seed}): ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test`);
+  const inputs = modelInputs(config, data, split.train);
   const yTrainPhys = take(data.y, split.train);
   const transform = TargetTransform.fit(config.target_transform, yTrainPhys);
   const yValPhys = take(data.y, split.validation);
@@ -93,10 +95,10 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
   try {
     fit = await type.fit(
       {
-        d: data.d,
-        xTrain: takeRows(data.x, data.d, split.train),
+        d: inputs.d,
+        xTrain: takeRows(inputs.x, inputs.d, split.train),
         yTrain: transform.forward(yTrainPhys),
-        xVal: takeRows(data.x, data.d, split.validation),
+        xVal: takeRows(inputs.x, inputs.d, split.validation),
         yVal: transform.forward(yValPhys),
       },
       {
@@ -116,13 +118,14 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
   log.info(`training ended after ${formatDuration(fitSeconds)}: ${fit.stoppedBecause}`);
 
   const evaluate = (idx: Uint32Array, truth: Float64Array): PrecisionMetrics =>
-    precisionMetrics(transform.inverseInPlace(fit.model.predict(takeRows(data.x, data.d, idx), idx.length)), truth, config.taus);
+    precisionMetrics(transform.inverseInPlace(fit.model.predict(takeRows(inputs.x, inputs.d, idx), idx.length)), truth, config.taus);
+  const model = inputs.wrap(fit.model);
   const validation = evaluate(split.validation, yValPhys);
   const test = split.test.length > 0 ? evaluate(split.test, take(data.y, split.test)) : null;
-  const model = fit.model;
-  const pulls = (m: UncertainRegressor, idx: Uint32Array, truth: Float64Array) => uncertaintyMetrics(m, transform, takeRows(data.x, data.d, idx), truth, data.d);
-  const uncertainty = model instanceof UncertainRegressor
-    ? { test: split.test.length > 0 ? pulls(model, split.test, take(data.y, split.test)) : null, validation: pulls(model, split.validation, yValPhys) }
+  // The config allows learned σ only on plain coordinates (no momentum features, no symmetry), so fit.model is the whole model here.
+  const pulls = (m: UncertainRegressor, idx: Uint32Array, truth: Float64Array) => uncertaintyMetrics(m, transform, takeRows(inputs.x, inputs.d, idx), truth, inputs.d);
+  const uncertainty = fit.model instanceof UncertainRegressor
+    ? { test: split.test.length > 0 ? pulls(fit.model, split.test, take(data.y, split.test)) : null, validation: pulls(fit.model, split.validation, yValPhys) }
     : null;
   if (uncertainty !== null) {
     log.info(`${uncertainty.test === null ? 'validation' : 'test'} split: ${formatUncertainty(uncertainty.test ?? uncertainty.validation)}`);
@@ -131,7 +134,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
   const best = fit.history.reduce((b, r) => (r.valLoss < b.valLoss ? r : b), fit.history[0]);
   const header: ModelHeader = {
     format: 'ampfit-model',
-    regressor: fit.model.serialize().spec,
+    regressor: model.serialize().spec,
     inputs: data.inputNames,
     target: {
       column: config.data.target,
@@ -139,15 +142,15 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
       transform: transform.toJSON(),
       require_positive: config.data.require_positive_target,
     },
-    parameter_count: fit.model.parameterCount(),
+    parameter_count: model.parameterCount(),
     training: { best_epoch: best?.epoch ?? 0, epochs_run: fit.history.length, stopped_because: fit.stoppedBecause, seconds: fitSeconds },
     metrics: uncertainty === null ? { test, validation } : { test, validation, uncertainty },
     provenance: provenance(config, getKernels(config.backend), data, split, opts.command ?? ''),
     config,
   };
-  saveModelDir(outDir, header, fit.model.serialize(), fit.history);
+  saveModelDir(outDir, header, model.serialize(), fit.history);
   log.info(`model written to ${join(outDir, MODEL_FILE)}`);
-  return { header, regressor: fit.model, testMetrics: test, data, split };
+  return { header, regressor: model, testMetrics: test, data, split };
 }
 
 /** Never overwrite a finished model or a resumable run by accident. */

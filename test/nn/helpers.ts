@@ -39,17 +39,56 @@ const FD_STEP = 1e-6;
 const FD_ABS_TOL = 1e-7;
 const FD_REL_TOL = 1e-6;
 
-/** Asserts analytic[i] = ∂loss/∂arr[i] for every i by central differences (arr is restored). */
-export function checkGradient(arr: Float64Array, analytic: Float64Array, loss: () => number, what: string): void {
+/**
+ * Central finite differences (step h) of loss() w.r.t. every element of arr,
+ * against the analytic gradient: |fd − analytic| ≤ absTol + relTol·|fd|.
+ * Restores arr; the message names the element and both values.
+ */
+export function checkFiniteDifferences(
+  arr: Float64Array, analytic: Float64Array, loss: () => number, what: string, h = FD_STEP, absTol = FD_ABS_TOL, relTol = FD_REL_TOL,
+): void {
   for (let i = 0; i < arr.length; i++) {
     const keep = arr[i];
-    arr[i] = keep + FD_STEP;
+    arr[i] = keep + h;
     const up = loss();
-    arr[i] = keep - FD_STEP;
+    arr[i] = keep - h;
     const down = loss();
     arr[i] = keep;
-    const fd = (up - down) / (2 * FD_STEP);
-    const err = Math.abs(fd - analytic[i]);
-    assert.ok(err <= FD_ABS_TOL + FD_REL_TOL * Math.abs(fd), `${what}[${i}]: analytic ${analytic[i]}, finite difference ${fd}`);
+    const fd = (up - down) / (2 * h);
+    assert.ok(Math.abs(fd - analytic[i]) <= absTol + relTol * Math.abs(fd), `${what}[${i}]: analytic ${analytic[i]}, finite difference ${fd}`);
+  }
+}
+
+/** What checkNetworkGradient needs: Network (dnn/skdnn) and LayerNet both have it. */
+export interface Differentiable {
+  readonly params: Float64Array;
+  readonly grads: Float64Array;
+  forward(x: Float64Array, n: number): Float64Array;
+  backward(dOut: Float64Array, dInput?: Float64Array | null): void;
+}
+
+/**
+ * Checks backward() of a network against central differences (checkFiniteDifferences' defaults) for the loss
+ * L = Σ c_i f(x_i) (so dL/df = c), w.r.t. every parameter and every input;
+ * then that the parameter gradient does not depend on whether dL/dx is asked for.
+ */
+export function checkNetworkGradient(net: Differentiable, x: Float64Array, c: Float64Array): void {
+  const n = c.length;
+  const loss = (): number => {
+    const f = net.forward(x, n);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += c[i] * f[i];
+    return s;
+  };
+  loss();
+  const dx = new Float64Array(x.length);
+  net.backward(c, dx);
+  const gp = net.grads.slice();
+  checkFiniteDifferences(net.params, gp, loss, 'param');
+  checkFiniteDifferences(x, dx, loss, 'input');
+  loss();
+  net.backward(c);
+  for (let i = 0; i < gp.length; i++) {
+    if (net.grads[i] !== gp[i]) throw new Error(`param gradient [${i}] changes when dL/dx is not asked for: ${net.grads[i]} vs ${gp[i]}`);
   }
 }

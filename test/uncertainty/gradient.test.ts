@@ -11,9 +11,9 @@ import { clampLogVar, gaussianNll, LOG_VAR_MAX, LOG_VAR_MIN } from '../../src/un
 import { median } from '../../src/uncertainty/calibration.js';
 import { BayesObjective, MemberObjective } from '../../src/uncertainty/objectives.js';
 import { Rng } from '../../src/util/rng.js';
-import { checkGradient, referenceKernels } from '../nn/helpers.js';
+import { checkFiniteDifferences, referenceKernels } from '../nn/helpers.js';
 
-// Finite differences and their tolerances: checkGradient in test/nn/helpers.ts.
+// Finite differences and their tolerances: checkFiniteDifferences in test/nn/helpers.ts.
 
 function headNet(type: NetworkType, seed: string): Network {
   const net = new Network(makeNetworkConfig({ type, inputDim: 3, depth: 2, width: 4, activation: 'tanh', outputs: 2 }), referenceKernels);
@@ -42,7 +42,7 @@ test('Gaussian NLL: value and derivatives in f and log σ², flat outside the cl
   assert.equal(total, nll[0] + nll[1] + nll[2]);
   const scratchN = new Float64Array(m);
   const scratchD = new Float64Array(2 * m);
-  checkGradient(out, dl, () => gaussianNll(out, y, m, scratchN, scratchD), 'd nll');
+  checkFiniteDifferences(out, dl, () => gaussianNll(out, y, m, scratchN, scratchD), 'd nll');
   assert.equal(dl[5], 0);
   // Below the clamp (checked apart: a loss of ~e^30 swamps finite differences).
   const low = new Float64Array([1e-9, LOG_VAR_MIN - 2]);
@@ -59,7 +59,7 @@ for (const type of ['dnn', 'skdnn'] as const) {
     const { x, y } = batch('het-batch', 5);
     obj.lossAndGradient(x, y, 5);
     const g = obj.grads.slice();
-    checkGradient(obj.params, g, () => obj.lossAndGradient(x, y, 5), 'param');
+    checkFiniteDifferences(obj.params, g, () => obj.lossAndGradient(x, y, 5), 'param');
   });
 }
 
@@ -95,7 +95,7 @@ test('repulsive ensemble gradient matches the stop-gradient scalar of each membe
       for (let j = 0; j < nMem; j++) k += Math.exp(-dist2(li, frozen[j]) / h);
       return li.reduce((s, v) => s + v, 0) / m + (beta * k) / sum;
     };
-    checkGradient(obj.memberParams(i), g.subarray(i * p, (i + 1) * p), scalar, `member ${i}`);
+    checkFiniteDifferences(obj.memberParams(i), g.subarray(i * p, (i + 1) * p), scalar, `member ${i}`);
   }
 });
 
@@ -116,6 +116,6 @@ for (const lastLayerOnly of [false, true]) {
     };
     loss();
     const g = obj.grads.slice();
-    checkGradient(obj.params, g, loss, 'param');
+    checkFiniteDifferences(obj.params, g, loss, 'param');
   });
 }

@@ -1,0 +1,202 @@
+// Paper 2's architectures as plain JSON (stored in snapshots and model files)
+// and their construction as layer chains. Sorted by increasing complexity:
+// - 'mlp': depth × width dense layers with a fixed or a learnable rational
+//   activation (GroupKAN when rational), then a linear Dense(1);
+// - 'kan': depth KAN layers of width, then a KAN layer to the output;
+// - 'ds':  Deep Sets — a per-type embedding (embedDepth dense layers of
+//   latent, activated) of each particle's four-momentum, concatenated in
+//   particle order with the extra features (DSI: invariants), then an mlp head.
+
+import { ACTIVATIONS, type Activation, type ActivationName, type Kernels } from '../../kernels/types.js';
+import { ConfigError } from '../../util/errors.js';
+import { LINEAR, defaultActivationParam } from '../config.js';
+import { Chain } from './chain.js';
+import { ParticleEmbedding } from './deepSets.js';
+import { KanLayer } from './kanLayer.js';
+import { DenseLayer, type Layer } from './layer.js';
+import { RationalLayer } from './rationalLayer.js';
+import { fitRational } from './rationalInit.js';
+
+export type ActivationSpec =
+  | { readonly kind: 'fixed'; readonly activation: Activation }
+  | {
+    readonly kind: 'rational'; readonly groups: number; readonly degP: number; readonly degQ: number;
+    /** The fixed activation the coefficients start as (least squares on [−range, range]). */
+    readonly init: Activation; readonly range: number;
+  };
+
+export interface MlpConfig {
+  readonly type: 'mlp';
+  readonly inputDim: number;
+  readonly depth: number;
+  readonly width: number;
+  readonly activation: ActivationSpec;
+}
+
+export interface KanConfig {
+  readonly type: 'kan';
+  readonly inputDim: number;
+  readonly depth: number;
+  readonly width: number;
+  readonly grid: number;
+  readonly range: readonly [number, number];
+}
+
+export interface DeepSetsConfig {
+  readonly type: 'ds';
+  readonly inputDim: number;
+  /** Type of each particle, in input order (4 columns each). */
+  readonly particleTypes: readonly string[];
+  /** Features after the momenta that bypass the embedding (DSI: the invariants). */
+  readonly extras: number;
+  readonly latent: number;
+  readonly embedDepth: number;
+  readonly depth: number;
+  readonly width: number;
+  readonly activation: ActivationSpec;
+}
+
+export type ArchConfig = MlpConfig | KanConfig | DeepSetsConfig;
+
+/** Layers computing `width` activations of the previous dense map: fused into it when fixed. */
+function denseActivated(k: Kernels, name: string, nIn: number, width: number, act: ActivationSpec): Layer[] {
+  if (act.kind === 'fixed') return [new DenseLayer(k, name, nIn, width, act.activation)];
+  const init = fitRational(act.init.name, act.init.param, act.degP, act.degQ, act.range).coef;
+  return [new DenseLayer(k, name, nIn, width, LINEAR), new RationalLayer(k, `${name}.rational`, width, act.groups, act.degP, act.degQ, init)];
+}
+
+function mlpLayers(k: Kernels, prefix: string, nIn: number, depth: number, width: number, act: ActivationSpec): Layer[] {
+  const layers: Layer[] = [];
+  let w = nIn;
+  for (let l = 1; l <= depth; l++) {
+    layers.push(...denseActivated(k, `${prefix}dense${l}`, w, width, act));
+    w = width;
+  }
+  layers.push(new DenseLayer(k, `${prefix}output`, w, 1, LINEAR));
+  return layers;
+}
+
+export function buildChain(config: ArchConfig, k: Kernels): Chain {
+  switch (config.type) {
+    case 'mlp':
+      return new Chain(mlpLayers(k, '', config.inputDim, config.depth, config.width, config.activation));
+    case 'kan': {
+      const layers: Layer[] = [];
+      let w = config.inputDim;
+      const [lo, hi] = config.range;
+      for (let l = 1; l <= config.depth; l++) {
+        layers.push(new KanLayer(k, `kan${l}`, w, config.width, config.grid, lo, hi));
+        w = config.width;
+      }
+      layers.push(new KanLayer(k, 'output', w, 1, config.grid, lo, hi));
+      return new Chain(layers);
+    }
+    case 'ds': {
+      const c = config;
+      const embed = (type: string): Chain => {
+        const layers: Layer[] = [];
+        let w = 4;
+        for (let l = 1; l <= c.embedDepth; l++) {
+          layers.push(...denseActivated(k, `embed.${type}.dense${l}`, w, c.latent, c.activation));
+          w = c.latent;
+        }
+        return new Chain(layers);
+      };
+      const embedding = new ParticleEmbedding('embed', c.particleTypes, c.extras, embed);
+      return new Chain([embedding, ...mlpLayers(k, 'head.', embedding.nOut, c.depth, c.width, c.activation)]);
+    }
+  }
+}
+
+/** Paper-style names: "MLP 3-128 (30D, gelu)", "GroupKAN-4 MLP 3-128", "KAN 2-16 (grid 10)", "DSI 3-128 (latent 64)". */
+export function describeArch(c: ArchConfig): string {
+  const act = (a: ActivationSpec): string => (a.kind === 'fixed' ? a.activation.name : `GroupKAN-${a.groups} rational (${a.degP},${a.degQ}) from ${a.init.name}`);
+  switch (c.type) {
+    case 'mlp':
+      return `MLP ${c.depth}-${c.width} (${c.inputDim}D, ${act(c.activation)})`;
+    case 'kan':
+      return `KAN ${c.depth}-${c.width} (${c.inputDim}D, grid ${c.grid} on [${c.range.join(', ')}])`;
+    case 'ds':
+      return `${c.extras > 0 ? 'DSI' : 'DS'} ${c.depth}-${c.width} (${c.particleTypes.length} particles, latent ${c.latent}×${c.embedDepth}, ${c.extras} extra features, ${act(c.activation)})`;
+  }
+}
+
+// ---- validation of stored configs (model files, snapshots) ----
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown, where: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${where}: expected an object`);
+  return v as Obj;
+}
+
+function int(v: unknown, where: string, min = 1): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ConfigError(`${where}: expected an integer ≥ ${min}, got ${String(v)}`);
+  return v;
+}
+
+function num(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${where}: expected a finite number, got ${String(v)}`);
+  return v;
+}
+
+function fixedActivation(v: unknown, where: string): Activation {
+  const o = obj(v, where);
+  if (typeof o.name !== 'string' || !(ACTIVATIONS as readonly string[]).includes(o.name)) {
+    throw new ConfigError(`${where}.name: expected one of ${ACTIVATIONS.join(', ')}`);
+  }
+  const name = o.name as ActivationName;
+  return { name, param: o.param === undefined ? defaultActivationParam(name) : num(o.param, `${where}.param`) };
+}
+
+function activationSpec(v: unknown, where: string, widths: readonly number[]): ActivationSpec {
+  const o = obj(v, where);
+  if (o.kind === 'fixed') return { kind: 'fixed', activation: fixedActivation(o.activation, `${where}.activation`) };
+  if (o.kind !== 'rational') throw new ConfigError(`${where}.kind: expected 'fixed' or 'rational'`);
+  const groups = int(o.groups, `${where}.groups`);
+  for (const w of widths) if (w % groups !== 0) throw new ConfigError(`${where}.groups: ${groups} does not divide width ${w}`);
+  return {
+    kind: 'rational', groups, degP: int(o.degP, `${where}.degP`, 0), degQ: int(o.degQ, `${where}.degQ`, 0),
+    init: fixedActivation(o.init, `${where}.init`), range: num(o.range, `${where}.range`),
+  };
+}
+
+export function parseArchConfig(value: unknown, where = 'model'): ArchConfig {
+  const o = obj(value, where);
+  const inputDim = int(o.inputDim, `${where}.inputDim`);
+  switch (o.type) {
+    case 'mlp': {
+      const depth = int(o.depth, `${where}.depth`);
+      const width = int(o.width, `${where}.width`);
+      return { type: 'mlp', inputDim, depth, width, activation: activationSpec(o.activation, `${where}.activation`, [width]) };
+    }
+    case 'kan': {
+      const r = o.range;
+      if (!Array.isArray(r) || r.length !== 2 || !(num(r[0], `${where}.range[0]`) < num(r[1], `${where}.range[1]`))) {
+        throw new ConfigError(`${where}.range: expected [lo, hi] with lo < hi`);
+      }
+      return {
+        type: 'kan', inputDim, depth: int(o.depth, `${where}.depth`), width: int(o.width, `${where}.width`),
+        grid: int(o.grid, `${where}.grid`), range: [r[0] as number, r[1] as number],
+      };
+    }
+    case 'ds': {
+      const types = o.particleTypes;
+      if (!Array.isArray(types) || types.length === 0 || !types.every((t) => typeof t === 'string')) {
+        throw new ConfigError(`${where}.particleTypes: expected a list of type names`);
+      }
+      const extras = int(o.extras, `${where}.extras`, 0);
+      if (inputDim !== 4 * types.length + extras) {
+        throw new ConfigError(`${where}: inputDim ${inputDim} is not 4 × ${types.length} particles + ${extras} extras`);
+      }
+      const latent = int(o.latent, `${where}.latent`);
+      const width = int(o.width, `${where}.width`);
+      return {
+        type: 'ds', inputDim, particleTypes: types as string[], extras, latent, embedDepth: int(o.embedDepth, `${where}.embedDepth`),
+        depth: int(o.depth, `${where}.depth`), width, activation: activationSpec(o.activation, `${where}.activation`, [latent, width]),
+      };
+    }
+    default:
+      throw new ConfigError(`${where}.type: expected 'mlp', 'kan' or 'ds', got ${String(o.type)}`);
+  }
+}

@@ -1,0 +1,28 @@
+// What the Trainer needs of a network, so networks other than the dense-op
+// plan executor (src/nn/arch: learnable activations, KAN layers, Deep Sets)
+// train with the same loop, schedules, early stopping and checkpoints.
+
+import type { Kernels } from '../kernels/types.js';
+
+export interface TrainableNetwork {
+  /** Plain JSON that rebuilds the architecture (stored in snapshots and model files). */
+  readonly config: unknown;
+  readonly kernels: Kernels;
+  readonly inputDim: number;
+  readonly paramCount: number;
+  /** All parameters in one flat vector; write in place only. */
+  readonly params: Float64Array;
+  /** dLoss/dparams of the last backward(), same layout as params. */
+  readonly grads: Float64Array;
+  /** Training forward over n rows; the result stays valid until the next forward with the same n. */
+  forward(x: Float64Array, n: number): Float64Array;
+  /** Overwrites grads with dL/dparams of the last forward (and dL/dx into dInput if given). */
+  backward(dOut: Float64Array, dInput?: Float64Array | null): void;
+  /** Inference forward over n rows (a view, valid until the next infer with the same n). */
+  infer(x: Float64Array, n: number): Float64Array;
+  /** Outputs for n rows, chunked. */
+  predict(x: Float64Array, n: number, out?: Float64Array): Float64Array;
+}
+
+/** Rebuilds a network from the `config` its snapshot stored. */
+export type NetworkFactory = (config: unknown, kernels: Kernels) => TrainableNetwork;
