@@ -10,6 +10,7 @@ import { DEFAULT_BINS, DEFAULT_SPEED } from '../report/collect.js';
 import type { ReportFlags } from './report.js';
 import { SYMMETRY_CHECK_DEFAULTS, symmetryCheckCommand } from './symmetry.js';
 import { trainSetCommand, type TrainSetFlags } from './trainSet.js';
+import { sweepCollectCommand, sweepRunCommand, sweepStatusCommand, sweepTaskCommand } from './sweep.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -96,6 +97,35 @@ export function buildCli(): Command {
     .option('--force', 'retrain functions that already have a model')
     .option('--quiet', 'print only the tables')
     .action(async (flags: TrainSetFlags) => trainSetCommand(flags));
+
+  const sweep = program.command('sweep').description('train a grid of configs × seeds × functions of a set, on the local cores or as one Slurm job array; status and leaderboard of its results');
+  sweep
+    .command('run <sweep.json>', { isDefault: true })
+    .description("run the sweep's jobs that are not done yet (ampfit sweep <sweep.json> does the same)")
+    .option('--executor <type>', "'local' or 'slurm', overriding the sweep file's")
+    .option('--concurrency <n>', 'local executor: jobs at once (default: the sweep file\'s, else the number of cores)')
+    .option('--dry-run', 'print what would run (for Slurm: the batch script) and run nothing')
+    .option('--quiet', 'print only the summary')
+    .action(sweepRunCommand);
+  sweep
+    .command('status <results-dir>')
+    .description('every job of the sweep: done, running, queued, interrupted, failed (with the end of its log) or pending')
+    .option('--json', 'print the states as JSON')
+    .action(sweepStatusCommand);
+  sweep
+    .command('collect <results-dir>')
+    .description("leaderboard of the finished jobs by a test metric, optionally a report page comparing them")
+    .option('--metric <name>', 'R_<tau> (R_0.1, R_1), r2, mu, sigma, q50, q90, q99 or q99.9', 'R_0.1')
+    .option('--report <file>', 'also write the HTML report (ampfit report) of the finished jobs')
+    .option('--speed-seconds <s>', "report: time spent measuring each model's speed", String(DEFAULT_SPEED.seconds))
+    .option('--json <file>', 'also write the leaderboard as JSON')
+    .action(sweepCollectCommand);
+  sweep
+    .command('task <results-dir>', { hidden: true })
+    .description('one Slurm array task: train the job on line index+1 of --list')
+    .requiredOption('--list <file>', 'the submission\'s job list')
+    .requiredOption('--index <i>', 'the array task index')
+    .action(sweepTaskCommand);
 
   const symmetry = program.command('symmetry').description('symmetries of the target: f(g·x) = f(x) for coordinate maps g');
   symmetry

@@ -3,8 +3,8 @@
 // <out>/set.json. Derived functions cost nothing to train. Re-running skips
 // functions whose model exists with the same config and resumes those
 // interrupted mid-way from their checkpoint, so a long set survives being
-// stopped. (The scale-out executors of issue 10 will run the same per-function
-// jobs elsewhere.)
+// stopped. (`ampfit sweep` with a "set" runs the same per-function jobs on a
+// local pool or a Slurm cluster, crossed with grids and seeds.)
 
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
