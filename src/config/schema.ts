@@ -93,7 +93,7 @@ const RunConfigBase = z
     /** Maps g with f(g·x) = f(x); `ampfit symmetry check` tests them on data. */
     symmetries: z.array(SymmetrySchema).default([]),
     /** How training uses the symmetries: fold inputs into a fundamental domain, average predictions over the group, or not at all. */
-    symmetry_mode: z.enum(SYMMETRY_MODES).default('fold'),
+    symmetry_mode: z.enum(SYMMETRY_MODES).default('average'),
 
     model_type: z.enum(MODEL_TYPES).default('skdnn'),
     /** DNN: hidden layers; sk-DNN: blocks. */
