@@ -329,6 +329,38 @@ function networkBody(body: NetworkBody, twoOutputs = false): Body {
   return { decls: [...decls, ...helpers], regress };
 }
 
+/**
+ * An ensemble's members or a BNN's weight samples (NetworkBody.members): one
+ * function per member, and amp_regress averages f and exp(clamp(u)) over them
+ * in member order, as src/uncertainty/regressor.ts does, handing on
+ * u = log of the mean variance (so amp_sigma gives s·sqrt(mean σ_k²)).
+ */
+function membersBody(body: NetworkBody, sigma: SigmaMap): Body {
+  const members = body.members ?? [];
+  const k = members.length;
+  const decls: string[] = [];
+  const seen = new Set<string>();
+  const functions: string[] = [];
+  members.forEach((layers, m) => {
+    const b = networkBody({ kind: 'network', inputDim: body.inputDim, layers }, true);
+    // Weight tables are named per member; the layer and activation helpers are shared.
+    for (const d of b.decls) if (!seen.has(d)) {
+      seen.add(d);
+      decls.push(d);
+    }
+    functions.push(`static double amp_member${m}(const double *restrict x, double *restrict u) {\n${b.regress.map((l) => `  ${l}`).join('\n')}\n}`);
+  });
+  const lo = hexFloat(sigma.logVarMin);
+  const hi = hexFloat(sigma.logVarMax);
+  const regress = ['double f = 0.0, v = 0.0, uk;'];
+  for (let m = 0; m < k; m++) {
+    regress.push(`f += amp_member${m}(x, &uk) / ${k}.0;`);
+    regress.push(`v += exp(uk < ${lo} ? ${lo} : (uk > ${hi} ? ${hi} : uk)) / ${k}.0;`);
+  }
+  regress.push('*u = log(v);', 'return f;');
+  return { decls: [...decls, ...functions], regress };
+}
+
 function legendreBody(body: LegendreBody): Body {
   const d = body.inputDim;
   const deg = body.degree;
@@ -533,7 +565,12 @@ export function exportC(model: ExportModel, rawName: string): CExport {
   let body: Body;
   switch (model.body.kind) {
     case 'network':
-      body = networkBody(model.body, sigma !== null);
+      if (model.body.members !== undefined) {
+        if (sigma === null) throw new AmpfitError('export --format c: a network with several weight vectors must have learned σ');
+        body = membersBody(model.body, sigma);
+      } else {
+        body = networkBody(model.body, sigma !== null);
+      }
       break;
     case 'legendre':
       body = legendreBody(model.body);

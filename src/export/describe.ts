@@ -17,12 +17,12 @@ import { multiIndices } from '../models/polynomial.js';
 import { float64Array, type SerializedRegressor } from '../models/regressor.js';
 import type { Surrogate } from '../models/surrogate.js';
 import type { Activation } from '../kernels/types.js';
-import { buildPlan, describeNetwork, parseNetworkConfig } from '../nn/index.js';
+import { buildPlan, describeNetwork, parseNetworkConfig, type NetworkConfig } from '../nn/index.js';
 import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
 import { SymmetricRegressor } from '../models/symmetric.js';
 import type { SignedPermutation } from '../symmetry/coordinateMap.js';
 import { LOG_VAR_MAX, LOG_VAR_MIN } from '../uncertainty/gaussian.js';
-import type { UncertaintySpec } from '../uncertainty/regressor.js';
+import { UncertainRegressor, type UncertaintySpec } from '../uncertainty/regressor.js';
 import { AmpfitError } from '../util/errors.js';
 import { AMPFIT_VERSION } from '../version.js';
 
@@ -46,6 +46,14 @@ export interface NetworkBody {
   readonly kind: 'network';
   readonly inputDim: number;
   readonly layers: readonly DenseLayer[];
+  /**
+   * Ensembles and Bayesian networks (K ≥ 2 weight vectors of one (f, log σ²)
+   * network): every member's layers, names prefixed "member<k>.", member 0
+   * first (= layers). The output is then f = Σ_k f_k / K and
+   * σ² = Σ_k exp(clamp(u_k)) / K, summed in member order, as
+   * src/uncertainty/regressor.ts predicts.
+   */
+  readonly members?: readonly (readonly DenseLayer[])[];
 }
 
 /**
@@ -170,7 +178,9 @@ export function describeSurrogate(model: Surrogate): ExportModel {
   if (describer === undefined) {
     throw new AmpfitError(`export: model type '${type}' cannot be exported yet (exportable: ${EXPORTABLE_TYPES.join(', ')})`);
   }
-  const described = describer(serialized);
+  const described = regressor instanceof UncertainRegressor && regressor.weightVectors.length > 1
+    ? memberNetworks(serialized, regressor.weightVectors)
+    : describer(serialized);
   const { body } = described;
   const label = symmetry === null ? described.label : `${described.label}, ${symmetry.mode === 'fold' ? 'folded into 1' : 'averaged over'}/${symmetry.elements.length} of the domain`;
   if (body.inputDim !== model.d) {
@@ -221,18 +231,29 @@ function sigmaMap(spec: Record<string, unknown>): SigmaMap | null {
 }
 
 function networkBody(s: SerializedRegressor): { body: NetworkBody; label: string } {
-  const method = (s.spec.uncertainty as UncertaintySpec | undefined)?.method;
-  if (method !== undefined && method !== 'heteroscedastic') {
-    throw new AmpfitError(`export: ${method} models (several weight vectors per prediction) cannot be exported yet; heteroscedastic ones can`);
-  }
   const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
-  const plan = buildPlan(config);
   const params = float64Array(s, 'params', 'export');
+  return { body: { kind: 'network', inputDim: config.inputDim, layers: denseLayers(config, params, '') }, label: describeNetwork(config) };
+}
+
+/** A BNN's M weight samples or an ensemble's members as one body (see NetworkBody.members). */
+function memberNetworks(s: SerializedRegressor, vectors: readonly Float64Array[]): { body: NetworkBody; label: string } {
+  const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
+  const members = vectors.map((w, k) => denseLayers(config, w, `member${k}.`));
+  const method = (s.spec.uncertainty as UncertaintySpec | undefined)?.method ?? 'ensemble';
+  return {
+    body: { kind: 'network', inputDim: config.inputDim, layers: members[0], members },
+    label: `${describeNetwork(config)}, ${method === 'bnn' ? `BNN with ${vectors.length} weight samples` : `ensemble of ${vectors.length}`}`,
+  };
+}
+
+function denseLayers(config: NetworkConfig, params: Float64Array, prefix: string): DenseLayer[] {
+  const plan = buildPlan(config);
   if (params.length !== plan.paramCount) {
     throw new AmpfitError(`export: model holds ${params.length} parameters, ${describeNetwork(config)} needs ${plan.paramCount}`);
   }
-  const layers = plan.ops.map((op) => ({
-    name: op.name,
+  return plan.ops.map((op) => ({
+    name: prefix + op.name,
     nIn: op.nIn,
     nOut: op.nOut,
     w: params.slice(op.wOffset, op.wOffset + op.nIn * op.nOut),
@@ -242,7 +263,6 @@ function networkBody(s: SerializedRegressor): { body: NetworkBody; label: string
     residual: op.residual,
     output: op.output,
   }));
-  return { body: { kind: 'network', inputDim: config.inputDim, layers }, label: describeNetwork(config) };
 }
 
 function legendreBody(s: SerializedRegressor): { body: LegendreBody; label: string } {

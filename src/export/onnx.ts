@@ -396,7 +396,7 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
   let t: string;
   switch (body.kind) {
     case 'network':
-      t = network(g, body, input);
+      t = body.members === undefined ? network(g, body, input) : memberNetworks(g, body, input, model.sigma ?? null);
       break;
     case 'legendre':
       t = legendre(g, body, input);
@@ -457,6 +457,30 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
     ],
   });
   return onnx.ModelProto.encode(proto).finish();
+}
+
+/**
+ * An ensemble's members or a BNN's weight samples (NetworkBody.members) as
+ * one [N, 2] head (f, u): f = Σ_k f_k / K and u = log Σ_k exp(clamp(u_k)) / K,
+ * summed in member order, so the σ map downstream gives s·sqrt(mean σ_k²) as
+ * src/uncertainty/regressor.ts does.
+ */
+function memberNetworks(g: GraphBuilder, body: NetworkBody, x: string, sigma: SigmaMap | null): string {
+  if (sigma === null) throw new AmpfitError('export --format onnx: a network with several weight vectors must have learned σ');
+  const members = body.members ?? [];
+  const k = members.length;
+  const column = (t: string, c: number): string => g.op('Slice', [t, g.int64s('member.start', [c]), g.int64s('member.end', [c + 1]), g.int64s('member.axes', [1])]);
+  let f: string | null = null;
+  let v: string | null = null;
+  for (const layers of members) {
+    const out = network(g, { kind: 'network', inputDim: body.inputDim, layers }, x);
+    const fk = g.div(column(out, 0), k);
+    const vk = g.div(g.op('Exp', [g.op('Clip', [column(out, 1), g.scalar(sigma.logVarMin), g.scalar(sigma.logVarMax)])]), k);
+    f = f === null ? fk : g.add(f, fk);
+    v = v === null ? vk : g.add(v, vk);
+  }
+  if (f === null || v === null) throw new AmpfitError('export --format onnx: a network with no members');
+  return g.op('Concat', [f, g.op('Log', [v])], [intAttr('axis', 1)]);
 }
 
 /**

@@ -77,6 +77,11 @@ export class UncertainRegressor implements Regressor {
     return this.spec.method;
   }
 
+  /** The K weight vectors a prediction averages over (one; the ensemble's members; the BNN's M samples). */
+  get weightVectors(): readonly Float64Array[] {
+    return this.weightSets;
+  }
+
   get sigmaScale(): number {
     return this.spec.sigma_scale;
   }

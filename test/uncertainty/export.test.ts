@@ -1,7 +1,7 @@
 // σ_syst survives export: the ONNX graph of a heteroscedastic model has a
 // second output, and its C export <name>_eval_sigma(_batch), both agreeing
 // with Surrogate.predictUncertain for each kind of output map; ensembles and
-// BNNs refuse clearly.
+// BNNs export all their weight vectors and average them as ampfit does.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -28,7 +28,7 @@ async function trained(transform: string, uncertainty = 'heteroscedastic'): Prom
     {
       data: { files: SAMPLE_2D, target: 'f01', born: 'f00', max_rows: 1500 },
       model_type: 'skdnn', depth: 1, width: 8, activation: 'silu', batch_size: 128, steps_per_epoch: null, epochs: 2, decay_epochs: 2,
-      target_transform: transform, seed: 2, backend: 'typescript', uncertainty, ensemble_members: 2,
+      target_transform: transform, seed: 2, backend: 'typescript', uncertainty, ensemble_members: 2, bnn_samples: 8,
     },
     'test',
   );
@@ -109,7 +109,27 @@ for (const transform of ['standardize', 'log-standardize', 'asinh-standardize'])
   });
 }
 
-test('ensembles cannot be exported yet, and say so', async () => {
-  const model = loadModel(await trained('log-standardize', 'ensemble'));
-  assert.throws(() => describeSurrogate(model), /ensemble models .* cannot be exported yet; heteroscedastic ones can/);
-});
+for (const method of ['ensemble', 'bnn']) {
+  test(`ONNX and C exports of a ${method}: y and σ_syst, averaged over its weight vectors, agree with predictUncertain`, async () => {
+    const model = loadModel(await trained('log-standardize', method));
+    const description = describeSurrogate(model);
+    assert.equal(description.body.kind === 'network' ? description.body.members?.length : 0, method === 'bnn' ? 8 : 2);
+    const rng = new Rng(method);
+    const n = 129;
+    const x = Float64Array.from({ length: 2 * n }, () => rng.uniform());
+    const expected = model.predictUncertain(x, n);
+    const session = await ort.InferenceSession.create(exportOnnx(description, method), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const out = await session.run({ x: new ort.Tensor('float64', x, [n, 2]) });
+    await session.release();
+    const y = maxRel(out.y.data as Float64Array, expected.value);
+    const s = maxRel(out.sigma_syst.data as Float64Array, expected.sigmaSyst);
+    assert.ok(y <= AGREEMENT && s <= AGREEMENT, `ONNX max relative difference: y ${y}, σ ${s}`);
+    if (haveGcc()) {
+      const c = runC(exportC(description, method), x, n);
+      for (const [what, got, want] of [['C y', c.y, expected.value], ['C σ', c.sigma, expected.sigmaSyst], ['C single σ', c.sigmaOne, expected.sigmaSyst], ['C eval', c.yPlain, expected.value]] as const) {
+        const d = maxRel(got, want);
+        assert.ok(d <= AGREEMENT, `${what}: max relative difference ${d}`);
+      }
+    }
+  });
+}
