@@ -7,10 +7,7 @@ import { glorotUniform, makeNetworkConfig, Network, type NetworkConfigInput } fr
 import { Rng } from '../../src/util/rng.js';
 import { checkNetworkGradient, referenceKernels } from './helpers.js';
 
-// Central differences with step 1e-6 (checkNetworkGradient): truncation
-// ~H²·f''' ≈ 1e-12 and rounding ~1e-16/H ≈ 1e-10, so 1e-7 absolute + 1e-6
-// relative leaves a wide margin while any real bug (missing term, wrong
-// transpose) is O(1e-2) or more.
+// Step and tolerances of the finite differences, and why: test/nn/helpers.ts.
 
 const SHAPES: Omit<NetworkConfigInput, 'activation'>[] = [
   { type: 'dnn', inputDim: 3, depth: 3, width: 4 },

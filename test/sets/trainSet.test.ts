@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../../src/data/dataset.js';
 import { precisionMetrics } from '../../src/metrics/precision.js';
-import { applyMap, inverse, parseMap, type SignedPermutation } from '../../src/symmetry/coordinateMap.js';
+import { applyMap, compose, inverse, parseMap, type SignedPermutation } from '../../src/symmetry/coordinateMap.js';
 import { loadModelSet } from '../../src/sets/modelSet.js';
 import { trainSet } from '../../src/sets/trainSet.js';
 import { createLogger } from '../../src/util/log.js';
@@ -39,7 +39,7 @@ function toA(name: string): { g: SignedPermutation; k: number } {
   const parent = toA(m.from);
   const own = parseMap(m.map, X2, name);
   // M(x) = k_M · P(g_M·x) = k_M · k_P · A(g_P·g_M·x)
-  return { g: { src: Int32Array.from(own.src, (_, j) => own.src[parent.g.src[j]]), reflect: Uint8Array.from(own.reflect, (_, j) => parent.g.reflect[j] ^ own.reflect[parent.g.src[j]]) }, k: (m.factor ?? 1) * parent.k };
+  return { g: compose(parent.g, own), k: (m.factor ?? 1) * parent.k };
 }
 
 function writeMember(name: string): string {
