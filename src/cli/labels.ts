@@ -4,7 +4,7 @@ import type { ModelHeader } from '../io/modelStore.js';
 export function modelLabel(h: Pick<ModelHeader, 'config'> & Partial<Pick<ModelHeader, 'regressor'>>): string {
   const c = h.config;
   const name = c.name === '' ? '' : `${c.name}: `;
-  return `${name}${architecture(c)}${symmetrySuffix(h.regressor)}`;
+  return `${name}${architecture(c)}${structureSuffix(c)}${symmetrySuffix(h.regressor)}`;
 }
 
 function architecture(c: ModelHeader['config']): string {
@@ -24,6 +24,13 @@ function architecture(c: ModelHeader['config']): string {
     default:
       return String(c.model_type);
   }
+}
+
+/** " angular l≤2×2" (harmonic head over 2 decays), " periodic×2" (inputs read as cos/sin). */
+function structureSuffix(c: ModelHeader['config']): string {
+  const a = c.angular ?? null;
+  const periodic = c.data.periodic ?? [];
+  return (a === null ? '' : ` angular l≤${a.l_max}×${a.decays.length}`) + (periodic.length === 0 ? '' : ` periodic×${periodic.length}`);
 }
 
 /** " fold/4" (a quarter of the domain) or " average×4" (four evaluations), from the stored spec. */

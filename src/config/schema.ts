@@ -3,6 +3,7 @@ import { ACTIVATIONS } from '../kernels/types.js';
 import { TARGET_TRANSFORMS } from '../transforms/target.js';
 import { SYMMETRY_MODES } from '../models/symmetric.js';
 import { FEATURE_KINDS } from '../features/momentumFeatures.js';
+import { MAX_L } from '../features/harmonics.js';
 
 // The run configuration. Keys follow paper 1's configuration files where they
 // mean the same thing (model_type, depth, width, scaled, initial_lr, final_lr,
@@ -57,6 +58,38 @@ export const DataConfigSchema = z.strictObject({
    * conservation to `tolerance`·√ŝ, positive s_ij where their log is a feature).
    */
   momenta: MomentaConfigSchema.nullable().default(null),
+  /**
+   * Periodic inputs: networks read cos(2πx/period) and sin(2πx/period) in
+   * place of x, so f(0) = f(period) has no seam. A name means period 1 (a
+   * hypercube angle φ = 2πx).
+   */
+  periodic: z.array(z.union([z.string().min(1), z.strictObject({ column: z.string().min(1), period: z.number().positive() })])).default([]),
+});
+
+/**
+ * One decay angle as an affine map of a stored column, value = offset + scale·x.
+ * A bare column name means the hypercube convention: cos θ = 2x − 1, φ = 2πx.
+ */
+const AngleColumnSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ column: z.string().min(1), offset: z.number(), scale: z.number().refine((v) => v !== 0, 'scale must not be 0') }),
+]);
+
+/**
+ * Decays of spin-1 bosons to massless fermion pairs (src/features/angular.ts):
+ * at fixed production kinematics the target is a combination of products of
+ * real spherical harmonics l ≤ l_max in each decay's (cos θ, φ), so a network
+ * of the remaining ("production") inputs learns the coefficients.
+ */
+export const AngularConfigSchema = z.strictObject({
+  decays: z.array(z.strictObject({ name: z.string().min(1).optional(), cos_theta: AngleColumnSchema, phi: AngleColumnSchema })).min(1).max(3),
+  l_max: z.number().int().min(0).max(MAX_L).default(2),
+  /**
+   * With data.born: weight of the loss term that fits the Born's own angular
+   * shape (the denominator of the ratio) to the Born column; 0 = learn it
+   * from the ratio alone.
+   */
+  born_shape_weight: z.number().min(0).default(1),
 });
 
 /** A coordinate map: image notation "(x1, 1-x2, x4, x3)" or steps [{"reflect": "x2"}, {"swap": ["x3", "x4"]}] (src/symmetry/coordinateMap.ts). */
@@ -94,6 +127,8 @@ const RunConfigBase = z
     symmetries: z.array(SymmetrySchema).default([]),
     /** How training uses the symmetries: fold inputs into a fundamental domain, average predictions over the group, or not at all. */
     symmetry_mode: z.enum(SYMMETRY_MODES).default('average'),
+    /** Decay-angle structure (dnn, skdnn): the network sees the production inputs, its outputs multiply the harmonic basis. */
+    angular: AngularConfigSchema.nullable().default(null),
 
     model_type: z.enum(MODEL_TYPES).default('skdnn'),
     /** DNN: hidden layers; sk-DNN: blocks. */
@@ -245,6 +280,7 @@ export const RunConfigSchema = RunConfigBase
       ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' cannot be combined with data.momenta yet` });
     }
     checkArchitecture(c, ctx);
+    checkInputStructure(c, ctx, resolvedTransform(c));
     const transform = resolvedTransform(c);
     if ((transform === 'log' || transform === 'log-standardize') && !c.data.require_positive_target) {
       ctx.addIssue({ code: 'custom', path: ['target_transform'], message: `'${transform}' needs a positive target; it cannot be combined with data.require_positive_target: false` });
@@ -275,6 +311,49 @@ function checkArchitecture(c: z.output<typeof RunConfigBase>, ctx: z.RefinementC
   if (c.kan_range[0] >= c.kan_range[1]) {
     ctx.addIssue({ code: 'custom', path: ['kan_range'], message: `kan_range must be [lo, hi] with lo < hi, got [${c.kan_range.join(', ')}]` });
   }
+}
+
+/** The angular structure and periodic inputs: what they combine with, named before any data is read. */
+function checkInputStructure(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx, transform: (typeof TARGET_TRANSFORMS)[number]): void {
+  const periodic = c.data.periodic.map((p) => (typeof p === 'string' ? p : p.column));
+  periodic.forEach((name, i) => {
+    if (periodic.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['data', 'periodic', i], message: `periodic column '${name}' is listed twice` });
+  });
+  const neural = c.model_type === 'dnn' || c.model_type === 'skdnn';
+  if (periodic.length > 0 && !neural) {
+    ctx.addIssue({ code: 'custom', path: ['data', 'periodic'], message: `data.periodic needs model_type dnn or skdnn (the network reads cos/sin), not '${c.model_type}'` });
+  }
+  if (periodic.length > 0 && c.uncertainty !== 'none') {
+    ctx.addIssue({ code: 'custom', path: ['data', 'periodic'], message: `data.periodic cannot be combined with uncertainty: '${c.uncertainty}' yet` });
+  }
+  if (periodic.length > 0 && c.data.momenta !== null) {
+    ctx.addIssue({ code: 'custom', path: ['data', 'periodic'], message: 'data.periodic names hypercube columns; it cannot be combined with data.momenta' });
+  }
+  const a = c.angular;
+  if (a === null) return;
+  if (!neural) ctx.addIssue({ code: 'custom', path: ['angular'], message: `angular needs model_type dnn or skdnn (a network emits the harmonic coefficients), not '${c.model_type}'` });
+  if (c.data.momenta !== null) ctx.addIssue({ code: 'custom', path: ['angular'], message: 'angular names hypercube columns; it cannot be combined with data.momenta' });
+  if (c.uncertainty !== 'none') ctx.addIssue({ code: 'custom', path: ['angular'], message: `angular cannot be combined with uncertainty: '${c.uncertainty}' yet` });
+  if (transform === 'log' || transform === 'log-standardize') {
+    ctx.addIssue({
+      code: 'custom', path: ['target_transform'],
+      message: `angular models predict a ratio of harmonic sums that may cross zero: use target_transform 'asinh-standardize' (log-like for large targets) or 'standardize', not '${transform}'`,
+    });
+  }
+  const used = new Map<string, string>();
+  a.decays.forEach((d, i) => {
+    for (const role of ['cos_theta', 'phi'] as const) {
+      const spec = d[role];
+      const column = typeof spec === 'string' ? spec : spec.column;
+      const where = `decay ${d.name ?? i + 1} ${role}`;
+      const earlier = used.get(column);
+      if (earlier !== undefined) ctx.addIssue({ code: 'custom', path: ['angular', 'decays', i, role], message: `column '${column}' is used twice (${earlier} and ${where})` });
+      used.set(column, where);
+      if (periodic.includes(column)) {
+        ctx.addIssue({ code: 'custom', path: ['data', 'periodic'], message: `'${column}' is a decay angle (${where}); the harmonic basis already treats it, do not list it in data.periodic` });
+      }
+    }
+  });
 }
 
 export type RunConfigInput = z.input<typeof RunConfigSchema>;

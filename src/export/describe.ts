@@ -12,6 +12,7 @@
 // a forest's thresholds, float32 values by construction, which every export
 // keeps exactly (ampfit decides on float32(x) < threshold).
 
+import { isStructuredConfig } from '../nn/structuredNetwork.js';
 import { forestFromArrays } from '../models/gbdt/forest.js';
 import { multiIndices } from '../models/polynomial.js';
 import { float64Array, type SerializedRegressor } from '../models/regressor.js';
@@ -231,6 +232,10 @@ function sigmaMap(spec: Record<string, unknown>): SigmaMap | null {
 }
 
 function networkBody(s: SerializedRegressor): { body: NetworkBody; label: string } {
+  if (isStructuredConfig(s.spec.network)) {
+    // The input stage and harmonic head become ops of the model graph (the model-graph issue); until then a clear refusal.
+    throw new AmpfitError('export: models with periodic inputs or an angular head (config data.periodic, angular) cannot be exported yet; ampfit predict and eval run them');
+  }
   const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
   const params = float64Array(s, 'params', 'export');
   return { body: { kind: 'network', inputDim: config.inputDim, layers: denseLayers(config, params, '') }, label: describeNetwork(config) };

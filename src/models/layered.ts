@@ -47,7 +47,8 @@ export function archConfigFor(c: RunConfig, inputDim: number): ArchConfig {
 function family(type: 'mlp' | 'kan' | 'ds'): NetworkFamily {
   return {
     type,
-    create(config, inputDim, kernels, rng) {
+    create(config, inputDim, kernels, rng, outputs = 1) {
+      if (outputs !== 1) throw new AmpfitError(`model_type '${type}' has one output; structured heads need dnn or skdnn`);
       const net = new LayerNet(archConfigFor({ ...config, model_type: type }, inputDim), kernels);
       net.init(rng);
       return net;

@@ -11,6 +11,8 @@ import {
   type TrainerSnapshot,
 } from '../nn/index.js';
 import { AmpfitError } from '../util/errors.js';
+import { describeStructured, isStructuredConfig, restoreStructured } from '../nn/structuredNetwork.js';
+import { networkSetup } from './networkSetup.js';
 import { formatDuration, type Logger } from '../util/log.js';
 import type { Rng } from '../util/rng.js';
 import { loadUncertain } from '../uncertainty/regressor.js';
@@ -31,15 +33,15 @@ const RESUMABLE_CHANGES = new Set(['epochs', 'patience', 'time_budget_s', 'threa
 /** How one family of networks is created for a run, rebuilt from its stored config, and named in logs. */
 export interface NetworkFamily {
   readonly type: string;
-  /** A new network for this run's config and input width, initialised from rng. */
-  create(config: RunConfig, inputDim: number, kernels: Kernels, rng: Rng): TrainableNetwork;
+  /** A new network for this run's config and input width, initialised from rng; `outputs` > 1 for a structured head. */
+  create(config: RunConfig, inputDim: number, kernels: Kernels, rng: Rng, outputs?: number): TrainableNetwork;
   /** Rebuilds a network (parameters unset) from the config a snapshot or model file stored. */
   readonly restore: NetworkFactory;
   /** "sk-DNN 9-36 (4D, silu)"-style description of a stored config. */
   describe(config: unknown): string;
 }
 
-class NeuralRegressor implements Regressor {
+export class NeuralRegressor implements Regressor {
   constructor(readonly network: TrainableNetwork, readonly type: string) {}
 
   parameterCount(): number {
@@ -91,9 +93,11 @@ function fit(family: NetworkFamily) {
   return async (data: TrainData, ctx: FitContext): Promise<FitResult> => {
     const { config, log } = ctx;
     const kernels = kernelsFor(config);
-    const trainingData = { xTrain: data.xTrain, yTrain: data.yTrain, xVal: data.xVal, yVal: data.yVal };
+    const setup = networkSetup(family.create, config, data, ctx, kernels);
+    const trainingData = setup.trainingData;
     const dir = ctx.checkpointDir;
-    const objective = uncertaintyObjective(config, data.yTrain.length, ctx.rng);
+    const uncertainty = uncertaintyObjective(config, data.yTrain.length, ctx.rng);
+    const objective = uncertainty ?? setup.objective;
     let trainer: Trainer;
     let budget = config.time_budget_s ?? undefined;
     if (ctx.resume) {
@@ -104,7 +108,7 @@ function fit(family: NetworkFamily) {
       if (budget !== undefined) budget = Math.max(0, budget - snapshot.elapsedS);
       log.info(`resuming after epoch ${snapshot.epoch} (${formatDuration(snapshot.elapsedS)} trained so far)`);
     } else {
-      const network = family.create(config, data.d, kernels, ctx.rng.fork('init'));
+      const network = setup.create(ctx.rng.fork('init'));
       trainer = new Trainer(network, trainingData, {
         maxEpochs: config.epochs,
         batchSize: config.batch_size,
@@ -113,14 +117,14 @@ function fit(family: NetworkFamily) {
         schedule: scheduleFor(config),
         scheduleClockS: config.lr_clock === 'time' ? config.time_budget_s : null,
         rng: ctx.rng.fork('batches'),
-        objective: objective === undefined ? undefined : objective(denseNetwork(network, config)),
+        objective: objective?.(network),
       });
       if (dir !== null) saveCheckpointConfig(dir, config);
     }
     const net = trainer.network;
     log.info(
       `${family.describe(net.config)}: ${trainer.objective.params.length.toLocaleString('en-US')} parameters` +
-        (objective === undefined ? '; ' : ` (${describeUncertainty(config)}; loss: heteroscedastic NLL); `) +
+        (uncertainty !== undefined ? ` (${describeUncertainty(config)}; loss: heteroscedastic NLL); ` : setup.lossNote !== null ? ` (loss: ${setup.lossNote}); ` : '; ') +
         `${kernels.backend} kernels, ${kernels.threads()} thread${kernels.threads() === 1 ? '' : 's'}; ` +
         `batch ${trainer.settings.batchSize}, ${trainer.stepsPerEpoch} steps/epoch, ` +
         `${config.lr_schedule} lr ${config.initial_lr}→${config.final_lr}` +
@@ -128,7 +132,7 @@ function fit(family: NetworkFamily) {
         `, patience ${config.patience}` +
         (budget === undefined ? '' : `, time budget ${formatDuration(budget)}`),
     );
-    const lossName = objective === undefined ? 'MSE' : 'NLL';
+    const lossName = uncertainty === undefined ? 'MSE' : 'NLL';
     const progress = progressReporter(log, config.epochs, budget, lossName);
     trainer.setRuntime({
       signal: ctx.signal,
@@ -143,17 +147,11 @@ function fit(family: NetworkFamily) {
       log.warn('training diverged (non-finite loss); keeping the best weights from before — lower initial_lr');
     }
     return {
-      model: objective === undefined ? new NeuralRegressor(net, family.type) : uncertainRegressorOf(trainer.objective, config, data, log),
+      model: uncertainty === undefined ? new NeuralRegressor(setup.final(net), family.type) : uncertainRegressorOf(trainer.objective, config, data, log),
       history: result.history.map(toRecord),
       stoppedBecause: describeStop(result.stopReason, config, result.bestEpoch, result.epochs, lossName),
     };
   };
-}
-
-/** The uncertainty objectives are written for the dense-op Network; the config allows them for dnn and skdnn only. */
-function denseNetwork(network: TrainableNetwork, config: RunConfig): Network {
-  if (!(network instanceof Network)) throw new AmpfitError(`uncertainty: '${config.uncertainty}' needs model_type dnn or skdnn`);
-  return network;
 }
 
 function readCheckpoint(dir: string, config: RunConfig): TrainerSnapshot {
@@ -224,13 +222,20 @@ export function neuralType(family: NetworkFamily): RegressorType {
 function denseFamily(type: 'dnn' | 'skdnn'): NetworkFamily {
   return {
     type,
-    create(config, inputDim, kernels, rng) {
-      const network = new Network(networkConfigFor({ ...config, model_type: type }, inputDim), kernels);
+    create(config, inputDim, kernels, rng, outputs = 1) {
+      const base = networkConfigFor({ ...config, model_type: type }, inputDim);
+      const network = new Network(outputs === 1 ? base : { ...base, outputs }, kernels);
       glorotUniform(network.plan, network.params, rng);
       return network;
     },
-    restore: (config, kernels) => new Network(parseNetworkConfig(config, 'model.regressor.network'), kernels),
-    describe: (config) => describeNetwork(parseNetworkConfig(config, 'model.regressor.network')),
+    restore: function restore(config: unknown, kernels: Kernels): TrainableNetwork {
+      if (isStructuredConfig(config)) return restoreStructured(config, kernels, restore, 'model.regressor.network');
+      return new Network(parseNetworkConfig(config, 'model.regressor.network'), kernels);
+    },
+    describe: function describe(config: unknown): string {
+      if (isStructuredConfig(config)) return describeStructured(config, describe);
+      return describeNetwork(parseNetworkConfig(config, 'model.regressor.network'));
+    },
   };
 }
 

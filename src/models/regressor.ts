@@ -3,6 +3,7 @@ import type { Rng } from '../util/rng.js';
 import type { Logger } from '../util/log.js';
 import type { StoredArray } from '../io/modelFile.js';
 import { AmpfitError } from '../util/errors.js';
+import type { TargetTransform } from '../transforms/target.js';
 
 // Every model type plugs into the pipeline through these two interfaces: the
 // pipeline owns data, transforms, metrics and files; a model type owns only
@@ -39,6 +40,9 @@ export interface TrainData {
   readonly yTrain: Float64Array;
   readonly xVal: Float64Array;
   readonly yVal: Float64Array;
+  /** The Born column of the same rows, when the target is a Born ratio (physical units). */
+  readonly bornTrain?: Float64Array | null;
+  readonly bornVal?: Float64Array | null;
 }
 
 /** One row of a training history (per epoch or boosting round). */
@@ -61,6 +65,10 @@ export interface FitContext {
   readonly checkpointDir: string | null;
   /** Continue from the checkpoint in checkpointDir. */
   readonly resume: boolean;
+  /** The transform that made TrainData's targets (a model whose head computes in physical units needs it). */
+  readonly transform: TargetTransform;
+  /** Names of the TrainData columns, for config keys that name inputs (data.periodic, angular). */
+  readonly inputNames: readonly string[];
 }
 
 export interface FitResult {

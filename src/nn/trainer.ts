@@ -145,7 +145,7 @@ export type ResumeOptions = TrainerRuntime & {
   readonly maxEpochs?: number;
   readonly patience?: number | null;
   /** Rebuilds the snapshot's objective on the rebuilt network (default: MSE); must match the snapshot's objective name. */
-  readonly objective?: (network: Network) => Objective;
+  readonly objective?: (network: TrainableNetwork) => Objective;
   /** Rebuilds the snapshot's network; default: a dense-op Network (dnn, skdnn). */
   readonly network?: NetworkFactory;
 };
@@ -260,14 +260,7 @@ export class Trainer {
     const network = options.network !== undefined
       ? options.network(snapshot.network, kernels)
       : new Network(parseNetworkConfig(snapshot.network, 'snapshot.network'), kernels);
-    let objective: Objective;
-    if (options.objective === undefined) {
-      objective = new MseObjective(network);
-    } else {
-      // The learned-uncertainty objectives are written for the dense-op Network (dnn, skdnn).
-      if (!(network instanceof Network)) throw new ConfigError('a learned-uncertainty objective needs a dnn or skdnn network');
-      objective = options.objective(network);
-    }
+    const objective: Objective = options.objective === undefined ? new MseObjective(network) : options.objective(network);
     const savedName = snapshot.objective?.name ?? 'mse';
     if (savedName !== objective.name) throw new ConfigError(`snapshot trained the '${savedName}' objective, not '${objective.name}'`);
     const s = snapshot.settings;

@@ -18,6 +18,8 @@ export interface ModelInputs {
   /** n × d features, row-major, for all rows of the dataset. */
   readonly x: Float64Array;
   readonly d: number;
+  /** Names of the d columns of x. */
+  readonly names: readonly string[];
   /** The fitted feature spec on momentum data, else null. */
   readonly features: MomentumFeatureSpec | null;
   /** The model as the pipeline stores it: on momentum data, a regressor of the raw columns. */
@@ -37,7 +39,7 @@ export function momentumLayout(config: RunConfig): MomentumLayout | null {
 /** Checks the rows and builds the features, fitting their scales on the `train` rows. */
 export function modelInputs(config: RunConfig, data: Dataset, train: Uint32Array): ModelInputs {
   const layout = momentumLayout(config);
-  if (layout === null) return { x: data.x, d: data.d, features: null, wrap: (r) => r };
+  if (layout === null) return { x: data.x, d: data.d, names: data.inputNames, features: null, wrap: (r) => r };
   const kind = config.features ?? 'momenta';
   let rootS: Float64Array;
   try {
@@ -47,7 +49,8 @@ export function modelInputs(config: RunConfig, data: Dataset, train: Uint32Array
   }
   const spec = fitMomentumFeatures(layout, kind, data.x, rootS, train);
   return {
-    x: applyMomentumFeatures(spec, data.x, data.n), d: featureDim(spec), features: spec, wrap: (r) => new MomentumRegressor(spec, r),
+    x: applyMomentumFeatures(spec, data.x, data.n), d: featureDim(spec), names: Array.from({ length: featureDim(spec) }, (_, j) => `feature${j + 1}`),
+    features: spec, wrap: (r) => new MomentumRegressor(spec, r),
   };
 }
 

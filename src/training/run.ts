@@ -21,6 +21,7 @@ import type { Logger } from '../util/log.js';
 import { formatDuration } from '../util/log.js';
 import { Rng } from '../util/rng.js';
 import { inputColumns, modelInputs } from './modelInputs.js';
+import { checkAngleDomain, resolveInputStage } from '../features/angular.js';
 import { AMPFIT_VERSION } from '../version.js';
 
 export interface TrainRunOptions {
@@ -71,6 +72,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
 
   const symmetries = resolveSymmetries(config.symmetries, data.inputNames);
   checkSymmetryDomain(symmetries, data);
+  checkAngleDomain(resolveInputStage(config, data.inputNames), data);
 
   const split = splitRows(data.n, config.seed, { test: config.test_fraction, validation: config.validation_fraction });
   log.info(`split (seed ${config.seed}): ${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test`);
@@ -100,6 +102,8 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
         yTrain: transform.forward(yTrainPhys),
         xVal: takeRows(inputs.x, inputs.d, split.validation),
         yVal: transform.forward(yValPhys),
+        bornTrain: data.born === null ? null : take(data.born, split.train),
+        bornVal: data.born === null ? null : take(data.born, split.validation),
       },
       {
         config,
@@ -108,6 +112,8 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
         signal: controller.signal,
         checkpointDir: join(outDir, 'checkpoint'),
         resume: opts.resume === true,
+        transform,
+        inputNames: inputs.names,
       },
     );
   } finally {

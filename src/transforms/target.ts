@@ -109,6 +109,26 @@ export class TargetTransform {
     return this.scale;
   }
 
+  /** One physical value → training space. */
+  value(y: number): number {
+    if (this.usesLog) return (Math.log(y) - this.shift) / this.scale;
+    if (this.kind === 'asinh-standardize') return (Math.asinh(y / this.unit) - this.shift) / this.scale;
+    return (y - this.shift) / this.scale;
+  }
+
+  /** One training-space value → physical. */
+  inverseValue(t: number): number {
+    const g = t * this.scale + this.shift;
+    if (this.usesLog) return Math.exp(g);
+    if (this.kind === 'asinh-standardize') return this.unit * Math.sinh(g);
+    return g;
+  }
+
+  /** d²y/dt² of the inverse map at y = inverse(t): scale²·y for log and asinh kinds, 0 for the linear ones. */
+  inverseCurvature(y: number): number {
+    return this.usesLog || this.kind === 'asinh-standardize' ? this.scale * this.scale * y : 0;
+  }
+
   /** Training space → physical target, in place. */
   inverseInPlace(t: Float64Array): Float64Array {
     const { shift, scale, unit } = this;

@@ -6,7 +6,8 @@ import type { RunConfig } from '../config/schema.js';
 import type { TrainData } from '../models/regressor.js';
 import { glorotUniform, Network, type NetworkConfig } from '../nn/index.js';
 import type { Objective } from '../nn/objective.js';
-import { AmpfitError } from '../util/errors.js';
+import { AmpfitError, ConfigError } from '../util/errors.js';
+import type { TrainableNetwork } from '../nn/trainable.js';
 import type { Logger } from '../util/log.js';
 import type { Rng } from '../util/rng.js';
 import { fitSigmaScale } from './calibration.js';
@@ -31,7 +32,17 @@ export function withUncertaintyHead(network: NetworkConfig, c: Pick<RunConfig, '
  * of parent.fork('uncertainty'). For 'none' parent is not touched, so the
  * MSE path draws exactly the random numbers it always did.
  */
-export function uncertaintyObjective(c: UncertaintyConfig, nTrain: number, parent: Rng): ((net: Network) => Objective) | undefined {
+export function uncertaintyObjective(c: UncertaintyConfig, nTrain: number, parent: Rng): ((net: TrainableNetwork) => Objective) | undefined {
+  const make = denseObjective(c, nTrain, parent);
+  if (make === undefined) return undefined;
+  return (net) => {
+    // The learned-uncertainty objectives are written for the dense-op Network; the config allows them for dnn and skdnn only.
+    if (!(net instanceof Network)) throw new ConfigError(`uncertainty: '${c.uncertainty}' needs a dnn or skdnn network`);
+    return make(net);
+  };
+}
+
+function denseObjective(c: UncertaintyConfig, nTrain: number, parent: Rng): ((net: Network) => Objective) | undefined {
   if (c.uncertainty === 'none') return undefined;
   const rng = parent.fork('uncertainty');
   switch (c.uncertainty) {

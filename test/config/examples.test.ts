@@ -14,6 +14,11 @@ test('every examples/*.json is a valid run config', () => {
     const c = loadConfig(join(dir, f));
     assert.ok(c.model_type.length > 0, f);
   }
+  // Every shared dataset has its recommended config.
+  for (const dataset of ['zz2d', 'zz4d', 'zz8d', 'ggyyg']) assert.ok(files.includes(`${dataset}-best.json`), `examples/${dataset}-best.json is missing`);
+  const angular = loadConfig(join(dir, 'zz8d-best.json'));
+  assert.equal(angular.angular?.decays.length, 2);
+  assert.equal(angular.target_transform, 'asinh-standardize');
   const ours = loadConfig(join(dir, 'zz4d-ampfit.json'));
   assert.equal(ours.target_transform, 'log-standardize');
   assert.equal(ours.activation, 'silu');

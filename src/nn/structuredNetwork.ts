@@ -1,0 +1,376 @@
+// A network behind an input stage (src/features/angular.ts) and, with decay
+// angles declared, in front of a harmonic head — seen from outside as one
+// TrainableNetwork of the raw rows with one output in the transformed target
+// space, so the Trainer, MSE, checkpoints, symmetries and the pipeline use it
+// unchanged.
+//
+// The head (angular models). At production point p the target is a ratio
+// of two functions of the decay directions that the physics fixes exactly:
+// numerator and Born are combinations of the product harmonics B_k (l ≤ 2 in
+// each decay, harmonics.ts), and the Born is moreover a positive
+// semidefinite form zᵀM z in z = ⊗_k (1, n_k) (DecayTensor). The
+// Breit–Wigner and flux scales that make the coefficients span decades are
+// common to both and cancel in the ratio, so the network emits scale-free
+// numbers: with outputs o = (t0, L (Z×Z), e_1…e_{K−1}),
+//   y0 = T⁻¹(t0)                        the ratio of the angular means
+//                                       (the angle-averaged target, e.g. zz4d's y),
+//   Q  = ‖(I + α·L)ᵀ z‖² / its mean     the Born's angular shape over its mean,
+//                                       positive for every direction — no poles,
+//   ŷ  = y0 + T⁻¹′(t0) · β Σ e_k B_k / Q (the numerator is y0·Q + T⁻¹′·βE·B;
+//                                       B_k, k ≥ 1, have mean zero),
+// and the output is T(ŷ). T⁻¹′ = dy/dt at t0 is the target's local scale
+// (√(u² + y0²)·σ for asinh), so e_k is of order one whatever the size of y0;
+// α = 1/Z and β = 1/√(K−1) keep one Adam step from moving Q or the
+// numerator by more than O(lr). I + 0 gives Q ≡ 1 (‖z‖² = 2^decays), so the
+// zero initialisation of L and e starts from the angle-averaged model with
+// every gradient alive. A linear denominator 1 + Σ d_k B_k, tried first,
+// crosses zero during training and its poles stalled it (R² < 0 on five
+// fixed production points).
+
+import {
+  parseInputStageSpec, rowAngles, stageInputs, stageWidth, type InputStageSpec,
+} from '../features/angular.js';
+import { DecayTensor, ProductHarmonics } from '../features/harmonics.js';
+import type { Kernels } from '../kernels/types.js';
+import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
+import { ModelFileError } from '../util/errors.js';
+import type { NetworkFactory, TrainableNetwork } from './trainable.js';
+
+const PREDICT_ROWS = 2048;
+export const STRUCTURED_KIND = 'structured-inputs';
+
+/**
+ * Training only, with a Born-normalised target: the row's last column holds
+ * z = (ln born − shift)/scale, and one more output s(p) predicts it as
+ * s + ln Q / scale — the Born's angular shape is Q, supervised directly
+ * (bornShapeObjective.ts), while s absorbs the Born's scale and is never used
+ * for predictions.
+ */
+export interface BornShapeSpec {
+  readonly column: number;
+  readonly shift: number;
+  readonly scale: number;
+}
+
+export interface StructuredNetworkConfig {
+  readonly kind: typeof STRUCTURED_KIND;
+  readonly stage: InputStageSpec;
+  /** The target transform the head's output is in (angular models only). */
+  readonly transform: TargetTransformJSON | null;
+  readonly born?: BornShapeSpec | null;
+  /** The inner network has the Born-scale output s (trained with the Born-shape term; unused by predictions). */
+  readonly scale_output?: boolean;
+  readonly inner: unknown;
+}
+
+/** Outputs the inner network needs for a stage: 1 + Z² + (K − 1) (+1 for the Born's scale) with an angular head, else 1. */
+export function innerOutputs(stage: InputStageSpec, born: boolean): number {
+  const a = stage.angular;
+  if (a === null) return 1;
+  const z = new DecayTensor(a.decays.length).size;
+  return 1 + z * z + new ProductHarmonics(a.decays.length, a.lMax).size - 1 + (born ? 1 : 0);
+}
+
+/** Per-row quantities of the last training forward that backward needs. */
+class HeadScratch {
+  rows = 0;
+  basis = new Float64Array(0);
+  z = new Float64Array(0);
+  v = new Float64Array(0);
+  yHat = new Float64Array(0);
+  slope0 = new Float64Array(0);
+  curv0 = new Float64Array(0);
+  ratio = new Float64Array(0);
+  /** ‖(I + αL)ᵀz‖² and its mean over the directions, Q = qRaw/qMean. */
+  qRaw = new Float64Array(0);
+  qMean = new Float64Array(0);
+  bornHat = new Float64Array(0);
+  out = new Float64Array(0);
+  dInner = new Float64Array(0);
+
+  ensure(n: number, k: number, zSize: number, innerOut: number): void {
+    if (this.rows >= n) return;
+    this.rows = n;
+    this.basis = new Float64Array(n * k);
+    this.z = new Float64Array(n * zSize);
+    this.v = new Float64Array(n * zSize);
+    this.yHat = new Float64Array(n);
+    this.slope0 = new Float64Array(n);
+    this.curv0 = new Float64Array(n);
+    this.ratio = new Float64Array(n);
+    this.qRaw = new Float64Array(n);
+    this.qMean = new Float64Array(n);
+    this.bornHat = new Float64Array(n);
+    this.out = new Float64Array(n);
+    this.dInner = new Float64Array(n * innerOut);
+  }
+}
+
+interface Head {
+  readonly harmonics: ProductHarmonics;
+  readonly tensor: DecayTensor;
+  readonly transform: TargetTransform;
+  /** Scale of the L outputs (1/Z) and of the e outputs (1/√(K−1)). */
+  readonly alpha: number;
+  readonly beta: number;
+  /** Offsets of L and e in an inner output row. */
+  readonly lAt: number;
+  readonly eAt: number;
+  readonly sAt: number;
+}
+
+export class StructuredNetwork implements TrainableNetwork {
+  readonly inputDim: number;
+  readonly outputDim = 1;
+  readonly kernels: Kernels;
+  readonly paramCount: number;
+  readonly params: Float64Array;
+  readonly grads: Float64Array;
+  private readonly head: Head | null;
+  private readonly width: number;
+  /** Inner outputs per row. */
+  private readonly innerWidth: number;
+  private readonly train = new HeadScratch();
+  private readonly inferScratch = new HeadScratch();
+  private stagedTrain = new Float64Array(0);
+  private stagedInfer = new Float64Array(0);
+  private readonly angles: Float64Array;
+  private lastN = 0;
+
+  constructor(
+    readonly stage: InputStageSpec, transform: TargetTransformJSON | null, readonly inner: TrainableNetwork, readonly born: BornShapeSpec | null = null,
+    readonly scaleOutput = born !== null,
+  ) {
+    this.inputDim = stage.inputDim;
+    this.kernels = inner.kernels;
+    this.paramCount = inner.paramCount;
+    this.params = inner.params;
+    this.grads = inner.grads;
+    this.width = stageWidth(stage);
+    if (inner.inputDim !== this.width) throw new RangeError(`StructuredNetwork: inner network reads ${inner.inputDim} inputs, the stage gives ${this.width}`);
+    const a = stage.angular;
+    this.angles = new Float64Array(2 * (a?.decays.length ?? 0));
+    if (a !== null && transform === null) throw new RangeError('StructuredNetwork: an angular head needs the target transform');
+    if (a === null || transform === null) {
+      this.head = null;
+    } else {
+      const harmonics = new ProductHarmonics(a.decays.length, a.lMax);
+      const tensor = new DecayTensor(a.decays.length);
+      const z = tensor.size;
+      this.head = {
+        harmonics, tensor, transform: TargetTransform.fromJSON(transform), alpha: 1 / z, beta: 1 / Math.sqrt(harmonics.size - 1),
+        lAt: 1, eAt: 1 + z * z, sAt: 1 + z * z + harmonics.size - 1,
+      };
+    }
+    if (born !== null && (this.head === null || !scaleOutput || born.column !== stage.inputDim - 1 || !(born.scale > 0))) {
+      throw new RangeError('StructuredNetwork: the Born shape needs an angular head, the scale output and the last input column');
+    }
+    this.innerWidth = innerOutputs(stage, scaleOutput);
+    const innerOut = (inner as { outputDim?: number }).outputDim;
+    if (innerOut !== undefined && innerOut !== this.innerWidth) throw new RangeError(`StructuredNetwork: inner network has ${innerOut} outputs, the head needs ${this.innerWidth}`);
+  }
+
+  get config(): StructuredNetworkConfig {
+    return {
+      kind: STRUCTURED_KIND, stage: this.stage, transform: this.head?.transform.toJSON() ?? null,
+      ...(this.born === null ? {} : { born: this.born }), ...(this.scaleOutput ? { scale_output: true } : {}), inner: this.inner.config,
+    };
+  }
+
+  forward(x: Float64Array, n: number): Float64Array {
+    if (this.stagedTrain.length < n * this.width) this.stagedTrain = new Float64Array(n * this.width);
+    const staged = this.stagedTrain.subarray(0, n * this.width);
+    stageInputs(this.stage, x, n, staged);
+    const o = this.inner.forward(staged, n);
+    this.lastN = n;
+    return this.head === null ? o : this.evaluateHead(this.head, x, n, o, this.train);
+  }
+
+  backward(dOut: Float64Array, dInput: Float64Array | null = null): void {
+    if (dInput !== null) throw new RangeError('StructuredNetwork.backward: gradients with respect to the raw inputs are not computed');
+    this.backwardWithBorn(dOut, null);
+  }
+
+  /** The Born-shape predictions s + ln Q/scale of the last forward (training space of z), one per row. */
+  bornPredictions(): Float64Array {
+    if (this.born === null) throw new RangeError('bornPredictions: this network has no Born-shape output');
+    return this.train.bornHat.subarray(0, this.lastN);
+  }
+
+  /** backward() with dL/d(Born-shape prediction) per row added (null: none). */
+  backwardWithBorn(dOut: Float64Array, dBorn: Float64Array | null): void {
+    const h = this.head;
+    if (h === null) {
+      this.inner.backward(dOut);
+      return;
+    }
+    const n = this.lastN;
+    const s = this.train;
+    const k = h.harmonics.size;
+    const zn = h.tensor.size;
+    const w = h.tensor.weights;
+    const m = this.innerWidth;
+    const t = h.transform;
+    const o = this.lastInner;
+    const dInner = s.dInner.subarray(0, n * m);
+    const bornScale = this.born?.scale ?? 1;
+    for (let r = 0; r < n; r++) {
+      const g = dOut[r] / t.inverseSlope(s.yHat[r]);
+      const row = r * m;
+      const ratio = s.ratio[r];
+      const slope = s.slope0[r];
+      const q = s.qRaw[r] / s.qMean[r];
+      dInner[row] = g * (slope + s.curv0[r] * ratio);
+      const perE = (g * slope * h.beta) / q;
+      const b = r * k;
+      for (let j = 1; j < k; j++) dInner[row + h.eAt + j - 1] = perE * s.basis[b + j];
+      // dL/dQ from the ratio (ŷ = y0 + slope·P/Q) and from ln Q in the Born-shape term.
+      let dq = (-g * slope * ratio) / q;
+      if (dBorn !== null) dq += dBorn[r] / (bornScale * q);
+      if (this.born !== null) dInner[row + h.sAt] = dBorn === null ? 0 : dBorn[r];
+      // Q = qRaw/qMean, qRaw = Σ_j v_j², v = (I + αL)ᵀz, qMean = Σ_ij w_i (δ_ij + αL_ij)².
+      const dRaw = dq / s.qMean[r];
+      const dMean = (-dq * q) / s.qMean[r];
+      const zr = r * zn;
+      for (let i = 0; i < zn; i++) {
+        const zi = s.z[zr + i];
+        const wi = w[i];
+        const at = row + h.lAt + i * zn;
+        for (let j = 0; j < zn; j++) {
+          const lij = (i === j ? 1 : 0) + h.alpha * o[at + j];
+          dInner[at + j] = h.alpha * 2 * (dRaw * zi * s.v[zr + j] + dMean * wi * lij);
+        }
+      }
+    }
+    this.inner.backward(dInner);
+  }
+
+  infer(x: Float64Array, n: number): Float64Array {
+    if (this.stagedInfer.length < n * this.width) this.stagedInfer = new Float64Array(n * this.width);
+    const staged = this.stagedInfer.subarray(0, n * this.width);
+    stageInputs(this.stage, x, n, staged);
+    const o = this.inner.infer(staged, n);
+    return this.head === null ? o : this.evaluateHead(this.head, x, n, o, this.inferScratch);
+  }
+
+  predict(x: Float64Array, n: number, out?: Float64Array): Float64Array {
+    const result = out ?? new Float64Array(n);
+    const d = this.inputDim;
+    for (let r = 0; r < n; r += PREDICT_ROWS) {
+      const m = Math.min(PREDICT_ROWS, n - r);
+      result.set(this.infer(x.subarray(r * d, (r + m) * d), m), r);
+    }
+    return result;
+  }
+
+  /** y0 of every row: the network's ratio of the angular means at the row's production point (physical units). */
+  angularMean(x: Float64Array, n: number): Float64Array {
+    const h = this.head;
+    if (h === null) throw new RangeError('angularMean: this network has no angular head');
+    const result = new Float64Array(n);
+    const d = this.inputDim;
+    for (let r = 0; r < n; r += PREDICT_ROWS) {
+      const c = Math.min(PREDICT_ROWS, n - r);
+      if (this.stagedInfer.length < c * this.width) this.stagedInfer = new Float64Array(c * this.width);
+      const staged = this.stagedInfer.subarray(0, c * this.width);
+      stageInputs(this.stage, x.subarray(r * d, (r + c) * d), c, staged);
+      const o = this.inner.infer(staged, c);
+      for (let i = 0; i < c; i++) result[r + i] = h.transform.inverseValue(o[i * this.innerWidth]);
+    }
+    return result;
+  }
+
+  /** The inner outputs of the last training forward (backward reads L from them). */
+  private lastInner: Float64Array = new Float64Array(0);
+
+  private evaluateHead(h: Head, x: Float64Array, n: number, o: Float64Array, s: HeadScratch): Float64Array {
+    const k = h.harmonics.size;
+    const zn = h.tensor.size;
+    const w = h.tensor.weights;
+    const m = this.innerWidth;
+    const t = h.transform;
+    s.ensure(n, k, zn, m);
+    if (s === this.train) this.lastInner = o;
+    for (let r = 0; r < n; r++) {
+      const b = r * k;
+      const zr = r * zn;
+      rowAngles(this.stage, x, r, this.angles);
+      h.harmonics.evaluate(this.angles, s.basis, b);
+      h.tensor.evaluate(this.angles, s.z, zr);
+      const row = r * m;
+      let p = 0;
+      for (let j = 1; j < k; j++) p += o[row + h.eAt + j - 1] * s.basis[b + j];
+      p *= h.beta;
+      // v = (I + αL)ᵀ z and the mean of ‖v‖² over the directions.
+      s.v.fill(0, zr, zr + zn);
+      let mean = 0;
+      for (let i = 0; i < zn; i++) {
+        const zi = s.z[zr + i];
+        const at = row + h.lAt + i * zn;
+        let rowSq = 0;
+        for (let j = 0; j < zn; j++) {
+          const lij = (i === j ? 1 : 0) + h.alpha * o[at + j];
+          s.v[zr + j] += lij * zi;
+          rowSq += lij * lij;
+        }
+        mean += w[i] * rowSq;
+      }
+      let raw = 0;
+      for (let j = 0; j < zn; j++) raw += s.v[zr + j] * s.v[zr + j];
+      const q = raw / mean;
+      const y0 = t.inverseValue(o[row]);
+      const slope = t.inverseSlope(y0);
+      const ratio = p / q;
+      const yHat = y0 + slope * ratio;
+      s.qRaw[r] = raw;
+      s.qMean[r] = mean;
+      s.ratio[r] = ratio;
+      s.slope0[r] = slope;
+      s.curv0[r] = t.inverseCurvature(y0);
+      s.yHat[r] = yHat;
+      s.out[r] = t.value(yHat);
+      if (this.born !== null) s.bornHat[r] = o[row + h.sAt] + Math.log(q) / this.born.scale;
+    }
+    return s.out.subarray(0, n);
+  }
+}
+
+/** Sets the head's L and e outputs (and s) to zero (weights and bias of the output layer), so training starts from y0 alone with Q ≡ 1. */
+export function zeroHeadOutputs(lastLayer: { w: Float64Array; b: Float64Array | null; nIn: number; nOut: number }): void {
+  for (let i = 0; i < lastLayer.nIn; i++) lastLayer.w.fill(0, i * lastLayer.nOut + 1, (i + 1) * lastLayer.nOut);
+  lastLayer.b?.fill(0, 1);
+}
+
+/** "sk-DNN 4-64 (…) on 4 production inputs; harmonics l ≤ 2 of 2 decays (81 terms)". */
+export function describeStructured(v: unknown, describeInner: (inner: unknown) => string): string {
+  const c = v as Partial<StructuredNetworkConfig>;
+  const stage = parseInputStageSpec(c.stage, 'model.regressor.network.stage');
+  const parts = [describeInner(c.inner)];
+  if (stage.periodic.length > 0) parts.push(`${stage.periodic.length} periodic input${stage.periodic.length === 1 ? '' : 's'} as cos/sin`);
+  const a = stage.angular;
+  if (a !== null) {
+    const k = new ProductHarmonics(a.decays.length, a.lMax).size;
+    parts.push(`on ${stage.plain.length + stage.periodic.length} production inputs, harmonics l ≤ ${a.lMax} of ${a.decays.length} decay${a.decays.length === 1 ? '' : 's'} (${k} terms)`);
+  }
+  return parts.join('; ');
+}
+
+export function isStructuredConfig(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === STRUCTURED_KIND;
+}
+
+/** Rebuilds a structured network from its stored config; `innerFactory` rebuilds the wrapped one. */
+export function restoreStructured(v: unknown, kernels: Kernels, innerFactory: NetworkFactory, where: string): StructuredNetwork {
+  const c = v as Partial<StructuredNetworkConfig>;
+  const stage = parseInputStageSpec(c.stage, `${where}.stage`);
+  if (stage.angular !== null && (typeof c.transform !== 'object' || c.transform === null)) throw new ModelFileError(`${where}: an angular head needs its target transform`);
+  const transform = stage.angular === null ? null : TargetTransform.fromJSON(c.transform as TargetTransformJSON).toJSON();
+  let born: BornShapeSpec | null = null;
+  if (c.born !== undefined && c.born !== null) {
+    const b = c.born as Partial<BornShapeSpec>;
+    if (b.column !== stage.inputDim - 1 || !Number.isFinite(b.shift) || !(typeof b.scale === 'number' && b.scale > 0)) throw new ModelFileError(`${where}.born: bad Born-shape spec`);
+    born = { column: b.column, shift: b.shift as number, scale: b.scale };
+  }
+  if (c.scale_output !== undefined && typeof c.scale_output !== 'boolean') throw new ModelFileError(`${where}.scale_output must be a boolean`);
+  return new StructuredNetwork(stage, transform, innerFactory(c.inner, kernels), born, born !== null || c.scale_output === true);
+}

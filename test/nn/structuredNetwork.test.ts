@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { InputStageSpec } from '../../src/features/angular.js';
+import { parseNetworkConfig } from '../../src/nn/config.js';
+import { glorotUniform } from '../../src/nn/init.js';
+import { Network } from '../../src/nn/network.js';
+import { BornShapeObjective } from '../../src/nn/bornShapeObjective.js';
+import { innerOutputs, restoreStructured, StructuredNetwork } from '../../src/nn/structuredNetwork.js';
+import { TargetTransform } from '../../src/transforms/target.js';
+import { Rng } from '../../src/util/rng.js';
+import { checkFiniteDifferences, referenceKernels, uniformPoints } from './helpers.js';
+
+// Inputs x1..x6: x1, x2 production (x2 periodic), (x3, x4) and (x5, x6) two decays.
+const STAGE: InputStageSpec = {
+  inputDim: 6,
+  plain: [0],
+  periodic: [{ index: 1, period: 1 }],
+  angular: {
+    lMax: 1,
+    decays: [
+      { name: 'a', cos: { index: 2, offset: -1, scale: 2 }, phi: { index: 3, offset: 0, scale: 2 * Math.PI } },
+      { name: 'b', cos: { index: 4, offset: -1, scale: 2 }, phi: { index: 5, offset: 0, scale: 2 * Math.PI } },
+    ],
+  },
+};
+
+function structured(kind: 'asinh-standardize' | 'standardize', seed: number): StructuredNetwork {
+  const outputs = innerOutputs(STAGE, false);
+  assert.equal(outputs, 1 + 256 + 15);
+  const inner = new Network(parseNetworkConfig({ type: 'skdnn', inputDim: 3, depth: 1, width: 5, activation: { name: 'silu', param: 0 }, outputs }), referenceKernels);
+  glorotUniform(inner.plan, inner.params, new Rng(seed));
+  const y = Float64Array.from({ length: 50 }, (_, i) => 0.02 + 0.01 * i - 0.1 * (i % 7 === 0 ? 1 : 0));
+  // Small head weights keep Q = 1 + d·B away from its floor, where the gradient is cut on purpose.
+  const last = inner.layers()[inner.layers().length - 1];
+  for (let i = 0; i < last.w.length; i++) if (i % outputs !== 0) last.w[i] *= 0.05;
+  return new StructuredNetwork(STAGE, TargetTransform.fit(kind, y).toJSON(), inner);
+}
+
+test('structured network: analytic gradient of the harmonic head matches finite differences (asinh and linear transforms)', () => {
+  for (const kind of ['asinh-standardize', 'standardize'] as const) {
+    const net = structured(kind, 3);
+    const n = 7;
+    const x = uniformPoints(new Rng(11), n, 6);
+    const c = Float64Array.from({ length: n }, (_, i) => 0.3 + 0.1 * i);
+    const loss = (): number => {
+      const f = net.forward(x, n);
+      let s = 0;
+      for (let i = 0; i < n; i++) s += c[i] * f[i] * f[i];
+      return s;
+    };
+    const f = net.forward(x, n);
+    const dOut = Float64Array.from(f, (v, i) => 2 * c[i] * v);
+    net.backward(dOut);
+    const analytic = net.grads.slice();
+    assert.ok(analytic.some((g) => Math.abs(g) > 1e-3), 'the gradient is not trivially zero');
+    checkFiniteDifferences(net.params, analytic, loss, `${kind} params`);
+  }
+});
+
+test('structured network: the output is T(y0 + T⁻¹′(t0)·E·B / (1 + D·B)), infer equals forward, and a stored config restores it', () => {
+  const net = structured('asinh-standardize', 5);
+  const n = 9;
+  const x = uniformPoints(new Rng(2), n, 6);
+  const f = net.forward(x, n).slice();
+  assert.deepEqual(Array.from(net.infer(x, n)), Array.from(f));
+  assert.deepEqual(Array.from(net.predict(x, n)), Array.from(f));
+  const copy = restoreStructured(JSON.parse(JSON.stringify(net.config)), referenceKernels,
+    (c, k) => new Network(parseNetworkConfig(c), k), 'test');
+  copy.params.set(net.params);
+  assert.deepEqual(Array.from(copy.predict(x, n)), Array.from(f));
+  // The mean over the decay angles of the numerator and the denominator: y0 at the production point.
+  const y0 = net.angularMean(x, n);
+  const t = TargetTransform.fromJSON(net.config.transform!);
+  for (let i = 0; i < n; i++) assert.ok(Number.isFinite(y0[i]) && Math.abs(t.value(y0[i])) < 10);
+});
+
+test('structured network: zero head outputs give the angle-averaged model, independent of the decay angles', () => {
+  const net = structured('asinh-standardize', 8);
+  const last = (net.inner as Network).layers().at(-1)!;
+  for (let i = 0; i < last.nIn; i++) last.w.fill(0, i * last.nOut + 1, (i + 1) * last.nOut);
+  last.b!.fill(0, 1);
+  const x = uniformPoints(new Rng(4), 4, 6);
+  const f1 = net.predict(x, 4);
+  for (let r = 0; r < 4; r++) for (const j of [2, 3, 4, 5]) x[r * 6 + j] = 1 - x[r * 6 + j];
+  assert.deepEqual(Array.from(net.predict(x, 4)), Array.from(f1));
+});
+
+test('structured network: the Born-shape term s + ln Q/scale and its gradient match finite differences', () => {
+  const stage: InputStageSpec = { ...STAGE, inputDim: 7 };
+  const born = { column: 6, shift: -20, scale: 2.5 };
+  const outputs = innerOutputs(STAGE, true);
+  assert.equal(outputs, 1 + 256 + 15 + 1);
+  const inner = new Network(parseNetworkConfig({ type: 'dnn', inputDim: 3, depth: 2, width: 4, activation: { name: 'silu', param: 0 }, outputs }), referenceKernels);
+  glorotUniform(inner.plan, inner.params, new Rng(21));
+  const last = inner.layers()[inner.layers().length - 1];
+  for (let i = 0; i < last.w.length; i++) if (i % outputs !== 0) last.w[i] *= 0.05;
+  const y = Float64Array.from({ length: 20 }, (_, i) => 0.05 + 0.01 * i);
+  const net = new StructuredNetwork(stage, TargetTransform.fit('asinh-standardize', y).toJSON(), inner, born);
+  const n = 6;
+  const x = uniformPoints(new Rng(9), n, 7);
+  const objective = new BornShapeObjective(net, 0.7);
+  const t = Float64Array.from({ length: n }, (_, i) => 0.1 * i - 0.2);
+  const loss = (): number => {
+    const f = net.forward(x, n);
+    const b = net.bornPredictions();
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (f[i] - t[i]) ** 2 + 0.7 * (b[i] - x[i * 7 + 6]) ** 2;
+    return s / n;
+  };
+  const l = objective.lossAndGradient(x, t, n);
+  assert.ok(Math.abs(l - loss()) < 1e-15 * Math.max(1, l));
+  const analytic = net.grads.slice();
+  checkFiniteDifferences(net.params, analytic, loss, 'born-shape params');
+  assert.throws(() => new StructuredNetwork(STAGE, null, inner), /needs the target transform/);
+});
