@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
-import { AmpfitError } from '../util/errors.js';
+import { AmpfitError, InterruptedError } from '../util/errors.js';
+import { clipText } from '../util/text.js';
+import { EXIT, signalExitCode } from './exitCodes.js';
 import { AMPFIT_VERSION } from '../version.js';
 import { trainCommand } from './train.js';
 import { predictCommand } from './predict.js';
@@ -157,10 +159,29 @@ export async function main(argv: string[]): Promise<number> {
     // A command that ran to the end may still report a negative verdict this way.
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
+    if (e instanceof InterruptedError) {
+      process.stderr.write(`ampfit: ${clipText(e.message, MAX_MESSAGE)}\n`);
+      return signalExitCode(e.signal);
+    }
     if (e instanceof AmpfitError) {
-      process.stderr.write(`ampfit: ${e.message}\n`);
-      return 2;
+      process.stderr.write(`ampfit: ${clipText(e.message, MAX_MESSAGE)}\n`);
+      return EXIT.error;
+    }
+    // The file system refusing (no space, no permission, a path that is a directory) is the user's to fix, not a bug.
+    if (isSystemError(e)) {
+      process.stderr.write(`ampfit: ${clipText(e.message, MAX_MESSAGE)}\n`);
+      return EXIT.error;
     }
     throw e;
   }
+}
+
+/** Longest message printed: a data file's whole first line can be megabytes. */
+const MAX_MESSAGE = 2000;
+
+const SYSTEM_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EROFS', 'EEXIST', 'EMFILE', 'EDQUOT', 'EFBIG', 'ENAMETOOLONG', 'ELOOP', 'EBUSY', 'ETXTBSY']);
+
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && SYSTEM_CODES.has((e as NodeJS.ErrnoException).code as string) &&
+    typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }

@@ -4,6 +4,7 @@ import { formatPrecisionTable } from '../metrics/table.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { createLogger } from '../util/log.js';
 import { modelLabel } from './labels.js';
+import { signalExitCode } from './exitCodes.js';
 
 export interface TrainFlags {
   config: string;
@@ -37,6 +38,11 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   rows.push({ label: `${modelLabel(header)} validation`, metrics: header.metrics.validation, params: header.parameter_count });
   process.stdout.write(formatPrecisionTable(rows) + '\n');
   if (flags.json !== undefined) writeJsonAtomic(flags.json, header.metrics);
+  if (result.interruptedBy !== null) {
+    // The model is valid but not what the config asked for: scripts must not take it for a finished run.
+    process.stderr.write(`ampfit: training was interrupted by ${result.interruptedBy}; ${flags.out} holds the best model so far, continue with --resume\n`);
+    process.exitCode = signalExitCode(result.interruptedBy);
+  }
 }
 
 /** --data paths are the user's, relative to where the command runs. */

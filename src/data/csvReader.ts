@@ -15,7 +15,8 @@ import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { DataError, AmpfitError } from '../util/errors.js';
-import { clipText, describeBadNumber, parseCellNumber } from './number.js';
+import { describeBadNumber, parseCellNumber } from './number.js';
+import { clipText } from '../util/text.js';
 
 /** What a selected column must satisfy; a violation is a bad row. */
 export type CellCheck = 'finite' | 'positive' | 'nonzero';

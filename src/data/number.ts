@@ -14,6 +14,8 @@
 // that overflow to ±Infinity — is an error. The value itself comes from
 // Number(), which rounds correctly, so 17-digit decimals come back bit for bit.
 
+import { clipText } from '../util/text.js';
+
 const SPACE = 32;
 const TAB = 9;
 const PLUS = 43;
@@ -80,15 +82,4 @@ export function describeBadNumber(cell: string): string {
   if (isNumberSyntax(cell, 0, cell.length)) return `value '${clipText(cell, 40)}' overflows a double (infinite)`;
   if (/^[-+]?0[xXbBoO]/.test(t)) return `non-numeric value '${clipText(cell, 40)}' (hexadecimal, binary and octal literals are not accepted)`;
   return `non-numeric value '${clipText(cell, 40)}'`;
-}
-
-/** text cut to at most max characters, saying how much was left out (messages must stay readable). */
-export function clipText(text: string, max: number): string {
-  const shown = printable(text.length <= max ? text : text.slice(0, max));
-  return text.length <= max ? shown : `${shown}… (${(text.length - max).toLocaleString('en-US')} more characters)`;
-}
-
-/** Control characters written as \xNN, so binary garbage cannot reach a terminal raw. */
-export function printable(text: string): string {
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/schema.js';
 import { loadDataset, take, takeRows, type Dataset } from '../data/dataset.js';
 import { resolveDataFiles } from '../data/files.js';
 import { splitRows, type SplitIndices } from '../data/split.js';
+import { LOCK_FILE, lockRunDir, type RunLock } from '../io/runLock.js';
 import { saveModelDir, MODEL_FILE, type ModelHeader, type Provenance } from '../io/modelStore.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { regressorType } from '../models/registry.js';
@@ -42,13 +43,23 @@ export interface TrainRunResult {
   /** The data and split the model was trained on (for checks that need held-out points). */
   readonly data: Dataset;
   readonly split: SplitIndices;
+  /** The signal that stopped training early (the model holds the best weights so far), or null. */
+  readonly interruptedBy: NodeJS.Signals | null;
 }
 
-/** The whole training job: data → split → transform → fit → metrics → model directory. */
+/** The whole training job: data → split → transform → fit → metrics → model directory, holding outDir's lock throughout. */
 export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult> {
+  const lock = prepareOutDir(opts.outDir, opts.resume === true, opts.force === true);
+  if (lock.tookOver !== null) opts.log.warn(`${opts.outDir}: took over ${lock.tookOver}`);
+  try {
+    return await trainInto(opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   const { config, outDir, log } = opts;
-  guardOutDir(outDir, opts.resume === true, opts.force === true);
-  mkdirSync(outDir, { recursive: true });
   const t0 = performance.now();
 
   const files = resolveDataFiles(config.data.files);
@@ -82,8 +93,10 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
   const baseType = regressorType(config.model_type);
   const type = symmetries.length > 0 && config.symmetry_mode !== 'none' ? withSymmetry(baseType, config.symmetry_mode, symmetries, data.d) : baseType;
   const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(130);
+  let interruptedBy: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? 143 : 130);
+    interruptedBy = signal;
     log.warn('interrupted: stopping at the next safe point and keeping the best model so far (press Ctrl-C again to quit at once)');
     controller.abort();
   };
@@ -150,16 +163,40 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
   };
   saveModelDir(outDir, header, model.serialize(), fit.history);
   log.info(`model written to ${join(outDir, MODEL_FILE)}`);
-  return { header, regressor: model, testMetrics: test, data, split };
+  return { header, regressor: model, testMetrics: test, data, split, interruptedBy };
+}
+
+/** Creates and locks the run directory, then checks it holds nothing this run would overwrite by accident. */
+function prepareOutDir(dir: string, resume: boolean, force: boolean): RunLock {
+  const state = outDirState(dir);
+  if (state === 'file') throw new AmpfitError(`--out ${dir} is a file; it must be a directory (new or empty, or a run to --resume or --force)`);
+  if (state === 'missing' && resume) throw new AmpfitError(`--resume: ${dir} does not exist, nothing to resume`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new AmpfitError(`--out ${dir}: cannot create the directory: ${(e as Error).message}`);
+  }
+  const lock = lockRunDir(dir);
+  try {
+    guardOutDir(dir, resume, force);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+  return lock;
+}
+
+function outDirState(dir: string): 'missing' | 'file' | 'dir' {
+  try {
+    return statSync(dir).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'missing';
+  }
 }
 
 /** Never overwrite a finished model or a resumable run by accident. */
 function guardOutDir(dir: string, resume: boolean, force: boolean): void {
-  if (!existsSync(dir)) {
-    if (resume) throw new AmpfitError(`--resume: ${dir} does not exist, nothing to resume`);
-    return;
-  }
-  const entries = readdirSync(dir);
+  const entries = readdirSync(dir).filter((e) => e !== LOCK_FILE);
   if (resume) {
     if (!entries.includes('checkpoint')) throw new AmpfitError(`--resume: ${dir} holds no checkpoint/ to resume from`);
     return;

@@ -27,3 +27,11 @@ export class ConfigError extends AmpfitError {
 export class ModelFileError extends AmpfitError {
   override readonly name = 'ModelFileError';
 }
+
+/** A run stopped by a signal after saving what it had; the CLI exits 128 + the signal's number. */
+export class InterruptedError extends AmpfitError {
+  override readonly name = 'InterruptedError';
+  constructor(readonly signal: NodeJS.Signals, message: string) {
+    super(message);
+  }
+}

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clipText, describeBadNumber, parseStrictNumber } from '../../src/data/number.js';
+import { describeBadNumber, parseStrictNumber } from '../../src/data/number.js';
+import { clipText } from '../../src/util/text.js';
 
 test('the accepted number syntax: decimal floats with sign, digits, point and exponent, ASCII spaces/tabs around', () => {
   const good: [string, number][] = [
