@@ -7,7 +7,7 @@ import { GrowableF64 } from '../data/growable.js';
 import { loadModel } from '../models/surrogate.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { formatPrecisionTable } from '../metrics/table.js';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { AmpfitError } from '../util/errors.js';
 import { modelLabel } from './labels.js';
 import { formatUncertainty, type UncertaintyMetrics } from '../uncertainty/calibration.js';
@@ -22,9 +22,11 @@ export interface EvalFlags {
   allowNegative?: boolean;
   label?: string;
   json?: string;
+  force?: boolean;
 }
 
 export async function evalCommand(flags: EvalFlags): Promise<void> {
+  const json = flags.json === undefined ? null : checkOutputPath(flags.json, { flag: '--json', force: flags.force === true });
   const taus = flags.taus.split(',').map((t) => {
     const v = Number(t);
     if (!(v > 0)) throw new AmpfitError(`--taus: '${t}' is not a positive number`);
@@ -80,6 +82,6 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   }
   process.stdout.write(formatPrecisionTable([{ label, metrics, params }]) + '\n');
   if (uncertainty !== null) process.stdout.write(formatUncertainty(uncertainty) + '\n');
-  if (flags.json !== undefined) writeJsonAtomic(flags.json, uncertainty === null ? metrics : { ...metrics, uncertainty });
+  if (json !== null) writeOutput(json, JSON.stringify(uncertainty === null ? metrics : { ...metrics, uncertainty }, null, 2) + '\n');
 }
 

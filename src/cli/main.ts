@@ -31,8 +31,8 @@ export function buildCli(): Command {
     .option('--set <key=value>', 'override a config key, e.g. --set width=36 --set data.max_rows=10000 (repeatable)', collect, [])
     .option('--skip-bad-rows', 'skip (and count in the report) rows with bad cells instead of stopping')
     .option('--resume', 'continue an interrupted run from the checkpoint in --out')
-    .option('--force', 'replace the model already in --out')
-    .option('--json <file>', 'also write the test metrics as JSON')
+    .option('--force', 'replace the model already in --out (and an existing --json file)')
+    .option('--json <file>', "also write the test metrics as JSON ('-': standard output)")
     .option('--quiet', 'print only the table')
     .action(trainCommand);
 
@@ -43,7 +43,8 @@ export function buildCli(): Command {
     .option('--set <dir>', 'a trained function set (ampfit train-set), with --function')
     .option('--function <name>', 'the member of --set to evaluate')
     .requiredOption('--input <file>', 'CSV or CSV.gz with the model\'s input columns (a glob of files with one header is allowed)')
-    .requiredOption('--output <file>', 'CSV to write')
+    .requiredOption('--output <file>', "CSV to write ('-': standard output)")
+    .option('--force', 'replace an existing --output file')
     .option('--ratio', "for a Born-normalised model, predict the ratio target/born (no Born column needed)")
     .action(predictCommand);
 
@@ -58,7 +59,8 @@ export function buildCli(): Command {
     .option('--taus <list>', 'R_τ thresholds in percent, comma-separated', '1,0.1')
     .option('--allow-negative', 'accept negative truths (δ then divides by |truth|)')
     .option('--label <text>', 'row label in the table')
-    .addOption(new Option('--json <file>', 'also write the metrics as JSON'))
+    .addOption(new Option('--json <file>', "also write the metrics as JSON ('-': standard output)"))
+    .option('--force', 'replace an existing --json file')
     .action(evalCommand);
 
   program
@@ -87,6 +89,7 @@ export function buildCli(): Command {
     .option('--speed-seconds <s>', 'time spent measuring each model\'s speed', String(DEFAULT_SPEED.seconds))
     .option('--threads <n>', 'kernel threads for the speed measurement (default: all cores, or AMPFIT_THREADS)')
     .option('--png-scale <k>', 'PNG pixels per SVG pixel', '2')
+    .option('--force', 'replace an existing --out page')
     // Loaded on use: Vega, Vega-Lite and resvg would add their start-up time to every other command.
     .action(async (models: string[], flags: ReportFlags) => (await import('./report.js')).reportCommand(models, flags));
 
@@ -121,6 +124,7 @@ export function buildCli(): Command {
     .option('--report <file>', 'also write the HTML report (ampfit report) of the finished jobs')
     .option('--speed-seconds <s>', "report: time spent measuring each model's speed", String(DEFAULT_SPEED.seconds))
     .option('--json <file>', 'also write the leaderboard as JSON')
+    .option('--force', 'replace existing --json and --report files')
     .action(sweepCollectCommand);
   sweep
     .command('task <results-dir>', { hidden: true })
@@ -147,6 +151,7 @@ export function buildCli(): Command {
     .option('--tolerance <pct>', 'pairs: largest relative difference (%) of a symmetry', SYMMETRY_CHECK_DEFAULTS.tolerance)
     .option('--coord-tol <t>', 'pairs: coordinates closer than this are the same point', SYMMETRY_CHECK_DEFAULTS.coordTol)
     .option('--json <file>', 'also write the results as JSON')
+    .option('--force', 'replace an existing --json file')
     .option('--quiet', 'print only the table')
     .action(symmetryCheckCommand);
 

@@ -1,6 +1,6 @@
-import { createWriteStream, renameSync, unlinkSync } from 'node:fs';
 import { once } from 'node:events';
-import { dirname, basename, join } from 'node:path';
+import { checkOutputPath, openOutputStream } from '../io/outputPath.js';
+import { onInterrupt } from './interrupt.js';
 import { resolveDataFiles } from '../data/files.js';
 import { readCsvBlocks, newReadReport, type ColumnRequest } from '../data/csvReader.js';
 import { loadModel } from '../models/surrogate.js';
@@ -16,6 +16,7 @@ export interface PredictFlags {
   input: string;
   output: string;
   ratio?: boolean;
+  force?: boolean;
 }
 
 /**
@@ -27,13 +28,15 @@ export interface PredictFlags {
  * times the Born term when the prediction is.
  */
 export async function predictCommand(flags: PredictFlags): Promise<void> {
+  const target = checkOutputPath(flags.output, { flag: '--output', force: flags.force === true });
   const model = evaluatorFor(flags);
   const useBorn = model.born !== null && flags.ratio !== true;
   const requests: ColumnRequest[] = model.inputs.map((name) => ({ name, check: 'finite' }));
   if (useBorn) requests.push({ name: model.born as string, check: 'positive' });
   const files = resolveDataFiles(flags.input);
-  const tmp = join(dirname(flags.output), `.${basename(flags.output)}.${process.pid}.tmp`);
-  const out = createWriteStream(tmp);
+  const sink = openOutputStream(target);
+  const out = sink.stream;
+  const uninstall = onInterrupt(() => sink.abort(), `no output was written to ${target.shown}`);
   const report = newReadReport();
   let headerWritten = false;
   let headerText = '';
@@ -82,21 +85,18 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
         text += born !== null ? `${lines[r]},${ratio[r] * born[r]},${ratio[r]}${sigma}\n` : `${lines[r]},${ratio[r]}${sigma}\n`;
       }
       if (!out.write(text)) await once(out, 'drain');
+      const failure = sink.failure();
+      if (failure !== null) throw failure;
     }
     if (!headerWritten) throw new AmpfitError(`${flags.input}: no rows to predict`);
-    out.end();
-    await once(out, 'finish');
-    renameSync(tmp, flags.output);
+    await sink.commit();
   } catch (e) {
-    out.destroy();
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
+    sink.abort();
     throw e;
+  } finally {
+    uninstall();
   }
-  process.stderr.write(`wrote ${report.rows} predictions to ${flags.output}\n`);
+  process.stderr.write(`wrote ${report.rows} predictions to ${target.shown}\n`);
 }
 
 /** A single model (--model) or one member of a function set (--set with --function). */
