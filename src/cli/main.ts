@@ -45,6 +45,7 @@ export function buildCli(): Command {
     .requiredOption('--input <file>', 'CSV or CSV.gz with the model\'s input columns (a glob of files with one header is allowed)')
     .requiredOption('--output <file>', "CSV to write ('-': standard output)")
     .option('--force', 'replace an existing --output file')
+    .option('--allow-outside-domain', "predict rows outside the model's input domain too (counted and reported) instead of refusing them")
     .option('--ratio', "for a Born-normalised model, predict the ratio target/born (no Born column needed)")
     .action(predictCommand);
 
@@ -58,6 +59,7 @@ export function buildCli(): Command {
     .option('--pred <column>', 'prediction column of --predictions', 'prediction')
     .option('--taus <list>', 'R_τ thresholds in percent, comma-separated', '1,0.1')
     .option('--allow-negative', 'accept negative truths (δ then divides by |truth|)')
+    .option('--allow-outside-domain', "evaluate rows outside the model's input domain too (counted and reported) instead of refusing them")
     .option('--label <text>', 'row label in the table')
     .addOption(new Option('--json <file>', "also write the metrics as JSON ('-': standard output)"))
     .option('--force', 'replace an existing --json file')

@@ -4,9 +4,10 @@ import { onInterrupt } from './interrupt.js';
 import { resolveDataFiles } from '../data/files.js';
 import { readCsvBlocks, newReadReport, type ColumnRequest } from '../data/csvReader.js';
 import { loadModel } from '../models/surrogate.js';
-import { MomentumRowError } from '../data/momenta.js';
+import { inputRanges } from '../models/domain.js';
+import { reportOutside } from './domainReport.js';
 import { loadModelSet, type Evaluator } from '../sets/modelSet.js';
-import { AmpfitError, DataError } from '../util/errors.js';
+import { AmpfitError, DataError, RowError } from '../util/errors.js';
 import type { PhysicalPrediction } from '../uncertainty/calibration.js';
 
 export interface PredictFlags {
@@ -17,6 +18,7 @@ export interface PredictFlags {
   output: string;
   ratio?: boolean;
   force?: boolean;
+  allowOutsideDomain?: boolean;
 }
 
 /**
@@ -31,7 +33,12 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
   const target = checkOutputPath(flags.output, { flag: '--output', force: flags.force === true });
   const model = evaluatorFor(flags);
   const useBorn = model.born !== null && flags.ratio !== true;
-  const requests: ColumnRequest[] = model.inputs.map((name) => ({ name, check: 'finite' }));
+  const ranges = inputRanges(model.domain, model.inputs);
+  const requests: ColumnRequest[] = model.inputs.map((name, j) => {
+    const range = ranges[j];
+    return range === null ? { name, check: 'finite' } : { name, check: 'finite', range };
+  });
+  const outsideRange = flags.allowOutsideDomain === true ? 'count' : 'error';
   if (useBorn) requests.push({ name: model.born as string, check: 'positive' });
   const files = resolveDataFiles(flags.input);
   const sink = openOutputStream(target);
@@ -46,7 +53,7 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
   let file = '';
   let rowsBefore = 0;
   try {
-    for await (const block of readCsvBlocks(files, { columns: requests, keepLines: true, blockRows: 8192 }, report)) {
+    for await (const block of readCsvBlocks(files, { columns: requests, keepLines: true, blockRows: 8192, outsideRange }, report)) {
       const thisHeader = block.header.join(',');
       if (headerWritten && thisHeader !== headerText) {
         throw new AmpfitError(`${block.file}: header differs from the first input file's, so its rows cannot share one output file`);
@@ -68,7 +75,7 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
         p = model.hasUncertainty ? model.predictUncertain(x, block.rows) : null;
         ratio = p?.value ?? model.predict(x, block.rows);
       } catch (e) {
-        if (e instanceof MomentumRowError) throw new DataError(block.file, rowsBefore + e.row + 2, e.column, e.problem);
+        if (e instanceof RowError) throw new DataError(block.file, rowsBefore + e.row + 2, e.column ?? (e.inputIndex === null ? null : model.inputs[e.inputIndex]), e.problem);
         throw e;
       }
       rowsBefore += block.rows;
@@ -97,6 +104,7 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
     uninstall();
   }
   process.stderr.write(`wrote ${report.rows} predictions to ${target.shown}\n`);
+  reportOutside(report);
 }
 
 /** A single model (--model) or one member of a function set (--set with --function). */

@@ -24,6 +24,15 @@ export type CellCheck = 'finite' | 'positive' | 'nonzero';
 export interface ColumnRequest {
   readonly name: string;
   readonly check: CellCheck;
+  /** Values must lie in [lo, hi] (a model's input domain); `what` names the interval in messages. */
+  readonly range?: ColumnRange;
+}
+
+export interface ColumnRange {
+  readonly lo: number;
+  readonly hi: number;
+  /** e.g. "the unit cube [0, 1]". */
+  readonly what: string;
 }
 
 export interface ReadOptions {
@@ -37,6 +46,8 @@ export interface ReadOptions {
   readonly keepLines?: boolean;
   /** Rows per yielded block (default 65536). */
   readonly blockRows?: number;
+  /** A value outside its column's range: a bad row ('error', the default) or a row kept and counted in the report ('count'). */
+  readonly outsideRange?: 'error' | 'count';
 }
 
 /** A run of consecutive good rows from one file. */
@@ -83,6 +94,8 @@ export interface ReadReport {
   skippedExamples: SkippedRow[];
   /** True when maxRows stopped the read before the end of the data. */
   truncated: boolean;
+  /** With outsideRange 'count': rows kept although a value lay outside its range, and the first of them. */
+  outside: { rows: number; first: SkippedRow | null };
 }
 
 const MAX_SKIP_EXAMPLES = 10;
@@ -93,7 +106,7 @@ const MAX_HEADER_BYTES = 1 << 20;
 const HEADER_SHOWN = 200;
 
 export function newReadReport(): ReadReport {
-  return { header: [], columns: [], files: [], rows: 0, skipped: 0, skippedByProblem: {}, skippedExamples: [], truncated: false };
+  return { header: [], columns: [], files: [], rows: 0, skipped: 0, skippedByProblem: {}, skippedExamples: [], truncated: false, outside: { rows: 0, first: null } };
 }
 
 /**
@@ -206,6 +219,8 @@ class FileParser {
   /** For each file column, its slot in the output row, or -1 if not requested. */
   private slotOf: Int32Array = new Int32Array(0);
   private checks: CellCheck[] = [];
+  private ranges: (ColumnRange | null)[] = [];
+  private readonly countOutside: boolean;
   private names: string[] = [];
   private nOut = 0;
   private readonly blockRows: number;
@@ -221,6 +236,7 @@ class FileParser {
     private readonly rowsAllowed: number,
   ) {
     this.blockRows = options.blockRows ?? 65536;
+    this.countOutside = options.outsideRange === 'count';
   }
 
   feedHeader(chunk: Buffer): void {
@@ -269,6 +285,7 @@ class FileParser {
     this.slotOf = new Int32Array(this.nCols).fill(-1);
     this.nOut = requests.length;
     this.checks = new Array<CellCheck>(this.nCols).fill('finite');
+    this.ranges = new Array<ColumnRange | null>(this.nCols).fill(null);
     this.names = header.slice();
     requests.forEach((r, slot) => {
       const i = seen.get(r.name);
@@ -278,6 +295,7 @@ class FileParser {
       if (this.slotOf[i] >= 0) throw new AmpfitError(`column '${r.name}' is requested twice`);
       this.slotOf[i] = slot;
       this.checks[i] = r.check;
+      this.ranges[i] = r.range ?? null;
     });
     this.newBlock();
   }
@@ -362,6 +380,7 @@ class FileParser {
       let col = 0;
       let problem: string | null = null;
       let problemCol = -1;
+      let outsideCol = -1;
       for (; col < nCols; col++) {
         let b: number;
         if (col < nCols - 1) {
@@ -389,6 +408,15 @@ class FileParser {
             problemCol = col;
             break;
           }
+          const range = this.ranges[col];
+          if (range !== null && !(v >= range.lo && v <= range.hi)) {
+            if (!this.countOutside) {
+              problem = `value ${clipText(text.slice(a, b).trim(), 40)} lies outside ${range.what}`;
+              problemCol = col;
+              break;
+            }
+            if (outsideCol < 0) outsideCol = col;
+          }
           out[base + slot] = v;
         }
         a = b + 1;
@@ -401,6 +429,7 @@ class FileParser {
         pos = end + 1;
         continue;
       }
+      if (outsideCol >= 0) this.noteOutside(outsideCol);
       if (this.blockLines !== null) this.blockLines.push(text.slice(pos, lineEnd));
       this.goodRows++;
       this.report.rows++;
@@ -410,6 +439,12 @@ class FileParser {
       pos = end + 1;
     }
     this.pending = pos >= len ? '' : text.slice(pos);
+  }
+
+  private noteOutside(col: number): void {
+    const o = this.report.outside;
+    o.rows++;
+    o.first ??= { file: this.file, line: this.lineNo, column: this.names[col], problem: `outside ${(this.ranges[col] as ColumnRange).what}` };
   }
 
   private bad(column: string | null, problem: string): void {

@@ -5,6 +5,7 @@ import type { TargetTransformJSON } from '../transforms/target.js';
 import type { PrecisionMetrics } from '../metrics/precision.js';
 import type { EpochRecord, SerializedRegressor } from '../models/regressor.js';
 import type { UncertaintyMetrics } from '../uncertainty/calibration.js';
+import type { InputDomainJSON } from '../models/domain.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readModelFile, writeModelFile } from './modelFile.js';
 import { ModelFileError } from '../util/errors.js';
@@ -61,6 +62,8 @@ export interface ModelHeader {
     readonly transform: TargetTransformJSON;
     readonly require_positive: boolean;
   };
+  /** Where predict and eval accept inputs (src/models/domain.ts); absent in models written before it was stored. */
+  readonly input_domain?: InputDomainJSON;
   readonly parameter_count: number;
   readonly training: { readonly best_epoch: number; readonly epochs_run: number; readonly stopped_because: string; readonly seconds: number };
   readonly metrics: ModelMetrics;

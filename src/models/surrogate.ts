@@ -1,3 +1,4 @@
+import { storedDomain, type InputDomainJSON } from './domain.js';
 import { TargetTransform } from '../transforms/target.js';
 import { readModel, type ModelHeader } from '../io/modelStore.js';
 import { AmpfitError } from '../util/errors.js';
@@ -16,8 +17,11 @@ export class Surrogate {
   readonly d: number;
   readonly inputs: readonly string[];
   readonly born: string | null;
+  /** Where predict and eval accept inputs; null: anywhere finite (src/models/domain.ts). */
+  readonly domain: InputDomainJSON | null;
 
   constructor(readonly header: ModelHeader, readonly regressor: Regressor, private readonly transform: TargetTransform) {
+    this.domain = storedDomain(header);
     this.inputs = header.inputs;
     this.d = header.inputs.length;
     this.born = header.target.born;

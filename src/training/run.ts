@@ -10,6 +10,7 @@ import { saveModelDir, MODEL_FILE, type ModelHeader, type Provenance } from '../
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { regressorType } from '../models/registry.js';
 import { withSymmetry } from '../models/symmetric.js';
+import { trainingRange, UNIT_CUBE, unitCubeRange } from '../models/domain.js';
 import { checkSymmetryDomain, resolveSymmetries } from '../symmetry/declared.js';
 import { getKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
@@ -72,6 +73,7 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
     requirePositiveTarget: config.data.require_positive_target,
     skipBadRows: config.data.skip_bad_rows,
     maxRows: config.data.max_rows ?? undefined,
+    inputRange: config.data.momenta === null ? unitCubeRange : undefined,
   });
   const tLoad = (performance.now() - t0) / 1000;
   log.info(
@@ -155,6 +157,7 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
       transform: transform.toJSON(),
       require_positive: config.data.require_positive_target,
     },
+    input_domain: config.data.momenta === null ? UNIT_CUBE : trainingRange(data.x, data.n, data.d),
     parameter_count: model.parameterCount(),
     training: { best_epoch: best?.epoch ?? 0, epochs_run: fit.history.length, stopped_because: fit.stoppedBecause, seconds: fitSeconds },
     metrics: uncertainty === null ? { test, validation } : { test, validation, uncertainty },

@@ -18,6 +18,24 @@ export class DataError extends AmpfitError {
   }
 }
 
+/**
+ * A row of a batch that a model refuses (a momentum check, a reflected input
+ * outside [0, 1]); `row` is its index in the batch. Callers that know where the
+ * batch came from turn it into a DataError with file and line.
+ */
+export class RowError extends AmpfitError {
+  override readonly name: string = 'RowError';
+  constructor(
+    readonly row: number,
+    readonly column: string | null,
+    readonly problem: string,
+    /** The input's index when the refusing code knows no column names. */
+    readonly inputIndex: number | null = null,
+  ) {
+    super(`row ${row + 1}${column === null ? '' : `, column '${column}'`}: ${problem}`);
+  }
+}
+
 /** A configuration value that cannot be used; `path` is the key, e.g. "data.target". */
 export class ConfigError extends AmpfitError {
   override readonly name = 'ConfigError';
