@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { DataError, AmpfitError } from '../util/errors.js';
-import { describeBadNumber, parseCellNumber } from './number.js';
+import { describeBadNumber, parseCellNumber, parseStrictNumber } from './number.js';
 import { clipText } from '../util/text.js';
 
 /** What a selected column must satisfy; a violation is a bad row. */
@@ -276,6 +276,10 @@ class FileParser {
     const seen = new Map<string, number>();
     header.forEach((name, i) => {
       if (name === '') throw new DataError(this.file, 1, null, `header column ${i + 1} has an empty name`);
+      // A number where a name belongs: the file has no header line (or lost the header's line end).
+      if (!Number.isNaN(parseStrictNumber(name))) {
+        throw new DataError(this.file, 1, null, `header column ${i + 1} is the number '${clipText(name, 40)}', not a name: the first line must be a header naming the columns`);
+      }
       if (seen.has(name)) {
         throw new DataError(this.file, 1, clipText(name, HEADER_SHOWN), `header names column '${clipText(name, HEADER_SHOWN)}' twice (columns ${seen.get(name)! + 1} and ${i + 1})`);
       }

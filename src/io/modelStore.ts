@@ -9,6 +9,7 @@ import type { InputDomainJSON } from '../models/domain.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readModelFile, writeModelFile } from './modelFile.js';
 import { ModelFileError } from '../util/errors.js';
+import { checkModelHeader } from './headerSchema.js';
 
 // The layout every model type uses. A model directory holds
 //   model.ampfit     the model itself, self-contained (see modelFile.ts)
@@ -92,5 +93,6 @@ export function modelFilePath(path: string): string {
 export function readModel(path: string): { header: ModelHeader; regressor: SerializedRegressor } {
   const { header, arrays } = readModelFile<ModelHeader>(modelFilePath(path));
   if (header.format !== 'ampfit-model') throw new ModelFileError(`${path}: header format is '${String(header.format)}', not 'ampfit-model'`);
+  checkModelHeader(header, path);
   return { header, regressor: { spec: header.regressor, arrays } };
 }

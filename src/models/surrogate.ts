@@ -1,7 +1,7 @@
 import { storedDomain, type InputDomainJSON } from './domain.js';
 import { TargetTransform } from '../transforms/target.js';
 import { readModel, type ModelHeader } from '../io/modelStore.js';
-import { AmpfitError } from '../util/errors.js';
+import { AmpfitError, ModelFileError } from '../util/errors.js';
 import { loadRegressor } from './registry.js';
 import type { Regressor } from './regressor.js';
 import { toPhysical, uncertaintyMetrics, type PhysicalPrediction, type UncertaintyMetrics } from '../uncertainty/calibration.js';
@@ -71,5 +71,21 @@ export class Surrogate {
 
 export function loadModel(path: string): Surrogate {
   const { header, regressor } = readModel(path);
-  return new Surrogate(header, loadRegressor(regressor), TargetTransform.fromJSON(header.target.transform));
+  try {
+    const model = new Surrogate(header, loadRegressor(regressor), TargetTransform.fromJSON(header.target.transform));
+    probe(model);
+    return model;
+  } catch (e) {
+    if (e instanceof ModelFileError) throw e;
+    // The header passed its schema, but the regressor's own parts contradict
+    // each other or the arrays (a hand-edited file): a model-file error,
+    // whichever check caught it, never a TypeError from deep inside.
+    throw new ModelFileError(`model ${path}: the stored regressor cannot be used: ${(e as Error).message}`);
+  }
+}
+
+/** One prediction at the centre of the unit cube: arrays that do not fit the description fail here, at load, not in the user's loop. */
+function probe(model: Surrogate): void {
+  if (model.domain === null || model.domain.kind !== 'unit-cube') return;
+  model.predict(new Float64Array(model.d).fill(0.5), 1);
 }

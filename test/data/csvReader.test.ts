@@ -196,3 +196,7 @@ test('issue 17: a binary file or a header without a line end is refused in a sho
     return true;
   });
 });
+
+test('issue 17: a file without a header line (numbers in line 1) is refused, not read as column names', async () => {
+  await expectDataError('0.5,0.25,3\n0.1,0.2,0.3\n', cols('x1'), { line: 1, column: null, problem: /^header column 1 is the number '0\.5', not a name: the first line must be a header/ });
+});
