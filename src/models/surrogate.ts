@@ -84,8 +84,21 @@ export function loadModel(path: string): Surrogate {
   }
 }
 
-/** One prediction at the centre of the unit cube: arrays that do not fit the description fail here, at load, not in the user's loop. */
+/**
+ * Two identical rows with distinct coordinates, predicted at load: arrays
+ * that do not fit the description fail here rather than in the user's loop,
+ * and a regressor built for another number of inputs than the header lists
+ * reads the second row shifted (or past the end, giving NaN), so the two
+ * answers differ. Momentum models are skipped: an arbitrary point is not
+ * physical and their checks would refuse it.
+ */
 function probe(model: Surrogate): void {
   if (model.domain === null || model.domain.kind !== 'unit-cube') return;
-  model.predict(new Float64Array(model.d).fill(0.5), 1);
+  const d = model.d;
+  const x = new Float64Array(2 * d);
+  for (let j = 0; j < d; j++) x[j] = x[d + j] = (j + 1) / (d + 2);
+  const y = model.predict(x, 2);
+  if (!Number.isFinite(y[0]) || !Object.is(y[0], y[1])) {
+    throw new AmpfitError(`the regressor does not fit the header's ${d} input${d === 1 ? '' : 's'} (${model.inputs.join(', ')}): a test prediction gave ${y[0]} and ${y[1]} for one point`);
+  }
 }
