@@ -72,7 +72,11 @@ export class Surrogate {
 export function loadModel(path: string): Surrogate {
   const { header, regressor } = readModel(path);
   try {
-    const model = new Surrogate(header, loadRegressor(regressor), TargetTransform.fromJSON(header.target.transform));
+    const loaded = loadRegressor(regressor);
+    // A key the loaded regressor has but the file lacks was filled in with a default: the file is not the model that was saved.
+    const missing = missingKeys(regressor.spec, loaded.serialize().spec, 'regressor');
+    if (missing.length > 0) throw new AmpfitError(`the regressor description lacks ${missing.slice(0, 5).join(', ')}`);
+    const model = new Surrogate(header, loaded, TargetTransform.fromJSON(header.target.transform));
     probe(model);
     return model;
   } catch (e) {
@@ -82,6 +86,18 @@ export function loadModel(path: string): Surrogate {
     // whichever check caught it, never a TypeError from deep inside.
     throw new ModelFileError(`model ${path}: the stored regressor cannot be used: ${(e as Error).message}`);
   }
+}
+
+/** Key paths of `rebuilt` that `stored` does not have. */
+function missingKeys(stored: unknown, rebuilt: unknown, where: string): string[] {
+  if (typeof rebuilt !== 'object' || rebuilt === null) return [];
+  if (typeof stored !== 'object' || stored === null) return [where];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(rebuilt)) {
+    if (!(k in stored)) out.push(`${where}.${k}`);
+    else out.push(...missingKeys((stored as Record<string, unknown>)[k], v, `${where}.${k}`));
+  }
+  return out;
 }
 
 /**
