@@ -44,9 +44,11 @@ export function inputRanges(domain: InputDomainJSON | null, inputs: readonly str
 }
 
 /** The domain a header states, or what an older model implies. */
-export function storedDomain(header: { readonly input_domain?: InputDomainJSON; readonly config: { readonly data: { readonly momenta: unknown } } }): InputDomainJSON | null {
+export function storedDomain(header: { readonly input_domain?: InputDomainJSON; readonly config?: { readonly data?: { readonly momenta?: unknown } } }): InputDomainJSON | null {
   if (header.input_domain !== undefined) return header.input_domain;
-  return header.config.data.momenta === null ? UNIT_CUBE : null;
+  // A header built by hand in code may carry no config; only a declared momentum layout means "not hypercube coordinates".
+  const momenta = header.config?.data?.momenta;
+  return momenta === null || momenta === undefined ? UNIT_CUBE : null;
 }
 
 /** The unit-cube range for training on hypercube coordinates. */
