@@ -12,6 +12,8 @@ export const EXIT = {
   error: 2,
   /** A bug in ampfit (the stack trace is printed); please report it. */
   internal: 70,
+  /** Standard output closed under us (a pipe into head), as a tool killed by SIGPIPE would report. */
+  sigpipe: 141,
   sigint: 130,
   sigterm: 143,
 } as const;

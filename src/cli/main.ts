@@ -161,6 +161,11 @@ export function buildCli(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `ampfit predict --output - | head`: the reader left. Exit as a tool killed by SIGPIPE would (128 + 13), without a stack.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.sigpipe);
+    throw e;
+  });
   try {
     await buildCli().parseAsync(argv);
     // A command that ran to the end may still report a negative verdict this way.

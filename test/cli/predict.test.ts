@@ -128,3 +128,13 @@ test('issue 17: an interrupted predict exits 130 and leaves no temporary file', 
   assert.match(stderr, /interrupted by SIGINT; no output was written/);
   assert.deepEqual(readdirSync(dir).sort(), ['big.csv']);
 });
+
+test('issue 17: --output - into a pipe that closes early ends quietly with status 141, as after SIGPIPE', () => {
+  const lines = ['x1,x2,f00'];
+  for (let i = 0; i < 100000; i++) lines.push(`${(i + 0.5) / 100000},0.5,1`);
+  const input = writeText(work, 'pipe.csv', lines.join('\n') + '\n');
+  const script = `"${process.execPath}" "${BIN}" predict --model "${modelDir}" --input "${input}" --output - | head -1; echo "status \${PIPESTATUS[0]}" >&2`;
+  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+  assert.equal(r.stdout, 'x1,x2,f00,prediction,prediction_ratio\n');
+  assert.match(r.stderr, /^status 141\n$/);
+});
