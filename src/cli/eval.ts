@@ -1,3 +1,4 @@
+import { parseStrictNumber } from '../data/number.js';
 import { resolveDataFiles } from '../data/files.js';
 import { loadDataset } from '../data/dataset.js';
 import { inputRanges } from '../models/domain.js';
@@ -30,7 +31,7 @@ export interface EvalFlags {
 export async function evalCommand(flags: EvalFlags): Promise<void> {
   const json = flags.json === undefined ? null : checkOutputPath(flags.json, { flag: '--json', force: flags.force === true });
   const taus = flags.taus.split(',').map((t) => {
-    const v = Number(t);
+    const v = parseStrictNumber(t);
     if (!(v > 0)) throw new AmpfitError(`--taus: '${t}' is not a positive number`);
     return v;
   });

@@ -1,3 +1,4 @@
+import { parseStrictNumber } from '../data/number.js';
 import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { getKernels } from '../kernels/index.js';
 import { buildCharts } from '../report/charts.js';
@@ -62,14 +63,15 @@ export async function reportCommand(paths: string[], flags: ReportFlags): Promis
   }
 }
 
+// Numeric flags use the data cells' number syntax: Number('') is 0 and Number('0x10') is 16.
 function positiveInt(flag: string, text: string): number {
-  const v = Number(text);
+  const v = parseStrictNumber(text);
   if (!Number.isInteger(v) || v < 1) throw new AmpfitError(`${flag} must be a positive integer, got '${text}'`);
   return v;
 }
 
 function positiveNumber(flag: string, text: string): number {
-  const v = Number(text);
+  const v = parseStrictNumber(text);
   if (!(v > 0) || !Number.isFinite(v)) throw new AmpfitError(`${flag} must be a positive number, got '${text}'`);
   return v;
 }

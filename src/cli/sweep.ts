@@ -1,3 +1,4 @@
+import { parseStrictNumber } from '../data/number.js';
 import { readFileSync } from 'node:fs';
 import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { resolve } from 'node:path';
@@ -19,7 +20,7 @@ export interface SweepRunFlags {
 
 export async function sweepRunCommand(file: string, flags: SweepRunFlags): Promise<void> {
   const log = createLogger(process.stderr, flags.quiet === true);
-  const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
+  const concurrency = flags.concurrency === undefined ? undefined : parseStrictNumber(flags.concurrency);
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new AmpfitError(`--concurrency must be a positive integer, got '${flags.concurrency}'`);
   const r = await runSweep({ file, executor: flags.executor, concurrency, dryRun: flags.dryRun, log, print: (t) => process.stdout.write(t) });
   if (r.local !== null) {

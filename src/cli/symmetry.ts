@@ -1,3 +1,4 @@
+import { parseStrictNumber } from '../data/number.js';
 import { loadConfig } from '../config/load.js';
 import { MapSpecSchema, type RunConfig } from '../config/schema.js';
 import { resolveDataFiles } from '../data/files.js';
@@ -95,7 +96,7 @@ function parseMapFlag(text: string): DeclaredMap {
 }
 
 function positive(text: string, flag: string): number {
-  const v = Number(text);
+  const v = parseStrictNumber(text);
   if (!(v > 0)) throw new AmpfitError(`${flag}: '${text}' is not a positive number`);
   return v;
 }
