@@ -1,11 +1,10 @@
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/schema.js';
 import { loadDataset, take, takeRows, type Dataset } from '../data/dataset.js';
 import { resolveDataFiles } from '../data/files.js';
 import { splitRows, type SplitIndices } from '../data/split.js';
-import { LOCK_FILE, lockRunDir, type RunLock } from '../io/runLock.js';
+import { prepareOutDir } from './outDir.js';
 import { saveModelDir, MODEL_FILE, type ModelHeader, type Provenance } from '../io/modelStore.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { regressorType } from '../models/registry.js';
@@ -18,7 +17,6 @@ import type { Regressor } from '../models/regressor.js';
 import { TargetTransform } from '../transforms/target.js';
 import { formatUncertainty, uncertaintyMetrics } from '../uncertainty/calibration.js';
 import { UncertainRegressor } from '../uncertainty/regressor.js';
-import { AmpfitError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { formatDuration } from '../util/log.js';
 import { Rng } from '../util/rng.js';
@@ -167,54 +165,6 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   saveModelDir(outDir, header, model.serialize(), fit.history);
   log.info(`model written to ${join(outDir, MODEL_FILE)}`);
   return { header, regressor: model, testMetrics: test, data, split, interruptedBy };
-}
-
-/** Creates and locks the run directory, then checks it holds nothing this run would overwrite by accident. */
-function prepareOutDir(dir: string, resume: boolean, force: boolean): RunLock {
-  const state = outDirState(dir);
-  if (state === 'file') throw new AmpfitError(`--out ${dir} is a file; it must be a directory (new or empty, or a run to --resume or --force)`);
-  if (state === 'missing' && resume) throw new AmpfitError(`--resume: ${dir} does not exist, nothing to resume`);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new AmpfitError(`--out ${dir}: cannot create the directory: ${(e as Error).message}`);
-  }
-  const lock = lockRunDir(dir);
-  try {
-    guardOutDir(dir, resume, force);
-  } catch (e) {
-    lock.release();
-    throw e;
-  }
-  return lock;
-}
-
-function outDirState(dir: string): 'missing' | 'file' | 'dir' {
-  try {
-    return statSync(dir).isDirectory() ? 'dir' : 'file';
-  } catch {
-    return 'missing';
-  }
-}
-
-/** Never overwrite a finished model or a resumable run by accident. */
-function guardOutDir(dir: string, resume: boolean, force: boolean): void {
-  const entries = readdirSync(dir).filter((e) => e !== LOCK_FILE);
-  if (resume) {
-    if (!entries.includes('checkpoint')) throw new AmpfitError(`--resume: ${dir} holds no checkpoint/ to resume from`);
-    return;
-  }
-  if (force) {
-    // A stale checkpoint must not be mistaken for this run's later.
-    rmSync(join(dir, 'checkpoint'), { recursive: true, force: true });
-    return;
-  }
-  if (entries.length > 0) {
-    throw new AmpfitError(
-      `${dir} is not empty${entries.includes(MODEL_FILE) ? ' (it holds a trained model)' : ''}; ` +
-        'choose another --out, continue an interrupted run with --resume, or replace it with --force',
-    );
-  }
 }
 
 function provenance(config: RunConfig, kernels: Kernels, data: Dataset, split: SplitIndices, command: string): Provenance {
