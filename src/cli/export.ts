@@ -37,6 +37,7 @@ function refuseOverwrite(paths: readonly string[], force: boolean): void {
 export async function exportCommand(flags: ExportFlags): Promise<void> {
   // Checked before the model is even read; the C export's folder is checked below, per file.
   const fileTarget = flags.format === 'c' ? null : checkOutputPath(flags.out, { flag: '--out', force: flags.force === true, allowStdout: flags.format === 'xgboost-json' });
+  if (flags.format === 'c' && existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new AmpfitError(`--out ${flags.out} is a file; --format c writes a directory`);
   const model = loadModel(flags.model);
   if (flags.format === 'xgboost-json') {
     // XGBoost's own format holds only boosted trees; the forest needs no neutral description.
@@ -60,7 +61,6 @@ export async function exportCommand(flags: ExportFlags): Promise<void> {
       break;
     }
     case 'c': {
-      if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new AmpfitError(`--out ${flags.out} is a file; --format c writes a directory`);
       const c = exportC(description, name);
       const files: [string, string][] = [
         [join(flags.out, `${c.name}.c`), c.source],
