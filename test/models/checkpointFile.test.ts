@@ -54,3 +54,25 @@ test('checkpoint size is the weights in binary plus a small header, whatever the
   assert.equal(sameBits(back.adam.v, params), null);
   assert.equal(sameBits(back.best.params, params), null);
 });
+
+test("issue 17: a large network's checkpoint keeps its weights out of the JSON header (the old trainer.json was ~4 × 8 bytes × parameters of text)", async () => {
+  const { openSync, readSync, closeSync } = await import('node:fs');
+  const wide = new Network(makeNetworkConfig({ type: 'dnn', inputDim: 1000, depth: 1, width: 1000 }), referenceKernels);
+  const params = wide.paramCount;
+  glorotUniform(wide.plan, wide.params, new Rng(9));
+  const t = new Trainer(wide, { xTrain: new Float64Array(1000 * 4), yTrain: new Float64Array(4), xVal: new Float64Array(1000 * 2), yVal: Float64Array.from([0, 1]) }, { maxEpochs: 1, batchSize: 4, rng: new Rng(1) });
+  await t.run();
+  const dir = tempDir();
+  writeCheckpointState(dir, t.snapshot(true));
+  const fd = openSync(join(dir, CHECKPOINT_STATE_FILE), 'r');
+  const prefix = Buffer.alloc(32);
+  readSync(fd, prefix, 0, 32, 0);
+  closeSync(fd);
+  const headerBytes = Number(prefix.readBigUInt64LE(16));
+  const blobBytes = Number(prefix.readBigUInt64LE(24));
+  assert.ok(params > 1_000_000);
+  assert.ok(headerBytes < 20_000, `JSON header of ${headerBytes} bytes`);
+  assert.ok(blobBytes >= 4 * 8 * wide.paramCount, 'params, Adam m and v, best params: binary');
+  const back = readCheckpointState<TrainerSnapshot>(dir);
+  assert.equal(sameBits(back.params as Float64Array, t.snapshot(true).params), null);
+});
