@@ -5,7 +5,8 @@ import { main } from '../dist/src/cli/main.js';
 main(process.argv).then(
   (code) => process.exit(code),
   (err) => {
+    // A bug: keep the stack for the report, and an exit status no verdict uses.
     console.error(err);
-    process.exit(1);
+    process.exit(70);
   },
 );

@@ -1,14 +1,16 @@
+import { parseStrictNumber } from '../data/number.js';
 import { resolveDataFiles } from '../data/files.js';
 import { loadDataset } from '../data/dataset.js';
-import { MomentumRowError } from '../data/momenta.js';
+import { inputRanges } from '../models/domain.js';
+import { reportOutside } from './domainReport.js';
 import { locateRow } from '../training/modelInputs.js';
 import { readCsvBlocks } from '../data/csvReader.js';
 import { GrowableF64 } from '../data/growable.js';
 import { loadModel } from '../models/surrogate.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { formatPrecisionTable } from '../metrics/table.js';
-import { writeJsonAtomic } from '../io/atomic.js';
-import { AmpfitError } from '../util/errors.js';
+import { checkOutputPath, writeOutput } from '../io/outputPath.js';
+import { AmpfitError, RowError } from '../util/errors.js';
 import { modelLabel } from './labels.js';
 import { formatUncertainty, type UncertaintyMetrics } from '../uncertainty/calibration.js';
 
@@ -22,11 +24,14 @@ export interface EvalFlags {
   allowNegative?: boolean;
   label?: string;
   json?: string;
+  force?: boolean;
+  allowOutsideDomain?: boolean;
 }
 
 export async function evalCommand(flags: EvalFlags): Promise<void> {
+  const json = flags.json === undefined ? null : checkOutputPath(flags.json, { flag: '--json', force: flags.force === true });
   const taus = flags.taus.split(',').map((t) => {
-    const v = Number(t);
+    const v = parseStrictNumber(t);
     if (!(v > 0)) throw new AmpfitError(`--taus: '${t}' is not a positive number`);
     return v;
   });
@@ -38,6 +43,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     if (flags.predictions !== undefined) throw new AmpfitError('give either --model with --data, or --predictions with --truth, not both');
     if (flags.data.length === 0) throw new AmpfitError('--model needs --data (the rows to evaluate on)');
     const model = loadModel(flags.model);
+    const ranges = inputRanges(model.domain, model.inputs);
     const t = model.header.target;
     const data = await loadDataset({
       files: resolveDataFiles(flags.data),
@@ -46,14 +52,17 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
       born: t.born,
       requirePositiveTarget: flags.allowNegative !== true && t.require_positive,
       skipBadRows: false,
+      inputRange: (_name, j) => ranges[j],
+      outsideRange: flags.allowOutsideDomain === true ? 'count' : 'error',
     });
+    reportOutside(data.report);
     // For a Born-normalised model δ of the ratio equals δ of the target column.
     let pred: Float64Array;
     try {
       pred = model.predict(data.x, data.n);
     } catch (e) {
       // A momentum model refuses unphysical rows; name the file and line.
-      throw e instanceof MomentumRowError ? locateRow(e, data.report) : e;
+      throw e instanceof RowError ? locateRow(e, data.report) : e;
     }
     metrics = precisionMetrics(pred, data.y, taus);
     uncertainty = model.uncertaintyMetrics(data.x, data.n, data.y);
@@ -80,6 +89,6 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   }
   process.stdout.write(formatPrecisionTable([{ label, metrics, params }]) + '\n');
   if (uncertainty !== null) process.stdout.write(formatUncertainty(uncertainty) + '\n');
-  if (flags.json !== undefined) writeJsonAtomic(flags.json, uncertainty === null ? metrics : { ...metrics, uncertainty });
+  if (json !== null) writeOutput(json, JSON.stringify(uncertainty === null ? metrics : { ...metrics, uncertainty }, null, 2) + '\n');
 }
 

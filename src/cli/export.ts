@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
+import { checkOutputPath, writeOutput, type OutputTarget } from '../io/outputPath.js';
 import { MODEL_FILE } from '../io/modelStore.js';
 import { loadModel } from '../models/surrogate.js';
 import { describeSurrogate, exportC, exportOnnx, sanitizeName, type ExportFormat } from '../export/index.js';
@@ -34,15 +35,17 @@ function refuseOverwrite(paths: readonly string[], force: boolean): void {
  * XGBoost 1.7 JSON model at --out. Every file is written atomically.
  */
 export async function exportCommand(flags: ExportFlags): Promise<void> {
+  // Checked before the model is even read; the C export's folder is checked below, per file.
+  const fileTarget = flags.format === 'c' ? null : checkOutputPath(flags.out, { flag: '--out', force: flags.force === true, allowStdout: flags.format === 'xgboost-json' });
+  if (flags.format === 'c' && existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new AmpfitError(`--out ${flags.out} is a file; --format c writes a directory`);
   const model = loadModel(flags.model);
   if (flags.format === 'xgboost-json') {
     // XGBoost's own format holds only boosted trees; the forest needs no neutral description.
-    if (existsSync(flags.out) && statSync(flags.out).isDirectory()) throw new AmpfitError(`--out ${flags.out} is a directory; --format xgboost-json writes a file`);
-    refuseOverwrite([flags.out], flags.force === true);
+    const target = fileTarget as OutputTarget;
     const text = exportXgboostJson(model);
-    writeFileAtomic(flags.out, text);
+    writeOutput(target, text);
     const info = xgboostExportInfo(model);
-    process.stderr.write(`wrote ${flags.out} (${Buffer.byteLength(text).toLocaleString('en-US')} bytes; ${info.trees} trees, ${info.nodes} nodes; thresholds and leaves in float32)\n`);
+    process.stderr.write(`wrote ${target.shown} (${Buffer.byteLength(text).toLocaleString('en-US')} bytes; ${info.trees} trees, ${info.nodes} nodes; thresholds and leaves in float32)\n`);
     if (info.inverseFormula !== null) process.stderr.write(`XGBoost predicts the transformed target t; the physical value is ${info.inverseFormula}\n`);
     return;
   }
@@ -52,15 +55,12 @@ export async function exportCommand(flags: ExportFlags): Promise<void> {
   const written: { path: string; bytes: number }[] = [];
   switch (flags.format) {
     case 'onnx': {
-      if (existsSync(flags.out) && statSync(flags.out).isDirectory()) throw new AmpfitError(`--out ${flags.out} is a directory; --format onnx writes a file`);
-      refuseOverwrite([flags.out], force);
       const bytes = exportOnnx(description, name);
-      writeFileAtomic(flags.out, bytes);
+      writeOutput(fileTarget as OutputTarget, bytes);
       written.push({ path: flags.out, bytes: bytes.length });
       break;
     }
     case 'c': {
-      if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new AmpfitError(`--out ${flags.out} is a file; --format c writes a directory`);
       const c = exportC(description, name);
       const files: [string, string][] = [
         [join(flags.out, `${c.name}.c`), c.source],

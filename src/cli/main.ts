@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
-import { AmpfitError } from '../util/errors.js';
+import { AmpfitError, InterruptedError } from '../util/errors.js';
+import { clipText } from '../util/text.js';
+import { EXIT, signalExitCode } from './exitCodes.js';
 import { AMPFIT_VERSION } from '../version.js';
 import { trainCommand } from './train.js';
 import { predictCommand } from './predict.js';
@@ -29,8 +31,8 @@ export function buildCli(): Command {
     .option('--set <key=value>', 'override a config key, e.g. --set width=36 --set data.max_rows=10000 (repeatable)', collect, [])
     .option('--skip-bad-rows', 'skip (and count in the report) rows with bad cells instead of stopping')
     .option('--resume', 'continue an interrupted run from the checkpoint in --out')
-    .option('--force', 'replace the model already in --out')
-    .option('--json <file>', 'also write the test metrics as JSON')
+    .option('--force', 'replace the model already in --out (and an existing --json file)')
+    .option('--json <file>', "also write the test metrics as JSON ('-': standard output)")
     .option('--quiet', 'print only the table')
     .action(trainCommand);
 
@@ -41,7 +43,9 @@ export function buildCli(): Command {
     .option('--set <dir>', 'a trained function set (ampfit train-set), with --function')
     .option('--function <name>', 'the member of --set to evaluate')
     .requiredOption('--input <file>', 'CSV or CSV.gz with the model\'s input columns (a glob of files with one header is allowed)')
-    .requiredOption('--output <file>', 'CSV to write')
+    .requiredOption('--output <file>', "CSV to write ('-': standard output)")
+    .option('--force', 'replace an existing --output file')
+    .option('--allow-outside-domain', "predict rows outside the model's input domain too (counted and reported) instead of refusing them")
     .option('--ratio', "for a Born-normalised model, predict the ratio target/born (no Born column needed)")
     .action(predictCommand);
 
@@ -55,8 +59,10 @@ export function buildCli(): Command {
     .option('--pred <column>', 'prediction column of --predictions', 'prediction')
     .option('--taus <list>', 'R_τ thresholds in percent, comma-separated', '1,0.1')
     .option('--allow-negative', 'accept negative truths (δ then divides by |truth|)')
+    .option('--allow-outside-domain', "evaluate rows outside the model's input domain too (counted and reported) instead of refusing them")
     .option('--label <text>', 'row label in the table')
-    .addOption(new Option('--json <file>', 'also write the metrics as JSON'))
+    .addOption(new Option('--json <file>', "also write the metrics as JSON ('-': standard output)"))
+    .option('--force', 'replace an existing --json file')
     .action(evalCommand);
 
   program
@@ -85,6 +91,7 @@ export function buildCli(): Command {
     .option('--speed-seconds <s>', 'time spent measuring each model\'s speed', String(DEFAULT_SPEED.seconds))
     .option('--threads <n>', 'kernel threads for the speed measurement (default: all cores, or AMPFIT_THREADS)')
     .option('--png-scale <k>', 'PNG pixels per SVG pixel', '2')
+    .option('--force', 'replace an existing --out page')
     // Loaded on use: Vega, Vega-Lite and resvg would add their start-up time to every other command.
     .action(async (models: string[], flags: ReportFlags) => (await import('./report.js')).reportCommand(models, flags));
 
@@ -119,6 +126,7 @@ export function buildCli(): Command {
     .option('--report <file>', 'also write the HTML report (ampfit report) of the finished jobs')
     .option('--speed-seconds <s>', "report: time spent measuring each model's speed", String(DEFAULT_SPEED.seconds))
     .option('--json <file>', 'also write the leaderboard as JSON')
+    .option('--force', 'replace existing --json and --report files')
     .action(sweepCollectCommand);
   sweep
     .command('task <results-dir>', { hidden: true })
@@ -145,6 +153,7 @@ export function buildCli(): Command {
     .option('--tolerance <pct>', 'pairs: largest relative difference (%) of a symmetry', SYMMETRY_CHECK_DEFAULTS.tolerance)
     .option('--coord-tol <t>', 'pairs: coordinates closer than this are the same point', SYMMETRY_CHECK_DEFAULTS.coordTol)
     .option('--json <file>', 'also write the results as JSON')
+    .option('--force', 'replace an existing --json file')
     .option('--quiet', 'print only the table')
     .action(symmetryCheckCommand);
 
@@ -152,15 +161,39 @@ export function buildCli(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `ampfit predict --output - | head`: the reader left. Exit as a tool killed by SIGPIPE would (128 + 13), without a stack.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.sigpipe);
+    throw e;
+  });
   try {
     await buildCli().parseAsync(argv);
     // A command that ran to the end may still report a negative verdict this way.
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
+    if (e instanceof InterruptedError) {
+      process.stderr.write(`ampfit: ${clipText(e.message, MAX_MESSAGE)}\n`);
+      return signalExitCode(e.signal);
+    }
     if (e instanceof AmpfitError) {
-      process.stderr.write(`ampfit: ${e.message}\n`);
-      return 2;
+      process.stderr.write(`ampfit: ${clipText(e.message, MAX_MESSAGE)}\n`);
+      return EXIT.error;
+    }
+    // The file system refusing (no space, no permission, a path that is a directory) is the user's to fix, not a bug.
+    if (isSystemError(e)) {
+      process.stderr.write(`ampfit: ${clipText(e.message, MAX_MESSAGE)}\n`);
+      return EXIT.error;
     }
     throw e;
   }
+}
+
+/** Longest message printed: a data file's whole first line can be megabytes. */
+const MAX_MESSAGE = 2000;
+
+const SYSTEM_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EROFS', 'EEXIST', 'EMFILE', 'EDQUOT', 'EFBIG', 'ENAMETOOLONG', 'ELOOP', 'EBUSY', 'ETXTBSY']);
+
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && SYSTEM_CODES.has((e as NodeJS.ErrnoException).code as string) &&
+    typeof (e as NodeJS.ErrnoException).syscall === 'string';
 }

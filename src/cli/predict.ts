@@ -1,12 +1,13 @@
-import { createWriteStream, renameSync, unlinkSync } from 'node:fs';
 import { once } from 'node:events';
-import { dirname, basename, join } from 'node:path';
+import { checkOutputPath, openOutputStream } from '../io/outputPath.js';
+import { onInterrupt } from './interrupt.js';
 import { resolveDataFiles } from '../data/files.js';
 import { readCsvBlocks, newReadReport, type ColumnRequest } from '../data/csvReader.js';
 import { loadModel } from '../models/surrogate.js';
-import { MomentumRowError } from '../data/momenta.js';
+import { inputRanges } from '../models/domain.js';
+import { reportOutside } from './domainReport.js';
 import { loadModelSet, type Evaluator } from '../sets/modelSet.js';
-import { AmpfitError, DataError } from '../util/errors.js';
+import { AmpfitError, DataError, RowError } from '../util/errors.js';
 import type { PhysicalPrediction } from '../uncertainty/calibration.js';
 
 export interface PredictFlags {
@@ -16,6 +17,8 @@ export interface PredictFlags {
   input: string;
   output: string;
   ratio?: boolean;
+  force?: boolean;
+  allowOutsideDomain?: boolean;
 }
 
 /**
@@ -27,13 +30,20 @@ export interface PredictFlags {
  * times the Born term when the prediction is.
  */
 export async function predictCommand(flags: PredictFlags): Promise<void> {
+  const target = checkOutputPath(flags.output, { flag: '--output', force: flags.force === true });
   const model = evaluatorFor(flags);
   const useBorn = model.born !== null && flags.ratio !== true;
-  const requests: ColumnRequest[] = model.inputs.map((name) => ({ name, check: 'finite' }));
+  const ranges = inputRanges(model.domain, model.inputs);
+  const requests: ColumnRequest[] = model.inputs.map((name, j) => {
+    const range = ranges[j];
+    return range === null ? { name, check: 'finite' } : { name, check: 'finite', range };
+  });
+  const outsideRange = flags.allowOutsideDomain === true ? 'count' : 'error';
   if (useBorn) requests.push({ name: model.born as string, check: 'positive' });
   const files = resolveDataFiles(flags.input);
-  const tmp = join(dirname(flags.output), `.${basename(flags.output)}.${process.pid}.tmp`);
-  const out = createWriteStream(tmp);
+  const sink = openOutputStream(target);
+  const out = sink.stream;
+  const uninstall = onInterrupt(() => sink.abort(), `no output was written to ${target.shown}`);
   const report = newReadReport();
   let headerWritten = false;
   let headerText = '';
@@ -43,7 +53,7 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
   let file = '';
   let rowsBefore = 0;
   try {
-    for await (const block of readCsvBlocks(files, { columns: requests, keepLines: true, blockRows: 8192 }, report)) {
+    for await (const block of readCsvBlocks(files, { columns: requests, keepLines: true, blockRows: 8192, outsideRange }, report)) {
       const thisHeader = block.header.join(',');
       if (headerWritten && thisHeader !== headerText) {
         throw new AmpfitError(`${block.file}: header differs from the first input file's, so its rows cannot share one output file`);
@@ -65,7 +75,7 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
         p = model.hasUncertainty ? model.predictUncertain(x, block.rows) : null;
         ratio = p?.value ?? model.predict(x, block.rows);
       } catch (e) {
-        if (e instanceof MomentumRowError) throw new DataError(block.file, rowsBefore + e.row + 2, e.column, e.problem);
+        if (e instanceof RowError) throw new DataError(block.file, rowsBefore + e.row + 2, e.column ?? (e.inputIndex === null ? null : model.inputs[e.inputIndex]), e.problem);
         throw e;
       }
       rowsBefore += block.rows;
@@ -82,21 +92,19 @@ export async function predictCommand(flags: PredictFlags): Promise<void> {
         text += born !== null ? `${lines[r]},${ratio[r] * born[r]},${ratio[r]}${sigma}\n` : `${lines[r]},${ratio[r]}${sigma}\n`;
       }
       if (!out.write(text)) await once(out, 'drain');
+      const failure = sink.failure();
+      if (failure !== null) throw failure;
     }
     if (!headerWritten) throw new AmpfitError(`${flags.input}: no rows to predict`);
-    out.end();
-    await once(out, 'finish');
-    renameSync(tmp, flags.output);
+    await sink.commit();
   } catch (e) {
-    out.destroy();
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
+    sink.abort();
     throw e;
+  } finally {
+    uninstall();
   }
-  process.stderr.write(`wrote ${report.rows} predictions to ${flags.output}\n`);
+  process.stderr.write(`wrote ${report.rows} predictions to ${target.shown}\n`);
+  reportOutside(report);
 }
 
 /** A single model (--model) or one member of a function set (--set with --function). */

@@ -1,4 +1,5 @@
-import { writeFileAtomic } from '../io/atomic.js';
+import { parseStrictNumber } from '../data/number.js';
+import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { getKernels } from '../kernels/index.js';
 import { buildCharts } from '../report/charts.js';
 import { collectReport } from '../report/collect.js';
@@ -21,10 +22,12 @@ export interface ReportFlags {
   speedSeconds: string;
   threads?: string;
   pngScale: string;
+  force?: boolean;
 }
 
 export async function reportCommand(paths: string[], flags: ReportFlags): Promise<void> {
   const log = createLogger(process.stderr);
+  const out = checkOutputPath(flags.out, { flag: '--out', force: flags.force === true });
   const bins = positiveInt('--bins', flags.bins);
   const batch = positiveInt('--batch', flags.batch);
   const seconds = positiveNumber('--speed-seconds', flags.speedSeconds);
@@ -52,22 +55,23 @@ export async function reportCommand(paths: string[], flags: ReportFlags): Promis
   for (const w of data.warnings) log.warn(w);
   const charts = buildCharts(data);
   const html = renderHtml(data, charts);
-  writeFileAtomic(flags.out, html);
-  log.info(`report written to ${flags.out} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB, self-contained)`);
+  writeOutput(out, html);
+  log.info(`report written to ${out.shown} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB, self-contained)`);
   if (flags.images !== undefined) {
     const written = await writeImages(charts, flags.images, scale);
     log.info(`${written.length} images written to ${flags.images}: ${charts.map((c) => c.id).join(', ')} (.svg and .png)`);
   }
 }
 
+// Numeric flags use the data cells' number syntax: Number('') is 0 and Number('0x10') is 16.
 function positiveInt(flag: string, text: string): number {
-  const v = Number(text);
+  const v = parseStrictNumber(text);
   if (!Number.isInteger(v) || v < 1) throw new AmpfitError(`${flag} must be a positive integer, got '${text}'`);
   return v;
 }
 
 function positiveNumber(flag: string, text: string): number {
-  const v = Number(text);
+  const v = parseStrictNumber(text);
   if (!(v > 0) || !Number.isFinite(v)) throw new AmpfitError(`${flag} must be a positive number, got '${text}'`);
   return v;
 }

@@ -1,4 +1,6 @@
+import { parseStrictNumber } from '../data/number.js';
 import { readFileSync } from 'node:fs';
+import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { resolve } from 'node:path';
 import { DEFAULT_BINS, DEFAULT_SPEED } from '../report/collect.js';
 import { formatLeaderboard, formatStatus, leaderboard, parseMetric } from '../sweep/collect.js';
@@ -18,7 +20,7 @@ export interface SweepRunFlags {
 
 export async function sweepRunCommand(file: string, flags: SweepRunFlags): Promise<void> {
   const log = createLogger(process.stderr, flags.quiet === true);
-  const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
+  const concurrency = flags.concurrency === undefined ? undefined : parseStrictNumber(flags.concurrency);
   if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new AmpfitError(`--concurrency must be a positive integer, got '${flags.concurrency}'`);
   const r = await runSweep({ file, executor: flags.executor, concurrency, dryRun: flags.dryRun, log, print: (t) => process.stdout.write(t) });
   if (r.local !== null) {
@@ -52,20 +54,23 @@ export interface SweepCollectFlags {
   report?: string;
   json?: string;
   speedSeconds: string;
+  force?: boolean;
 }
 
 export async function sweepCollectCommand(dir: string, flags: SweepCollectFlags): Promise<void> {
   const results = new ResultsDir(resolve(dir));
   const metric = parseMetric(flags.metric);
+  const force = flags.force === true;
+  const json = flags.json === undefined ? null : checkOutputPath(flags.json, { flag: '--json', force });
+  if (flags.report !== undefined) checkOutputPath(flags.report, { flag: '--report', force });
   const statuses = jobStatuses(results, activeSlurmTasks);
   const rows = leaderboard(results, statuses, metric);
   const missing = statuses.length - rows.length;
   const split = rows.some((r) => r.split === 'validation') ? 'test split (validation where a run has none)' : 'test split';
   process.stdout.write(`ranked by ${metric.name} on the ${split}, ${metric.higherIsBetter ? 'highest' : 'lowest'} first\n`);
   process.stdout.write(`${formatLeaderboard(rows, metric)}\n${rows.length} of ${statuses.length} jobs done${missing > 0 ? ` (${missing} not: ampfit sweep status ${dir})` : ''}\n`);
-  if (flags.json !== undefined) {
-    const { writeJsonAtomic } = await import('../io/atomic.js');
-    writeJsonAtomic(flags.json, rows.map((r) => ({ rank: r.rank, id: r.id, name: r.name, [metric.name]: r.value, split: r.split, model: r.modelDir, metrics: r.metrics })));
+  if (json !== null) {
+    writeOutput(json, JSON.stringify(rows.map((r) => ({ rank: r.rank, id: r.id, name: r.name, [metric.name]: r.value, split: r.split, model: r.modelDir, metrics: r.metrics })), null, 2) + '\n');
   }
   if (flags.report !== undefined) {
     if (rows.length === 0) throw new AmpfitError(`--report: no job of ${dir} is done yet`);
@@ -80,6 +85,7 @@ export async function sweepCollectCommand(dir: string, flags: SweepCollectFlags)
       speedSeconds: flags.speedSeconds,
       pngScale: '2',
       title: `sweep ${results.readSweep().name}`,
+      force,
     });
   }
 }

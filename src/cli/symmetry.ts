@@ -1,7 +1,8 @@
+import { parseStrictNumber } from '../data/number.js';
 import { loadConfig } from '../config/load.js';
 import { MapSpecSchema, type RunConfig } from '../config/schema.js';
 import { resolveDataFiles } from '../data/files.js';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { readModel } from '../io/modelStore.js';
 import { DEFAULT_PAIR_TOLERANCE_PCT, DEFAULT_Z_MAX } from '../symmetry/check.js';
 import { DEFAULT_PROBE_BUDGET_S, formatCheckReport, runSymmetryCheck, type CheckSource, type DeclaredMap } from '../symmetry/runCheck.js';
@@ -24,11 +25,13 @@ export interface SymmetryCheckFlags {
   coordTol: string;
   json?: string;
   quiet?: boolean;
+  force?: boolean;
 }
 
 /** Exit status 1 unless every map holds, so scripts can act on the verdict. */
 export async function symmetryCheckCommand(flags: SymmetryCheckFlags): Promise<void> {
   const log = createLogger(process.stderr, flags.quiet === true);
+  const json = flags.json === undefined ? null : checkOutputPath(flags.json, { flag: '--json', force: flags.force === true });
   const config = flags.config === undefined ? null : loadConfig(flags.config, flags.set);
   const maps: DeclaredMap[] = [];
   if (config !== null) maps.push(...config.symmetries);
@@ -64,7 +67,7 @@ export async function symmetryCheckCommand(flags: SymmetryCheckFlags): Promise<v
   }
   const report = await runSymmetryCheck(maps, source, log, positive(flags.zMax, '--z-max'));
   process.stdout.write(formatCheckReport(report) + '\n');
-  if (flags.json !== undefined) writeJsonAtomic(flags.json, report);
+  if (json !== null) writeOutput(json, JSON.stringify(report, null, 2) + '\n');
   if (report.results.some((r) => r.verdict !== 'holds')) process.exitCode = 1;
 }
 
@@ -93,7 +96,7 @@ function parseMapFlag(text: string): DeclaredMap {
 }
 
 function positive(text: string, flag: string): number {
-  const v = Number(text);
+  const v = parseStrictNumber(text);
   if (!(v > 0)) throw new AmpfitError(`${flag}: '${text}' is not a positive number`);
   return v;
 }

@@ -1,9 +1,10 @@
 import { loadConfig } from '../config/load.js';
 import { runTraining } from '../training/run.js';
 import { formatPrecisionTable } from '../metrics/table.js';
-import { writeJsonAtomic } from '../io/atomic.js';
+import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { createLogger } from '../util/log.js';
 import { modelLabel } from './labels.js';
+import { signalExitCode } from './exitCodes.js';
 
 export interface TrainFlags {
   config: string;
@@ -22,6 +23,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   if (flags.skipBadRows === true) overrides.push('data.skip_bad_rows=true');
   if (flags.data.length > 0) overrides.push(`data.files=${JSON.stringify(flags.data.map((d) => pathFromCwd(d)))}`);
   const config = loadConfig(flags.config, overrides);
+  const json = flags.json === undefined ? null : checkOutputPath(flags.json, { flag: '--json', force: flags.force === true });
   const log = createLogger(process.stderr, flags.quiet === true);
   const result = await runTraining({
     config,
@@ -36,7 +38,12 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   if (header.metrics.test !== null) rows.push({ label: `${modelLabel(header)} test`, metrics: header.metrics.test, params: header.parameter_count });
   rows.push({ label: `${modelLabel(header)} validation`, metrics: header.metrics.validation, params: header.parameter_count });
   process.stdout.write(formatPrecisionTable(rows) + '\n');
-  if (flags.json !== undefined) writeJsonAtomic(flags.json, header.metrics);
+  if (json !== null) writeOutput(json, JSON.stringify(header.metrics, null, 2) + '\n');
+  if (result.interruptedBy !== null) {
+    // The model is valid but not what the config asked for: scripts must not take it for a finished run.
+    process.stderr.write(`ampfit: training was interrupted by ${result.interruptedBy}; ${flags.out} holds the best model so far, continue with --resume\n`);
+    process.exitCode = signalExitCode(result.interruptedBy);
+  }
 }
 
 /** --data paths are the user's, relative to where the command runs. */

@@ -3,6 +3,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../util/errors.js';
 import { RunConfigSchema, finishConfig, type RunConfig } from './schema.js';
+import { checkKeysApply } from './applicability.js';
+import { parseJsonNoDuplicates } from './json.js';
 
 /** A JSON object as read from a file, before validation. */
 export type RawConfig = Record<string, unknown>;
@@ -14,12 +16,7 @@ export function readConfigFile(path: string): RawConfig {
   } catch (e) {
     throw new ConfigError(`cannot read config ${path}: ${(e as Error).message}`);
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`config ${path} is not valid JSON: ${(e as Error).message}`);
-  }
+  const value = parseJsonNoDuplicates(text, `config ${path}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(`config ${path} must hold a JSON object`);
   }
@@ -71,7 +68,16 @@ export function applyOverrides(raw: RawConfig, overrides: readonly string[]): Ra
 export function validateConfig(raw: RawConfig, source: string): RunConfig {
   const result = RunConfigSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(formatIssues(result.error, source));
+  checkKeysApply(raw, defaultConfig(), source);
   return finishConfig(result.data);
+}
+
+let defaults: Record<string, unknown> | null = null;
+
+/** Every key's resolved default (data aside). */
+function defaultConfig(): Record<string, unknown> {
+  defaults ??= finishConfig(RunConfigSchema.parse({ data: { files: 'x', target: 'y' } })) as unknown as Record<string, unknown>;
+  return defaults;
 }
 
 /** Reads, overrides and validates in one go. */

@@ -5,14 +5,18 @@
 // several times slower than this loop (bench/load.ts runs both). The
 // format is narrow — a header line, then rows of numbers separated by commas —
 // and every cell must be validated with its file, line and column anyway.
-// Numbers go through Number(), which rounds correctly: the inputs are exact
-// doubles written with 17 significant digits and must come back bit for bit.
+// Every cell goes through the one strict number syntax of src/data/number.ts
+// (Number() rounds correctly, but its syntax is far too lenient for data).
+// Files are UTF-8 (a byte sequence that is not is an error), so text columns
+// that predict copies through come out as they went in.
 
 import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import { DataError, AmpfitError } from '../util/errors.js';
+import { describeBadNumber, parseCellNumber, parseStrictNumber } from './number.js';
+import { clipText } from '../util/text.js';
 
 /** What a selected column must satisfy; a violation is a bad row. */
 export type CellCheck = 'finite' | 'positive' | 'nonzero';
@@ -20,6 +24,15 @@ export type CellCheck = 'finite' | 'positive' | 'nonzero';
 export interface ColumnRequest {
   readonly name: string;
   readonly check: CellCheck;
+  /** Values must lie in [lo, hi] (a model's input domain); `what` names the interval in messages. */
+  readonly range?: ColumnRange;
+}
+
+export interface ColumnRange {
+  readonly lo: number;
+  readonly hi: number;
+  /** e.g. "the unit cube [0, 1]". */
+  readonly what: string;
 }
 
 export interface ReadOptions {
@@ -33,6 +46,8 @@ export interface ReadOptions {
   readonly keepLines?: boolean;
   /** Rows per yielded block (default 65536). */
   readonly blockRows?: number;
+  /** A value outside its column's range: a bad row ('error', the default) or a row kept and counted in the report ('count'). */
+  readonly outsideRange?: 'error' | 'count';
 }
 
 /** A run of consecutive good rows from one file. */
@@ -79,13 +94,19 @@ export interface ReadReport {
   skippedExamples: SkippedRow[];
   /** True when maxRows stopped the read before the end of the data. */
   truncated: boolean;
+  /** With outsideRange 'count': rows kept although a value lay outside its range, and the first of them. */
+  outside: { rows: number; first: SkippedRow | null };
 }
 
 const MAX_SKIP_EXAMPLES = 10;
 const READ_CHUNK = 1 << 20;
+/** A header longer than this is not a header (a binary file, or a file without newlines). */
+const MAX_HEADER_BYTES = 1 << 20;
+/** How much of a header an error message lists. */
+const HEADER_SHOWN = 200;
 
 export function newReadReport(): ReadReport {
-  return { header: [], columns: [], files: [], rows: 0, skipped: 0, skippedByProblem: {}, skippedExamples: [], truncated: false };
+  return { header: [], columns: [], files: [], rows: 0, skipped: 0, skippedByProblem: {}, skippedExamples: [], truncated: false, outside: { rows: 0, first: null } };
 }
 
 /**
@@ -191,11 +212,15 @@ class FileParser {
 
   private pending = '';
   private headerBytes: Buffer[] = [];
+  private headerLength = 0;
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   private lineNo = 1; // header is line 1
   private nCols = 0;
   /** For each file column, its slot in the output row, or -1 if not requested. */
   private slotOf: Int32Array = new Int32Array(0);
   private checks: CellCheck[] = [];
+  private ranges: (ColumnRange | null)[] = [];
+  private readonly countOutside: boolean;
   private names: string[] = [];
   private nOut = 0;
   private readonly blockRows: number;
@@ -211,21 +236,39 @@ class FileParser {
     private readonly rowsAllowed: number,
   ) {
     this.blockRows = options.blockRows ?? 65536;
+    this.countOutside = options.outsideRange === 'count';
   }
 
   feedHeader(chunk: Buffer): void {
     const nl = chunk.indexOf(10);
     if (nl < 0) {
       this.headerBytes.push(chunk);
+      this.headerLength += chunk.length;
+      if (this.headerLength > MAX_HEADER_BYTES) this.refuseHeader(`no line end in the first ${MAX_HEADER_BYTES.toLocaleString('en-US')} bytes: not a CSV file with a header line`);
       return;
     }
     this.headerBytes.push(chunk.subarray(0, nl));
-    // The header may hold non-ASCII names, so it is decoded as UTF-8; data
-    // cells are numbers, so the rest is decoded as Latin-1 (faster, 1:1 bytes).
-    const text = Buffer.concat(this.headerBytes).toString('utf8').replace(/\r$/, '').replace(/^\uFEFF/, '');
-    this.header = text.split(',').map((s) => s.trim());
+    this.headerLength += nl;
+    if (this.headerLength > MAX_HEADER_BYTES) this.refuseHeader(`header line is ${this.headerLength.toLocaleString('en-US')} bytes long: not a CSV file with a header line`);
+    const bytes = Buffer.concat(this.headerBytes);
+    if (bytes.includes(0)) this.refuseHeader('the header line holds NUL bytes: a binary file, not CSV text');
+    const text = this.decode(bytes, true).replace(/\r$/, '').replace(/^\uFEFF/, '');
+    this.header = text.split(',').map((s) => unquoteName(s.trim()));
     this.headerBytes = [];
-    this.pending = chunk.subarray(nl + 1).toString('latin1');
+    this.pending = this.decode(chunk.subarray(nl + 1), false);
+  }
+
+  private refuseHeader(problem: string): never {
+    throw new DataError(this.file, 1, null, problem);
+  }
+
+  /** UTF-8 → text, across chunk boundaries; bytes that are not UTF-8 are an error (they would be garbled in predict's output). */
+  private decode(bytes: Buffer, flush: boolean): string {
+    try {
+      return this.decoder.decode(bytes, { stream: !flush });
+    } catch {
+      throw new DataError(this.file, this.lineNo + 1, null, `bytes that are not UTF-8 text at or after this line (ampfit reads CSV files as UTF-8)`);
+    }
   }
 
   select(requests: readonly ColumnRequest[]): void {
@@ -233,8 +276,12 @@ class FileParser {
     const seen = new Map<string, number>();
     header.forEach((name, i) => {
       if (name === '') throw new DataError(this.file, 1, null, `header column ${i + 1} has an empty name`);
+      // A number where a name belongs: the file has no header line (or lost the header's line end).
+      if (!Number.isNaN(parseStrictNumber(name))) {
+        throw new DataError(this.file, 1, null, `header column ${i + 1} is the number '${clipText(name, 40)}', not a name: the first line must be a header naming the columns`);
+      }
       if (seen.has(name)) {
-        throw new DataError(this.file, 1, name, `header names column '${name}' twice (columns ${seen.get(name)! + 1} and ${i + 1})`);
+        throw new DataError(this.file, 1, clipText(name, HEADER_SHOWN), `header names column '${clipText(name, HEADER_SHOWN)}' twice (columns ${seen.get(name)! + 1} and ${i + 1})`);
       }
       seen.set(name, i);
     });
@@ -242,15 +289,17 @@ class FileParser {
     this.slotOf = new Int32Array(this.nCols).fill(-1);
     this.nOut = requests.length;
     this.checks = new Array<CellCheck>(this.nCols).fill('finite');
+    this.ranges = new Array<ColumnRange | null>(this.nCols).fill(null);
     this.names = header.slice();
     requests.forEach((r, slot) => {
       const i = seen.get(r.name);
       if (i === undefined) {
-        throw new DataError(this.file, 1, r.name, `required column '${r.name}' is missing (header has: ${header.join(', ')})`);
+        throw new DataError(this.file, 1, r.name, `required column '${r.name}' is missing (header has: ${clipText(header.join(', '), HEADER_SHOWN)})`);
       }
       if (this.slotOf[i] >= 0) throw new AmpfitError(`column '${r.name}' is requested twice`);
       this.slotOf[i] = slot;
       this.checks[i] = r.check;
+      this.ranges[i] = r.range ?? null;
     });
     this.newBlock();
   }
@@ -260,7 +309,7 @@ class FileParser {
   }
 
   feed(chunk: Buffer): void {
-    this.pending += chunk.toString('latin1');
+    this.pending += this.decode(chunk, false);
     this.parse(false);
   }
 
@@ -269,7 +318,9 @@ class FileParser {
   }
 
   finish(): void {
-    if (this.header !== null) this.parse(true);
+    if (this.header === null) return;
+    this.pending += this.decode(Buffer.alloc(0), true);
+    this.parse(true);
   }
 
   *takeBlocks(final: boolean): Generator<RowBlock> {
@@ -333,6 +384,7 @@ class FileParser {
       let col = 0;
       let problem: string | null = null;
       let problemCol = -1;
+      let outsideCol = -1;
       for (; col < nCols; col++) {
         let b: number;
         if (col < nCols - 1) {
@@ -348,17 +400,26 @@ class FileParser {
         }
         const slot = slotOf[col];
         if (slot >= 0) {
-          const v = b > a ? Number(text.slice(a, b)) : NaN;
-          if (!(v === v && v - v === 0) || !plainNumber(text, a, b)) {
-            problem = describeBadCell(text.slice(a, b));
+          const v = parseCellNumber(text, a, b);
+          if (v !== v) {
+            problem = describeBadNumber(text.slice(a, b));
             problemCol = col;
             break;
           }
           const check = this.checks[col];
           if ((check === 'positive' && !(v > 0)) || (check === 'nonzero' && v === 0)) {
-            problem = `value ${text.slice(a, b)} is ${check === 'positive' ? 'not positive' : 'zero'}, but relative errors need a ${check} target`;
+            problem = `value ${clipText(text.slice(a, b), 40)} is ${check === 'positive' ? 'not positive' : 'zero'}, but relative errors need a ${check} target`;
             problemCol = col;
             break;
+          }
+          const range = this.ranges[col];
+          if (range !== null && !(v >= range.lo && v <= range.hi)) {
+            if (!this.countOutside) {
+              problem = `value ${clipText(text.slice(a, b).trim(), 40)} lies outside ${range.what}`;
+              problemCol = col;
+              break;
+            }
+            if (outsideCol < 0) outsideCol = col;
           }
           out[base + slot] = v;
         }
@@ -372,6 +433,7 @@ class FileParser {
         pos = end + 1;
         continue;
       }
+      if (outsideCol >= 0) this.noteOutside(outsideCol);
       if (this.blockLines !== null) this.blockLines.push(text.slice(pos, lineEnd));
       this.goodRows++;
       this.report.rows++;
@@ -381,6 +443,12 @@ class FileParser {
       pos = end + 1;
     }
     this.pending = pos >= len ? '' : text.slice(pos);
+  }
+
+  private noteOutside(col: number): void {
+    const o = this.report.outside;
+    o.rows++;
+    o.first ??= { file: this.file, line: this.lineNo, column: this.names[col], problem: `outside ${(this.ranges[col] as ColumnRange).what}` };
   }
 
   private bad(column: string | null, problem: string): void {
@@ -395,24 +463,8 @@ class FileParser {
   }
 }
 
-/**
- * Number() also accepts hex/binary/octal literals ("0x1f"); a physics CSV
- * holding those has been mangled, so reject them.
- */
-function plainNumber(text: string, a: number, b: number): boolean {
-  const c0 = text.charCodeAt(a);
-  if (c0 === 48 && b - a > 1) {
-    const c1 = text.charCodeAt(a + 1) | 32;
-    if (c1 === 120 || c1 === 98 || c1 === 111) return false;
-  }
-  return true;
-}
-
-function describeBadCell(cell: string): string {
-  if (cell.trim() === '') return 'empty cell';
-  const v = Number(cell);
-  if (Number.isNaN(v) && /^\s*[-+]?nan\s*$/i.test(cell)) return 'NaN value';
-  if (!Number.isNaN(v) && !Number.isFinite(v)) return `infinite value '${cell}'`;
-  if (/^\s*[-+]?inf(inity)?\s*$/i.test(cell)) return `infinite value '${cell}'`;
-  return `non-numeric value '${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}'`;
+/** R's write.csv quotes header names ("x1","x2"): a name in double quotes is the text inside, with "" for one quote. */
+function unquoteName(name: string): string {
+  if (name.length >= 2 && name.startsWith('"') && name.endsWith('"')) return name.slice(1, -1).replace(/""/g, '"');
+  return name;
 }

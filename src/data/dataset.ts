@@ -1,4 +1,4 @@
-import { readCsvBlocks, newReadReport, type ColumnRequest, type ReadReport } from './csvReader.js';
+import { readCsvBlocks, newReadReport, type ColumnRange, type ColumnRequest, type ReadReport } from './csvReader.js';
 import { GrowableF64 } from './growable.js';
 import { AmpfitError } from '../util/errors.js';
 
@@ -22,6 +22,10 @@ export interface DataSpec {
   readonly requirePositiveTarget: boolean;
   readonly skipBadRows: boolean;
   readonly maxRows?: number;
+  /** The interval each input must lie in (training: the unit cube; eval: the model's domain); null or absent: any finite value. */
+  readonly inputRange?: (input: string, index: number) => ColumnRange | null;
+  /** A value outside inputRange: a bad row (default) or kept and counted in report.outside. */
+  readonly outsideRange?: 'error' | 'count';
 }
 
 export interface Dataset {
@@ -46,7 +50,7 @@ export function defaultInputs(header: readonly string[]): string[] {
 }
 
 /** The column requests that a data spec makes of a file with this header. */
-export function columnRequests(spec: Pick<DataSpec, 'inputs' | 'target' | 'born' | 'requirePositiveTarget'>, header: readonly string[]): ColumnRequest[] {
+export function columnRequests(spec: Pick<DataSpec, 'inputs' | 'target' | 'born' | 'requirePositiveTarget' | 'inputRange'>, header: readonly string[]): ColumnRequest[] {
   const inputs = spec.inputs ?? defaultInputs(header);
   if (inputs.length === 0) {
     throw new AmpfitError(`no input columns: the header (${header.join(', ')}) has no x1..xD columns; name them with "inputs"`);
@@ -55,7 +59,10 @@ export function columnRequests(spec: Pick<DataSpec, 'inputs' | 'target' | 'born'
     if (name !== null && inputs.includes(name)) throw new AmpfitError(`column '${name}' cannot be both an input and the target/born`);
   }
   const targetCheck = spec.requirePositiveTarget ? 'positive' : 'nonzero';
-  const requests: ColumnRequest[] = inputs.map((name) => ({ name, check: 'finite' as const }));
+  const requests: ColumnRequest[] = inputs.map((name, i) => {
+    const range = spec.inputRange?.(name, i) ?? null;
+    return range === null ? { name, check: 'finite' as const } : { name, check: 'finite' as const, range };
+  });
   requests.push({ name: spec.target, check: targetCheck });
   // The Born term is a squared amplitude: zero or negative means broken input.
   if (spec.born !== null) requests.push({ name: spec.born, check: 'positive' });
@@ -76,6 +83,7 @@ export async function loadDataset(spec: DataSpec): Promise<Dataset> {
       },
       skipBadRows: spec.skipBadRows,
       maxRows: spec.maxRows,
+      outsideRange: spec.outsideRange,
     },
     report,
   );

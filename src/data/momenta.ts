@@ -6,7 +6,7 @@
 // files: a failed check is a MomentumRowError carrying the row's index, which
 // callers turn into a DataError naming file and line.
 
-import { AmpfitError } from '../util/errors.js';
+import { AmpfitError, RowError } from '../util/errors.js';
 
 export interface Particle {
   /** Column prefix: columns are <name>_E, <name>_px, <name>_py, <name>_pz. */
@@ -44,11 +44,8 @@ export function invariantNames(layout: Pick<MomentumLayout, 'particles'>): strin
 }
 
 /** A row that fails a physics check; `row` is its index in the batch checked. */
-export class MomentumRowError extends AmpfitError {
+export class MomentumRowError extends RowError {
   override readonly name = 'MomentumRowError';
-  constructor(readonly row: number, readonly column: string | null, readonly problem: string) {
-    super(`row ${row + 1}${column === null ? '' : `, column '${column}'`}: ${problem}`);
-  }
 }
 
 /** Minkowski square (metric +,−,−,−) of p_i + p_j, for momenta at x[o + 4i ..]. */

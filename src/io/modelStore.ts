@@ -5,9 +5,11 @@ import type { TargetTransformJSON } from '../transforms/target.js';
 import type { PrecisionMetrics } from '../metrics/precision.js';
 import type { EpochRecord, SerializedRegressor } from '../models/regressor.js';
 import type { UncertaintyMetrics } from '../uncertainty/calibration.js';
+import type { InputDomainJSON } from '../models/domain.js';
 import { writeJsonAtomic } from './atomic.js';
 import { readModelFile, writeModelFile } from './modelFile.js';
 import { ModelFileError } from '../util/errors.js';
+import { checkModelHeader } from './headerSchema.js';
 
 // The layout every model type uses. A model directory holds
 //   model.ampfit     the model itself, self-contained (see modelFile.ts)
@@ -61,6 +63,8 @@ export interface ModelHeader {
     readonly transform: TargetTransformJSON;
     readonly require_positive: boolean;
   };
+  /** Where predict and eval accept inputs (src/models/domain.ts); absent in models written before it was stored. */
+  readonly input_domain?: InputDomainJSON;
   readonly parameter_count: number;
   readonly training: { readonly best_epoch: number; readonly epochs_run: number; readonly stopped_because: string; readonly seconds: number };
   readonly metrics: ModelMetrics;
@@ -89,5 +93,6 @@ export function modelFilePath(path: string): string {
 export function readModel(path: string): { header: ModelHeader; regressor: SerializedRegressor } {
   const { header, arrays } = readModelFile<ModelHeader>(modelFilePath(path));
   if (header.format !== 'ampfit-model') throw new ModelFileError(`${path}: header format is '${String(header.format)}', not 'ampfit-model'`);
+  checkModelHeader(header, path);
   return { header, regressor: { spec: header.regressor, arrays } };
 }

@@ -1,8 +1,7 @@
 import { checkResumable, saveCheckpointConfig } from './checkpointConfig.js';
-import { readFileSync } from 'node:fs';
+import { CHECKPOINT_STATE_FILE, checkpointStatePath, readCheckpointState, writeCheckpointState } from './checkpointFile.js';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/schema.js';
-import { writeJsonAtomic } from '../io/atomic.js';
 import { getKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
 import {
@@ -26,7 +25,6 @@ import { float64Array, type EpochRecord, type FitContext, type FitResult, type R
 // most the epoch in progress) and ends with the same weights as an
 // uninterrupted one.
 
-const CHECKPOINT_FILE = 'trainer.json';
 /** Config keys a resumed run may change; any other change makes the checkpoint meaningless. */
 const RESUMABLE_CHANGES = new Set(['epochs', 'patience', 'time_budget_s', 'threads', 'backend', 'name']);
 
@@ -138,7 +136,7 @@ function fit(family: NetworkFamily) {
       signal: ctx.signal,
       timeBudgetS: budget,
       onEpoch: (stats) => {
-        if (dir !== null) writeJsonAtomic(join(dir, CHECKPOINT_FILE), trainer.snapshot());
+        if (dir !== null) writeCheckpointState(dir, trainer.snapshot(true));
         progress(stats);
       },
     });
@@ -155,9 +153,8 @@ function fit(family: NetworkFamily) {
 }
 
 function readCheckpoint(dir: string, config: RunConfig): TrainerSnapshot {
-  const file = join(dir, CHECKPOINT_FILE);
-  checkResumable(dir, file, config, RESUMABLE_CHANGES, 'epoch');
-  return JSON.parse(readFileSync(file, 'utf8')) as TrainerSnapshot;
+  checkResumable(dir, checkpointStatePath(dir) ?? join(dir, CHECKPOINT_STATE_FILE), config, RESUMABLE_CHANGES, 'epoch');
+  return readCheckpointState<TrainerSnapshot>(dir);
 }
 
 /** lossName: 'MSE', or 'NLL' for uncertainty objectives (the trainer's *MSE fields then hold the NLL). */

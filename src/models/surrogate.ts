@@ -1,6 +1,7 @@
+import { storedDomain, type InputDomainJSON } from './domain.js';
 import { TargetTransform } from '../transforms/target.js';
 import { readModel, type ModelHeader } from '../io/modelStore.js';
-import { AmpfitError } from '../util/errors.js';
+import { AmpfitError, ModelFileError } from '../util/errors.js';
 import { loadRegressor } from './registry.js';
 import type { Regressor } from './regressor.js';
 import { toPhysical, uncertaintyMetrics, type PhysicalPrediction, type UncertaintyMetrics } from '../uncertainty/calibration.js';
@@ -16,8 +17,11 @@ export class Surrogate {
   readonly d: number;
   readonly inputs: readonly string[];
   readonly born: string | null;
+  /** Where predict and eval accept inputs; null: anywhere finite (src/models/domain.ts). */
+  readonly domain: InputDomainJSON | null;
 
   constructor(readonly header: ModelHeader, readonly regressor: Regressor, private readonly transform: TargetTransform) {
+    this.domain = storedDomain(header);
     this.inputs = header.inputs;
     this.d = header.inputs.length;
     this.born = header.target.born;
@@ -67,5 +71,50 @@ export class Surrogate {
 
 export function loadModel(path: string): Surrogate {
   const { header, regressor } = readModel(path);
-  return new Surrogate(header, loadRegressor(regressor), TargetTransform.fromJSON(header.target.transform));
+  try {
+    const loaded = loadRegressor(regressor);
+    // A key the loaded regressor has but the file lacks was filled in with a default: the file is not the model that was saved.
+    const missing = missingKeys(regressor.spec, loaded.serialize().spec, 'regressor');
+    if (missing.length > 0) throw new AmpfitError(`the regressor description lacks ${missing.slice(0, 5).join(', ')}`);
+    const model = new Surrogate(header, loaded, TargetTransform.fromJSON(header.target.transform));
+    probe(model);
+    return model;
+  } catch (e) {
+    if (e instanceof ModelFileError) throw e;
+    // The header passed its schema, but the regressor's own parts contradict
+    // each other or the arrays (a hand-edited file): a model-file error,
+    // whichever check caught it, never a TypeError from deep inside.
+    throw new ModelFileError(`model ${path}: the stored regressor cannot be used: ${(e as Error).message}`);
+  }
+}
+
+/** Key paths of `rebuilt` that `stored` does not have. */
+function missingKeys(stored: unknown, rebuilt: unknown, where: string): string[] {
+  if (typeof rebuilt !== 'object' || rebuilt === null) return [];
+  if (typeof stored !== 'object' || stored === null) return [where];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(rebuilt)) {
+    if (!(k in stored)) out.push(`${where}.${k}`);
+    else out.push(...missingKeys((stored as Record<string, unknown>)[k], v, `${where}.${k}`));
+  }
+  return out;
+}
+
+/**
+ * Two identical rows with distinct coordinates, predicted at load: arrays
+ * that do not fit the description fail here rather than in the user's loop,
+ * and a regressor built for another number of inputs than the header lists
+ * reads the second row shifted (or past the end, giving NaN), so the two
+ * answers differ. Momentum models are skipped: an arbitrary point is not
+ * physical and their checks would refuse it.
+ */
+function probe(model: Surrogate): void {
+  if (model.domain === null || model.domain.kind !== 'unit-cube') return;
+  const d = model.d;
+  const x = new Float64Array(2 * d);
+  for (let j = 0; j < d; j++) x[j] = x[d + j] = (j + 1) / (d + 2);
+  const y = model.predict(x, 2);
+  if (!Number.isFinite(y[0]) || !Object.is(y[0], y[1])) {
+    throw new AmpfitError(`the regressor does not fit the header's ${d} input${d === 1 ? '' : 's'} (${model.inputs.join(', ')}): a test prediction gave ${y[0]} and ${y[1]} for one point`);
+  }
 }

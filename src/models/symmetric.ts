@@ -9,7 +9,7 @@
 // The wrapper owns only the coordinates; the inner model type is untouched,
 // and the model file stores the inner model's own spec and arrays.
 
-import { AmpfitError, ModelFileError } from '../util/errors.js';
+import { AmpfitError, ModelFileError, RowError } from '../util/errors.js';
 import { formatMap, type SignedPermutation } from '../symmetry/coordinateMap.js';
 import { SymmetryGroup } from '../symmetry/group.js';
 import type { FitContext, FitResult, Regressor, RegressorType, SerializedRegressor, TrainData } from './regressor.js';
@@ -50,9 +50,7 @@ export class SymmetricRegressor implements Regressor {
     const outside = this.group.firstOutsideUnit(x, n);
     if (outside !== null) {
       const [row, j] = outside;
-      throw new AmpfitError(
-        `row ${row + 1}: input ${j + 1} is ${x[row * this.d + j]}, outside [0, 1], where this model's symmetry reflects it (x → 1 − x)`,
-      );
+      throw new RowError(row, null, `input ${j + 1} is ${x[row * this.d + j]}, outside [0, 1], where this model's symmetry reflects it (x → 1 − x)`, j);
     }
     if (this.mode === 'fold') return this.inner.predict(this.group.fold(x, n), n);
     return this.group.averageOrbits(this.inner.predict(this.group.orbits(x, n), n * this.group.order), n);

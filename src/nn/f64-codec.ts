@@ -10,7 +10,10 @@ export interface EncodedFloat64 {
 
 const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
 
-export function encodeFloat64(a: Float64Array): EncodedFloat64 {
+export function encodeFloat64(a: Float64Array): EncodedFloat64;
+export function encodeFloat64(a: Float64Array, typed: boolean): Float64Payload;
+export function encodeFloat64(a: Float64Array, typed = false): Float64Payload {
+  if (typed) return a.slice();
   let bytes: Buffer;
   if (LITTLE_ENDIAN) {
     bytes = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -21,8 +24,16 @@ export function encodeFloat64(a: Float64Array): EncodedFloat64 {
   return { encoding: 'f64le-base64', length: a.length, data: bytes.toString('base64') };
 }
 
-/** Accepts the encoded form or a plain number array (hand-written or older checkpoints). */
-export function decodeFloat64(v: EncodedFloat64 | readonly number[], what = 'array'): Float64Array {
+/**
+ * A Float64Array in a snapshot: base64 for JSON, or the array itself where
+ * the snapshot goes into a binary file (a 12 M-parameter network's base64
+ * would pass V8's largest string).
+ */
+export type Float64Payload = EncodedFloat64 | Float64Array;
+
+/** Accepts the encoded form, the array itself, or a plain number array (hand-written or older checkpoints). */
+export function decodeFloat64(v: Float64Payload | readonly number[], what = 'array'): Float64Array {
+  if (v instanceof Float64Array) return v.slice();
   if (Array.isArray(v)) return Float64Array.from(v as readonly number[]);
   const e = v as EncodedFloat64;
   if (e.encoding !== 'f64le-base64' || typeof e.data !== 'string') {

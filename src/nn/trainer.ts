@@ -21,7 +21,7 @@ import { Adam, ADAM_DEFAULTS, checkAdamConfig, type AdamConfig } from './adam.js
 import { BatchStream, type BatchStreamState } from './batch-stream.js';
 import { parseNetworkConfig, type NetworkConfig } from './config.js';
 import type { RegressionMetrics } from './evaluate.js';
-import { decodeFloat64, encodeFloat64, type EncodedFloat64 } from './f64-codec.js';
+import { decodeFloat64, encodeFloat64, type EncodedFloat64, type Float64Payload } from './f64-codec.js';
 import { Network, PREDICT_CHUNK_ROWS } from './network.js';
 import { MseObjective, type Objective } from './objective.js';
 import type { NetworkFactory, TrainableNetwork } from './trainable.js';
@@ -150,7 +150,8 @@ export type ResumeOptions = TrainerRuntime & {
   readonly network?: NetworkFactory;
 };
 
-export interface TrainerSnapshot {
+/** A: how weight vectors are held — base64 (JSON) or Float64Array (binary checkpoint files). */
+export interface TrainerSnapshot<A extends Float64Payload = Float64Payload> {
   readonly format: 'ampfit-trainer-snapshot';
   readonly version: 1;
   /** The network's own config (NetworkConfig for dnn/skdnn). */
@@ -159,8 +160,8 @@ export interface TrainerSnapshot {
   readonly objective?: { readonly name: string; readonly state: unknown };
   readonly settings: TrainerSettings;
   readonly data: { readonly nTrain: number; readonly nVal: number; readonly fingerprint: number };
-  readonly params: EncodedFloat64;
-  readonly adam: { readonly m: EncodedFloat64; readonly v: EncodedFloat64; readonly step: number };
+  readonly params: A;
+  readonly adam: { readonly m: A; readonly v: A; readonly step: number };
   readonly stream: BatchStreamState;
   /** Completed epochs. */
   readonly epoch: number;
@@ -171,7 +172,7 @@ export interface TrainerSnapshot {
   readonly epochStepS: number;
   readonly lastLr: number;
   readonly best: {
-    readonly params: EncodedFloat64; readonly valMSE: number; readonly valR2: number; readonly epoch: number;
+    readonly params: A; readonly valMSE: number; readonly valR2: number; readonly epoch: number;
   } | null;
   /** Epochs since the last improvement. */
   readonly wait: number;
@@ -411,8 +412,12 @@ export class Trainer {
   /**
    * The complete training state as a plain JSON-serialisable object. Call it
    * between run()s or from inside onEpoch (the usual place for checkpoints).
+   * With typed, the weight vectors are Float64Array copies instead of base64
+   * (for the binary checkpoint file, src/models/checkpointFile.ts).
    */
-  snapshot(): TrainerSnapshot {
+  snapshot(): TrainerSnapshot<EncodedFloat64>;
+  snapshot(typed: true): TrainerSnapshot<Float64Array>;
+  snapshot(typed = false): TrainerSnapshot {
     const params = this.trainParams ?? this.objective.params;
     const a = this.adam;
     const obj = this.objective;
@@ -423,8 +428,8 @@ export class Trainer {
       ...(obj.name === 'mse' ? {} : { objective: { name: obj.name, state: obj.getState?.() ?? null } }),
       settings: this.settings,
       data: { nTrain: this.nTrain, nVal: this.data.yVal.length, fingerprint: this.fingerprint },
-      params: encodeFloat64(params),
-      adam: { m: encodeFloat64(a.m), v: encodeFloat64(a.v), step: a.step },
+      params: encodeFloat64(params, typed),
+      adam: { m: encodeFloat64(a.m, typed), v: encodeFloat64(a.v, typed), step: a.step },
       stream: this.stream.getState(),
       epoch: this.epoch,
       stepInEpoch: this.stepInEpoch,
@@ -432,7 +437,7 @@ export class Trainer {
       epochSamples: this.epochSamples,
       epochStepS: this.epochStepMs / 1000,
       lastLr: this.lastLr,
-      best: this.best === null ? null : { params: encodeFloat64(this.bestParams), ...this.best },
+      best: this.best === null ? null : { params: encodeFloat64(this.bestParams, typed), ...this.best },
       wait: this.wait,
       history: this.hist.slice(),
       elapsedS: this.elapsedS(),
@@ -614,7 +619,7 @@ function fingerprintData(data: TrainingData): number {
   return h >>> 0;
 }
 
-function decodeExact(v: EncodedFloat64 | readonly number[], length: number, what: string): Float64Array {
+function decodeExact(v: Float64Payload | readonly number[], length: number, what: string): Float64Array {
   const a = decodeFloat64(v, what);
   if (a.length !== length) throw new ConfigError(`${what}: ${a.length} values, the network has ${length} parameters`);
   return a;

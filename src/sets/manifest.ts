@@ -18,6 +18,7 @@
 // A derived function may derive from another derived one; chains are resolved
 // once, at load, into one map and one factor on a trained function.
 
+import { parseJsonNoDuplicates } from '../config/json.js';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -81,13 +82,13 @@ export interface FunctionSet {
 }
 
 export function readManifest(path: string): FunctionSet {
-  let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ConfigError(`cannot read manifest ${path}: ${(e as Error).message}`);
   }
-  return parseManifest(value, path, dirname(resolve(path)));
+  return parseManifest(parseJsonNoDuplicates(text, `manifest ${path}`), path, dirname(resolve(path)));
 }
 
 /** Validates a manifest; `baseDir` resolves relative config and data paths. Every problem is reported with the function it is in. */
@@ -151,7 +152,7 @@ function trainedConfig(spec: string | Record<string, unknown>, defaults: Record<
   if (typeof spec === 'string') {
     const path = isAbsolute(spec) ? spec : resolve(baseDir, spec);
     try {
-      own = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+      own = parseJsonNoDuplicates(readFileSync(path, 'utf8'), `config ${path}`) as Record<string, unknown>;
     } catch (e) {
       throw new ConfigError(`manifest ${source}, function '${name}': cannot read config ${path}: ${(e as Error).message}`);
     }

@@ -5,6 +5,7 @@
 // its trained base: f(x) = factor · base(map·x), with the whole chain of
 // derivations folded into that one map at load.
 
+import type { InputDomainJSON } from '../models/domain.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
@@ -23,6 +24,8 @@ export interface Evaluator {
   /** The Born column the regressed ratio multiplies, or null. */
   readonly born: string | null;
   predict(x: Float64Array, n: number): Float64Array;
+  /** Where inputs are accepted (src/models/domain.ts); null: anywhere finite. */
+  readonly domain: InputDomainJSON | null;
   /** Whether predictUncertain works (the model learned σ). */
   readonly hasUncertainty: boolean;
   predictUncertain(x: Float64Array, n: number): PhysicalPrediction;
@@ -82,6 +85,9 @@ export class ModelSet {
           return model(f.name).born;
         },
         describe: 'trained',
+        get domain() {
+          return model(f.name).domain;
+        },
         predict: (x, n) => model(f.name).predict(x, n),
         get hasUncertainty() {
           return model(f.name).hasUncertainty;
@@ -98,6 +104,11 @@ export class ModelSet {
         return model(base).born;
       },
       describe: `${baseFactor === 1 ? '' : `${baseFactor} × `}${base}${formatMap(baseMap, inputs)}`,
+      // Reflections and swaps map the unit cube onto itself; a per-input range would have to be mapped too, so it is not checked here.
+      get domain() {
+        const dom = model(base).domain;
+        return dom !== null && dom.kind === 'unit-cube' ? dom : null;
+      },
       predict: (x, n) => {
         checkInside(baseMap, x, n, f.name, inputs);
         const out = model(base).predict(applyMap(baseMap, x, n), n);

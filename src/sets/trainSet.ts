@@ -10,10 +10,11 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyOverrides, validateConfig } from '../config/load.js';
 import type { RunConfig } from '../config/schema.js';
-import { MODEL_FILE } from '../io/modelStore.js';
+import { MODEL_FILE, type ModelHeader } from '../io/modelStore.js';
+import { readModelFile } from '../io/modelFile.js';
 import { changedKeys } from '../models/checkpointConfig.js';
 import { runTraining } from '../training/run.js';
-import { AmpfitError } from '../util/errors.js';
+import { AmpfitError, InterruptedError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { readManifest, type TrainedFunction } from './manifest.js';
 import { loadModelSet, writeSetFile, type ModelSet } from './modelSet.js';
@@ -70,6 +71,9 @@ export async function trainSet(opts: TrainSetOptions): Promise<TrainSetResult> {
     if (run.data.inputNames.join(',') !== set.inputs.join(',')) {
       throw new AmpfitError(`function '${f.name}' was trained on inputs (${run.data.inputNames.join(', ')}), the set declares (${set.inputs.join(', ')})`);
     }
+    if (run.interruptedBy !== null) {
+      throw new InterruptedError(run.interruptedBy, `interrupted by ${run.interruptedBy} while training '${f.name}'; its best weights so far are in ${dir}; run train-set again to resume`);
+    }
     (state === 'resume' ? result.resumed : result.trained).push(f.name);
   }
   writeSetFile(opts.outDir, set, modelPaths);
@@ -87,7 +91,9 @@ function memberState(dir: string, config: RunConfig, force: boolean): MemberStat
     if (changed.length > 0) {
       throw new AmpfitError(`${dir} holds a model trained with a different config (${changed.join(', ')} differ); retrain with --force or choose another --out`);
     }
-    return 'done';
+    // A model saved on Ctrl-C is the best so far, not the finished training.
+    const interrupted = readModelFile<ModelHeader>(join(dir, MODEL_FILE)).header.training.stopped_because.startsWith('interrupted');
+    return interrupted && existsSync(join(dir, 'checkpoint')) ? 'resume' : 'done';
   }
   if (existsSync(join(dir, 'checkpoint'))) return 'resume';
   throw new AmpfitError(`${dir} is neither a trained model nor an interrupted run; remove it or use --force`);

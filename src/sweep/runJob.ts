@@ -95,9 +95,9 @@ export async function runJob(opts: RunJobOptions): Promise<JobOutcome> {
   let problem: string | null = null;
   if (header !== null && finishedTraining(header)) {
     state = 'done';
-  } else if (stopped || exit.code === 0 || exit.signal === 'SIGTERM' || exit.signal === 'SIGINT') {
-    // Exit 0 without a finished model: the training caught a signal (Slurm's
-    // scancel or time limit) and saved what it had.
+  } else if (stopped || exit.code === 0 || exit.code === 130 || exit.code === 143 || exit.signal === 'SIGTERM' || exit.signal === 'SIGINT') {
+    // Exit 130/143 (or 0 from an older ampfit) without a finished model: the
+    // training caught a signal (Slurm's scancel or time limit) and saved what it had.
     state = 'interrupted';
     problem = exit.signal !== null ? `stopped by ${exit.signal}` : `stopped by a signal (exit code ${exit.code})`;
   } else {

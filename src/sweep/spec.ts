@@ -13,6 +13,7 @@
 //
 // Paths are relative to the sweep file, so a sweep works from any directory.
 
+import { parseJsonNoDuplicates } from '../config/json.js';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -85,13 +86,13 @@ export interface SweepSpec {
 }
 
 export function readSweepFile(path: string): SweepSpec {
-  let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ConfigError(`cannot read sweep file ${path}: ${(e as Error).message}`);
   }
-  return parseSweep(value, resolve(path));
+  return parseSweep(parseJsonNoDuplicates(text, `sweep file ${path}`), resolve(path));
 }
 
 export function parseSweep(value: unknown, source: string): SweepSpec {

@@ -12,7 +12,7 @@ import {
 } from '../features/momentumFeatures.js';
 import { MomentumRegressor } from '../models/momentumRegressor.js';
 import type { Regressor } from '../models/regressor.js';
-import { AmpfitError, DataError } from '../util/errors.js';
+import { AmpfitError, DataError, RowError } from '../util/errors.js';
 
 export interface ModelInputs {
   /** n × d features, row-major, for all rows of the dataset. */
@@ -59,7 +59,7 @@ export function modelInputs(config: RunConfig, data: Dataset, train: Uint32Array
  * each file's header is line 1, so the line is exact unless rows of that file
  * were skipped (skip_bad_rows), which shifts it by an unknown amount.
  */
-export function locateRow(e: MomentumRowError, report: ReadReport): AmpfitError {
+export function locateRow(e: RowError, report: ReadReport): AmpfitError {
   let first = 0;
   for (const f of report.files) {
     if (e.row < first + f.rows) {

@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/schema.js';
 import { loadDataset, take, takeRows, type Dataset } from '../data/dataset.js';
 import { resolveDataFiles } from '../data/files.js';
 import { splitRows, type SplitIndices } from '../data/split.js';
+import { prepareOutDir } from './outDir.js';
 import { saveModelDir, MODEL_FILE, type ModelHeader, type Provenance } from '../io/modelStore.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { regressorType } from '../models/registry.js';
 import { withSymmetry } from '../models/symmetric.js';
+import { trainingRange, UNIT_CUBE, unitCubeRange } from '../models/domain.js';
 import { checkSymmetryDomain, resolveSymmetries } from '../symmetry/declared.js';
 import { getKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
@@ -16,7 +17,6 @@ import type { Regressor } from '../models/regressor.js';
 import { TargetTransform } from '../transforms/target.js';
 import { formatUncertainty, uncertaintyMetrics } from '../uncertainty/calibration.js';
 import { UncertainRegressor } from '../uncertainty/regressor.js';
-import { AmpfitError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { formatDuration } from '../util/log.js';
 import { Rng } from '../util/rng.js';
@@ -43,13 +43,23 @@ export interface TrainRunResult {
   /** The data and split the model was trained on (for checks that need held-out points). */
   readonly data: Dataset;
   readonly split: SplitIndices;
+  /** The signal that stopped training early (the model holds the best weights so far), or null. */
+  readonly interruptedBy: NodeJS.Signals | null;
 }
 
-/** The whole training job: data → split → transform → fit → metrics → model directory. */
+/** The whole training job: data → split → transform → fit → metrics → model directory, holding outDir's lock throughout. */
 export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult> {
+  const lock = prepareOutDir(opts.outDir, opts.resume === true, opts.force === true);
+  if (lock.tookOver !== null) opts.log.warn(`${opts.outDir}: took over ${lock.tookOver}`);
+  try {
+    return await trainInto(opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   const { config, outDir, log } = opts;
-  guardOutDir(outDir, opts.resume === true, opts.force === true);
-  mkdirSync(outDir, { recursive: true });
   const t0 = performance.now();
 
   const files = resolveDataFiles(config.data.files);
@@ -62,6 +72,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
     requirePositiveTarget: config.data.require_positive_target,
     skipBadRows: config.data.skip_bad_rows,
     maxRows: config.data.max_rows ?? undefined,
+    inputRange: config.data.momenta === null ? unitCubeRange : undefined,
   });
   const tLoad = (performance.now() - t0) / 1000;
   log.info(
@@ -84,8 +95,10 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
   const baseType = regressorType(config.model_type);
   const type = symmetries.length > 0 && config.symmetry_mode !== 'none' ? withSymmetry(baseType, config.symmetry_mode, symmetries, data.d) : baseType;
   const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(130);
+  let interruptedBy: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? 143 : 130);
+    interruptedBy = signal;
     log.warn('interrupted: stopping at the next safe point and keeping the best model so far (press Ctrl-C again to quit at once)');
     controller.abort();
   };
@@ -148,6 +161,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
       transform: transform.toJSON(),
       require_positive: config.data.require_positive_target,
     },
+    input_domain: config.data.momenta === null ? UNIT_CUBE : trainingRange(data.x, data.n, data.d),
     parameter_count: model.parameterCount(),
     training: { best_epoch: best?.epoch ?? 0, epochs_run: fit.history.length, stopped_because: fit.stoppedBecause, seconds: fitSeconds },
     metrics: uncertainty === null ? { test, validation } : { test, validation, uncertainty },
@@ -156,31 +170,7 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
   };
   saveModelDir(outDir, header, model.serialize(), fit.history);
   log.info(`model written to ${join(outDir, MODEL_FILE)}`);
-  return { header, regressor: model, testMetrics: test, data, split };
-}
-
-/** Never overwrite a finished model or a resumable run by accident. */
-function guardOutDir(dir: string, resume: boolean, force: boolean): void {
-  if (!existsSync(dir)) {
-    if (resume) throw new AmpfitError(`--resume: ${dir} does not exist, nothing to resume`);
-    return;
-  }
-  const entries = readdirSync(dir);
-  if (resume) {
-    if (!entries.includes('checkpoint')) throw new AmpfitError(`--resume: ${dir} holds no checkpoint/ to resume from`);
-    return;
-  }
-  if (force) {
-    // A stale checkpoint must not be mistaken for this run's later.
-    rmSync(join(dir, 'checkpoint'), { recursive: true, force: true });
-    return;
-  }
-  if (entries.length > 0) {
-    throw new AmpfitError(
-      `${dir} is not empty${entries.includes(MODEL_FILE) ? ' (it holds a trained model)' : ''}; ` +
-        'choose another --out, continue an interrupted run with --resume, or replace it with --force',
-    );
-  }
+  return { header, regressor: model, testMetrics: test, data, split, interruptedBy };
 }
 
 function provenance(config: RunConfig, kernels: Kernels, data: Dataset, split: SplitIndices, command: string): Provenance {

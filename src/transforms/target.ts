@@ -45,6 +45,7 @@ export class TargetTransform {
 
   /** Fits shift/scale on the training targets. */
   static fit(kind: TargetTransformKind, y: Float64Array): TargetTransform {
+    refuseConstant(y);
     const usesLog = kind === 'log' || kind === 'log-standardize';
     if (usesLog) {
       for (let i = 0; i < y.length; i++) {
@@ -136,5 +137,33 @@ export class TargetTransform {
     else if (this.kind === 'asinh-standardize') for (let i = 0; i < t.length; i++) t[i] = unit * Math.sinh(t[i] * scale + shift);
     else for (let i = 0; i < t.length; i++) t[i] = t[i] * scale + shift;
     return t;
+  }
+}
+
+/**
+ * Relative spread below which the training targets count as one constant.
+ * A target/born ratio of a target that is c × born exactly differs only by
+ * rounding (a few ulps, ~1e-16): its standard deviation is positive, so the
+ * old 'std > 0' test passed it, the network fitted rounding noise and R²
+ * came out as −4512. 1e-12 is thousands of ulps, and a million times finer
+ * than the 0.1 % precision any surrogate here aims at.
+ */
+const CONSTANT_SPREAD = 1e-12;
+
+function refuseConstant(y: Float64Array): void {
+  if (y.length === 0) return;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i] < lo) lo = y[i];
+    if (y[i] > hi) hi = y[i];
+  }
+  const scale = Math.max(Math.abs(lo), Math.abs(hi));
+  if (hi - lo <= CONSTANT_SPREAD * scale) {
+    const spread = scale === 0 ? 0 : (hi - lo) / scale;
+    throw new AmpfitError(
+      `the training targets are constant: all ${y.length} lie in [${lo}, ${hi}] (relative spread ${spread.toExponential(1)}, rounding at most), ` +
+        'so there is nothing to learn and R² would be meaningless; with data.born, the target is a fixed multiple of the Born term',
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadModel } from '../../src/models/surrogate.js';
@@ -124,4 +124,41 @@ test('train: a bad bdt setting fails as a config error naming the key before any
   assert.match(r.stderr, /subsample: subsample must be greater than 0/);
   assert.doesNotMatch(r.stderr, /does-not-exist|reading/);
   assert.ok(!existsSync(join(dir, 'out')), 'nothing was created');
+});
+
+test("issue 17: a space, a tab or ' 0x1f' in a cell stops train, predict and eval with exit 2 and its place", () => {
+  for (const [cell, problem] of [[' ', 'empty cell (only spaces or tabs)'], ['\t', 'empty cell (only spaces or tabs)'], [' 0x1f', "non-numeric value ' 0x1f'"]]) {
+    const file = writeText(work, `cell${cell.charCodeAt(0)}${cell.length}.csv`, `x1,x2,f00,f01\n0.1,0.2,1,0.07\n0.3,${cell},1,0.07\n`);
+    const where = `${file}:3, column 'x2': ${problem}`;
+    const train = ampfit(['train', '--config', config, '--data', file, '--out', join(work, `t${cell.length}${cell.charCodeAt(0)}`)]);
+    assert.equal(train.code, 2, train.stderr);
+    assert.ok(train.stderr.includes(where), train.stderr);
+    const predict = ampfit(['predict', '--model', modelDir, '--input', file, '--output', join(work, `p${cell.length}${cell.charCodeAt(0)}.csv`)]);
+    assert.equal(predict.code, 2);
+    assert.ok(predict.stderr.includes(where), predict.stderr);
+    const evaluated = ampfit(['eval', '--model', modelDir, '--data', file]);
+    assert.equal(evaluated.code, 2);
+    assert.ok(evaluated.stderr.includes(where), evaluated.stderr);
+  }
+});
+
+test('issue 17: a binary or newline-free "CSV" gets a short message, not its 3 MB echoed', () => {
+  const file = join(work, 'blob.csv');
+  writeFileSync(file, Buffer.alloc(3 << 20, 0x41));
+  const r = ampfit(['predict', '--model', modelDir, '--input', file, '--output', join(work, 'blob-out.csv')]);
+  assert.equal(r.code, 2);
+  assert.ok(r.stderr.length < 300, `${r.stderr.length} characters on stderr`);
+  assert.match(r.stderr, /blob\.csv:1: no line end in the first 1,048,576 bytes: not a CSV file with a header line/);
+});
+
+test('issue 17: a target that is an exact multiple of the Born term is refused as constant (no R² = −4512)', () => {
+  const rows = ['x1,x2,f00,f01'];
+  for (let i = 0; i < 300; i++) {
+    const born = 1e-7 * (1 + ((i * 37) % 101) / 17);
+    rows.push(`${(i + 0.5) / 300},${((i * 7919) % 300) / 300},${born},${0.07 * born}`);
+  }
+  const file = writeText(work, 'constant.csv', rows.join('\n') + '\n');
+  const r = ampfit(['train', '--config', config, '--data', file, '--set', 'data.max_rows=null', '--out', join(work, 'constant')]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /ampfit: the training targets are constant: all \d+ lie in \[0\.07\d*, 0\.07\d*\]/);
 });

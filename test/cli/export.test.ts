@@ -151,3 +151,14 @@ test('export writes a bdt model in both forms: onnxruntime (default threads) and
   assert.ok(maxRelativeDifference(got.batch, want).max <= AGREEMENT);
   assert.deepEqual(got.single, got.batch);
 });
+
+test('issue 17: export output paths are checked before the model is read, like every verb', async () => {
+  await trained;
+  const missing = ampfit(['export', '--model', join(work, 'no-such-model'), '--format', 'onnx', '--out', join(work, 'no/such/dir/m.onnx')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /^ampfit: --out .*m\.onnx: the folder .*no\/such\/dir does not exist; create it first\n$/);
+  const onDir = ampfit(['export', '--model', modelDir, '--format', 'onnx', '--out', work]);
+  assert.equal(onDir.code, 2);
+  assert.match(onDir.stderr, /is a directory; name a file to write/);
+  assert.match(ampfit(['export', '--model', modelDir, '--format', 'onnx', '--out', '-']).stderr, /--out -: this output cannot go to standard output/);
+});

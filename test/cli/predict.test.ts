@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../../src/models/surrogate.js';
 import { writeSyntheticModel } from '../../src/models/synthetic.js';
@@ -58,4 +58,83 @@ test('a bad cell in a later block stops predict with file, line and column, and 
   assert.ok(r.stderr.includes(`${input}:15001, column 'x2': non-numeric value 'nan?'`), r.stderr);
   assert.ok(!existsSync(out));
   assert.deepEqual(readdirSync(work).filter((f) => f.includes('bad-pred')), []);
+});
+
+function ampfitOut(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A clean refusal: exit 2, one 'ampfit:' line, no stack trace. */
+function assertRefused(r: { code: number; stderr: string }, message: RegExp): void {
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, message);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+test('issue 17: bad --output paths are refused before any prediction, without a stack trace', () => {
+  const input = writeText(work, 'few.csv', 'x1,x2,f00\n0.5,0.5,1\n');
+  const missing = ampfit(['predict', '--model', modelDir, '--input', input, '--output', join(work, 'no/such/folder/p.csv')]);
+  assertRefused(missing, /^ampfit: --output .*p\.csv: the folder .*no\/such\/folder does not exist; create it first\n$/);
+  assertRefused(ampfit(['predict', '--model', modelDir, '--input', input, '--output', work]), /--output .* is a directory; name a file to write/);
+  const existing = writeText(work, 'existing.csv', 'keep me\n');
+  assertRefused(ampfit(['predict', '--model', modelDir, '--input', input, '--output', existing]), /existing\.csv already exists; add --force to replace it/);
+  assert.equal(readFileSync(existing, 'utf8'), 'keep me\n');
+  assert.equal(ampfit(['predict', '--model', modelDir, '--input', input, '--output', existing, '--force']).code, 0);
+  assert.match(readFileSync(existing, 'utf8'), /^x1,x2,f00,prediction,prediction_ratio\n0\.5,0\.5,1,/);
+});
+
+test("issue 17: --output - and --output /dev/stdout write to standard output; the /dev/stdout link survives", async () => {
+  const { lstatSync } = await import('node:fs');
+  const input = writeText(work, 'two.csv', 'x1,x2,f00\n0.5,0.5,1\n0.25,0.75,2\n');
+  const wasLink = lstatSync('/dev/stdout').isSymbolicLink();
+  for (const output of ['-', '/dev/stdout']) {
+    const r = ampfitOut(['predict', '--model', modelDir, '--input', input, '--output', output]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 3, r.stdout);
+    assert.equal(lines[0], 'x1,x2,f00,prediction,prediction_ratio');
+    assert.match(r.stderr, output === '-' ? /wrote 2 predictions to standard output/ : /wrote 2 predictions to \/dev\/stdout/);
+  }
+  assert.equal(lstatSync('/dev/stdout').isSymbolicLink(), wasLink);
+  assert.ok(!existsSync(join(process.cwd(), '-')));
+});
+
+test('issue 17: non-ASCII text in a copied-through column comes out as it went in', () => {
+  const input = writeText(work, 'utf8.csv', 'x1,x2,f00,note\n0.5,0.5,1,Müller → µ±ε 日本\n');
+  const out = join(work, 'utf8-pred.csv');
+  assert.equal(ampfit(['predict', '--model', modelDir, '--input', input, '--output', out]).code, 0);
+  assert.match(readFileSync(out, 'utf8'), /\n0\.5,0\.5,1,Müller → µ±ε 日本,[^,]+,[^,]+\n$/);
+});
+
+test('issue 17: an interrupted predict exits 130 and leaves no temporary file', async () => {
+  const { spawn } = await import('node:child_process');
+  const { setTimeout: sleep } = await import('node:timers/promises');
+  const dir = tempDir();
+  const lines = ['x1,x2,f00'];
+  for (let i = 0; i < 1200000; i++) lines.push(`${(i + 0.5) / 1200000},0.5,1`);
+  const input = writeText(dir, 'big.csv', lines.join('\n') + '\n');
+  const out = join(dir, 'big-pred.csv');
+  const child = spawn(process.execPath, [BIN, 'predict', '--model', modelDir, '--input', input, '--output', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(`${code ?? signal}`)));
+  const deadline = Date.now() + 30000;
+  const writing = (): boolean => readdirSync(dir).some((f) => f.endsWith('.tmp') && statSync(join(dir, f)).size > 0);
+  while (!writing() && Date.now() < deadline) await sleep(5);
+  assert.ok(writing(), 'predict never started writing: the test proves nothing');
+  child.kill('SIGINT');
+  assert.equal(await exited, '130', stderr);
+  assert.match(stderr, /interrupted by SIGINT; no output was written/);
+  assert.deepEqual(readdirSync(dir).sort(), ['big.csv']);
+});
+
+test('issue 17: --output - into a pipe that closes early ends quietly with status 141, as after SIGPIPE', () => {
+  const lines = ['x1,x2,f00'];
+  for (let i = 0; i < 100000; i++) lines.push(`${(i + 0.5) / 100000},0.5,1`);
+  const input = writeText(work, 'pipe.csv', lines.join('\n') + '\n');
+  const script = `"${process.execPath}" "${BIN}" predict --model "${modelDir}" --input "${input}" --output - | head -1; echo "status \${PIPESTATUS[0]}" >&2`;
+  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+  assert.equal(r.stdout, 'x1,x2,f00,prediction,prediction_ratio\n');
+  assert.match(r.stderr, /^status 141\n$/);
 });

@@ -109,3 +109,33 @@ test('bdt keys: XGBoost names, paper 1 defaults, aliases folded, bad values name
     assert.throws(() => validateConfig({ ...base, model_type: 'bdt', ...extra }, 'c'), (e: Error) => e instanceof ConfigError && re.test(e.message), JSON.stringify(extra));
   }
 });
+
+test('issue 17: a key of another model type is an error with the reason; its default value (a saved config.json) is not', () => {
+  const dir = tempDir();
+  const minimal = { data: { files: "d", target: "f" } };
+  const cfg = writeText(dir, 'lr.json', JSON.stringify({ ...minimal, model_type: 'skdnn', learning_rate: 3e-3 }));
+  assert.throws(() => loadConfig(cfg), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /learning_rate: applies to model_type 'bdt', not 'skdnn', which would ignore it \(for networks the learning rate is 'initial_lr'/);
+    return true;
+  });
+  const trees = writeText(dir, 'bdt.json', JSON.stringify({ ...minimal, model_type: 'bdt', depth: 4, degree: 3 }));
+  assert.throws(() => loadConfig(trees), /depth: applies to model_type 'dnn', 'skdnn', 'mlp', 'kan', 'ds', not 'bdt'[^\n]*\n\s+degree: applies to model_type 'poly'/);
+  // --set reaches the same check.
+  assert.throws(() => loadConfig(writeText(dir, 'p.json', JSON.stringify(minimal)), ['ridge=1e-3']), /ridge: applies to model_type 'poly', not 'skdnn'/);
+  // The resolved config a model directory keeps lists every key at its default: it trains again as it is.
+  const saved = writeText(dir, 'saved.json', JSON.stringify({ ...loadConfig(writeText(dir, 'min.json', JSON.stringify(minimal))), model_type: 'skdnn' }));
+  assert.equal(loadConfig(saved).model_type, 'skdnn');
+});
+
+test('issue 17: a key given twice in the config JSON is an error naming it', () => {
+  const dir = tempDir();
+  const cfg = writeText(dir, 'dup.json', '{ "data": { "files": "d", "target": "f" },\n  "width": 36,\n  "width": 72 }');
+  assert.throws(() => loadConfig(cfg), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /key 'width' is given twice \(the second time at line 3, column 3\); JSON keeps only the last/);
+    return true;
+  });
+  const nested = writeText(dir, 'dup2.json', '{ "data": { "files": "d", "target": "f", "target": "g" } }');
+  assert.throws(() => loadConfig(nested), /key 'data\.target' is given twice/);
+});

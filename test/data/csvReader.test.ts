@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readCsvBlocks, newReadReport, type ColumnRequest, type ReadOptions } from '../../src/data/csvReader.js';
 import { DataError } from '../../src/util/errors.js';
+import { join } from 'node:path';
 import { SAMPLE_2D, tempDir, writeText } from '../helpers.js';
 
 const cols = (...names: string[]): ColumnRequest[] => names.map((name) => ({ name, check: 'finite' as const }));
@@ -134,4 +135,68 @@ test('a corrupt gzip file is reported with its name', async () => {
   const gz = gzipSync(Buffer.from('x1,y\n0.1,1\n'.repeat(100)));
   writeFileSync(file, gz.subarray(0, gz.length - 20));
   await assert.rejects(readAll([file], { columns: cols('x1') }), (e: Error) => e.message.includes(file));
+});
+
+test('issue 17: whitespace-only, tab and " 0x1f" cells are errors, not 0 and 31', async () => {
+  const header = 'x1,x2,y\n';
+  const c = cols('x1', 'x2', 'y');
+  await expectDataError(header + '0.1, ,0.3\n', c, { line: 2, column: 'x2', problem: /^empty cell \(only spaces or tabs\)$/ });
+  await expectDataError(header + '0.1,\t,0.3\n', c, { line: 2, column: 'x2', problem: /^empty cell \(only spaces or tabs\)$/ });
+  await expectDataError(header + ' 0x1f,0.2,0.3\n', c, { line: 2, column: 'x1', problem: /non-numeric value ' 0x1f'/ });
+  await expectDataError(header + '0.1,0.2,1e999\n', c, { line: 2, column: 'y', problem: /overflows a double/ });
+  await expectDataError(header + '0.1,0.2,\u00a00.3\n', c, { line: 2, column: 'y', problem: /non-numeric/ });
+  // Spaces around a number are allowed (", " separators).
+  const dir = tempDir();
+  const ok = writeText(dir, 'ok.csv', 'x1, x2, y\n0.5, 0.25,\t3 \n');
+  assert.deepEqual((await readAll([ok], { columns: c })).values, [0.5, 0.25, 3]);
+});
+
+test('issue 17: a header quoted as R write.csv writes it is read', async () => {
+  const dir = tempDir();
+  const file = writeText(dir, 'r.csv', '"x1","x2","y"\r\n0.5,0.25,3\r\n');
+  const { values, report } = await readAll([file], { columns: cols('x1', 'x2', 'y') });
+  assert.deepEqual(values, [0.5, 0.25, 3]);
+  assert.deepEqual(report.header, ['x1', 'x2', 'y']);
+});
+
+test('issue 17: UTF-8 text in a copied-through column survives, also across read chunks; non-UTF-8 bytes are an error', async () => {
+  const dir = tempDir();
+  const rows = ['x1,note'];
+  // Enough rows that multi-byte characters straddle the 1 MiB read chunks.
+  for (let i = 0; i < 80000; i++) rows.push(`0.5,Zerfall ${i} é→µ²`);
+  const file = writeText(dir, 'u.csv', rows.join('\n') + '\n');
+  const { lines } = await readAll([file], { columns: cols('x1'), keepLines: true });
+  assert.equal(lines.length, 80000);
+  for (let i = 0; i < lines.length; i++) if (lines[i] !== rows[i + 1]) assert.fail(`line ${i + 2}: ${lines[i]}`);
+  const { writeFileSync } = await import('node:fs');
+  const latin1 = join(dir, 'l.csv');
+  writeFileSync(latin1, Buffer.concat([Buffer.from('x1,note\n0.5,'), Buffer.from([0xe9]), Buffer.from('\n')]));
+  await assert.rejects(readAll([latin1], { columns: cols('x1') }), (e: unknown) => e instanceof DataError && /not UTF-8/.test(e.message));
+});
+
+test('issue 17: a binary file or a header without a line end is refused in a short message', async () => {
+  const dir = tempDir();
+  const { writeFileSync } = await import('node:fs');
+  const huge = join(dir, 'huge.csv');
+  writeFileSync(huge, 'x'.repeat(3 << 20));
+  await assert.rejects(readAll([huge], { columns: cols('x1') }), (e: unknown) => {
+    assert.ok(e instanceof DataError);
+    assert.match(e.message, /no line end in the first 1,048,576 bytes/);
+    assert.ok(e.message.length < 300, `message is ${e.message.length} characters`);
+    return true;
+  });
+  const bin = join(dir, 'bin.csv');
+  writeFileSync(bin, Buffer.from([1, 0, 2, 3, 10, 4, 5]));
+  await assert.rejects(readAll([bin], { columns: cols('x1') }), /NUL bytes: a binary file/);
+  const wide = writeText(dir, 'wide.csv', Array.from({ length: 50000 }, (_, i) => `c${i}`).join(',') + '\n');
+  await assert.rejects(readAll([wide], { columns: cols('x1') }), (e: unknown) => {
+    assert.ok(e instanceof DataError);
+    assert.match(e.message, /required column 'x1' is missing \(header has: c0, c1, .*more characters\)/);
+    assert.ok(e.message.length < 400);
+    return true;
+  });
+});
+
+test('issue 17: a file without a header line (numbers in line 1) is refused, not read as column names', async () => {
+  await expectDataError('0.5,0.25,3\n0.1,0.2,0.3\n', cols('x1'), { line: 1, column: null, problem: /^header column 1 is the number '0\.5', not a name: the first line must be a header/ });
 });

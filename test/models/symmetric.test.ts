@@ -69,7 +69,7 @@ test('symmetry_mode none trains the plain model type, the declared maps unused',
 test('a reflected coordinate outside [0, 1] is an error naming file, line and column, at training and at prediction', async () => {
   const csv = writeText(work, 'bad.csv', 'x1,x2,x3,x4,f00,f01\n' + Array.from({ length: 40 }, (_, i) => `0.${i + 10},${i === 17 ? 1.25 : 0.5},0.3,0.4,1,0.07`).join('\n') + '\n');
   const c = validateConfig({ data: { files: csv, target: 'f01', born: 'f00' }, symmetries: [{ name: 'fb', map: '(x1, 1-x2, x3, x4)' }], model_type: 'bdt' }, 'bad');
-  await assert.rejects(runTraining({ config: c, outDir: join(work, 'bad'), log: quiet }), /bad\.csv:19, column 'x2': value 1\.25 lies outside \[0, 1\].*symmetries \(fb\) reflect it/);
+  await assert.rejects(runTraining({ config: c, outDir: join(work, 'bad'), log: quiet }), /bad\.csv:19, column 'x2': value 1\.25 lies outside the unit cube \[0, 1\] of hypercube coordinates/);
   const model = loadModel(join(work, 'fold-bdt'));
   assert.throws(() => model.predict(Float64Array.from([0.5, -0.1, 0.2, 0.3]), 1), /row 1: input 2 is -0\.1, outside \[0, 1\]/);
 });

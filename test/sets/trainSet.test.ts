@@ -110,7 +110,7 @@ test('ampfit predict --set --function writes the member in target units (ratio Ã
   const ratio = set.predict('C', Float64Array.from([x1, x2]), 1)[0];
   assert.equal(Number(rows[5].split(',')[5]), ratio);
   assert.equal(Number(rows[5].split(',')[4]), ratio * f00);
-  const bad = spawnSync(process.execPath, [join(REPO, 'bin/ampfit.js'), 'predict', '--set', out, '--function', 'Z', '--input', files.C, '--output', output], { encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [join(REPO, 'bin/ampfit.js'), 'predict', '--set', out, '--function', 'Z', '--input', files.C, '--output', join(work, 'Z-pred.csv')], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /has no function 'Z' \(it has A, B, C, D\)/);
 });

@@ -1,3 +1,4 @@
+import { checkpointEpoch as storedEpoch } from '../../src/models/checkpointFile.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -142,7 +143,7 @@ async function waitForSweep(results: ResultsDir): Promise<string[]> {
 
 function checkpointEpoch(dir: string): number {
   try {
-    return (JSON.parse(readFileSync(join(dir, 'checkpoint/trainer.json'), 'utf8')) as { epoch: number }).epoch;
+    return storedEpoch(join(dir, 'checkpoint')) ?? 0;
   } catch {
     return 0;
   }

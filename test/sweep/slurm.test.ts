@@ -5,6 +5,7 @@
 // its checkpoint. Without Slurm installed the test fails: CI installs it
 // (.ci/run), and a skipped test would hide a broken executor.
 
+import { checkpointEpoch as storedEpoch } from '../../src/models/checkpointFile.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -33,7 +34,7 @@ function statuses(results: string): Array<{ id: string; state: string; record: S
 
 function checkpointEpoch(dir: string): number {
   try {
-    return (JSON.parse(readFileSync(join(dir, 'checkpoint/trainer.json'), 'utf8')) as { epoch: number }).epoch;
+    return storedEpoch(join(dir, 'checkpoint')) ?? 0;
   } catch {
     return 0;
   }

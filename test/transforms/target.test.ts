@@ -55,3 +55,16 @@ test('asinh-standardize takes sign-changing targets, fits its unit as the median
   assert.throws(() => TargetTransform.fromJSON({ kind: 'asinh-standardize', shift: 0, scale: 1 }), /no unit/);
   assert.throws(() => TargetTransform.fit('asinh-standardize', new Float64Array([0, 0, 0, 1])), /median \|target\|/);
 });
+
+test('issue 17: a target constant up to rounding (target = c × born) is refused for every transform, not fitted to noise', () => {
+  // What f01/f00 gives when f01 = 0.07 · f00 exactly: 0.07 within an ulp or two.
+  const born = Float64Array.from({ length: 500 }, (_, i) => 1e-7 * (1 + Math.sin(i) ** 2) * 3.7);
+  const ratio = born.map((b) => (0.07 * b) / b);
+  assert.ok(new Set(ratio).size > 1, 'the ratios differ by rounding: the old std > 0 check passed them');
+  for (const kind of ['none', 'standardize', 'log', 'log-standardize', 'asinh-standardize'] as const) {
+    assert.throws(() => TargetTransform.fit(kind, ratio), /the training targets are constant: all 500 lie in \[0\.07\d*, 0\.07\d*\] \(relative spread [\d.]+e-1[5-7], rounding at most\)/);
+  }
+  // A small but real variation still trains.
+  const varying = ratio.map((r, i) => r * (1 + 1e-9 * i));
+  assert.equal(TargetTransform.fit('log-standardize', varying).kind, 'log-standardize');
+});

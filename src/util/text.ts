@@ -1,0 +1,12 @@
+// Text that goes into messages.
+
+/** text cut to at most max characters, saying how much was left out (messages must stay readable). */
+export function clipText(text: string, max: number): string {
+  const shown = printable(text.length <= max ? text : text.slice(0, max));
+  return text.length <= max ? shown : `${shown}… (${(text.length - max).toLocaleString('en-US')} more characters)`;
+}
+
+/** Control characters written as \xNN, so binary garbage cannot reach a terminal raw. */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
