@@ -99,3 +99,14 @@ test('periodic inputs: the network reads cos/sin, so the model is exactly period
   const b = model.predict(atZero, 50);
   for (let i = 0; i < 50; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-12 * Math.abs(a[i]), `row ${i}: ${a[i]} vs ${b[i]}`);
 });
+
+test('angular model without a Born: the head learns the plain, sign-changing f01 (asinh) and predicts finite values', async () => {
+  const config = validateConfig({ ...base, data: { ...base.data, born: null } }, 'c');
+  const dir = join(work, 'no-born');
+  const log = memoryLogger();
+  const run = await runTraining({ config, outDir: dir, log });
+  assert.equal(log.lines.some((l) => /Born-shape/.test(l)), false);
+  assert.equal(run.header.parameter_count, 40 + 72 + 32 + 72 + 9 * (1 + 256 + 80));
+  const x = new Float64Array(lines.slice(1, 101).flatMap((l) => l.split(',').slice(0, 8).map(Number)));
+  assert.ok(loadModel(dir).predict(x, 100).every(Number.isFinite));
+});
