@@ -51,14 +51,18 @@ test('angular stage: production columns are the rest, default maps are the hyper
 });
 
 test('angular data: a row whose angle map leaves [−1, 1] is refused with file, line and column', async () => {
-  const bad = lines.slice(0, 200);
-  const cells = bad[57].split(',');
-  cells[4] = '1.25';
-  bad[57] = cells.join(',');
+  // cos θ1 = −1 + 2.5·x5 stays in [−1, 1] for x5 ≤ 0.8: every row but one is kept below that.
+  const bad = lines.slice(0, 200).map((l, i) => {
+    if (i === 0) return l;
+    const cells = l.split(',');
+    cells[4] = i === 57 ? '0.95' : String(Math.min(Number(cells[4]), 0.7));
+    return cells.join(',');
+  });
   const file = writeText(work, 'bad-angle.csv', bad.join('\n') + '\n');
-  const config = validateConfig({ ...base, data: { ...base.data, files: file } }, 'c');
+  const decays = [{ name: 'Z1', cos_theta: { column: 'x5', offset: -1, scale: 2.5 }, phi: 'x6' }, DECAYS[1]];
+  const config = validateConfig({ ...base, data: { ...base.data, files: file }, angular: { decays } }, 'c');
   await assert.rejects(runTraining({ config, outDir: join(work, 'bad'), log: memoryLogger() }),
-    /bad-angle\.csv:58, column 'x5': value 1\.25 maps to cos θ = 1\.5 of Z1, outside \[−1, 1\]/);
+    /bad-angle\.csv:58, column 'x5': value 0\.95 maps to cos θ = 1\.375 of Z1, outside \[−1, 1\]/);
 });
 
 test('angular model: trains, keeps its structure through save and load, and resumes bit for bit (with and without the Born-shape term)', async () => {
