@@ -114,3 +114,13 @@ test('angular model without a Born: the head learns the plain, sign-changing f01
   const x = new Float64Array(lines.slice(1, 101).flatMap((l) => l.split(',').slice(0, 8).map(Number)));
   assert.ok(loadModel(dir).predict(x, 100).every(Number.isFinite));
 });
+
+test('angular model with the boson swap folded: exactly invariant predictions', async () => {
+  const config = validateConfig({ ...base, symmetries: [{ name: 'swap', map: '(x1, 1-x2, x4, x3, x7, x8, x5, x6)' }], symmetry_mode: 'fold' }, 'c');
+  const dir = join(work, 'fold');
+  await runTraining({ config, outDir: dir, log: memoryLogger() });
+  const model = loadModel(dir);
+  const rows = lines.slice(1, 101).map((l) => l.split(',').slice(0, 8).map(Number));
+  const swapped = rows.map((r) => [r[0], 1 - r[1], r[3], r[2], r[6], r[7], r[4], r[5]]);
+  assert.equal(sameBits(model.predict(new Float64Array(rows.flat()), 100), model.predict(new Float64Array(swapped.flat()), 100)), null);
+});
