@@ -280,8 +280,8 @@ export const RunConfigSchema = RunConfigBase
       ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' cannot be combined with data.momenta yet` });
     }
     checkArchitecture(c, ctx);
-    checkInputStructure(c, ctx, resolvedTransform(c));
     const transform = resolvedTransform(c);
+    checkInputStructure(c, ctx, transform);
     if ((transform === 'log' || transform === 'log-standardize') && !c.data.require_positive_target) {
       ctx.addIssue({ code: 'custom', path: ['target_transform'], message: `'${transform}' needs a positive target; it cannot be combined with data.require_positive_target: false` });
     }
@@ -339,6 +339,9 @@ function checkInputStructure(c: z.output<typeof RunConfigBase>, ctx: z.Refinemen
       code: 'custom', path: ['target_transform'],
       message: `angular models predict a ratio of harmonic sums that may cross zero: use target_transform 'asinh-standardize' (log-like for large targets) or 'standardize', not '${transform}'`,
     });
+  }
+  if (a.born_shape_weight !== 1 && c.data.born === null) {
+    ctx.addIssue({ code: 'custom', path: ['angular', 'born_shape_weight'], message: 'born_shape_weight weighs the fit of the Born column: it needs data.born' });
   }
   const used = new Map<string, string>();
   a.decays.forEach((d, i) => {

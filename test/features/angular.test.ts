@@ -35,6 +35,7 @@ test('angular config: columns used twice, periodic decay angles, other model typ
   assert.throws(() => validateConfig({ ...base, angular: { decays: DECAYS, l_max: 7 } }, 'c'), /angular\.l_max/);
   assert.throws(() => validateConfig({ ...base, angular: { decays: [{ cos_theta: { column: 'x5', offset: -1, scale: 0 }, phi: 'x6' }] } }, 'c'), /scale must not be 0/);
   assert.throws(() => validateConfig({ ...base, uncertainty: 'heteroscedastic' }, 'c'), /angular cannot be combined with uncertainty/);
+  assert.throws(() => validateConfig({ ...base, data: { ...base.data, born: null }, angular: { decays: DECAYS, born_shape_weight: 0.5 } }, 'c'), /born_shape_weight .* needs data\.born/);
   assert.throws(() => validateConfig({ ...base, angular: null, data: { ...base.data, periodic: ['x6', 'x6'] } }, 'c'), /periodic column 'x6' is listed twice/);
   assert.throws(() => validateConfig({ ...base, angular: null, uncertainty: 'bnn', data: { ...base.data, periodic: ['x6'] } }, 'c'), /data.periodic cannot be combined with uncertainty: 'bnn'/);
 });
