@@ -13,6 +13,7 @@ import type { Objective } from '../nn/objective.js';
 import { innerOutputs, StructuredNetwork, zeroHeadOutputs, type BornShapeSpec } from '../nn/structuredNetwork.js';
 import type { TrainableNetwork } from '../nn/trainable.js';
 import type { TrainingData } from '../nn/trainer.js';
+import { TargetTransform } from '../transforms/target.js';
 import { AmpfitError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
 import type { FitContext, TrainData } from './regressor.js';
@@ -73,18 +74,10 @@ export function networkSetup(create: Create, config: RunConfig, data: TrainData,
   };
 }
 
-/** Standardisation of ln born on the training rows; the extra column is the last, index d. */
+/** Standardisation of ln born on the training rows (the log-standardize transform's fit); the extra column is the last, index d. */
 function fitBornShape(born: Float64Array, d: number): BornShapeSpec {
-  let sum = 0;
-  for (let i = 0; i < born.length; i++) {
-    if (!(born[i] > 0)) throw new AmpfitError(`angular: the Born-shape term needs a positive Born column; training row ${i + 1} has ${born[i]}`);
-    sum += Math.log(born[i]);
-  }
-  const mean = sum / born.length;
-  let m2 = 0;
-  for (let i = 0; i < born.length; i++) m2 += (Math.log(born[i]) - mean) ** 2;
-  const std = Math.sqrt(m2 / born.length);
-  return { column: d, shift: mean, scale: std > 0 ? std : 1 };
+  const t = TargetTransform.fit('log-standardize', born);
+  return { column: d, shift: t.shift, scale: t.scale };
 }
 
 function withColumn(x: Float64Array, d: number, born: Float64Array, spec: BornShapeSpec): Float64Array {

@@ -90,10 +90,7 @@ export class TargetTransform {
   /** Physical target → training space (new array). */
   forward(y: Float64Array): Float64Array {
     const out = new Float64Array(y.length);
-    const { shift, scale, unit } = this;
-    if (this.usesLog) for (let i = 0; i < y.length; i++) out[i] = (Math.log(y[i]) - shift) / scale;
-    else if (this.kind === 'asinh-standardize') for (let i = 0; i < y.length; i++) out[i] = (Math.asinh(y[i] / unit) - shift) / scale;
-    else for (let i = 0; i < y.length; i++) out[i] = (y[i] - shift) / scale;
+    for (let i = 0; i < y.length; i++) out[i] = this.value(y[i]);
     return out;
   }
 
@@ -132,10 +129,7 @@ export class TargetTransform {
 
   /** Training space → physical target, in place. */
   inverseInPlace(t: Float64Array): Float64Array {
-    const { shift, scale, unit } = this;
-    if (this.usesLog) for (let i = 0; i < t.length; i++) t[i] = Math.exp(t[i] * scale + shift);
-    else if (this.kind === 'asinh-standardize') for (let i = 0; i < t.length; i++) t[i] = unit * Math.sinh(t[i] * scale + shift);
-    else for (let i = 0; i < t.length; i++) t[i] = t[i] * scale + shift;
+    for (let i = 0; i < t.length; i++) t[i] = this.inverseValue(t[i]);
     return t;
   }
 }
