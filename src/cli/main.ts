@@ -57,7 +57,7 @@ export function buildCli(): Command {
     .option('--predictions <file>', 'CSV holding predictions and truth')
     .option('--truth <column>', 'truth column of --predictions')
     .option('--pred <column>', 'prediction column of --predictions', 'prediction')
-    .option('--taus <list>', 'R_τ thresholds in percent, comma-separated', '1,0.1')
+    .option('--taus <list>', 'R_τ thresholds in percent, comma-separated', '1,0.1,0.01')
     .option('--allow-negative', 'accept negative truths (δ then divides by |truth|)')
     .option('--allow-outside-domain', "evaluate rows outside the model's input domain too (counted and reported) instead of refusing them")
     .option('--label <text>', 'row label in the table')

@@ -58,6 +58,7 @@ export const KEY_MODEL_TYPES = {
   lr_schedule: NETWORKS,
   decay_epochs: NETWORKS,
   lr_clock: NETWORKS,
+  finish: NETWORKS,
   lr_power: NETWORKS,
   batch_size: NETWORKS,
   steps_per_epoch: NETWORKS,

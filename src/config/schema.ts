@@ -93,6 +93,22 @@ export const AngularConfigSchema = z.strictObject({
 });
 
 /** A coordinate map: image notation "(x1, 1-x2, x4, x3)" or steps [{"reflect": "x2"}, {"swap": ["x3", "x4"]}] (src/symmetry/coordinateMap.ts). */
+export const FinishConfigSchema = z.strictObject({
+  method: z.enum(['levenberg-marquardt']).default('levenberg-marquardt'),
+  /**
+   * The fraction of time_budget_s the phase gets: Adam hands over after
+   * (1 − share)·time_budget_s, and with lr_clock 'time' its schedule cools
+   * over that part. null: Adam runs until it stops (epochs or patience).
+   */
+  share: z.number().gt(0).lt(1).nullable().default(0.3),
+  /** Training rows the squared error is taken over, evenly spaced; null: all. Each iteration costs rows × parameters² multiply-adds. */
+  rows: positiveInt.nullable().default(null),
+  /** Iterations without a better validation MSE before the phase stops; null: never. */
+  patience: positiveInt.nullable().default(20),
+  /** Most iterations; null: no limit. */
+  max_iterations: positiveInt.nullable().default(null),
+});
+
 export const MapSpecSchema = z.union([
   z.string().min(1),
   z.array(z.union([z.strictObject({ reflect: z.string().min(1) }), z.strictObject({ swap: z.tuple([z.string().min(1), z.string().min(1)]) })])).min(1),
@@ -116,6 +132,12 @@ const RunConfigBase = z
     name: z.string().default(''),
     data: DataConfigSchema,
     seed: z.number().int().min(0).default(1),
+    /**
+     * Seeds the model's initialisation and batch order apart from the split:
+     * null (default) = seed. Members of a seed ensemble share seed (so the
+     * split) and differ here.
+     */
+    init_seed: z.number().int().min(0).nullable().default(null),
     /** Paper 1: 20 % test, then 60/40 train/validation of the rest. */
     test_fraction: z.number().min(0).lt(1).default(0.2),
     validation_fraction: fraction.default(0.4),
@@ -229,9 +251,15 @@ const RunConfigBase = z
     patience: positiveInt.default(200),
     /** Stop cleanly after this many seconds of training, keeping the best weights. */
     time_budget_s: z.number().positive().nullable().default(null),
+    /**
+     * A second-order finishing phase after Adam (src/nn/finish/): Levenberg–
+     * Marquardt on the training MSE, from Adam's best weights, for networks
+     * of up to 12 000 parameters. null (default): Adam only.
+     */
+    finish: FinishConfigSchema.nullable().default(null),
 
     /** R_τ thresholds in percent. */
-    taus: z.array(z.number().positive()).min(1).default([1, 0.1]),
+    taus: z.array(z.number().positive()).min(1).default([1, 0.1, 0.01]),
     /** Kernel threads (default: all cores). */
     threads: positiveInt.nullable().default(null),
     /** 'auto' uses the native kernel when it is built. */
@@ -280,12 +308,26 @@ export const RunConfigSchema = RunConfigBase
       ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' cannot be combined with data.momenta yet` });
     }
     checkArchitecture(c, ctx);
+    checkFinish(c, ctx);
     const transform = resolvedTransform(c);
     checkInputStructure(c, ctx, transform);
     if ((transform === 'log' || transform === 'log-standardize') && !c.data.require_positive_target) {
       ctx.addIssue({ code: 'custom', path: ['target_transform'], message: `'${transform}' needs a positive target; it cannot be combined with data.require_positive_target: false` });
     }
   });
+
+/** The finishing phase minimises a squared error of one network output: what it cannot finish is named here. */
+function checkFinish(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): void {
+  const f = c.finish;
+  if (f === null) return;
+  const issue = (message: string): void => ctx.addIssue({ code: 'custom', path: ['finish'], message });
+  if (f.share !== null && c.time_budget_s === null) issue('finish.share is a fraction of time_budget_s: set time_budget_s, or finish.share: null to finish when Adam stops');
+  if (f.share === null && f.patience === null && f.max_iterations === null) issue('finish: with share, patience and max_iterations all null the phase never ends; set one');
+  if (c.uncertainty !== 'none') issue(`finish cannot be combined with uncertainty: '${c.uncertainty}' (its loss is not a squared error)`);
+  if (c.angular !== null && c.angular.born_shape_weight > 0) {
+    issue('finish cannot be combined with angular.born_shape_weight > 0 (the Born-shape term is a second loss); set it to 0');
+  }
+}
 
 /** Combinations of architecture keys that cannot work, named before any data is read. */
 function checkArchitecture(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): void {

@@ -3,7 +3,7 @@
 // absolute value keeps the sign meaning "over-predicted" where the target is
 // negative (zz8d's one-loop term changes sign).
 
-export const DEFAULT_TAUS_PCT: readonly number[] = [1, 0.1];
+export const DEFAULT_TAUS_PCT: readonly number[] = [1, 0.1, 0.01];
 
 export interface Histogram {
   /** Bin edges, length = counts.length + 1. */

@@ -6,7 +6,7 @@ import { getKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
 import {
   Network, Trainer, describeNetwork, glorotUniform, parseNetworkConfig,
-  type EpochStats, type NetworkConfig, type NetworkFactory, type ScheduleConfig, type StopReason, type TrainableNetwork,
+  type EpochStats, type FinishSettings, type NetworkConfig, type NetworkFactory, type ScheduleConfig, type StopReason, type TrainableNetwork,
   type TrainerSnapshot,
 } from '../nn/index.js';
 import { AmpfitError } from '../util/errors.js';
@@ -113,7 +113,8 @@ function fit(family: NetworkFamily) {
         stepsPerEpoch: config.steps_per_epoch,
         patience: config.patience,
         schedule: scheduleFor(config),
-        scheduleClockS: config.lr_clock === 'time' ? config.time_budget_s : null,
+        scheduleClockS: config.lr_clock === 'time' ? adamSeconds(config) : null,
+        finish: finishSettings(config),
         rng: ctx.rng.fork('batches'),
         objective: objective?.(network),
       });
@@ -147,8 +148,26 @@ function fit(family: NetworkFamily) {
     return {
       model: uncertainty === undefined ? new NeuralRegressor(setup.final(net), family.type) : uncertainRegressorOf(trainer.objective, config, data, log),
       history: result.history.map(toRecord),
-      stoppedBecause: describeStop(result.stopReason, config, result.bestEpoch, result.epochs, lossName),
+      stoppedBecause: describeStop(result.stopReason, config, result.bestEpoch, result.epochs, lossName, result.history.at(-1)?.damping !== undefined),
     };
+  };
+}
+
+/** Seconds of the time budget Adam runs for: all of it, or what the finishing phase leaves. */
+function adamSeconds(c: RunConfig): number | null {
+  if (c.time_budget_s === null) return null;
+  return c.finish?.share == null ? c.time_budget_s : c.time_budget_s * (1 - c.finish.share);
+}
+
+function finishSettings(c: RunConfig): FinishSettings | null {
+  const f = c.finish;
+  if (f === null) return null;
+  return {
+    method: f.method,
+    startS: f.share === null ? null : adamSeconds(c),
+    rows: f.rows,
+    patience: f.patience,
+    maxIterations: f.max_iterations,
   };
 }
 
@@ -171,23 +190,32 @@ function progressReporter(log: Logger, maxEpochs: number, budgetS: number | unde
     if (budgetS !== undefined) eta = Math.min(eta, Math.max(0, budgetS - (s.elapsedS - firstElapsed)));
     log.progress(
       `epoch ${s.epoch}/${maxEpochs}  train ${lossName} ${s.trainMSE.toExponential(3)}  val ${lossName} ${s.valMSE.toExponential(3)}` +
-        `  R² ${s.valR2.toFixed(7)}  lr ${s.lr.toExponential(2)}  ${(s.samplesPerS / 1000).toFixed(0)}k samples/s` +
+        `  R² ${s.valR2.toFixed(7)}  ` +
+        (s.damping === undefined
+          ? `lr ${s.lr.toExponential(2)}  ${(s.samplesPerS / 1000).toFixed(0)}k samples/s`
+          : `LM μ ${s.damping.toExponential(2)}  ${(s.samplesPerS / 1000).toFixed(1)}k Jacobian rows/s`) +
         `  best ${s.bestEpoch}${s.best ? '*' : ' '}  ETA ≤ ${formatDuration(eta)}`,
     );
   };
 }
 
 function toRecord(s: EpochStats): EpochRecord {
-  return { epoch: s.epoch, trainLoss: s.trainMSE, valLoss: s.valMSE, valR2: s.valR2, lr: s.lr, elapsedS: s.elapsedS };
+  return {
+    epoch: s.epoch, trainLoss: s.trainMSE, valLoss: s.valMSE, valR2: s.valR2, lr: s.lr, elapsedS: s.elapsedS,
+    ...(s.damping === undefined ? {} : { damping: s.damping }),
+  };
 }
 
-function describeStop(reason: StopReason, c: RunConfig, bestEpoch: number, epochs: number, lossName: string): string {
+/** finishing: the run ended in the finishing phase (whose epochs are Levenberg–Marquardt iterations). */
+function describeStop(reason: StopReason, c: RunConfig, bestEpoch: number, epochs: number, lossName: string, finishing: boolean): string {
   const best = `best validation ${lossName} at epoch ${bestEpoch} of ${epochs}`;
   switch (reason) {
     case 'early_stopping':
-      return `early stopping (no better validation ${lossName} for ${c.patience} epochs); ${best}`;
+      return finishing
+        ? `finishing phase: no better validation ${lossName} for ${c.finish?.patience} Levenberg–Marquardt iterations; ${best}`
+        : `early stopping (no better validation ${lossName} for ${c.patience} epochs); ${best}`;
     case 'max_epochs':
-      return `reached epochs = ${c.epochs}; ${best}`;
+      return finishing ? `finishing phase: reached max_iterations = ${c.finish?.max_iterations}; ${best}` : `reached epochs = ${c.epochs}; ${best}`;
     case 'time_budget':
       return `time budget of ${c.time_budget_s} s used; ${best}`;
     case 'aborted':

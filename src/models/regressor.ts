@@ -53,6 +53,8 @@ export interface EpochRecord {
   readonly valR2: number;
   readonly lr: number;
   readonly elapsedS: number;
+  /** Epochs of the finishing phase: Levenberg–Marquardt's damping μ after the iteration (lr is then 0). */
+  readonly damping?: number;
 }
 
 export interface FitContext {

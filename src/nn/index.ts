@@ -21,7 +21,7 @@ export { regressionMetrics, type RegressionMetrics } from './evaluate.js';
 export { MseObjective, type Objective } from './objective.js';
 export { decodeFloat64, encodeFloat64, type EncodedFloat64 } from './f64-codec.js';
 export {
-  Trainer, type EpochStats, type ResumeOptions, type StepInfo, type StopReason, type TrainerOptions,
+  Trainer, type EpochStats, type FinishSettings, type ResumeOptions, type StepInfo, type StopReason, type TrainerOptions,
   type TrainerRuntime, type TrainerSettings, type TrainerSnapshot, type TrainingData, type TrainResult,
 } from './trainer.js';
 export type { NetworkFactory, TrainableNetwork } from './trainable.js';

@@ -1,6 +1,9 @@
 // Mini-batch training with Adam, a learning-rate schedule, early stopping on
 // the validation loss (restoring the best weights), a time budget, clean stops
 // on an AbortSignal, and checkpoints as plain objects (the caller does I/O).
+// Optionally a second-order finishing phase follows Adam (settings.finish:
+// Levenberg–Marquardt, src/nn/finish/), from Adam's best weights, each of its
+// iterations validated and counted as an epoch.
 // The loss is an Objective (src/nn/objective.ts): paper 1's MSE by default;
 // the fields named *MSE hold the objective's loss.
 //
@@ -18,6 +21,7 @@ import type { Kernels } from '../kernels/types.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { Adam, ADAM_DEFAULTS, checkAdamConfig, type AdamConfig } from './adam.js';
+import { checkLmParameterCount, LevenbergMarquardt, LM_INITIAL_STATE, type LmState } from './finish/levenbergMarquardt.js';
 import { BatchStream, type BatchStreamState } from './batch-stream.js';
 import { parseNetworkConfig, type NetworkConfig } from './config.js';
 import type { RegressionMetrics } from './evaluate.js';
@@ -65,6 +69,24 @@ export interface TrainerSettings {
   readonly adam: AdamConfig;
   /** Rows per chunk when evaluating the validation set. */
   readonly evalChunkRows: number;
+  /** The finishing phase after Adam, or null (absent in snapshots written before it existed). */
+  readonly finish: FinishSettings | null;
+}
+
+/** Levenberg–Marquardt after Adam, on the MSE objective only. */
+export interface FinishSettings {
+  readonly method: 'levenberg-marquardt';
+  /**
+   * Training seconds (summed over resumed runs) after which Adam hands over;
+   * null: when Adam stops by max epochs or early stopping.
+   */
+  readonly startS: number | null;
+  /** Training rows the squared error is taken over (evenly spaced through the training set); null: all. */
+  readonly rows: number | null;
+  /** Iterations without validation improvement before the phase stops; null = never. */
+  readonly patience: number | null;
+  /** Most iterations; null = no limit. */
+  readonly maxIterations: number | null;
 }
 
 export interface EpochStats {
@@ -84,6 +106,8 @@ export interface EpochStats {
   readonly samplesPerS: number;
   /** Whether this epoch set a new best validation MSE. */
   readonly best: boolean;
+  /** In the finishing phase (one Levenberg–Marquardt iteration per epoch, lr 0): the damping μ after it. */
+  readonly damping?: number;
   /** 1-based epoch of the best validation MSE so far (0: none yet). */
   readonly bestEpoch: number;
 }
@@ -178,7 +202,11 @@ export interface TrainerSnapshot<A extends Float64Payload = Float64Payload> {
   readonly wait: number;
   readonly history: readonly EpochStats[];
   readonly elapsedS: number;
+  /** Present when settings.finish is set: which phase runs, and the finishing method's state. */
+  readonly finish?: { readonly phase: Phase; readonly lm: LmState };
 }
+
+type Phase = 'adam' | 'levenberg-marquardt';
 
 const DEFAULT_BATCH_SIZE = 512;
 const DEFAULT_PATIENCE = 200;
@@ -231,6 +259,9 @@ export class Trainer {
   /** The last training weights while the network holds restored best weights. */
   private trainParams: Float64Array | null = null;
   private running = false;
+  private phase: Phase = 'adam';
+  private lmState: LmState = LM_INITIAL_STATE;
+  private lm: LevenbergMarquardt | null = null;
 
   constructor(network: TrainableNetwork, data: TrainingData, options: TrainerOptions) {
     const settings = resolveSettings(options);
@@ -248,6 +279,11 @@ export class Trainer {
     this.idx = new Uint32Array(settings.batchSize);
     this.batch = makeBatchBuffers(settings.batchSize, network.inputDim);
     this.bestParams = new Float64Array(this.objective.params.length);
+    if (settings.finish !== null && this.objective.name !== 'mse') {
+      throw new ConfigError(`finish: Levenberg–Marquardt minimises a squared error; it cannot finish the '${this.objective.name}' objective`);
+    }
+    // Before Adam runs, not after: a network too large for the P×P matrices fails now.
+    if (settings.finish !== null) checkLmParameterCount(this.objective.params.length);
   }
 
   /**
@@ -303,6 +339,10 @@ export class Trainer {
     t.wait = snapshot.wait;
     t.hist.push(...snapshot.history);
     t.elapsedBaseS = snapshot.elapsedS;
+    if (snapshot.finish !== undefined) {
+      t.phase = snapshot.finish.phase;
+      t.lmState = snapshot.finish.lm;
+    }
     return t;
   }
 
@@ -353,13 +393,22 @@ export class Trainer {
       let stepMsThisRun = 0;
       let reason: StopReason;
 
+      const finish = s.finish;
       outer: for (;;) {
-        if (this.wait >= patience) {
-          reason = 'early_stopping';
-          break;
+        if (this.phase !== 'adam' && finish !== null) {
+          const r = await this.finishingIteration(finish, runStart + budgetMs, yieldMs);
+          if (r !== null) {
+            reason = r;
+            break;
+          }
+          continue;
         }
-        if (this.epoch >= s.maxEpochs) {
-          reason = 'max_epochs';
+        if (this.wait >= patience || this.epoch >= s.maxEpochs) {
+          if (finish !== null) {
+            this.enterFinishing();
+            continue;
+          }
+          reason = this.wait >= patience ? 'early_stopping' : 'max_epochs';
           break;
         }
         const epochStart = now();
@@ -369,6 +418,15 @@ export class Trainer {
             break outer;
           }
           const t0 = now();
+          if (finish !== null && finish.startS !== null && this.elapsedS() >= finish.startS) {
+            // Hand over mid-epoch: the steps done so far are validated as a short epoch first.
+            if (this.stepInEpoch > 0) {
+              const stats = this.finishEpoch(epochStart);
+              if (rt.onEpoch !== undefined) await rt.onEpoch(stats);
+            }
+            this.enterFinishing();
+            continue outer;
+          }
           if (t0 - runStart >= budgetMs) {
             const remainingMs = stepsThisRun > 0 ? (stepMsThisRun / stepsThisRun) * (spe - this.stepInEpoch) : Infinity;
             if (this.stepInEpoch === 0 || remainingMs > graceMs) {
@@ -441,7 +499,79 @@ export class Trainer {
       wait: this.wait,
       history: this.hist.slice(),
       elapsedS: this.elapsedS(),
+      ...(this.settings.finish === null ? {} : { finish: { phase: this.phase, lm: this.lm?.state ?? this.lmState } }),
     };
+  }
+
+  /** Adam hands over: the finishing phase starts from the best weights so far, with its own patience count. */
+  private enterFinishing(): void {
+    if (this.best !== null) this.objective.params.set(this.bestParams);
+    this.phase = 'levenberg-marquardt';
+    this.wait = 0;
+    this.stepInEpoch = 0;
+    this.epochLossSum = 0;
+    this.epochSamples = 0;
+    this.epochStepMs = 0;
+  }
+
+  /** Rows of the training set the finishing phase fits: `rows` of them, evenly spaced (the split already shuffled them). */
+  private finishingRows(rows: number | null): { x: Float64Array; y: Float64Array } {
+    const { xTrain, yTrain } = this.data;
+    const n = this.nTrain;
+    const m = rows === null ? n : Math.min(rows, n);
+    if (m === n) return { x: xTrain, y: yTrain };
+    const d = this.network.inputDim;
+    const x = new Float64Array(m * d);
+    const y = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      const r = Math.floor((i * n) / m);
+      x.set(xTrain.subarray(r * d, (r + 1) * d), i * d);
+      y[i] = yTrain[r];
+    }
+    return { x, y };
+  }
+
+  /**
+   * One Levenberg–Marquardt iteration as an epoch (validated, checkpointed
+   * by onEpoch); returns why the run stops, or null to go on. An iteration
+   * cut short by the signal or the budget leaves parameters and state as they
+   * were, so the run resumes exactly.
+   */
+  private async finishingIteration(finish: FinishSettings, deadlineMs: number, yieldMs: number): Promise<StopReason | null> {
+    const rt = this.runtime;
+    if (finish.patience !== null && this.wait >= finish.patience) return 'early_stopping';
+    if (finish.maxIterations !== null && this.lmState.iterations >= finish.maxIterations) return 'max_epochs';
+    if (rt.signal?.aborted === true) return 'aborted';
+    if (now() >= deadlineMs) return 'time_budget';
+    if (this.lm === null) {
+      const { x, y } = this.finishingRows(finish.rows);
+      this.lm = new LevenbergMarquardt(this.network, x, y, this.lmState);
+    }
+    const start = now();
+    let lastYield = start;
+    let stoppedBy: StopReason | null = null;
+    const it = await this.lm.iterate(async () => {
+      if (rt.signal?.aborted === true) stoppedBy = 'aborted';
+      else if (now() >= deadlineMs) stoppedBy = 'time_budget';
+      if (stoppedBy !== null) return false;
+      if (now() - lastYield >= yieldMs) {
+        await yieldToEventLoop();
+        lastYield = now();
+      }
+      return true;
+    });
+    if (it === null) return stoppedBy ?? 'aborted';
+    this.lmState = this.lm.state;
+    this.epochLossSum = it.mseAfter;
+    this.stepInEpoch = 1;
+    this.epochSamples = this.lm.rows;
+    this.epochStepMs = now() - start;
+    this.lastLr = 0;
+    const stats: EpochStats = { ...this.finishEpoch(start), damping: it.mu };
+    this.hist[this.hist.length - 1] = stats;
+    if (rt.onEpoch !== undefined) await rt.onEpoch(stats);
+    await yieldToEventLoop();
+    return Number.isFinite(stats.valMSE) ? null : 'diverged';
   }
 
   /** One Adam step on the next batch; returns the batch loss. Allocates nothing (for the MSE objective). */
@@ -497,7 +627,7 @@ export class Trainer {
     }
     const stats: EpochStats = {
       epoch,
-      trainMSE: this.epochLossSum / this.stepsPerEpoch,
+      trainMSE: this.epochLossSum / this.stepInEpoch,
       valMSE: metrics.mse,
       valR2: metrics.r2,
       lr: this.lastLr,
@@ -577,7 +707,23 @@ function resolveSettings(o: TrainerOptions): TrainerSettings {
     scheduleClockS: o.scheduleClockS == null ? null : positiveSeconds(o.scheduleClockS),
     adam,
     evalChunkRows,
+    finish: o.finish == null ? null : checkFinish(o.finish),
   };
+}
+
+function checkFinish(f: FinishSettings): FinishSettings {
+  const count = (v: number | null, key: string): void => {
+    if (v !== null && !(Number.isInteger(v) && v >= 1)) throw new ConfigError(`finish.${key}: expected a positive integer or null, got ${v}`);
+  };
+  if (f.method !== 'levenberg-marquardt') throw new ConfigError(`finish.method: expected 'levenberg-marquardt', got ${String(f.method)}`);
+  if (f.startS !== null && !(Number.isFinite(f.startS) && f.startS >= 0)) throw new ConfigError(`finish.startS: expected seconds ≥ 0 or null, got ${f.startS}`);
+  count(f.rows, 'rows');
+  count(f.patience, 'patience');
+  count(f.maxIterations, 'maxIterations');
+  if (f.startS === null && f.patience === null && f.maxIterations === null) {
+    throw new ConfigError('finish: with neither a start time nor patience nor maxIterations the phase has no end; set one');
+  }
+  return { method: f.method, startS: f.startS, rows: f.rows, patience: f.patience, maxIterations: f.maxIterations };
 }
 
 function positiveSeconds(v: number): number {

@@ -87,6 +87,7 @@ function precisionColumns(data: ReportData): Column[] {
     ),
     { head: 'μ<sub>δ</sub> (%)', key: 'mu_delta_pct', value: metric((p) => p.mu_delta_pct), format: signed, title: 'mean of δ' },
     { head: 'σ<sub>δ</sub> (%)', key: 'sigma_delta_pct', value: metric((p) => p.sigma_delta_pct), format: small, title: 'standard deviation of δ' },
+    { head: '|δ| q50 (%)', key: 'abs_delta_quantiles_pct.50', value: metric((p) => p.abs_delta_quantiles_pct['50']), format: small, title: 'median of |δ|' },
     { head: '|δ| q99 (%)', key: 'abs_delta_quantiles_pct.99', value: metric((p) => p.abs_delta_quantiles_pct['99']), format: small, title: '99th percentile of |δ|' },
     { head: 'R²', key: 'r2', value: metric((p) => p.r2), format: (v) => v.toFixed(6) },
     { head: 'parameters', key: 'parameterCount', value: (m) => m.parameterCount, format: (v) => v.toLocaleString('en-US'), title: 'trained parameters (tree nodes × values for boosted trees)' },

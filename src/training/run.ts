@@ -120,7 +120,7 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
       },
       {
         config,
-        rng: new Rng(config.seed).fork('model'),
+        rng: new Rng(config.init_seed ?? config.seed).fork('model'),
         log,
         signal: controller.signal,
         checkpointDir: join(outDir, 'checkpoint'),

@@ -22,7 +22,7 @@ test("defaults are paper 1's recipe", () => {
   assert.equal(c.target_transform, 'standardize');
   assert.equal(c.activation, 'leaky_relu');
   assert.equal(c.activation_param, 0.3);
-  assert.deepEqual(c.taus, [1, 0.1]);
+  assert.deepEqual(c.taus, [1, 0.1, 0.01]);
   assert.equal(c.data.inputs, null);
 });
 
@@ -138,4 +138,20 @@ test('issue 17: a key given twice in the config JSON is an error naming it', () 
   });
   const nested = writeText(dir, 'dup2.json', '{ "data": { "files": "d", "target": "f", "target": "g" } }');
   assert.throws(() => loadConfig(nested), /key 'data\.target' is given twice/);
+});
+
+test('finish: defaults, and the combinations it cannot take are named', () => {
+  const c = validateConfig({ ...base, model_type: 'dnn', time_budget_s: 600, finish: {} }, 'cfg');
+  assert.deepEqual(c.finish, { method: 'levenberg-marquardt', share: 0.3, rows: null, patience: 20, max_iterations: null });
+  assert.equal(validateConfig(base, 'cfg').finish, null, 'off by default');
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ finish: {} }, /finish\.share is a fraction of time_budget_s/],
+    [{ finish: { share: null, patience: null } }, /never ends/],
+    [{ time_budget_s: 60, uncertainty: 'heteroscedastic', finish: {} }, /finish cannot be combined with uncertainty: 'heteroscedastic'/],
+    [{ time_budget_s: 60, finish: { share: 1 } }, /finish\.share: Too big/],
+    [{ time_budget_s: 60, model_type: 'bdt', finish: {} }, /finish: applies to model_type .*not 'bdt'/],
+  ];
+  for (const [extra, message] of bad) {
+    assert.throws(() => validateConfig({ ...base, ...extra }, 'cfg'), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(extra));
+  }
 });

@@ -194,3 +194,52 @@ test('a schedule on the time clock runs over training seconds, not steps', async
   assert.ok(steps[steps.length - 1] > 9.8e-3, `step clock after 10 steps: ${steps[steps.length - 1]}`);
   assert.throws(() => new Trainer(net, data, { maxEpochs: 1, scheduleClockS: 0 }), /scheduleClockS/);
 });
+
+// The finishing phase: Levenberg–Marquardt after Adam (src/nn/finish/).
+const FINISH = { method: 'levenberg-marquardt', startS: null, rows: 200, patience: 3, maxIterations: 4 } as const;
+
+test('finishing phase: Adam hands over at its last epoch, LM iterations are validated epochs', async () => {
+  const adamOnly = makeNet(referenceKernels, SMALL, 51);
+  const a = await new Trainer(adamOnly, data, { maxEpochs: 2, batchSize: 64, rng: new Rng(52) }).run();
+  const net = makeNet(referenceKernels, SMALL, 51);
+  const r = await new Trainer(net, data, { maxEpochs: 2, batchSize: 64, rng: new Rng(52), finish: FINISH }).run();
+  assert.equal(r.stopReason, 'max_epochs');
+  assert.equal(r.history.length, 6);
+  assert.deepEqual(r.history.map((h) => h.damping === undefined), [true, true, false, false, false, false]);
+  assert.deepEqual(r.history.slice(0, 2).map((h) => h.valMSE), a.history.map((h) => h.valMSE), 'the Adam part is unchanged');
+  assert.ok(r.history.slice(2).every((h) => h.lr === 0 && (h.damping ?? 0) > 0));
+  assert.ok(r.bestValMSE < a.bestValMSE / 10, `LM ${r.bestValMSE} vs Adam ${a.bestValMSE}`);
+});
+
+test('finishing phase: startS hands over mid-epoch, and an interrupted LM run resumes bit for bit', async () => {
+  // startS 0: the first step already sees the time is up, so no Adam epoch completes.
+  const options: TrainerOptions = { maxEpochs: 50, batchSize: 64, finish: { ...FINISH, startS: 0 } };
+  const straightNet = makeNet(referenceKernels, SMALL, 61);
+  const straight = await new Trainer(straightNet, data, { ...options, rng: new Rng(62) }).run();
+  assert.equal(straight.history.length, 4);
+  assert.ok(straight.history.every((h) => h.damping !== undefined));
+  const abort = new AbortController();
+  const t = new Trainer(makeNet(referenceKernels, SMALL, 61), data, {
+    ...options, rng: new Rng(62), signal: abort.signal, onEpoch: (s) => { if (s.epoch === 2) abort.abort(); },
+  });
+  assert.equal((await t.run()).stopReason, 'aborted');
+  const snap = JSON.parse(JSON.stringify(t.snapshot())) as TrainerSnapshot;
+  assert.equal(snap.finish?.phase, 'levenberg-marquardt');
+  assert.equal(snap.finish?.lm.iterations, 2);
+  const resumed = Trainer.resume(snap, referenceKernels, data);
+  const r = await resumed.run();
+  assert.equal(r.stopReason, 'max_epochs');
+  assert.equal(sameBits(resumed.network.params, straightNet.params), null);
+  assert.deepEqual(r.history.map((h) => h.valMSE), straight.history.map((h) => h.valMSE));
+});
+
+test('finishing phase: settings and networks it cannot take are refused before training', () => {
+  const net = makeNet(referenceKernels, SMALL, 1);
+  assert.throws(() => new Trainer(net, data, { maxEpochs: 1, finish: { ...FINISH, rows: 0 } }), /finish\.rows: expected a positive integer/);
+  assert.throws(
+    () => new Trainer(net, data, { maxEpochs: 1, finish: { ...FINISH, patience: null, maxIterations: null } }),
+    /the phase has no end/,
+  );
+  const big = makeNet(referenceKernels, { type: 'dnn', inputDim: 2, depth: 3, width: 90 }, 1);
+  assert.throws(() => new Trainer(big, data, { maxEpochs: 1, finish: FINISH }), /at most 12,000 parameters/);
+});
