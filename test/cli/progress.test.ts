@@ -100,7 +100,7 @@ test('ampfit train into a pipe: one plain progress line per epoch with losses, R
   // stdout holds the table and nothing else: header, rule, test row, validation row.
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 4, r.stdout);
-  assert.match(lines[0], /^regressor\s+n test\s+\|δ\|<1%\s+\|δ\|<0\.1%\s+μ_δ \(%\)\s+σ_δ \(%\)/);
+  assert.match(lines[0], /^regressor\s+n test\s+\|δ\|<1%\s+\|δ\|<0\.1%\s+\|δ\|<0\.01%\s+μ_δ \(%\)\s+σ_δ \(%\)/);
   assert.match(lines[1], /^-+(  -+)+$/);
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   const row = (line: string): string[] => line.split(/\s{2,}/);

@@ -74,5 +74,6 @@ test('the table shows the paper 1 Table 2 columns', () => {
   assert.match(t, /\|δ\|<0\.1%/);
   assert.match(t, /μ_δ \(%\)/);
   assert.match(t, /sk-DNN 9-36 \(34,993\)/);
-  assert.match(t, /75\.00\s+50\.00\s+\+0\.612/);
+  assert.match(t, /\|δ\|<0\.01%/);
+  assert.match(t, /75\.00\s+50\.00\s+25\.00\s+\+0\.612/);
 });

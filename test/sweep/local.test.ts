@@ -82,7 +82,7 @@ test('sweep status and collect: states, leaderboard by any metric, JSON and the 
   assert.ok(html.includes('max_depth=5 seed=2'));
   const bad = ampfit(['sweep', 'collect', results, '--metric', 'R_5']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--metric R_5: job [0-9a-f]{10} .* has no such metric \(its R_τ: R_1, R_0\.1\)/);
+  assert.match(bad.stderr, /--metric R_5: job [0-9a-f]{10} .* has no such metric \(its R_τ: R_1, R_0\.1, R_0\.01\)/);
   const dry = ampfit(['sweep', bdtSweep, '--dry-run', '--executor', 'slurm']);
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /nothing to run: 4 done/);

@@ -91,7 +91,7 @@ test('a sweep of 4 jobs runs as one Slurm job array; a cancelled task is resubmi
     assert.deepEqual(record?.slurm, { array_job_id: arrayId, task_id: i });
     const metrics = JSON.parse(readFileSync(join(results, 'jobs', id, 'metrics.json'), 'utf8')) as { test: { n: number; R_pct: Record<string, number> } };
     assert.equal(metrics.test.n, 120);
-    assert.deepEqual(Object.keys(metrics.test.R_pct).sort(), ['0.1', '1']);
+    assert.deepEqual(Object.keys(metrics.test.R_pct).sort(), ['0.01', '0.1', '1']);
     assert.equal((JSON.parse(readFileSync(join(results, 'jobs', id, 'history.json'), 'utf8')) as unknown[]).length, EPOCHS);
     // Each task's Slurm output names its job.
     assert.match(readFileSync(join(results, 'slurm', list[0].replace(/\.jobs$/, `_${i}.out`)), 'utf8'), new RegExp(`task ${i}: job ${id}`));
