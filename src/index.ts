@@ -6,7 +6,7 @@ export {
 } from './export/index.js';
 export { writeSyntheticModel, type SyntheticModel } from './models/synthetic.js';
 export { loadDataset, type Dataset, type DataSpec } from './data/dataset.js';
-export { readCsvBlocks, type RowBlock, type ReadReport } from './data/csvReader.js';
+export { readDataBlocks, detectFormat, type RowBlock, type ReadReport, type DataFormat } from './data/readers/index.js';
 export { resolveDataFiles } from './data/files.js';
 export { splitRows, PAPER_SPLIT } from './data/split.js';
 export { TargetTransform } from './transforms/target.js';

@@ -1,4 +1,4 @@
-import type { ReadReport } from '../data/csvReader.js';
+import type { ReadReport } from '../data/readers/index.js';
 
 /** With --allow-outside-domain: how many rows lay outside the model's input domain, and where the first was. */
 export function reportOutside(report: ReadReport): void {

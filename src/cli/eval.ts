@@ -4,7 +4,8 @@ import { loadDataset } from '../data/dataset.js';
 import { inputRanges } from '../models/domain.js';
 import { reportOutside } from './domainReport.js';
 import { locateRow } from '../training/modelInputs.js';
-import { readCsvBlocks } from '../data/csvReader.js';
+import { readDataBlocks } from '../data/readers/index.js';
+import { formatFromFlags, type FormatFlags } from './formatFlags.js';
 import { GrowableF64 } from '../data/growable.js';
 import { loadModel } from '../models/surrogate.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
@@ -14,7 +15,7 @@ import { AmpfitError, RowError } from '../util/errors.js';
 import { modelLabel } from './labels.js';
 import { formatUncertainty, type UncertaintyMetrics } from '../uncertainty/calibration.js';
 
-export interface EvalFlags {
+export interface EvalFlags extends FormatFlags {
   model?: string;
   data: string[];
   predictions?: string;
@@ -54,6 +55,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
       skipBadRows: false,
       inputRange: (_name, j) => ranges[j],
       outsideRange: flags.allowOutsideDomain === true ? 'count' : 'error',
+      format: formatFromFlags(flags, model.inputs),
     });
     reportOutside(data.report);
     // For a Born-normalised model δ of the ratio equals δ of the target column.
@@ -78,7 +80,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     ];
     const pred = new GrowableF64('predictions');
     const truth = new GrowableF64('truth');
-    for await (const block of readCsvBlocks(resolveDataFiles(flags.predictions), { columns })) {
+    for await (const block of readDataBlocks(resolveDataFiles(flags.predictions), { columns, format: formatFromFlags(flags, []) })) {
       pred.appendStrided(block.values, 0, 2, block.rows);
       truth.appendStrided(block.values, 1, 2, block.rows);
     }

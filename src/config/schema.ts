@@ -52,6 +52,14 @@ export const DataConfigSchema = z.strictObject({
   /** Read at most this many rows (a quick slice of a large dataset). */
   max_rows: positiveInt.nullable().default(null),
   /**
+   * HDF5: the 2-D dataset (rows × columns) or the group of 1-D column
+   * datasets to read (default: the root group); .npz: the member holding a
+   * 2-D array. CSV, Parquet and LHE name their columns themselves.
+   */
+  dataset: z.string().min(1).nullable().default(null),
+  /** Names of a 2-D array's columns, in order (.npy, a 2-D HDF5 dataset without a 'columns' attribute, a 2-D .npz member). */
+  columns: z.array(z.string().min(1)).min(1).nullable().default(null),
+  /**
    * Momentum-level data (paper 2): the inputs are the four-momenta of these
    * particles, columns <name>_E, <name>_px, <name>_py, <name>_pz; the first
    * `incoming` are incoming. Rows are checked (positive energies, momentum

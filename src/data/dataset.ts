@@ -1,4 +1,4 @@
-import { readCsvBlocks, newReadReport, type ColumnRange, type ColumnRequest, type ReadReport } from './csvReader.js';
+import { readDataBlocks, newReadReport, type ColumnRange, type ColumnRequest, type FormatOptions, type ReadReport } from './readers/index.js';
 import { GrowableF64 } from './growable.js';
 import { AmpfitError } from '../util/errors.js';
 
@@ -26,6 +26,8 @@ export interface DataSpec {
   readonly inputRange?: (input: string, index: number) => ColumnRange | null;
   /** A value outside inputRange: a bad row (default) or kept and counted in report.outside. */
   readonly outsideRange?: 'error' | 'count';
+  /** Where a file's columns are when its format does not name them (HDF5 dataset, array column names, LHE particles). */
+  readonly format?: FormatOptions;
 }
 
 export interface Dataset {
@@ -73,7 +75,7 @@ export function columnRequests(spec: Pick<DataSpec, 'inputs' | 'target' | 'born'
 export async function loadDataset(spec: DataSpec): Promise<Dataset> {
   const report = newReadReport();
   let inputNames: string[] = [];
-  const blocks = readCsvBlocks(
+  const blocks = readDataBlocks(
     spec.files,
     {
       columns: (header) => {
@@ -84,6 +86,7 @@ export async function loadDataset(spec: DataSpec): Promise<Dataset> {
       skipBadRows: spec.skipBadRows,
       maxRows: spec.maxRows,
       outsideRange: spec.outsideRange,
+      format: spec.format,
     },
     report,
   );
@@ -133,7 +136,8 @@ export function rowOrigin(report: ReadReport, row: number): string {
   for (const f of report.files) {
     if (row < first + f.rows) {
       const k = row - first;
-      return f.skipped === 0 ? `${f.path}:${k + 2}` : `${f.path}, accepted data row ${k + 1} (the file had ${f.skipped} skipped rows)`;
+      if (f.skipped > 0) return `${f.path}, accepted data ${f.unit === 'event' ? 'event' : 'row'} ${k + 1} (the file had ${f.skipped} skipped ${f.unit === 'event' ? 'events' : 'rows'})`;
+      return f.unit === 'line' ? `${f.path}:${k + 2}` : `${f.path}, ${f.unit} ${k + 1}`;
     }
     first += f.rows;
   }

@@ -3,7 +3,10 @@ import { join, resolve } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { AmpfitError } from '../util/errors.js';
 
-const CHUNK_NAME = /\.csv(\.gz)?$/i;
+// A folder or glob picks the files whose names say they are data; a file
+// named on its own is read whatever its name (its format comes from its bytes).
+const CHUNK_NAME = /\.(csv(\.gz)?|h5|hdf5|he5|parquet|pq|npy|npz|lhe(\.gz)?)$/i;
+const KNOWN = '.csv, .csv.gz, .h5, .hdf5, .parquet, .npy, .npz, .lhe or .lhe.gz';
 
 /**
  * Turns the user's data spec — a folder, a glob, a file, or a list of any of
@@ -18,7 +21,7 @@ export function resolveDataFiles(spec: string | readonly string[], baseDir = pro
   const files: string[] = [];
   for (const entry of entries) {
     const found = resolveEntry(entry, baseDir);
-    if (found.length === 0) throw new AmpfitError(`data '${entry}' matches no .csv or .csv.gz file`);
+    if (found.length === 0) throw new AmpfitError(`data '${entry}' matches no ${KNOWN} file`);
     files.push(...found);
   }
   const seen = new Set<string>();

@@ -1,4 +1,4 @@
-import type { ColumnRange } from '../data/csvReader.js';
+import type { ColumnRange } from '../data/readers/index.js';
 
 // The input domain a model was trained on, stored in its header, so
 // predict and eval refuse points it knows nothing about instead of returning

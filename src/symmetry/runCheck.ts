@@ -15,6 +15,7 @@ import { loadModel, Surrogate } from '../models/surrogate.js';
 import { SymmetricRegressor } from '../models/symmetric.js';
 import { heldOutRows } from '../training/heldOut.js';
 import { runTraining } from '../training/run.js';
+import { formatOptions } from '../training/modelInputs.js';
 import { TargetTransform } from '../transforms/target.js';
 import { AmpfitError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -141,6 +142,7 @@ async function checkPairs(
     requirePositiveTarget: c.require_positive_target,
     skipBadRows: c.skip_bad_rows,
     maxRows: c.max_rows ?? undefined,
+    format: formatOptions(c),
   };
   const a = await loadDataset({ ...spec, files: resolveDataFiles(c.files) });
   const b = source.pairFiles === null ? a : await loadDataset({ ...spec, inputs: a.inputNames, files: source.pairFiles });

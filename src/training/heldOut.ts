@@ -8,6 +8,7 @@ import { resolveDataFiles } from '../data/files.js';
 import { splitRows } from '../data/split.js';
 import type { ModelHeader } from '../io/modelStore.js';
 import { AmpfitError } from '../util/errors.js';
+import { formatOptions } from './modelInputs.js';
 
 /** Which rows: the model's test split, its validation split (models trained without a test split), or the user's files. */
 export type HeldOutSplit = 'test' | 'validation' | 'data';
@@ -41,6 +42,7 @@ export async function heldOutRows(h: Pick<ModelHeader, 'inputs' | 'target' | 'co
       requirePositiveTarget: c.data.require_positive_target,
       skipBadRows: c.data.skip_bad_rows,
       maxRows: c.data.max_rows ?? undefined,
+      format: formatOptions(c.data),
     });
   } catch (e) {
     if (!(e instanceof AmpfitError)) throw e;

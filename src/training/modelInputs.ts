@@ -4,7 +4,7 @@
 // bad one is reported with its file and line.
 
 import type { RunConfig } from '../config/schema.js';
-import type { ReadReport } from '../data/csvReader.js';
+import type { FormatOptions, ReadReport } from '../data/readers/index.js';
 import type { Dataset } from '../data/dataset.js';
 import { MomentumRowError, momentumColumns, type MomentumLayout } from '../data/momenta.js';
 import {
@@ -29,6 +29,11 @@ export interface ModelInputs {
 /** The columns to read: the momenta's, or data.inputs (null: the x<number> default). */
 export function inputColumns(config: RunConfig): readonly string[] | null {
   return config.data.momenta === null ? config.data.inputs : momentumColumns(config.data.momenta);
+}
+
+/** Where the data files' columns are, for the formats that do not name them (see DataConfigSchema). */
+export function formatOptions(data: Pick<RunConfig['data'], 'dataset' | 'columns' | 'momenta'>): FormatOptions {
+  return { dataset: data.dataset, columns: data.columns, particles: data.momenta?.particles ?? null };
 }
 
 export function momentumLayout(config: RunConfig): MomentumLayout | null {

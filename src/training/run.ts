@@ -20,7 +20,7 @@ import { UncertainRegressor } from '../uncertainty/regressor.js';
 import type { Logger } from '../util/log.js';
 import { formatDuration } from '../util/log.js';
 import { Rng } from '../util/rng.js';
-import { inputColumns, modelInputs } from './modelInputs.js';
+import { formatOptions, inputColumns, modelInputs } from './modelInputs.js';
 import { checkAngleDomain, resolveInputStage } from '../features/angular.js';
 import { AMPFIT_VERSION } from '../version.js';
 
@@ -73,6 +73,7 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
     skipBadRows: config.data.skip_bad_rows,
     maxRows: config.data.max_rows ?? undefined,
     inputRange: config.data.momenta === null ? unitCubeRange : undefined,
+    format: formatOptions(config.data),
   });
   const tLoad = (performance.now() - t0) / 1000;
   log.info(

@@ -5,7 +5,11 @@ export class AmpfitError extends Error {
   override readonly name: string = 'AmpfitError';
 }
 
-/** A bad cell or row of an input file, located by file, 1-based line and column. */
+/**
+ * A bad cell or row of an input file, located by file, 1-based line (CSV;
+ * header = line 1), row (arrays: HDF5, Parquet, NumPy) or event (LHE), and
+ * column; 'file' for a problem of the file as a whole (a missing dataset).
+ */
 export class DataError extends AmpfitError {
   override readonly name = 'DataError';
   constructor(
@@ -13,8 +17,9 @@ export class DataError extends AmpfitError {
     readonly line: number,
     readonly column: string | null,
     readonly problem: string,
+    readonly unit: 'line' | 'row' | 'event' | 'file' = 'line',
   ) {
-    super(`${file}:${line}${column === null ? '' : `, column '${column}'`}: ${problem}`);
+    super(`${file}${unit === 'line' ? `:${line}` : unit === 'file' ? '' : `, ${unit} ${line}`}${column === null ? '' : `, column '${column}'`}: ${problem}`);
   }
 }
 

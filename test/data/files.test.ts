@@ -15,7 +15,7 @@ test('folder, glob and list resolve to sorted chunk files', () => {
 test('a spec matching nothing, a missing path and a duplicate are errors', () => {
   const dir = tempDir();
   writeText(dir, 'a.csv', 'x1,y\n0,1\n');
-  assert.throws(() => resolveDataFiles('zz*.csv', dir), /matches no \.csv/);
+  assert.throws(() => resolveDataFiles('zz*.csv', dir), /matches no \.csv, \.csv\.gz, \.h5/);
   assert.throws(() => resolveDataFiles('missing.csv', dir), /does not exist/);
   assert.throws(() => resolveDataFiles(['a.csv', '*.csv'], dir), /listed twice/);
   assert.throws(() => resolveDataFiles([], dir), /no data files/);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readCsvBlocks, newReadReport, type ColumnRequest, type ReadOptions } from '../../src/data/csvReader.js';
-import { DataError } from '../../src/util/errors.js';
+import { readDataBlocks, newReadReport, type ColumnRequest, type ReadOptions } from '../../../src/data/readers/index.js';
+import { DataError } from '../../../src/util/errors.js';
 import { join } from 'node:path';
-import { SAMPLE_2D, tempDir, writeText } from '../helpers.js';
+import { SAMPLE_2D, tempDir, writeText } from '../../helpers.js';
 
 const cols = (...names: string[]): ColumnRequest[] => names.map((name) => ({ name, check: 'finite' as const }));
 
@@ -11,7 +11,7 @@ async function readAll(files: string[], options: ReadOptions) {
   const report = newReadReport();
   const values: number[] = [];
   const lines: string[] = [];
-  for await (const b of readCsvBlocks(files, options, report)) {
+  for await (const b of readDataBlocks(files, options, report)) {
     values.push(...b.values);
     if (b.lines) lines.push(...b.lines);
   }

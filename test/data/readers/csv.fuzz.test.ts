@@ -4,10 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { readCsvBlocks, newReadReport } from '../../src/data/csvReader.js';
-import { AmpfitError } from '../../src/util/errors.js';
-import { tempDir } from '../helpers.js';
-import { FUZZ_RUNS, FUZZ_SEED } from '../fuzzRuns.js';
+import { readDataBlocks, newReadReport } from '../../../src/data/readers/index.js';
+import { AmpfitError } from '../../../src/util/errors.js';
+import { tempDir } from '../../helpers.js';
+import { FUZZ_RUNS, FUZZ_SEED } from '../../fuzzRuns.js';
 
 // Issue 17: a corrupted CSV or CSV.gz file gives exactly the original numbers
 // or a named error (DataError/AmpfitError) — never a crash, a hang or other
@@ -107,7 +107,7 @@ function mutate(b: Buffer, m: Mutation): Buffer {
 
 async function readNumbers(file: string, columns: readonly string[]): Promise<number[]> {
   const values: number[] = [];
-  for await (const b of readCsvBlocks([file], { columns: columns.map((name) => ({ name, check: 'finite' as const })), blockRows: 7 }, newReadReport())) {
+  for await (const b of readDataBlocks([file], { columns: columns.map((name) => ({ name, check: 'finite' as const })), blockRows: 7 }, newReadReport())) {
     values.push(...b.values);
   }
   return values;

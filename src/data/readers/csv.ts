@@ -14,182 +14,75 @@ import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
-import { DataError, AmpfitError } from '../util/errors.js';
-import { describeBadNumber, parseCellNumber, parseStrictNumber } from './number.js';
-import { clipText } from '../util/text.js';
+import { DataError, AmpfitError } from '../../util/errors.js';
+import { describeBadNumber, parseCellNumber, parseStrictNumber } from '../number.js';
+import { clipText } from '../../util/text.js';
+import { checkProblem, outsideProblem, recordBadRow } from './rows.js';
+import type { CellCheck, ColumnRange, ColumnRequest, FileContext, FileResult, ReadOptions, ReadReport, RowBlock } from './types.js';
 
-/** What a selected column must satisfy; a violation is a bad row. */
-export type CellCheck = 'finite' | 'positive' | 'nonzero';
-
-export interface ColumnRequest {
-  readonly name: string;
-  readonly check: CellCheck;
-  /** Values must lie in [lo, hi] (a model's input domain); `what` names the interval in messages. */
-  readonly range?: ColumnRange;
-}
-
-export interface ColumnRange {
-  readonly lo: number;
-  readonly hi: number;
-  /** e.g. "the unit cube [0, 1]". */
-  readonly what: string;
-}
-
-export interface ReadOptions {
-  /** Columns to extract, or a function choosing them from the first file's header. */
-  readonly columns: readonly ColumnRequest[] | ((header: readonly string[]) => readonly ColumnRequest[]);
-  /** Skip (and count) bad rows instead of failing on the first one. */
-  readonly skipBadRows?: boolean;
-  /** Stop after this many good rows in total. */
-  readonly maxRows?: number;
-  /** Also hand out each row's raw text (for writers that copy rows through). */
-  readonly keepLines?: boolean;
-  /** Rows per yielded block (default 65536). */
-  readonly blockRows?: number;
-  /** A value outside its column's range: a bad row ('error', the default) or a row kept and counted in the report ('count'). */
-  readonly outsideRange?: 'error' | 'count';
-}
-
-/** A run of consecutive good rows from one file. */
-export interface RowBlock {
-  readonly file: string;
-  /** That file's header. */
-  readonly header: readonly string[];
-  /** Number of rows in the block. */
-  readonly rows: number;
-  /** rows × (number of requested columns), row-major, in request order. */
-  readonly values: Float64Array;
-  /** The raw text of each row (without line terminator) when keepLines is set. */
-  readonly lines: string[] | null;
-}
-
-export interface FileReport {
-  readonly path: string;
-  /** Size and SHA-256 of the whole file; null when maxRows stopped the read inside it. */
-  readonly bytes: number | null;
-  readonly sha256: string | null;
-  readonly rows: number;
-  readonly skipped: number;
-}
-
-export interface SkippedRow {
-  readonly file: string;
-  readonly line: number;
-  readonly column: string | null;
-  readonly problem: string;
-}
-
-/** Filled in while reading; complete once the iteration ends. */
-export interface ReadReport {
-  /** The first file's header. */
-  header: string[];
-  /** The requested columns. */
-  columns: string[];
-  files: FileReport[];
-  rows: number;
-  skipped: number;
-  /** Skips counted by problem kind. */
-  skippedByProblem: Record<string, number>;
-  /** The first few skipped rows, to show the user. */
-  skippedExamples: SkippedRow[];
-  /** True when maxRows stopped the read before the end of the data. */
-  truncated: boolean;
-  /** With outsideRange 'count': rows kept although a value lay outside its range, and the first of them. */
-  outside: { rows: number; first: SkippedRow | null };
-}
-
-const MAX_SKIP_EXAMPLES = 10;
 const READ_CHUNK = 1 << 20;
 /** A header longer than this is not a header (a binary file, or a file without newlines). */
 const MAX_HEADER_BYTES = 1 << 20;
 /** How much of a header an error message lists. */
 const HEADER_SHOWN = 200;
 
-export function newReadReport(): ReadReport {
-  return { header: [], columns: [], files: [], rows: 0, skipped: 0, skippedByProblem: {}, skippedExamples: [], truncated: false, outside: { rows: 0, first: null } };
-}
-
 /**
- * Reads the files in order and yields blocks of validated rows. The report is
- * filled in as files finish. A bad row throws a DataError naming file, line and
- * column — or, with skipBadRows, is skipped and counted in the report.
+ * Reads one CSV(.gz) file and yields blocks of validated rows. A bad row
+ * throws a DataError naming file, line and column — or, with skipBadRows, is
+ * skipped and counted in the report.
  */
-export async function* readCsvBlocks(
-  files: readonly string[],
-  options: ReadOptions,
-  report: ReadReport = newReadReport(),
-): AsyncGenerator<RowBlock> {
-  let requests: readonly ColumnRequest[] | null = typeof options.columns === 'function' ? null : options.columns;
-  const maxRows = options.maxRows ?? Infinity;
-  for (const file of files) {
-    if (report.rows >= maxRows) {
-      report.truncated = true;
-      break;
-    }
-    const parser = new FileParser(file, options, report, maxRows - report.rows);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const raw = createReadStream(file, { highWaterMark: READ_CHUNK });
-    raw.on('data', (chunk) => {
-      hash.update(chunk);
-      bytes += chunk.length;
-    });
-    let source: Readable = raw;
-    if (isGzip(file)) {
-      const gunzip = createGunzip({ chunkSize: READ_CHUNK });
-      raw.on('error', (e) => gunzip.destroy(e));
-      source = raw.pipe(gunzip);
-    }
-    const onHeader = (header: readonly string[]): void => {
-      if (report.header.length === 0) report.header = [...header];
-      if (requests === null) {
-        requests = (options.columns as (h: readonly string[]) => readonly ColumnRequest[])(header);
-      }
-      if (report.columns.length === 0) report.columns = requests.map((r) => r.name);
-      parser.select(requests);
-    };
-    try {
-      for await (const chunk of source as AsyncIterable<Buffer>) {
-        if (parser.header === null) {
-          parser.feedHeader(chunk);
-          if (parser.header !== null) {
-            onHeader(parser.header);
-            parser.feedRest();
-          }
-        } else {
-          parser.feed(chunk);
-        }
-        yield* parser.takeBlocks(false);
-        if (parser.done) break;
-      }
-    } catch (e) {
-      raw.destroy();
-      if (e instanceof DataError || e instanceof AmpfitError) throw e;
-      throw new AmpfitError(`${file}: cannot read: ${(e as Error).message}`);
-    }
-    if (parser.done) {
-      raw.destroy();
-    } else {
-      // A header line without a final newline is still a header.
-      if (parser.header === null && parser.hasPendingHeader()) {
-        parser.feedHeader(Buffer.from('\n'));
-        // (TypeScript keeps the narrowing to null across the call above.)
-        const header = parser.header as readonly string[] | null;
-        if (header !== null) onHeader(header);
-      }
-      parser.finish();
-    }
-    yield* parser.takeBlocks(true);
-    if (parser.header === null) throw new DataError(file, 1, null, 'file is empty: a header line is required');
-    report.files.push({
-      path: file,
-      bytes: parser.done ? null : bytes,
-      sha256: parser.done ? null : hash.digest('hex'),
-      rows: parser.goodRows,
-      skipped: parser.skippedRows,
-    });
-    if (parser.done) report.truncated = true;
+export async function* readCsvFile(file: string, ctx: FileContext): AsyncGenerator<RowBlock, FileResult> {
+  const { options, report } = ctx;
+  const parser = new FileParser(file, options, report, ctx.rowsAllowed);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const raw = createReadStream(file, { highWaterMark: READ_CHUNK });
+  raw.on('data', (chunk) => {
+    hash.update(chunk);
+    bytes += chunk.length;
+  });
+  let source: Readable = raw;
+  if (isGzip(file)) {
+    const gunzip = createGunzip({ chunkSize: READ_CHUNK });
+    raw.on('error', (e) => gunzip.destroy(e));
+    source = raw.pipe(gunzip);
   }
+  const onHeader = (header: readonly string[]): void => parser.select(ctx.requestsFor(header));
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      if (parser.header === null) {
+        parser.feedHeader(chunk);
+        if (parser.header !== null) {
+          onHeader(parser.header);
+          parser.feedRest();
+        }
+      } else {
+        parser.feed(chunk);
+      }
+      yield* parser.takeBlocks(false);
+      if (parser.done) break;
+    }
+  } catch (e) {
+    raw.destroy();
+    if (e instanceof DataError || e instanceof AmpfitError) throw e;
+    throw new AmpfitError(`${file}: cannot read: ${(e as Error).message}`);
+  }
+  if (parser.done) {
+    raw.destroy();
+  } else {
+    // A header line without a final newline is still a header.
+    if (parser.header === null && parser.hasPendingHeader()) {
+      parser.feedHeader(Buffer.from('\n'));
+      // (TypeScript keeps the narrowing to null across the call above.)
+      const header = parser.header as readonly string[] | null;
+      if (header !== null) onHeader(header);
+    }
+    parser.finish();
+  }
+  yield* parser.takeBlocks(true);
+  if (parser.header === null) throw new DataError(file, 1, null, 'file is empty: a header line is required');
+  const result = { rows: parser.goodRows, skipped: parser.skippedRows, done: parser.done };
+  return parser.done ? result : { ...result, bytes, sha256: hash.digest('hex') };
 }
 
 function isGzip(file: string): boolean {
@@ -337,6 +230,8 @@ class FileParser {
   private flushBlock(): void {
     this.ready.push({
       file: this.file,
+      format: 'csv',
+      unit: 'line',
       header: this.header as string[],
       rows: this.blockFill,
       values: this.blockFill === this.blockRows ? this.block : this.block.slice(0, this.blockFill * this.nOut),
@@ -407,15 +302,17 @@ class FileParser {
             break;
           }
           const check = this.checks[col];
-          if ((check === 'positive' && !(v > 0)) || (check === 'nonzero' && v === 0)) {
-            problem = `value ${clipText(text.slice(a, b), 40)} is ${check === 'positive' ? 'not positive' : 'zero'}, but relative errors need a ${check} target`;
-            problemCol = col;
-            break;
+          if (check !== 'finite') {
+            problem = checkProblem(v, check, text.slice(a, b));
+            if (problem !== null) {
+              problemCol = col;
+              break;
+            }
           }
           const range = this.ranges[col];
           if (range !== null && !(v >= range.lo && v <= range.hi)) {
             if (!this.countOutside) {
-              problem = `value ${clipText(text.slice(a, b).trim(), 40)} lies outside ${range.what}`;
+              problem = outsideProblem(text.slice(a, b), range);
               problemCol = col;
               break;
             }
@@ -452,14 +349,8 @@ class FileParser {
   }
 
   private bad(column: string | null, problem: string): void {
-    const err = new DataError(this.file, this.lineNo, column, problem);
-    if (!this.options.skipBadRows) throw err;
+    recordBadRow(this.report, this.options, new DataError(this.file, this.lineNo, column, problem));
     this.skippedRows++;
-    const r = this.report;
-    r.skipped++;
-    const kind = problem.replace(/[-+]?[\d.eE+-]*\d/g, '#').replace(/'.*?'/g, "'…'");
-    r.skippedByProblem[kind] = (r.skippedByProblem[kind] ?? 0) + 1;
-    if (r.skippedExamples.length < MAX_SKIP_EXAMPLES) r.skippedExamples.push({ file: this.file, line: this.lineNo, column, problem });
   }
 }
 

@@ -1,0 +1,130 @@
+// The one place that decides how a data file is read: by its first bytes,
+// not its name (a .dat that is HDF5 reads as HDF5; a renamed CSV.gz still
+// reads), then the files in order through one loop that applies max_rows and
+// fills the read report the same way for every format.
+
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { gunzipSync, constants as zlibConstants } from 'node:zlib';
+import { AmpfitError } from '../../util/errors.js';
+import { readCsvFile } from './csv.js';
+import { readHdf5File } from './hdf5.js';
+import { readParquetFile } from './parquet.js';
+import { readNpyFile, readNpzFile } from './npy.js';
+import { readLheFile } from './lhe.js';
+import { newReadReport, type ColumnRequest, type DataFormat, type FileContext, type FileReader, type ReadOptions, type ReadReport, type RowBlock, type RowUnit } from './types.js';
+
+export * from './types.js';
+
+const READERS = {
+  csv: readCsvFile,
+  hdf5: readHdf5File,
+  parquet: readParquetFile,
+  npy: readNpyFile,
+  npz: readNpzFile,
+  lhe: readLheFile,
+} as const satisfies Record<DataFormat, FileReader>;
+
+const UNITS = { csv: 'line', hdf5: 'row', parquet: 'row', npy: 'row', npz: 'row', lhe: 'event' } as const satisfies Record<DataFormat, RowUnit>;
+
+const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
+const PEEK = 4096;
+
+/** The format of a file, from its first bytes (gzip is looked inside: CSV.gz or LHE.gz). */
+export function detectFormat(file: string): DataFormat {
+  const head = peek(file, 0, PEEK);
+  if (head.subarray(0, 8).equals(HDF5_MAGIC)) return 'hdf5';
+  // An HDF5 file may start with a user block of 512, 1024, 2048, ... bytes.
+  for (let at = 512; at <= 1 << 16; at *= 2) {
+    const m = peek(file, at, 8);
+    if (m.length < 8) break;
+    if (m.equals(HDF5_MAGIC)) return 'hdf5';
+  }
+  if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';
+  if (head.subarray(0, 6).equals(NPY_MAGIC)) return 'npy';
+  if (head.subarray(0, 4).toString('latin1') === 'PK\x03\x04') return 'npz';
+  let text = head;
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      text = gunzipSync(peek(file, 0, 1 << 16), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, PEEK);
+    } catch {
+      text = Buffer.alloc(0); // the CSV reader reports the broken gzip stream with its file name
+    }
+  }
+  if (/^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*<LesHouchesEvents\b/.test(text.toString('latin1').replace(/^\uFEFF/, ''))) return 'lhe';
+  return 'csv';
+}
+
+export function formatUnit(format: DataFormat): RowUnit {
+  return UNITS[format];
+}
+
+function peek(file: string, at: number, n: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new AmpfitError(`${file}: cannot read: ${(e as Error).message}`);
+  }
+  try {
+    const buf = Buffer.alloc(n);
+    const got = readSync(fd, buf, 0, n, at);
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads the files in order, each by its format, and yields blocks of
+ * validated rows. The report is filled in as files finish. A bad row throws a
+ * DataError naming file, line/row/event and column — or, with skipBadRows, is
+ * skipped and counted in the report.
+ */
+export async function* readDataBlocks(files: readonly string[], options: ReadOptions, report: ReadReport = newReadReport()): AsyncGenerator<RowBlock> {
+  let requests: readonly ColumnRequest[] | null = typeof options.columns === 'function' ? null : options.columns;
+  const maxRows = options.maxRows ?? Infinity;
+  for (const file of files) {
+    if (report.rows >= maxRows) {
+      report.truncated = true;
+      break;
+    }
+    const format = detectFormat(file);
+    const ctx: FileContext = {
+      options,
+      report,
+      rowsAllowed: maxRows - report.rows,
+      requestsFor(header) {
+        if (report.header.length === 0) report.header = [...header];
+        requests ??= (options.columns as (h: readonly string[]) => readonly ColumnRequest[])(header);
+        if (report.columns.length === 0) report.columns = requests.map((r) => r.name);
+        return requests;
+      },
+    };
+    const result = yield* READERS[format](file, ctx);
+    let bytes: number | null = null;
+    let sha256: string | null = null;
+    if (!result.done) {
+      if (result.sha256 !== undefined && result.bytes !== undefined) {
+        bytes = result.bytes;
+        sha256 = result.sha256;
+      } else {
+        ({ bytes, sha256 } = await hashFile(file));
+      }
+    }
+    report.files.push({ path: file, format, unit: UNITS[format], bytes, sha256, rows: result.rows, skipped: result.skipped });
+    if (result.done) report.truncated = true;
+  }
+}
+
+/** Size and SHA-256 of a whole file, for provenance (the readers of binary formats do not see every byte). */
+async function hashFile(file: string): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
