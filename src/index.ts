@@ -1,7 +1,7 @@
 // Public API of the ampfit package.
 export { loadModel, Surrogate } from './models/surrogate.js';
 export {
-  describeSurrogate, exportC, exportOnnx, sanitizeName, EXPORT_FORMATS, EXPORTABLE_TYPES,
+  describeSurrogate, exportC, exportOnnx, modelGraph, sanitizeName, EXPORT_FORMATS,
   type CExport, type ExportFormat, type ExportModel,
 } from './export/index.js';
 export { writeSyntheticModel, type SyntheticModel } from './models/synthetic.js';

@@ -12,7 +12,7 @@ import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js
 import { formatPrecisionTable } from '../metrics/table.js';
 import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { AmpfitError, RowError } from '../util/errors.js';
-import { modelLabel } from './labels.js';
+import { modelLabel } from '../models/labels.js';
 import { formatUncertainty, type UncertaintyMetrics } from '../uncertainty/calibration.js';
 
 export interface EvalFlags extends FormatFlags {

@@ -3,7 +3,7 @@ import { runTraining } from '../training/run.js';
 import { formatPrecisionTable } from '../metrics/table.js';
 import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { createLogger } from '../util/log.js';
-import { modelLabel } from './labels.js';
+import { modelLabel } from '../models/labels.js';
 import { signalExitCode } from './exitCodes.js';
 
 export interface TrainFlags {

@@ -2,7 +2,7 @@ import { formatPrecisionTable, type TableRow } from '../metrics/table.js';
 import { trainSet } from '../sets/trainSet.js';
 import { createLogger } from '../util/log.js';
 import { join } from 'node:path';
-import { modelLabel } from './labels.js';
+import { modelLabel } from '../models/labels.js';
 
 export interface TrainSetFlags {
   manifest: string;

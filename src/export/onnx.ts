@@ -1,4 +1,5 @@
-// ExportModel → ONNX (opset 17, IR 8), every tensor float64. Forests add
+// ExportModel → ONNX (opset 17, IR 8), every tensor float64, by walking the
+// model graph: one `switch` over the op kinds, each op a few nodes on [N, width] tensors. Forests add
 // ai.onnx.ml opset 5 (IR 10) for their TreeEnsemble node, and round x through
 // float32 (exactly, as ampfit's decisions do); see forest() for how its
 // decisions and sums stay ampfit's.
@@ -23,9 +24,14 @@
 
 import onnxProto from 'onnx-proto';
 import type { Activation } from '../kernels/types.js';
+import { hasInvariants, hasMomenta } from '../features/momentumFeatures.js';
+import { invariantPairs } from '../data/momenta.js';
+import { kanFeatures } from '../kernels/kan.js';
+import type { Buf, ForestBody, GraphOp, KanExpandOp, LegendreOp, MomentumFeaturesOp, RationalOp } from '../graph/ops.js';
+import type { TargetTransformJSON } from '../transforms/target.js';
 import { A, B, C, D, P, Q, SQRPI, THRESH } from '../kernels/activations.js';
 import { AmpfitError } from '../util/errors.js';
-import { forestLayout, type SigmaMap, type ExportModel, type ExportSymmetry, type ForestBody, type LegendreBody, type NetworkBody, type OutputMap } from './describe.js';
+import { forestLayout, type ExportModel } from './describe.js';
 
 const { onnx } = onnxProto;
 type INodeProto = onnxProto.onnx.INodeProto;
@@ -58,6 +64,26 @@ class GraphBuilder {
   readonly initializers: ITensorProto[] = [];
   private readonly scalars = new Map<string, string>();
   private count = 0;
+
+  private readonly storage = new WeakMap<ArrayBufferLike, number>();
+  private storages = 0;
+  private readonly shared = new Map<string, string>();
+
+  /** A float64 constant holding a model's array: views of the same storage (shared weights) become one initializer. */
+  weights(name: string, dims: readonly number[], data: Float64Array): string {
+    let id = this.storage.get(data.buffer);
+    if (id === undefined) {
+      id = this.storages++;
+      this.storage.set(data.buffer, id);
+    }
+    const key = `${id}:${data.byteOffset}:${data.length}:${dims.join('x')}`;
+    let t = this.shared.get(key);
+    if (t === undefined) {
+      t = this.tensor(this.fresh(name), dims, data);
+      this.shared.set(key, t);
+    }
+    return t;
+  }
 
   /** A float64 constant of the given shape. */
   tensor(name: string, dims: readonly number[], data: Float64Array): string {
@@ -97,7 +123,7 @@ class GraphBuilder {
     return out;
   }
 
-  private fresh(prefix: string): string {
+  fresh(prefix: string): string {
     return `${prefix}_${this.count++}`;
   }
 
@@ -214,41 +240,6 @@ function activation(g: GraphBuilder, z: string, act: Activation): string {
   }
 }
 
-function network(g: GraphBuilder, body: NetworkBody, x: string): string {
-  const buffers: string[] = [x];
-  for (const l of body.layers) {
-    const w = g.tensor(`${l.name}.W`, [l.nIn, l.nOut], l.w);
-    const input = buffers[l.input];
-    let z = l.b === null ? g.op('MatMul', [input, w]) : g.op('Gemm', [input, w, g.tensor(`${l.name}.b`, [l.nOut], l.b)]);
-    if (l.residual >= 0) z = g.add(z, buffers[l.residual]);
-    buffers[l.output] = activation(g, z, l.activation);
-  }
-  return buffers[buffers.length - 1];
-}
-
-/** Legendre features by the three-term recurrence on all inputs at once, gathered into the basis products. */
-function legendre(g: GraphBuilder, body: LegendreBody, x: string): string {
-  const d = body.inputDim;
-  const u = g.sub(g.mul(2, x), 1);
-  // P_0 = 1 as a full [N, D] tensor, so that Gather can address it like the others.
-  const one = g.add(g.sub(u, u), 1);
-  const p: string[] = [one];
-  if (body.degree >= 1) p.push(u);
-  for (let k = 2; k <= body.degree; k++) {
-    p.push(g.div(g.sub(g.mul(g.mul(2 * k - 1, u), p[k - 1]), g.mul(k - 1, p[k - 2])), k));
-  }
-  // Column k·D + j of `all` is P_k(u_j).
-  const all = p.length === 1 ? p[0] : g.op('Concat', p, [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]);
-  let product: string | null = null;
-  for (let j = 0; j < d; j++) {
-    const idx = g.int64s(`legendre.idx${j}`, body.terms.map((e) => e[j] * d + j));
-    const factor = g.op('Gather', [all, idx], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]);
-    product = product === null ? factor : g.mul(product, factor);
-  }
-  const coef = g.tensor('legendre.coef', [body.coef.length, 1], body.coef);
-  return g.op('MatMul', [product as string, coef]);
-}
-
 /** Little-endian bytes of a typed array (tensor raw_data). */
 function rawBytes(a: Float64Array | Uint8Array): Uint8Array {
   if (!LITTLE_ENDIAN) throw new AmpfitError('export --format onnx: big-endian hosts are not supported');
@@ -346,40 +337,6 @@ function forest(g: GraphBuilder, body: ForestBody, x: string): string {
   );
 }
 
-function outputMap(g: GraphBuilder, t: string, m: OutputMap): string {
-  let a = t;
-  if (m.scale !== 1) a = g.mul(a, m.scale);
-  if (m.shift !== 0) a = g.add(a, m.shift);
-  switch (m.g) {
-    case 'affine':
-      return a;
-    case 'exp':
-      return g.unary('Exp', a);
-    case 'sinh': {
-      // sinh(a) = 2t/(1 − t²), t = tanh(a/2), accurate near 0; (e^a − e^−a)/2 beyond |a| = 1.
-      const th = g.unary('Tanh', g.mul(a, 0.5));
-      const near = g.div(g.mul(2, th), g.sub(1, g.mul(th, th)));
-      const far = g.mul(0.5, g.sub(g.unary('Exp', a), g.unary('Exp', g.unary('Neg', a))));
-      const s = g.where(g.compare('Less', g.unary('Abs', a), 1), near, far);
-      return m.unit === 1 ? s : g.mul(m.unit, s);
-    }
-  }
-}
-
-/** σ_syst = scale · exp(½ clamp(u)) · |dy/dt| (TargetTransform.inverseSlope written in y). */
-function sigmaSyst(g: GraphBuilder, u: string, y: string, s: SigmaMap, m: OutputMap): string {
-  const clamped = g.op('Min', [g.op('Max', [u, g.scalar(s.logVarMin)]), g.scalar(s.logVarMax)]);
-  const sigmaT = g.mul(s.scale, g.unary('Exp', g.mul(0.5, clamped)));
-  switch (m.g) {
-    case 'affine':
-      return g.mul(sigmaT, Math.abs(m.scale));
-    case 'exp':
-      return g.mul(g.mul(sigmaT, Math.abs(m.scale)), g.unary('Abs', y));
-    case 'sinh':
-      return g.mul(g.mul(sigmaT, Math.abs(m.scale)), g.unary('Sqrt', g.add(g.mul(y, y), m.unit * m.unit)));
-  }
-}
-
 function tensorInfo(name: string, dims: readonly (number | string)[], doc: string): IValueInfoProto {
   return {
     name,
@@ -388,50 +345,278 @@ function tensorInfo(name: string, dims: readonly (number | string)[], doc: strin
   };
 }
 
-/** The ONNX model as protobuf bytes. */
+const axisAttr = (i: number): IAttributeProto => intAttr('axis', i);
+
+/** GroupKAN's rational activation with per-channel coefficient rows, in src/kernels/rational.ts's order. */
+function rational(g: GraphBuilder, op: RationalOp, v: string): string {
+  const per = op.width / op.groups;
+  const nc = op.degP + 1 + op.degQ;
+  // Row j of the coefficients, one value per channel (channel c uses group ⌊c/per⌋), |b_k| taken once: exact.
+  const row = (j: number, abs: boolean): string =>
+    g.tensor(g.fresh(`${op.name}.c${j}`), [op.width], Float64Array.from({ length: op.width }, (_, c) => {
+      const a = op.coef[Math.floor(c / per) * nc + j];
+      return abs ? Math.abs(a) : a;
+    }));
+  let p = row(op.degP, false);
+  if (op.degP === 0) p = g.add(g.sub(v, v), p); // broadcast a_0 to [N, width]
+  for (let j = op.degP - 1; j >= 0; j--) p = g.add(g.mul(p, v), row(j, false));
+  if (op.degQ === 0) return p;
+  const av = g.unary('Abs', v);
+  let q = g.add(1, g.mul(row(op.degP + 1, true), av));
+  let pw = av;
+  for (let k = 2; k <= op.degQ; k++) {
+    pw = g.mul(pw, av);
+    q = g.add(q, g.mul(row(op.degP + k, true), pw));
+  }
+  return g.div(p, q);
+}
+
+/** KAN features as src/kernels/kan.ts: per input silu, then B_k = the spline m = k − ⌊t⌋ ∈ {0..3} of t = (v − lo)/h, else 0. */
+function kanExpand(g: GraphBuilder, op: KanExpandOp, v: string): string {
+  const h = (op.hi - op.lo) / op.grid;
+  const t = g.div(g.sub(v, op.lo), h);
+  const j = g.unary('Floor', t);
+  const s = g.sub(t, j);
+  const s2 = g.mul(s, s);
+  const s3 = g.mul(s2, s);
+  const u = g.sub(1, s);
+  const b = [
+    g.div(g.mul(g.mul(u, u), u), 6),
+    g.div(g.add(g.sub(g.mul(3, s3), g.mul(6, s2)), 4), 6),
+    g.div(g.add(g.add(g.add(g.mul(-3, s3), g.mul(3, s2)), g.mul(3, s)), 1), 6),
+    g.div(s3, 6),
+  ];
+  const zero = g.mul(v, 0);
+  const features: string[] = [g.mul(v, sigmoid(g, v))];
+  for (let k = 0; k < op.grid + 3; k++) {
+    // m = k − j; NaN (and points beyond the extended grid) match no m and give 0.
+    const m = g.sub(k, j);
+    let f = g.where(g.compare('Equal', m, 3), b[3], g.where(g.compare('Equal', m, 0), zero, zero));
+    f = g.where(g.compare('Equal', m, 2), b[2], f);
+    f = g.where(g.compare('Equal', m, 1), b[1], f);
+    f = g.where(g.compare('Equal', m, 0), b[0], f);
+    features.push(f);
+  }
+  // [N, nIn] × (G + 4) → [N, nIn, G + 4] → [N, nIn·(G + 4)], input-major.
+  const stacked = g.op('Concat', features.map((f) => g.op('Unsqueeze', [f, g.int64s('kan.axis', [2])])), [axisAttr(2)]);
+  return g.op('Reshape', [stacked, g.int64s('kan.shape', [-1, op.nIn * kanFeatures(op.grid)])]);
+}
+
+/**
+ * Momentum features as src/features/momentumFeatures.ts, and whether the
+ * row fails a check of src/data/momenta.ts (a [N, 1] bool; ONNX cannot
+ * raise, so the graph's outputs become NaN there). Momentum sums run through
+ * MatMul, whose order may differ from ampfit's: a check can flip only for a
+ * point within rounding of its threshold.
+ */
+function momentumFeatures(g: GraphBuilder, op: MomentumFeaturesOp, x: string): { features: string; bad: string } {
+  const spec = op.spec;
+  const nP = spec.layout.particles.length;
+  const w = 4 * nP;
+  const pairs = invariantPairs(nP);
+  const col = (cols: number[]): string => g.op('Gather', [x, g.int64s('momenta.cols', cols)], [axisAttr(1)]);
+  const anyTrue = (cond: string): string => g.compare('Greater', g.op('ReduceMax', [g.op('Cast', [cond], [intAttr('to', DOUBLE)])], [intsAttr('axes', [1]), intAttr('keepdims', 1)]), 0);
+  const energies = col(Array.from({ length: nP }, (_, i) => 4 * i));
+  let bad = anyTrue(g.op('Not', [g.compare('Greater', energies, 0)]));
+  const signs = new Float64Array(w * 4);
+  const incoming = new Float64Array(w * 4);
+  for (let i = 0; i < nP; i++) {
+    for (let c = 0; c < 4; c++) {
+      signs[(4 * i + c) * 4 + c] = i < spec.layout.incoming ? 1 : -1;
+      if (i < spec.layout.incoming) incoming[(4 * i + c) * 4 + c] = 1;
+    }
+  }
+  const total = g.op('MatMul', [x, g.tensor(g.fresh('momenta.signs'), [w, 4], signs)]);
+  const pin = g.op('MatMul', [x, g.tensor(g.fresh('momenta.incoming'), [w, 4], incoming)]);
+  const comp = (t: string, c: number): string => g.op('Gather', [t, g.int64s('momenta.c', [c])], [axisAttr(1)]);
+  const sq = (t: string): string => g.mul(t, t);
+  const shat = g.sub(g.sub(g.sub(sq(comp(pin, 0)), sq(comp(pin, 1))), sq(comp(pin, 2))), sq(comp(pin, 3)));
+  bad = g.op('Or', [bad, g.op('Not', [g.compare('Greater', shat, 0)])]);
+  const limit = g.mul(spec.layout.tolerance, g.unary('Sqrt', shat));
+  bad = g.op('Or', [bad, anyTrue(g.op('Not', [g.compare('LessOrEqual', g.unary('Abs', total), limit)]))]);
+  const parts: string[] = [];
+  if (hasMomenta(spec.features)) parts.push(g.mul(x, 1 / spec.momentum_scale));
+  if (hasInvariants(spec.features)) {
+    const a = col(pairs.flatMap(([i]) => [4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3]));
+    const b = col(pairs.flatMap(([, j]) => [4 * j, 4 * j + 1, 4 * j + 2, 4 * j + 3]));
+    const p = g.op('Reshape', [g.add(a, b), g.int64s('momenta.pairs', [-1, pairs.length, 4])]);
+    const c = (k: number): string => g.op('Gather', [p, g.int64s('momenta.k', [k])], [axisAttr(2)]);
+    const s = g.op('Reshape', [g.sub(g.sub(g.sub(sq(c(0)), sq(c(1))), sq(c(2))), sq(c(3))), g.int64s('momenta.s', [-1, pairs.length])]);
+    bad = g.op('Or', [bad, anyTrue(g.op('Not', [g.compare('Greater', s, 0)]))]);
+    const shift = g.tensor(g.fresh('momenta.shift'), [pairs.length], Float64Array.from(spec.invariant_shift));
+    const scale = g.tensor(g.fresh('momenta.scale'), [pairs.length], Float64Array.from(spec.invariant_scale));
+    parts.push(g.div(g.sub(g.unary('Log', s), shift), scale));
+  }
+  return { features: parts.length === 1 ? parts[0] : g.op('Concat', parts, [axisAttr(1)]), bad };
+}
+
+/** Legendre features by the three-term recurrence on all inputs at once, gathered into the basis products. */
+function legendre(g: GraphBuilder, op: LegendreOp, x: string): string {
+  const d = op.inputDim;
+  const u = g.sub(g.mul(2, x), 1);
+  // P_0 = 1 as a full [N, D] tensor, so that Gather can address it like the others.
+  const one = g.add(g.sub(u, u), 1);
+  const p: string[] = [one];
+  if (op.degree >= 1) p.push(u);
+  for (let k = 2; k <= op.degree; k++) {
+    p.push(g.div(g.sub(g.mul(g.mul(2 * k - 1, u), p[k - 1]), g.mul(k - 1, p[k - 2])), k));
+  }
+  // Column k·D + j of `all` is P_k(u_j).
+  const all = p.length === 1 ? p[0] : g.op('Concat', p, [axisAttr(1)]);
+  let product: string | null = null;
+  for (let j = 0; j < d; j++) {
+    const idx = g.int64s(`legendre.idx${j}`, op.terms.map((e) => e[j] * d + j));
+    const factor = g.op('Gather', [all, idx], [axisAttr(1)]);
+    product = product === null ? factor : g.mul(product, factor);
+  }
+  return g.op('Gemm', [product as string, g.weights('legendre.coef', [op.coef.length, 1], op.coef)]);
+}
+
+/** TargetTransform.inverseValue. */
+function inverseTransform(g: GraphBuilder, t: string, m: TargetTransformJSON): string {
+  const a = g.add(g.mul(t, m.scale), m.shift);
+  switch (m.kind) {
+    case 'none':
+    case 'standardize':
+      return a;
+    case 'log':
+    case 'log-standardize':
+      return g.unary('Exp', a);
+    case 'asinh-standardize': {
+      // sinh(a) = 2t/(1 − t²), t = tanh(a/2), accurate near 0; (e^a − e^−a)/2 beyond |a| = 1.
+      const th = g.unary('Tanh', g.mul(a, 0.5));
+      const near = g.div(g.mul(2, th), g.sub(1, g.mul(th, th)));
+      const far = g.mul(0.5, g.sub(g.unary('Exp', a), g.unary('Exp', g.unary('Neg', a))));
+      const s = g.where(g.compare('Less', g.unary('Abs', a), 1), near, far);
+      return g.mul(m.unit ?? 1, s);
+    }
+  }
+}
+
+/** |dy/dt| at y (TargetTransform.inverseSlope). */
+function inverseSlope(g: GraphBuilder, y: string, m: TargetTransformJSON): string | number {
+  switch (m.kind) {
+    case 'none':
+    case 'standardize':
+      return Math.abs(m.scale);
+    case 'log':
+    case 'log-standardize':
+      return g.unary('Abs', g.mul(m.scale, y));
+    case 'asinh-standardize': {
+      const u = m.unit ?? 1;
+      return g.unary('Abs', g.mul(m.scale, g.unary('Sqrt', g.add(g.mul(y, y), u * u))));
+    }
+  }
+}
+
+/** Images of x under every group element, in element order (ONNX cannot sort them; see exportOnnx). */
+function orbit(g: GraphBuilder, op: Extract<GraphOp, { kind: 'orbit' }>, x: string, d: number): string[] {
+  return op.group.elements.map((e, k) => {
+    const picked = g.op('Gather', [x, g.int64s(`image${k}_src`, Array.from(e.src))], [axisAttr(1)]);
+    if (!e.reflect.includes(1)) return picked;
+    // 1 − x on the reflected columns: x·(1 − 2r) + r.
+    const sign = g.tensor(g.fresh(`image${k}_sign`), [d], Float64Array.from(e.reflect, (r) => 1 - 2 * r));
+    const offset = g.tensor(g.fresh(`image${k}_offset`), [d], Float64Array.from(e.reflect));
+    return g.add(g.mul(picked, sign), offset);
+  });
+}
+
+function unreachable(op: never): never {
+  throw new AmpfitError(`export --format onnx: no ONNX form for op '${(op as GraphOp).kind}'`);
+}
+
+/**
+ * The ONNX model as protobuf bytes. Where ONNX cannot follow ampfit exactly:
+ * an orbit's images are averaged in group-element order, not sorted (the
+ * mean is invariant to rounding, not bit for bit as in ampfit and the C
+ * export), and a folded model (symmetry_mode "fold") has no ONNX form.
+ */
 export function exportOnnx(model: ExportModel, name: string): Uint8Array {
   const g = new GraphBuilder();
-  const body = model.body;
-  const input = model.symmetry === null ? 'x' : orbitStack(g, model.symmetry, model.inputDim);
-  let t: string;
-  switch (body.kind) {
-    case 'network':
-      t = body.members === undefined ? network(g, body, input) : memberNetworks(g, body, input, model.sigma ?? null);
-      break;
-    case 'legendre':
-      t = legendre(g, body, input);
-      break;
-    case 'forest':
-      t = forest(g, body, input);
-      break;
-    default:
-      throw new AmpfitError(`export --format onnx: no ONNX form for a '${(body as { kind: string }).kind}' model yet`);
+  const graph = model.graph;
+  const t: string[] = ['x'];
+  let bad: string | null = null;
+  for (const op of graph.ops) {
+    switch (op.kind) {
+      case 'dense': {
+        const w = g.weights(`${op.name}.W`, [op.nIn, op.nOut], op.w);
+        const input = t[op.input];
+        // Gemm, never MatMul: onnxruntime fuses a MatMul and a following Mul by a scalar into FusedMatMul, whose alpha is float32.
+        let z = g.op('Gemm', op.b === null ? [input, w] : [input, w, g.weights(`${op.name}.b`, [op.nOut], op.b)]);
+        if (op.residual !== null) z = g.add(z, t[op.residual]);
+        t[op.output] = z;
+        break;
+      }
+      case 'activation':
+        t[op.output] = activation(g, t[op.input], op.activation);
+        break;
+      case 'rational':
+        t[op.output] = rational(g, op, t[op.input]);
+        break;
+      case 'kanExpand':
+        t[op.output] = kanExpand(g, op, t[op.input]);
+        break;
+      case 'gather':
+        t[op.output] = g.op('Gather', [t[op.input], g.int64s('gather', op.columns)], [axisAttr(1)]);
+        break;
+      case 'concat':
+        t[op.output] = g.op('Concat', op.inputs.map((b) => t[b]), [axisAttr(1)]);
+        break;
+      case 'momentumFeatures': {
+        const m = momentumFeatures(g, op, t[op.input]);
+        t[op.output] = m.features;
+        bad = bad === null ? m.bad : g.op('Or', [bad, m.bad]);
+        break;
+      }
+      case 'legendre':
+        t[op.output] = legendre(g, op, t[op.input]);
+        break;
+      case 'forest':
+        t[op.output] = forest(g, op.forest, t[op.input]);
+        break;
+      case 'mean': {
+        const k = op.inputs.length;
+        const terms = op.inputs.map((b) => (op.order === 'divide-then-sum' ? g.div(t[b], k) : t[b]));
+        const sum = terms.reduce((a, b) => g.add(a, b));
+        t[op.output] = op.order === 'divide-then-sum' ? sum : g.div(sum, k);
+        break;
+      }
+      case 'orbit':
+        orbit(g, op, t[op.input], graph.widths[op.input]).forEach((image, r) => {
+          t[op.outputs[r]] = image;
+        });
+        break;
+      case 'fold':
+        throw new AmpfitError('export --format onnx: a model with folded inputs (symmetry_mode "fold") has no ONNX form; export it with --format c, or train with symmetry_mode "average"');
+      case 'variance':
+        t[op.output] = g.unary('Exp', g.op('Clip', [t[op.input], g.scalar(op.logVarMin), g.scalar(op.logVarMax)]));
+        break;
+      case 'inverseTransform':
+        t[op.output] = inverseTransform(g, t[op.input], op.transform);
+        break;
+      case 'sigma': {
+        const slope = inverseSlope(g, t[op.value], op.transform);
+        t[op.output] = g.mul(g.mul(op.scale, g.unary('Sqrt', t[op.variance])), slope);
+        break;
+      }
+      default:
+        return unreachable(op);
+    }
   }
-  const sigma = model.sigma ?? null;
-  if (model.symmetry !== null) {
-    if (sigma !== null) throw new AmpfitError('export --format onnx: a symmetric model with learned σ has no export yet');
-    // [G·N, 1] → [G, N, 1] → mean over G.
-    const stacked = g.op('Reshape', [t, g.int64s('orbit_shape', [model.symmetry.elements.length, -1, 1])]);
-    t = g.op('ReduceMean', [stacked], [intsAttr('axes', [0]), intAttr('keepdims', 0)]); // axes is an attribute up to opset 17
-  }
-  let sigmaOut: string | null = null;
-  if (sigma !== null) {
-    // Columns of the (mean, log σ²) head, each kept [N, 1].
-    const column = (c: number): string => g.op('Slice', [t, g.int64s(`head.start${c}`, [c]), g.int64s(`head.end${c}`, [c + 1]), g.int64s(`head.axes${c}`, [1])]);
-    const u = column(1);
-    t = column(0);
-    const y = outputMap(g, t, model.output);
-    sigmaOut = sigmaSyst(g, u, y, sigma, model.output);
-    rename(g.nodes, y, 'y');
-    rename(g.nodes, sigmaOut, 'sigma_syst');
-  } else {
-    rename(g.nodes, outputMap(g, t, model.output), 'y');
-  }
+  const nan = (v: string): string => (bad === null ? v : g.where(bad, g.scalar(Number.NaN), v));
+  // Identity nodes give the outputs their names, whatever op made them.
+  g.nodes.push({ opType: 'Identity', name: 'y', input: [nan(t[graph.outputs.value])], output: ['y'] });
+  const sigma = graph.outputs.sigma;
+  if (sigma !== null) g.nodes.push({ opType: 'Identity', name: 'sigma_syst', input: [nan(t[sigma])], output: ['sigma_syst'] });
   const info = model.info;
+  const inputDoc = info.inputKind === 'momenta'
+    ? `four-momenta (E, px, py, pz per particle, GeV) ${info.inputs.join(', ')}; rows that fail ampfit's momentum checks give NaN`
+    : `hypercube coordinates ${info.inputs.join(', ')}`;
   const doc =
     `ampfit ${info.ampfitVersion}: ${info.model}, ${info.parameterCount} parameters. ` +
-    `x: float64 [N, ${model.inputDim}] = (${info.inputs.join(', ')}) in the unit hypercube; y: float64 [N, 1] = ${info.returns}.`;
+    `x: float64 [N, ${model.inputDim}] = ${inputDoc}; y: float64 [N, 1] = ${info.returns}.`;
   const ml = g.domains.has(ML_DOMAIN);
+  const forestOp = graph.ops.find((op) => op.kind === 'forest');
   const proto = onnx.ModelProto.create({
     irVersion: ml ? ONNX_IR_VERSION_ML : ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }, ...(ml ? [{ domain: ML_DOMAIN, version: ONNX_ML_OPSET }] : [])],
@@ -443,73 +628,19 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
       docString: doc,
       node: g.nodes,
       initializer: g.initializers,
-      input: [tensorInfo('x', ['N', model.inputDim], `hypercube coordinates ${info.inputs.join(', ')}`)],
+      input: [tensorInfo('x', ['N', model.inputDim], inputDoc)],
       output: [
         tensorInfo('y', ['N', 1], info.returns),
-        ...(sigmaOut === null ? [] : [tensorInfo('sigma_syst', ['N', 1], `learned systematic uncertainty of y, same units`)]),
+        ...(sigma === null ? [] : [tensorInfo('sigma_syst', ['N', 1], `learned systematic uncertainty of y, same units`)]),
       ],
     },
     metadataProps: [
       { key: 'ampfit.inputs', value: JSON.stringify(info.inputs) },
       { key: 'ampfit.returns', value: info.returns },
       { key: 'ampfit.info', value: JSON.stringify(info) },
-      ...(body.kind === 'forest' ? [{ key: 'ampfit.base_score', value: String(body.baseScore) }] : []),
+      ...(forestOp?.kind === 'forest' ? [{ key: 'ampfit.base_score', value: String(forestOp.forest.baseScore) }] : []),
     ],
   });
   return onnx.ModelProto.encode(proto).finish();
 }
 
-/**
- * An ensemble's members or a BNN's weight samples (NetworkBody.members) as
- * one [N, 2] head (f, u): f = Σ_k f_k / K and u = log Σ_k exp(clamp(u_k)) / K,
- * summed in member order, so the σ map downstream gives s·sqrt(mean σ_k²) as
- * src/uncertainty/regressor.ts does.
- */
-function memberNetworks(g: GraphBuilder, body: NetworkBody, x: string, sigma: SigmaMap | null): string {
-  if (sigma === null) throw new AmpfitError('export --format onnx: a network with several weight vectors must have learned σ');
-  const members = body.members ?? [];
-  const k = members.length;
-  const column = (t: string, c: number): string => g.op('Slice', [t, g.int64s('member.start', [c]), g.int64s('member.end', [c + 1]), g.int64s('member.axes', [1])]);
-  let f: string | null = null;
-  let v: string | null = null;
-  for (const layers of members) {
-    const out = network(g, { kind: 'network', inputDim: body.inputDim, layers }, x);
-    const fk = g.div(column(out, 0), k);
-    const vk = g.div(g.op('Exp', [g.op('Clip', [column(out, 1), g.scalar(sigma.logVarMin), g.scalar(sigma.logVarMax)])]), k);
-    f = f === null ? fk : g.add(f, fk);
-    v = v === null ? vk : g.add(v, vk);
-  }
-  if (f === null || v === null) throw new AmpfitError('export --format onnx: a network with no members');
-  return g.op('Concat', [f, g.op('Log', [v])], [intAttr('axis', 1)]);
-}
-
-/**
- * A symmetric model's input for the body: every image of x, stacked as
- * [G·N, D] with image k in rows k·N … (k+1)·N − 1. Only averaging has an ONNX
- * form: the fold picks one image per point by a lexicographic comparison that
- * has no reasonable expression in ONNX operators. The mean over images sums
- * in ONNX Runtime's order, so invariance holds to rounding, not bit for bit
- * as in ampfit and the C export.
- */
-function orbitStack(g: GraphBuilder, s: ExportSymmetry, d: number): string {
-  if (s.mode !== 'average') {
-    throw new AmpfitError('export --format onnx: a model with folded inputs (symmetry_mode "fold") has no ONNX form; export it with --format c, or train with symmetry_mode "average"');
-  }
-  const images = s.elements.map((e, k) => {
-    const picked = g.op('Gather', ['x', g.int64s(`image${k}_src`, Array.from(e.src))], [intAttr('axis', 1)]);
-    if (!e.reflect.includes(1)) return picked;
-    // 1 − x on the reflected columns: x·(1 − 2r) + r.
-    const sign = g.tensor(`image${k}_sign`, [d], Float64Array.from(e.reflect, (r) => 1 - 2 * r));
-    const offset = g.tensor(`image${k}_offset`, [d], Float64Array.from(e.reflect));
-    return g.add(g.mul(picked, sign), offset);
-  });
-  return g.op('Concat', images, [intAttr('axis', 0)]);
-}
-
-/** Renames tensor `from` to `to` wherever a node reads or writes it. */
-function rename(nodes: INodeProto[], from: string, to: string): void {
-  for (const n of nodes) {
-    if (n.output) n.output = n.output.map((s) => (s === from ? to : s));
-    if (n.input) n.input = n.input.map((s) => (s === from ? to : s));
-  }
-}

@@ -1,16 +1,18 @@
 import {
   applyMomentumFeatures, parseMomentumFeatureSpec, type MomentumFeatureSpec,
 } from '../features/momentumFeatures.js';
+import type { GraphBuilder } from '../graph/builder.js';
+import type { Buf } from '../graph/ops.js';
 import { AmpfitError } from '../util/errors.js';
-import type { Regressor, RegressorType, SerializedRegressor } from './regressor.js';
+import type { EmittedOutput, Regressor, RegressorType, SerializedRegressor } from './regressor.js';
 
 // A regressor on momentum features, seen from outside as a regressor on the raw
 // four-momentum columns: predict() checks the rows and builds the features with
 // the spec fitted at training time, then calls the inner model. The model file
 // stores {type: 'momentum-features', features: spec, inner: inner spec} and the
 // inner model's arrays, so every consumer of a Surrogate (predict, eval,
-// report) works unchanged. Exports refuse this type (describeSurrogate has no
-// describer for it): a C or ONNX graph would need the feature builder too.
+// report) works unchanged; in the model graph the features are one op, so
+// exports take the raw momenta too.
 
 export const MOMENTUM_TYPE = 'momentum-features';
 
@@ -25,6 +27,10 @@ export class MomentumRegressor implements Regressor {
 
   predict(x: Float64Array, n: number): Float64Array {
     return this.inner.predict(applyMomentumFeatures(this.spec, x, n), n);
+  }
+
+  emit(g: GraphBuilder, x: Buf): EmittedOutput {
+    return this.inner.emit(g, g.momentumFeatures(x, this.spec));
   }
 
   serialize(): SerializedRegressor {

@@ -1,4 +1,6 @@
 import { checkResumable, saveCheckpointConfig } from './checkpointConfig.js';
+import type { GraphBuilder } from '../graph/builder.js';
+import type { Buf } from '../graph/ops.js';
 import { CHECKPOINT_STATE_FILE, checkpointStatePath, readCheckpointState, writeCheckpointState } from './checkpointFile.js';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/schema.js';
@@ -16,7 +18,7 @@ import { formatDuration, type Logger } from '../util/log.js';
 import type { Rng } from '../util/rng.js';
 import { loadUncertain } from '../uncertainty/regressor.js';
 import { describeUncertainty, uncertainRegressorOf, uncertaintyObjective, withUncertaintyHead } from '../uncertainty/setup.js';
-import { float64Array, type EpochRecord, type FitContext, type FitResult, type Regressor, type RegressorType, type SerializedRegressor, type TrainData } from './regressor.js';
+import { float64Array, type EmittedOutput, type EpochRecord, type FitContext, type FitResult, type Regressor, type RegressorType, type SerializedRegressor, type TrainData } from './regressor.js';
 
 // Networks trained by the Trainer as pipeline model types — paper 1's DNN and
 // sk-DNN here, paper 2's families in layered.ts (each a NetworkFamily): config → network → Trainer,
@@ -52,6 +54,10 @@ export class NeuralRegressor implements Regressor {
 
   serialize(): SerializedRegressor {
     return { spec: { type: this.type, network: this.network.config }, arrays: { params: this.network.params.slice() } };
+  }
+
+  emit(g: GraphBuilder, x: Buf): EmittedOutput {
+    return { value: this.network.emit(g, x), variance: null };
   }
 }
 

@@ -1,5 +1,7 @@
 import { AmpfitError } from '../util/errors.js';
-import { float64Array, type FitContext, type FitResult, type Regressor, type RegressorType, type SerializedRegressor, type TrainData } from './regressor.js';
+import type { GraphBuilder } from '../graph/builder.js';
+import type { Buf } from '../graph/ops.js';
+import { float64Array, type EmittedOutput, type FitContext, type FitResult, type Regressor, type RegressorType, type SerializedRegressor, type TrainData } from './regressor.js';
 import { rSquared } from '../metrics/precision.js';
 
 // A least-squares polynomial: the simplest regressor that is still a real
@@ -64,6 +66,10 @@ class Polynomial implements Regressor {
 
   serialize(): SerializedRegressor {
     return { spec: { type: 'poly', d: this.d, degree: this.degree }, arrays: { coef: this.coef } };
+  }
+
+  emit(g: GraphBuilder, x: Buf): EmittedOutput {
+    return { value: g.legendre(x, this.degree, this.terms, this.coef), variance: null };
   }
 }
 

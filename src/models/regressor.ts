@@ -3,6 +3,8 @@ import type { Rng } from '../util/rng.js';
 import type { Logger } from '../util/log.js';
 import type { StoredArray } from '../io/modelFile.js';
 import { AmpfitError } from '../util/errors.js';
+import type { GraphBuilder } from '../graph/builder.js';
+import type { Buf } from '../graph/ops.js';
 import type { TargetTransform } from '../transforms/target.js';
 
 // Every model type plugs into the pipeline through these two interfaces: the
@@ -18,6 +20,17 @@ export interface Regressor {
   predict(x: Float64Array, n: number): Float64Array;
   /** Plain-JSON description plus typed arrays: enough to rebuild it exactly. */
   serialize(): SerializedRegressor;
+  /**
+   * Appends what predict computes on buffer x to the model graph
+   * (src/graph/): the prediction (1 wide, transformed space) and, for a
+   * model that learned σ, the mean variance of its members (1 wide).
+   */
+  emit(g: GraphBuilder, x: Buf): EmittedOutput;
+}
+
+export interface EmittedOutput {
+  readonly value: Buf;
+  readonly variance: Buf | null;
 }
 
 export interface SerializedRegressor {

@@ -9,10 +9,12 @@
 // The wrapper owns only the coordinates; the inner model type is untouched,
 // and the model file stores the inner model's own spec and arrays.
 
+import { NotExportableError, type GraphBuilder } from '../graph/builder.js';
+import type { Buf } from '../graph/ops.js';
 import { AmpfitError, ModelFileError, RowError } from '../util/errors.js';
 import { formatMap, type SignedPermutation } from '../symmetry/coordinateMap.js';
 import { SymmetryGroup } from '../symmetry/group.js';
-import type { FitContext, FitResult, Regressor, RegressorType, SerializedRegressor, TrainData } from './regressor.js';
+import type { EmittedOutput, FitContext, FitResult, Regressor, RegressorType, SerializedRegressor, TrainData } from './regressor.js';
 
 export const SYMMETRY_MODES = ['none', 'fold', 'average'] as const;
 export type SymmetryMode = (typeof SYMMETRY_MODES)[number];
@@ -54,6 +56,17 @@ export class SymmetricRegressor implements Regressor {
     }
     if (this.mode === 'fold') return this.inner.predict(this.group.fold(x, n), n);
     return this.group.averageOrbits(this.inner.predict(this.group.orbits(x, n), n * this.group.order), n);
+  }
+
+  emit(g: GraphBuilder, x: Buf): EmittedOutput {
+    const group = { elements: this.group.elements, reflectable: this.group.reflectable };
+    const one = (image: Buf): Buf => {
+      const out = this.inner.emit(g, image);
+      if (out.variance !== null) throw new NotExportableError('a symmetric model with learned σ cannot be exported yet');
+      return out.value;
+    };
+    if (this.mode === 'fold') return { value: one(g.fold(x, group)), variance: null };
+    return { value: g.mean(g.orbit(x, group).map(one), 'sum-then-divide'), variance: null };
   }
 
   serialize(): SerializedRegressor {

@@ -8,6 +8,8 @@
 // the views go stale. Work buffers are allocated once per batch size and
 // cached, so a training step allocates nothing.
 
+import type { GraphBuilder } from '../graph/builder.js';
+import type { Buf } from '../graph/ops.js';
 import type { Kernels } from '../kernels/types.js';
 import { outputCount, type NetworkConfig } from './config.js';
 import { buildPlan, type DenseOp, type NetworkPlan } from './plan.js';
@@ -286,6 +288,18 @@ export class Network {
   }
 
   /** Outputs (n×outputDim) for n rows of x, computed in chunks of `chunkRows` (default: predictChunkRows); writes into `out` if given. */
+  emit(g: GraphBuilder, x: Buf, params: Float64Array = this.params): Buf {
+    if (params.length !== this.paramCount) throw new RangeError(`Network.emit: ${params.length} parameters for ${this.paramCount}`);
+    const buffers: Buf[] = [x];
+    for (const op of this.plan.ops) {
+      const w = params.subarray(op.wOffset, op.wOffset + op.nIn * op.nOut);
+      const b = op.bOffset >= 0 ? params.subarray(op.bOffset, op.bOffset + op.nOut) : null;
+      const z = g.dense(op.name, buffers[op.input], w, b, op.nOut, op.residual >= 0 ? buffers[op.residual] : null);
+      buffers[op.output] = g.activation(z, op.act);
+    }
+    return buffers[buffers.length - 1];
+  }
+
   predict(x: Float64Array, n: number, out?: Float64Array, chunkRows = this.predictChunkRows): Float64Array {
     const d = this.inputDim;
     const k = this.outputDim;

@@ -31,6 +31,8 @@ import {
   parseInputStageSpec, rowAngles, stageInputs, stageWidth, type InputStageSpec,
 } from '../features/angular.js';
 import { DecayTensor, ProductHarmonics } from '../features/harmonics.js';
+import { NotExportableError } from '../graph/builder.js';
+import type { Buf } from '../graph/ops.js';
 import type { Kernels } from '../kernels/types.js';
 import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
 import { ModelFileError } from '../util/errors.js';
@@ -261,6 +263,11 @@ export class StructuredNetwork implements TrainableNetwork {
       result.set(this.infer(x.subarray(r * d, (r + m) * d), m), r);
     }
     return result;
+  }
+
+  emit(): Buf {
+    // The input stage and the harmonic head are not ops of the model graph yet.
+    throw new NotExportableError('models with periodic inputs or an angular head (config data.periodic, angular) cannot be exported yet; ampfit predict and eval run them');
   }
 
   /** y0 of every row: the network's ratio of the angular means at the row's production point (physical units). */

@@ -2,6 +2,8 @@
 // plan executor (src/nn/arch: learnable activations, KAN layers, Deep Sets)
 // train with the same loop, schedules, early stopping and checkpoints.
 
+import type { GraphBuilder } from '../graph/builder.js';
+import type { Buf } from '../graph/ops.js';
 import type { Kernels } from '../kernels/types.js';
 
 export interface TrainableNetwork {
@@ -22,6 +24,12 @@ export interface TrainableNetwork {
   infer(x: Float64Array, n: number): Float64Array;
   /** Outputs for n rows, chunked. */
   predict(x: Float64Array, n: number, out?: Float64Array): Float64Array;
+  /**
+   * Appends the network's inference to the model graph on buffer x and
+   * returns its output buffer (outputDim wide); `params` replaces the
+   * network's own parameters (an ensemble member, a BNN weight sample).
+   */
+  emit(g: GraphBuilder, x: Buf, params?: Float64Array): Buf;
 }
 
 /** Rebuilds a network from the `config` its snapshot stored. */

@@ -16,7 +16,7 @@ import { getKernels } from '../kernels/index.js';
 import { histogram, linearEdges, logEdges, precisionMetrics, relativeErrors, type PrecisionMetrics } from '../metrics/precision.js';
 import type { EpochRecord } from '../models/regressor.js';
 import { loadModel, type Surrogate } from '../models/surrogate.js';
-import { modelLabel } from '../cli/labels.js';
+import { modelLabel } from '../models/labels.js';
 import { AmpfitError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { AMPFIT_VERSION } from '../version.js';

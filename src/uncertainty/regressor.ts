@@ -16,14 +16,16 @@
 // one after the other; for a BNN the means μ) and, for a BNN, `rho` (the
 // posterior widths s = softplus(ρ) of the Bayesian weights).
 
+import { column, type GraphBuilder } from '../graph/builder.js';
+import type { Buf } from '../graph/ops.js';
 import { getKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
 import { describeNetwork, Network, parseNetworkConfig, type NetworkConfig } from '../nn/index.js';
-import { float64Array, type Regressor, type SerializedRegressor } from '../models/regressor.js';
+import { float64Array, type EmittedOutput, type Regressor, type SerializedRegressor } from '../models/regressor.js';
 import { AmpfitError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { sampleWeights } from './bayes.js';
-import { HEAD_OUTPUTS, variance } from './gaussian.js';
+import { HEAD_OUTPUTS, LOG_VAR_MAX, LOG_VAR_MIN, variance } from './gaussian.js';
 
 export const UNCERTAINTY_METHODS = ['heteroscedastic', 'bnn', 'ensemble'] as const;
 export type UncertaintyMethod = (typeof UNCERTAINTY_METHODS)[number];
@@ -130,6 +132,19 @@ export class UncertainRegressor implements Regressor {
       }
     }
     return { mean, sigmaSyst, sigmaStat, members: withMembers ? fs : null };
+  }
+
+  /** As predictUncertain: Σ_k f_k/K and Σ_k exp(clamp(u_k))/K over the K weight vectors, in order. */
+  emit(g: GraphBuilder, x: Buf): EmittedOutput {
+    const f: Buf[] = [];
+    const v: Buf[] = [];
+    for (const w of this.weightSets) {
+      const out = this.net.emit(g, x, w);
+      f.push(column(g, out, 0));
+      v.push(g.variance(column(g, out, 1), LOG_VAR_MIN, LOG_VAR_MAX));
+    }
+    const mean = (b: Buf[]): Buf => (b.length === 1 ? b[0] : g.mean(b, 'divide-then-sum'));
+    return { value: mean(f), variance: mean(v) };
   }
 
   serialize(): SerializedRegressor {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeSurrogate, type ExportModel } from '../../src/export/describe.js';
-import { exportC, hexFloat, sanitizeName } from '../../src/export/c.js';
+import { exportC, hexFloat, sanitizeName } from '../../src/export/c/index.js';
 import { activate } from '../../src/kernels/activations.js';
 import { activationCode, type Activation } from '../../src/kernels/types.js';
 import { loadModel } from '../../src/models/surrogate.js';
@@ -60,7 +60,7 @@ function compileAll(): Compiled {
     models.push(probeModel(act));
     surrogates.push(null);
   }
-  models.push(probeModel({ name: 'linear', param: 0 }, { g: 'sinh', scale: 1, shift: 0, unit: 0.25 }));
+  models.push(probeModel({ name: 'linear', param: 0 }, { kind: 'asinh-standardize', scale: 1, shift: 0, unit: 0.25 }));
   surrogates.push(null);
   const { run } = compileC(models.map((m, k) => exportC(m, `m${k}`)), dir);
   return { models, surrogates, run };

@@ -5,8 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from '../../src/data/dataset.js';
-import type { CExport } from '../../src/export/c.js';
-import type { ExportModel, OutputMap } from '../../src/export/describe.js';
+import type { CExport } from '../../src/export/c/index.js';
+import type { ExportModel } from '../../src/export/describe.js';
+import { GraphBuilder } from '../../src/graph/builder.js';
 import { saveModelDir } from '../../src/io/modelStore.js';
 import { getKernels } from '../../src/kernels/index.js';
 import type { Activation } from '../../src/kernels/types.js';
@@ -114,28 +115,19 @@ export function writeDoubles(path: string, values: Float64Array): void {
 }
 
 /**
- * A network that computes act(x) for a scalar x (one 1×1 layer with weight 1
- * and bias 0, then a linear 1×1 identity), followed by `output`: it exposes
- * an activation and an output map to any double, for oracle tests.
+ * A graph that computes output(act(z)) for a scalar z (a 1×1 dense op with
+ * weight 1 and bias 0, the activation, then the inverse target transform):
+ * it exposes an activation and an output map to any double, for oracle tests.
  */
-export function probeModel(act: Activation, output: OutputMap = { g: 'affine', scale: 1, shift: 0, unit: 1 }): ExportModel {
-  const one = new Float64Array([1]);
-  const zero = new Float64Array([0]);
+export function probeModel(act: Activation, transform: TargetTransformJSON = { kind: 'none', shift: 0, scale: 1 }): ExportModel {
+  const g = new GraphBuilder(['z']);
+  const z = g.activation(g.dense('probe', 0, new Float64Array([1]), new Float64Array([0]), 1), act);
   return {
     inputDim: 1,
-    symmetry: null,
-    body: {
-      kind: 'network',
-      inputDim: 1,
-      layers: [
-        { name: 'probe', nIn: 1, nOut: 1, w: one, b: zero, activation: act, input: 0, residual: -1, output: 1 },
-        { name: 'output', nIn: 1, nOut: 1, w: one, b: zero, activation: { name: 'linear', param: 0 }, input: 1, residual: -1, output: 2 },
-      ],
-    },
-    output,
+    graph: g.finish(g.inverseTransform(g.dense('output', z, new Float64Array([1]), new Float64Array([0]), 1), transform), null),
     info: {
-      ampfitVersion: 'test', model: `probe ${act.name}`, inputs: ['z'], target: 'y', born: null, returns: 'y',
-      transform: { kind: 'none', shift: 0, scale: 1 }, parameterCount: 4, created: 'now', seed: 0, testR: null,
+      ampfitVersion: 'test', model: `probe ${act.name}`, inputs: ['z'], inputKind: 'coordinates', target: 'y', born: null, returns: 'y',
+      transform, parameterCount: 4, created: 'now', seed: 0, testR: null,
     },
   };
 }

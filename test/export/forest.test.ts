@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { validateConfig } from '../../src/config/load.js';
-import { exportC, hexFloat32 } from '../../src/export/c.js';
+import { exportC, hexFloat32 } from '../../src/export/c/index.js';
+import { GraphBuilder } from '../../src/graph/builder.js';
 import { describeSurrogate, forestLayout, treeDepths, type ExportModel, type ForestBody } from '../../src/export/describe.js';
 import { exportOnnx, ONNX_IR_VERSION_ML, ONNX_ML_OPSET, ONNX_OPSET } from '../../src/export/onnx.js';
 import { reference } from '../../src/kernels/reference.js';
@@ -110,7 +111,15 @@ function allCases(): Promise<ForestCase[]> {
 
 /** The model with its output map replaced by the identity: the export returns the forest's raw sum. */
 function rawSum(m: ExportModel): ExportModel {
-  return { ...m, output: { g: 'affine', scale: 1, shift: 0, unit: 1 } };
+  const ops = m.graph.ops.map((op) => (op.kind === 'inverseTransform' ? { ...op, transform: { kind: 'none' as const, shift: 0, scale: 1 } } : op));
+  return { ...m, graph: { ...m.graph, ops } };
+}
+
+/** The forest op of a model's graph. */
+function forestOf(m: ExportModel): ForestBody {
+  const op = m.graph.ops.find((o) => o.kind === 'forest');
+  assert.ok(op?.kind === 'forest', 'the graph has a forest op');
+  return op.forest;
 }
 
 async function runOnnx(bytes: Uint8Array, x: Float64Array, n: number, d: number, threads = 1): Promise<Float64Array> {
@@ -141,12 +150,12 @@ test('a bdt model is described as a forest: its arrays, base score and label; th
   for (const c of cs) {
     const model = loadModel(c.dir);
     const d = describeSurrogate(model);
-    assert.equal(d.body.kind, 'forest');
-    const body = d.body as ForestBody;
+    assert.deepEqual(d.graph.ops.map((o) => o.kind), ['forest', 'inverseTransform']);
+    const body = forestOf(d);
     assert.equal(body.baseScore, c.forest.baseScore);
     assert.deepEqual(body.threshold, c.forest.threshold);
     assert.equal(d.info.parameterCount, nNodes(c.forest));
-    assert.match(d.info.model, /^BDT \d+ trees?, [\d,]+ nodes \(\dD, depth ≤ \d+\)$/);
+    assert.match(d.info.model, /: forest of \d+ trees? \([\d,]+ nodes, depth ≤ \d+\)$/);
     // Walk the renumbered layout in TypeScript: same sums as the reference kernel, bit for bit.
     const L = forestLayout(body);
     const { x, n } = await c.points();
@@ -166,7 +175,7 @@ test('a bdt model is described as a forest: its arrays, base score and label; th
     const depths = treeDepths(body);
     assert.ok(depths.every((v) => v <= 7));
   }
-  const trainedBody = describeSurrogate(loadModel(cs[0].dir)).body as ForestBody;
+  const trainedBody = forestOf(describeSurrogate(loadModel(cs[0].dir)));
   assert.equal(trainedBody.treeOffset.length - 1 <= 50, true);
   assert.equal(Math.max(...treeDepths(trainedBody)), 6);
 });
@@ -252,7 +261,7 @@ test('the forest ONNX graph: float64 TreeEnsemble (ai.onnx.ml 5, IR 10) after an
   const te = g.node[2];
   assert.equal(te.domain, 'ai.onnx.ml');
   const attr = Object.fromEntries((te.attribute ?? []).map((a) => [a.name, a]));
-  const body = desc.body as ForestBody;
+  const body = forestOf(desc);
   const L = forestLayout(body);
   assert.equal(attr.nodes_splits.t?.dataType, onnx.TensorProto.DataType.DOUBLE);
   assert.equal(attr.leaf_weights.t?.dataType, onnx.TensorProto.DataType.DOUBLE);
@@ -281,14 +290,13 @@ test('the forest ONNX graph: float64 TreeEnsemble (ai.onnx.ml 5, IR 10) after an
 /** Forests with no trees, or only single-leaf trees, as export descriptions (no model file needed). */
 function degenerate(trees: number): { model: ExportModel; want: (x: Float64Array, n: number) => Float64Array } {
   const f = syntheticForest({ d: 2, trees, maxDepth: 0, seed: 1, baseScore: -1.25, splitProbability: 0, valueScale: 1, valueSpread: 2 });
-  const body: ForestBody = { kind: 'forest', inputDim: 2, baseScore: f.baseScore, treeOffset: f.treeOffset, feature: f.feature, threshold: f.threshold, left: f.left, value: f.value };
+  const body: ForestBody = { inputDim: 2, baseScore: f.baseScore, treeOffset: f.treeOffset, feature: f.feature, threshold: f.threshold, left: f.left, value: f.value };
+  const g = new GraphBuilder(['a', 'b']);
   const model: ExportModel = {
     inputDim: 2,
-    symmetry: null,
-    body,
-    output: { g: 'affine', scale: 2, shift: 0.5, unit: 1 },
+    graph: g.finish(g.inverseTransform(g.forest(0, body), { kind: 'standardize', shift: 0.5, scale: 2 }), null),
     info: {
-      ampfitVersion: 'test', model: `BDT ${trees} trees`, inputs: ['a', 'b'], target: 'y', born: null, returns: 'y',
+      ampfitVersion: 'test', model: `BDT ${trees} trees`, inputs: ['a', 'b'], inputKind: 'coordinates', target: 'y', born: null, returns: 'y',
       transform: { kind: 'standardize', shift: 0.5, scale: 2 }, parameterCount: trees, created: 'now', seed: 0, testR: null,
     },
   };

@@ -84,8 +84,8 @@ test('each activation graph matches the TypeScript oracle (activations.ts) at ev
 test('the output maps exp and unit·sinh match Math.exp and Math.sinh, near zero too', async () => {
   const z = probeGrid().filter((v) => Math.abs(v) < 700);
   const linear: Activation = { name: 'linear', param: 0 };
-  const sinh = await runOnnx(exportOnnx(probeModel(linear, { g: 'sinh', scale: 1, shift: 0, unit: 0.25 }), 'p'), z, z.length, 1);
+  const sinh = await runOnnx(exportOnnx(probeModel(linear, { kind: 'asinh-standardize', scale: 1, shift: 0, unit: 0.25 }), 'p'), z, z.length, 1);
   assert.ok(maxRelativeDifference(sinh.data, z.map((v) => 0.25 * Math.sinh(v))).max <= 4e-15);
-  const exp = await runOnnx(exportOnnx(probeModel(linear, { g: 'exp', scale: 0.5, shift: -1, unit: 1 }), 'p'), z, z.length, 1);
+  const exp = await runOnnx(exportOnnx(probeModel(linear, { kind: 'log-standardize', scale: 0.5, shift: -1 }), 'p'), z, z.length, 1);
   assert.ok(maxRelativeDifference(exp.data, z.map((v) => Math.exp(v * 0.5 + -1))).max <= 4e-15);
 });

@@ -1,17 +1,22 @@
 // Paper 2's model types through the whole training job on a slice of the
 // shipped ggyyg file: parameter counts, the model file round trip (features
-// and network rebuilt at load), export refused; and that GroupKAN and KAN
-// networks actually learn a smooth function.
+// and network rebuilt at load), exports to ONNX and C that take the raw
+// four-momenta, agree with predict and refuse unphysical momenta as it does;
+// and that GroupKAN and KAN networks actually learn a smooth function.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { validateConfig } from '../../src/config/load.js';
+import { exportC } from '../../src/export/c/index.js';
 import { describeSurrogate } from '../../src/export/describe.js';
+import { exportOnnx } from '../../src/export/onnx.js';
 import { getKernels } from '../../src/kernels/index.js';
-import { loadModel } from '../../src/models/surrogate.js';
+import { loadModel, type Surrogate } from '../../src/models/surrogate.js';
 import { LayerNet, parseArchConfig } from '../../src/nn/arch/index.js';
 import { Trainer } from '../../src/nn/index.js';
 import { runTraining } from '../../src/training/run.js';
@@ -19,6 +24,7 @@ import { memoryLogger } from '../../src/util/log.js';
 import { Rng } from '../../src/util/rng.js';
 import { SAMPLE_2D, SHARED_DATA, tempDir, writeText } from '../helpers.js';
 import { sinSquareTarget, uniformPoints } from '../nn/helpers.js';
+import { AGREEMENT, bitDifferences, compileC, haveGcc, maxRelativeDifference } from '../export/fixtures.js';
 
 const work = tempDir();
 const lines = gunzipSync(readFileSync(join(SHARED_DATA, 'ggyyg/ggyyg_train_00.csv.gz'))).toString('latin1').split('\n', 1201);
@@ -59,8 +65,54 @@ for (const c of CASES) {
     assert.ok(model.predict(x, 100).every((v) => Number.isFinite(v) && v > 0));
     // The loaded model (features rebuilt from the stored spec, network from its config) gives the trained one's bits.
     assert.deepEqual(model.regressor.predict(x, 100), run.regressor.predict(x, 100));
-    assert.throws(() => describeSurrogate(model), /cannot be exported/);
+    await checkExports(model, x, 100, c.name.replace(/[^A-Za-z0-9]/g, '_').toLowerCase());
   });
+}
+
+/**
+ * The model exported to ONNX (run in onnxruntime) and C (compiled with gcc):
+ * both read the momenta as predict does, agree with it to 1e-12, and give
+ * NaN — C also a status code — for a row predict refuses.
+ */
+async function checkExports(model: Surrogate, x: Float64Array, n: number, name: string): Promise<void> {
+  const d = model.d;
+  const description = describeSurrogate(model);
+  assert.equal(description.info.inputKind, 'momenta');
+  assert.equal(description.graph.ops[0].kind, 'momentumFeatures');
+  const want = model.predict(x, n);
+  // Row 0 with a negative energy, row 1 with a momentum that is not conserved: predict refuses both.
+  const bad = x.slice(0, 2 * d);
+  bad[0] = -bad[0];
+  bad[d + 5] += 1;
+  for (const r of [0, 1]) assert.throws(() => model.predict(bad.slice(r * d, (r + 1) * d), 1), /not positive|not conserved/);
+  const session = await ort.InferenceSession.create(exportOnnx(description, name), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const onnxY = (await session.run({ x: new ort.Tensor('float64', x, [n, d]) })).y.data as Float64Array;
+  const onnxBad = (await session.run({ x: new ort.Tensor('float64', bad, [2, d]) })).y.data as Float64Array;
+  await session.release();
+  assert.ok(maxRelativeDifference(onnxY, want).max <= AGREEMENT, `${name}: ONNX vs predict ${maxRelativeDifference(onnxY, want).max}`);
+  assert.ok(onnxBad.every(Number.isNaN), `${name}: ONNX on refused rows ${onnxBad}`);
+  if (!haveGcc()) return;
+  const dir = tempDir(`ampfit-export-${name}-`);
+  const c = exportC(description, name);
+  const { run } = compileC([c], dir);
+  const { batch, single } = run(0, x);
+  assert.equal(bitDifferences(batch, single), 0);
+  assert.ok(maxRelativeDifference(batch, want).max <= AGREEMENT, `${name}: C vs predict ${maxRelativeDifference(batch, want).max}`);
+  assert.ok([...run(0, bad).batch].every(Number.isNaN));
+  // The status codes a generator sees, and their messages.
+  writeFileSync(join(dir, 'check.c'), `#include <stdio.h>
+#include "${name}.h"
+static const double bad[${2 * d}] = {${Array.from(bad, (v) => v.toPrecision(17)).join(', ')}};
+static const double good[${d}] = {${Array.from(x.subarray(0, d), (v) => v.toPrecision(17)).join(', ')}};
+int main(void) {
+  printf("%d %d %d|%s|%s\\n", ${name}_check(good), ${name}_check(bad), ${name}_check(bad + ${d}), ${name}_strerror(${name}_check(bad)), ${name}_strerror(${name.toUpperCase()}_ERR_CONSERVATION));
+  return 0;
+}
+`);
+  const exe = join(dir, 'check');
+  const cc = spawnSync('gcc', ['-std=c99', '-Wall', '-Wextra', '-pedantic', '-Werror', '-o', exe, join(dir, 'check.c'), join(dir, `${name}.c`), '-lm'], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, cc.stderr);
+  assert.equal(spawnSync(exe, { encoding: 'utf8' }).stdout, '0 1 3|an energy is not positive (physical momenta have E > 0)|momentum is not conserved to the tolerance the model was trained with\n');
 }
 
 test('a rational activation on a dense model type is refused by the config', () => {
@@ -100,12 +152,27 @@ test('a DSI run with rational activations resumed from its checkpoint ends with 
   assert.deepEqual(resumed.regressor.serialize().arrays, straight.regressor.serialize().arrays);
 });
 
-test('export refuses a KAN on plain inputs, naming the exportable types', async () => {
+test('a KAN on plain inputs exports to ONNX and C, agreeing with predict to 1e-12 on and off its spline grid', async () => {
   const config = validateConfig(
     { data: { files: SAMPLE_2D, target: 'f01', born: 'f00', max_rows: 500 }, model_type: 'kan', depth: 1, width: 4, epochs: 1, steps_per_epoch: 2, batch_size: 32 },
     'kan',
   );
   const dir = join(work, 'kan-2d');
   await runTraining({ config, outDir: dir, log: memoryLogger() });
-  assert.throws(() => describeSurrogate(loadModel(dir)), /export: model type 'kan' cannot be exported yet \(exportable: dnn, skdnn, poly, bdt\)/);
+  const model = loadModel(dir);
+  const description = describeSurrogate(model);
+  assert.deepEqual([...new Set(description.graph.ops.map((op) => op.kind))], ['kanExpand', 'dense', 'inverseTransform']);
+  // Grid points, knots and points beyond the extended grid hit every branch of the spline evaluation.
+  const rng = new Rng('kan-points');
+  const values = [0, 1, 0.5, 0.1, 0.2, 0.9, -0.3, 1.3, 5, -5, ...Array.from({ length: 200 }, () => rng.uniform())];
+  const x = Float64Array.from({ length: 2 * values.length }, (_, i) => values[(i * 7) % values.length]);
+  const n = values.length;
+  const want = model.predict(x, n);
+  const session = await ort.InferenceSession.create(exportOnnx(description, 'kan'), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const got = (await session.run({ x: new ort.Tensor('float64', x, [n, 2]) })).y.data as Float64Array;
+  await session.release();
+  assert.ok(maxRelativeDifference(got, want).max <= AGREEMENT, `ONNX vs predict ${JSON.stringify(maxRelativeDifference(got, want))}`);
+  if (!haveGcc()) return;
+  const { batch } = compileC([exportC(description, 'kan2d')], tempDir('ampfit-kan-c-')).run(0, x);
+  assert.ok(maxRelativeDifference(batch, want).max <= AGREEMENT, `C vs predict ${maxRelativeDifference(batch, want).max}`);
 });

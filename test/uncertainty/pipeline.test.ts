@@ -94,8 +94,9 @@ for (const method of ['heteroscedastic', 'bnn', 'ensemble'] as const) {
     const evalPulls = JSON.parse(readFileSync(json, 'utf8')).uncertainty;
     assert.equal(evalPulls.pull_syst.n, 3);
     // Every method exports (test/uncertainty/export.test.ts checks the numbers): one weight vector, or all of them.
-    const body = describeSurrogate(model).body;
-    assert.equal(body.kind === 'network' ? (body.members?.length ?? 1) : 0, method === 'heteroscedastic' ? 1 : model.regressor instanceof UncertainRegressor ? model.regressor.weightVectors.length : -1);
+    const graph = describeSurrogate(model).graph;
+    assert.equal(graph.ops.filter((op) => op.kind === 'variance').length, method === 'heteroscedastic' ? 1 : model.regressor instanceof UncertainRegressor ? model.regressor.weightVectors.length : -1);
+    assert.notEqual(graph.outputs.sigma, null);
   });
 }
 

@@ -1,4 +1,6 @@
 import { checkResumable, saveCheckpointConfig } from '../checkpointConfig.js';
+import type { GraphBuilder } from '../../graph/builder.js';
+import type { Buf } from '../../graph/ops.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../../config/schema.js';
@@ -8,7 +10,7 @@ import type { Kernels } from '../../kernels/types.js';
 import { AmpfitError } from '../../util/errors.js';
 import { formatDuration, type Logger } from '../../util/log.js';
 import { kernelsFor } from '../neural.js';
-import type { EpochRecord, FitContext, FitResult, Regressor, RegressorType, SerializedRegressor, TrainData } from '../regressor.js';
+import type { EmittedOutput, EpochRecord, FitContext, FitResult, Regressor, RegressorType, SerializedRegressor, TrainData } from '../regressor.js';
 import { Booster, type BoosterState, type RoundStats } from './boost.js';
 import { forestArrays, forestBytes, forestFromArrays, nNodes, nTrees, predictForest, type Forest } from './forest.js';
 import { gbdtParams, type GbdtParams } from './params.js';
@@ -41,6 +43,16 @@ export class GbdtRegressor implements Regressor {
   predict(x: Float64Array, n: number): Float64Array {
     if (x.length !== n * this.forest.nFeatures) throw new AmpfitError(`bdt: x has ${x.length} values, expected ${n} rows × ${this.forest.nFeatures} inputs`);
     return predictForest(this.kernels, this.forest, x, n);
+  }
+
+  emit(g: GraphBuilder, x: Buf): EmittedOutput {
+    const f = this.forest;
+    return {
+      value: g.forest(x, {
+        inputDim: f.nFeatures, baseScore: f.baseScore, treeOffset: f.treeOffset, feature: f.feature, threshold: f.threshold, left: f.left, value: f.value,
+      }),
+      variance: null,
+    };
   }
 
   serialize(): SerializedRegressor {

@@ -3,6 +3,8 @@
 // Buffers are kept per batch size (the training batch and validation chunks
 // alternate) so a training step allocates nothing.
 
+import type { GraphBuilder } from '../../graph/builder.js';
+import type { Buf } from '../../graph/ops.js';
 import type { Rng } from '../../util/rng.js';
 import type { Layer } from './layer.js';
 
@@ -66,6 +68,11 @@ export class Chain {
       const dIn = l === 0 ? dx : ws.grads[l];
       this.layers[l].backward(this.slice(p, l), ws.acts[l], n, ws.acts[l + 1], dy, this.slice(g, l), dIn);
     }
+  }
+
+  /** The layers' inference on buffer x, in the model graph. */
+  emit(g: GraphBuilder, p: Float64Array, x: Buf): Buf {
+    return this.layers.reduce((b, layer, l) => layer.emit(g, this.slice(p, l), b), x);
   }
 
   private slice(p: Float64Array, l: number): Float64Array {

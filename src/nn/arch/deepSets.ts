@@ -7,6 +7,8 @@
 // Sharing is done by stacking: the n·k particles of a type become n·k rows of
 // one batch through that type's chain, so its gradients sum over them.
 
+import type { GraphBuilder } from '../../graph/builder.js';
+import type { Buf } from '../../graph/ops.js';
 import type { Rng } from '../../util/rng.js';
 import { Chain } from './chain.js';
 import { Scratch, type Layer } from './layer.js';
@@ -85,6 +87,17 @@ export class ParticleEmbedding implements Layer {
       if (dx !== null && dIn !== null) this.move(dIn, this.nIn, MOMENTUM, dx, g.members, n, 'scatter');
     }
     if (dx !== null) this.copyExtras(dy, this.nOut, dx, this.nIn, n);
+  }
+
+  /** Per row, exactly as forward: each particle through its type's chain (shared weights), in particle order, then the extras. */
+  emit(g: GraphBuilder, p: Float64Array, x: Buf): Buf {
+    const parts: Buf[] = this.types.map((type, q) => {
+      const group = this.groups.find((t) => t.type === type) as TypeGroup;
+      const momentum = g.gather(x, [0, 1, 2, 3].map((c) => q * MOMENTUM + c));
+      return group.chain.emit(g, this.slice(p, group), momentum);
+    });
+    if (this.extras > 0) parts.push(g.gather(x, Array.from({ length: this.extras }, (_, e) => this.nIn - this.extras + e)));
+    return g.concat(parts);
   }
 
   /**

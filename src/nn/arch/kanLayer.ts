@@ -11,6 +11,8 @@
 // ~3× the multiplications a sparse one would (4 of G + 3 splines are nonzero),
 // but runs in the tuned GEMM.
 
+import type { GraphBuilder } from '../../graph/builder.js';
+import type { Buf } from '../../graph/ops.js';
 import { LINEAR } from '../config.js';
 import { kanFeatures } from '../../kernels/kan.js';
 import type { Kernels } from '../../kernels/types.js';
@@ -53,6 +55,10 @@ export class KanLayer implements Layer {
     const f = this.features.get(n);
     this.kernels.kanExpand(x, n, this.nIn, this.grid, this.lo, this.hi, f);
     this.kernels.denseForward(f, n, this.nIn * this.per, p, null, this.nOut, LINEAR, null, y, y);
+  }
+
+  emit(g: GraphBuilder, p: Float64Array, x: Buf): Buf {
+    return g.dense(this.name, g.kanExpand(x, this.grid, this.lo, this.hi), p, null, this.nOut);
   }
 
   backward(p: Float64Array, x: Float64Array, n: number, y: Float64Array, dy: Float64Array, g: Float64Array, dx: Float64Array | null): void {

@@ -8,6 +8,8 @@
 // gradient vectors; x is n×nIn and y n×nOut, row-major; backward overwrites
 // the gradient slice (never accumulates) and may overwrite dy.
 
+import type { GraphBuilder } from '../../graph/builder.js';
+import type { Buf } from '../../graph/ops.js';
 import type { Activation, Kernels } from '../../kernels/types.js';
 import type { Rng } from '../../util/rng.js';
 
@@ -25,6 +27,8 @@ export interface Layer {
    * dL/dp, writes dL/dx into dx unless null. May overwrite dy.
    */
   backward(p: Float64Array, x: Float64Array, n: number, y: Float64Array, dy: Float64Array, g: Float64Array, dx: Float64Array | null): void;
+  /** Appends this layer's inference on buffer x to the model graph, with parameters p (this layer's slice). */
+  emit(g: GraphBuilder, p: Float64Array, x: Buf): Buf;
 }
 
 /** Per-batch-size scratch arrays, the few most recent sizes kept (training batch, validation chunks). */
@@ -70,6 +74,11 @@ export class DenseLayer implements Layer {
     const linear = this.act.name === 'linear';
     const z = linear ? y : this.z.get(n);
     this.kernels.denseForward(x, n, this.nIn, p.subarray(0, nw), p.subarray(nw), this.nOut, this.act, null, z, y);
+  }
+
+  emit(g: GraphBuilder, p: Float64Array, x: Buf): Buf {
+    const nw = this.nIn * this.nOut;
+    return g.activation(g.dense(this.name, x, p.subarray(0, nw), p.subarray(nw, nw + this.nOut), this.nOut), this.act);
   }
 
   backward(p: Float64Array, x: Float64Array, n: number, y: Float64Array, dy: Float64Array, g: Float64Array, dx: Float64Array | null): void {

@@ -2,6 +2,8 @@
 // one flat parameter vector and its gradient, forward/backward through a
 // layer Chain, chunked prediction.
 
+import type { GraphBuilder } from '../../graph/builder.js';
+import type { Buf } from '../../graph/ops.js';
 import type { Kernels } from '../../kernels/types.js';
 import type { Rng } from '../../util/rng.js';
 import type { TrainableNetwork } from '../trainable.js';
@@ -63,6 +65,11 @@ export class LayerNet implements TrainableNetwork {
       result.set(this.forward(x.subarray(r * d, (r + m) * d), m), r);
     }
     return result;
+  }
+
+  emit(g: GraphBuilder, x: Buf, params: Float64Array = this.params): Buf {
+    if (params.length !== this.paramCount) throw new RangeError(`LayerNet.emit: ${params.length} parameters for ${this.paramCount}`);
+    return this.chain.emit(g, params, x);
   }
 
   private input(x: Float64Array, n: number): Float64Array {

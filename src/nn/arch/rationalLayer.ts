@@ -2,6 +2,8 @@
 // the rational kernels (src/kernels/rational.ts). Parameters: the groups'
 // coefficient blocks, initialised to a least-squares fit of a fixed activation.
 
+import type { GraphBuilder } from '../../graph/builder.js';
+import type { Buf } from '../../graph/ops.js';
 import { rationalCoefCount } from '../../kernels/rational.js';
 import type { Kernels } from '../../kernels/types.js';
 import type { Layer } from './layer.js';
@@ -27,6 +29,10 @@ export class RationalLayer implements Layer {
 
   forward(p: Float64Array, x: Float64Array, n: number, y: Float64Array): void {
     this.kernels.rationalForward(x, n, this.nIn, this.groups, this.degP, this.degQ, p, y);
+  }
+
+  emit(g: GraphBuilder, p: Float64Array, x: Buf): Buf {
+    return g.rational(this.name, x, this.groups, this.degP, this.degQ, p);
   }
 
   backward(p: Float64Array, x: Float64Array, n: number, _y: Float64Array, dy: Float64Array, g: Float64Array, dx: Float64Array | null): void {

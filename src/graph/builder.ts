@@ -1,0 +1,170 @@
+// Builds a ModelGraph op by op, checking every width as it goes, so a model
+// whose emitted ops do not fit together fails here, at export, with the op
+// named — never in generated code.
+
+import { kanFeatures } from '../kernels/kan.js';
+import { rationalCoefCount } from '../kernels/rational.js';
+import type { Activation } from '../kernels/types.js';
+import { featureDim, type MomentumFeatureSpec } from '../features/momentumFeatures.js';
+import { AmpfitError } from '../util/errors.js';
+import type { TargetTransformJSON } from '../transforms/target.js';
+import type { Buf, ForestBody, GraphInput, GraphOp, GroupSpec, ModelGraph } from './ops.js';
+
+/** Thrown by a model that has no graph form yet: the exporter names it to the user. */
+export class NotExportableError extends AmpfitError {
+  override readonly name = 'NotExportableError';
+}
+
+export class GraphBuilder {
+  private readonly widths: number[];
+  private readonly ops: GraphOp[] = [];
+
+  constructor(private readonly inputNames: readonly string[]) {
+    this.widths = [inputNames.length];
+  }
+
+  width(b: Buf): number {
+    const w = this.widths[b];
+    if (w === undefined) throw new AmpfitError(`model graph: buffer ${b} does not exist`);
+    return w;
+  }
+
+  private fresh(width: number): Buf {
+    if (!(Number.isInteger(width) && width >= 1)) throw new AmpfitError(`model graph: a buffer must be at least 1 wide, got ${width}`);
+    this.widths.push(width);
+    return this.widths.length - 1;
+  }
+
+  private expect(b: Buf, width: number, what: string): void {
+    if (this.width(b) !== width) throw new AmpfitError(`model graph: ${what} reads ${width} values but buffer ${b} holds ${this.width(b)}`);
+  }
+
+  dense(name: string, input: Buf, w: Float64Array, b: Float64Array | null, nOut: number, residual: Buf | null = null): Buf {
+    const nIn = this.width(input);
+    if (w.length !== nIn * nOut) throw new AmpfitError(`model graph: ${name} has ${w.length} weights for ${nIn}×${nOut}`);
+    if (b !== null && b.length !== nOut) throw new AmpfitError(`model graph: ${name} has ${b.length} biases for ${nOut} outputs`);
+    if (residual !== null) this.expect(residual, nOut, `${name}'s residual`);
+    const output = this.fresh(nOut);
+    this.ops.push({ kind: 'dense', name, input, output, nIn, nOut, w, b, residual });
+    return output;
+  }
+
+  /** The activation after a dense op; 'linear' emits nothing. */
+  activation(input: Buf, activation: Activation): Buf {
+    if (activation.name === 'linear') return input;
+    const width = this.width(input);
+    const output = this.fresh(width);
+    this.ops.push({ kind: 'activation', input, output, width, activation });
+    return output;
+  }
+
+  rational(name: string, input: Buf, groups: number, degP: number, degQ: number, coef: Float64Array): Buf {
+    const width = this.width(input);
+    if (width % groups !== 0) throw new AmpfitError(`model graph: ${name}: ${groups} groups do not divide width ${width}`);
+    if (coef.length !== groups * rationalCoefCount(degP, degQ)) throw new AmpfitError(`model graph: ${name} has ${coef.length} coefficients`);
+    const output = this.fresh(width);
+    this.ops.push({ kind: 'rational', name, input, output, width, groups, degP, degQ, coef });
+    return output;
+  }
+
+  kanExpand(input: Buf, grid: number, lo: number, hi: number): Buf {
+    const nIn = this.width(input);
+    const output = this.fresh(nIn * kanFeatures(grid));
+    this.ops.push({ kind: 'kanExpand', input, output, nIn, grid, lo, hi });
+    return output;
+  }
+
+  gather(input: Buf, columns: readonly number[]): Buf {
+    const w = this.width(input);
+    for (const c of columns) if (!(Number.isInteger(c) && c >= 0 && c < w)) throw new AmpfitError(`model graph: column ${c} is outside buffer ${input} (${w} wide)`);
+    const output = this.fresh(columns.length);
+    this.ops.push({ kind: 'gather', input, output, columns: [...columns] });
+    return output;
+  }
+
+  concat(inputs: readonly Buf[]): Buf {
+    if (inputs.length === 1) return inputs[0];
+    const output = this.fresh(inputs.reduce((s, b) => s + this.width(b), 0));
+    this.ops.push({ kind: 'concat', inputs: [...inputs], output });
+    return output;
+  }
+
+  momentumFeatures(input: Buf, spec: MomentumFeatureSpec): Buf {
+    this.expect(input, 4 * spec.layout.particles.length, 'momentum features');
+    const output = this.fresh(featureDim(spec));
+    this.ops.push({ kind: 'momentumFeatures', input, output, spec });
+    return output;
+  }
+
+  legendre(input: Buf, degree: number, terms: readonly Uint8Array[], coef: Float64Array): Buf {
+    const inputDim = this.width(input);
+    if (terms.length !== coef.length || terms.some((t) => t.length !== inputDim)) throw new AmpfitError('model graph: Legendre terms do not fit the coefficients or the input');
+    const output = this.fresh(1);
+    this.ops.push({ kind: 'legendre', input, output, inputDim, degree, terms, coef });
+    return output;
+  }
+
+  forest(input: Buf, forest: ForestBody): Buf {
+    this.expect(input, forest.inputDim, 'forest');
+    const output = this.fresh(1);
+    this.ops.push({ kind: 'forest', input, output, forest });
+    return output;
+  }
+
+  mean(inputs: readonly Buf[], order: 'sum-then-divide' | 'divide-then-sum'): Buf {
+    if (inputs.length === 0) throw new AmpfitError('model graph: a mean of nothing');
+    const w = this.width(inputs[0]);
+    for (const b of inputs) this.expect(b, w, 'mean');
+    const output = this.fresh(w);
+    this.ops.push({ kind: 'mean', inputs: [...inputs], output, order });
+    return output;
+  }
+
+  orbit(input: Buf, group: GroupSpec): Buf[] {
+    const d = this.width(input);
+    const outputs = group.elements.map(() => this.fresh(d));
+    this.ops.push({ kind: 'orbit', input, outputs, group });
+    return outputs;
+  }
+
+  fold(input: Buf, group: GroupSpec): Buf {
+    const output = this.fresh(this.width(input));
+    this.ops.push({ kind: 'fold', input, output, group });
+    return output;
+  }
+
+  variance(input: Buf, logVarMin: number, logVarMax: number): Buf {
+    const width = this.width(input);
+    const output = this.fresh(width);
+    this.ops.push({ kind: 'variance', input, output, width, logVarMin, logVarMax });
+    return output;
+  }
+
+  inverseTransform(input: Buf, transform: TargetTransformJSON): Buf {
+    this.expect(input, 1, 'the target transform');
+    const output = this.fresh(1);
+    this.ops.push({ kind: 'inverseTransform', input, output, transform });
+    return output;
+  }
+
+  sigma(variance: Buf, value: Buf, scale: number, transform: TargetTransformJSON): Buf {
+    this.expect(variance, 1, 'σ');
+    this.expect(value, 1, 'σ');
+    const output = this.fresh(1);
+    this.ops.push({ kind: 'sigma', variance, value, output, scale, transform });
+    return output;
+  }
+
+  finish(value: Buf, sigma: Buf | null): ModelGraph {
+    this.expect(value, 1, 'the model output');
+    if (sigma !== null) this.expect(sigma, 1, 'the σ output');
+    const momenta = this.ops.some((op) => op.kind === 'momentumFeatures' && op.input === 0);
+    const input: GraphInput = { kind: momenta ? 'momenta' : 'coordinates', names: [...this.inputNames] };
+    return { input, widths: [...this.widths], ops: [...this.ops], outputs: { value, sigma } };
+  }
+}
+
+/** Width of one column of a buffer: `column(g, b, c)` as a gather. */
+export function column(g: GraphBuilder, b: Buf, c: number): Buf {
+  return g.width(b) === 1 && c === 0 ? b : g.gather(b, [c]);
+}
