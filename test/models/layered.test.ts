@@ -113,6 +113,27 @@ int main(void) {
   const cc = spawnSync('gcc', ['-std=c99', '-Wall', '-Wextra', '-pedantic', '-Werror', '-o', exe, join(dir, 'check.c'), join(dir, `${name}.c`), '-lm'], { encoding: 'utf8' });
   assert.equal(cc.status, 0, cc.stderr);
   assert.equal(spawnSync(exe, { encoding: 'utf8' }).stdout, '0 1 3|an energy is not positive (physical momenta have E > 0)|momentum is not conserved to the tolerance the model was trained with\n');
+  if (spawnSync('gfortran', ['--version']).status !== 0) return;
+  // A Fortran generator's view: the module's functions on momenta, one point and a batch.
+  writeFileSync(join(dir, `${name}.f90`), c.fortran);
+  const pts = Array.from(x.subarray(0, 2 * d), (v) => `${v.toPrecision(17)}d0`);
+  writeFileSync(join(dir, 'main.f90'), `program main
+  use ${name}_ampfit
+  implicit none
+  real(c_double) :: xs(${name}_n_inputs, 2), ys(2)
+  xs = reshape([ &
+${pts.map((v, i) => `    ${v}${i === pts.length - 1 ? '' : ', &'}`).join('\n')} &
+  ], [${name}_n_inputs, 2])
+  call ${name}_eval_batch(xs, int(2, c_size_t), ys)
+  write (*, '(es25.17)') ${name}_eval(xs(:, 1)), ys
+  write (*, '(i3)') ${name}_check(xs(:, 1))
+end program main
+`);
+  const f = spawnSync('sh', ['-c', `gcc -O2 -std=c99 -c ${name}.c && gfortran -O2 -std=f2008 ${name}.f90 main.f90 ${name}.o -lm -o fmain && ./fmain`], { cwd: dir, encoding: 'utf8' });
+  assert.equal(f.status, 0, f.stderr);
+  const got = f.stdout.trim().split(/\s+/).map(Number);
+  assert.equal(got[3], 0);
+  assert.ok(maxRelativeDifference(got.slice(0, 3), [want[0], want[0], want[1]]).max <= AGREEMENT, `Fortran ${got} vs ${want.subarray(0, 2)}`);
 }
 
 test('a rational activation on a dense model type is refused by the config', () => {
