@@ -15,7 +15,7 @@ type ModelType = (typeof MODEL_TYPES)[number];
 const NETWORKS = ['dnn', 'skdnn', 'mlp', 'kan', 'ds'] as const satisfies readonly ModelType[];
 const FIXED_ACTIVATION_NETWORKS = ['dnn', 'skdnn', 'mlp', 'ds'] as const satisfies readonly ModelType[];
 const RATIONAL = ['mlp', 'ds'] as const satisfies readonly ModelType[];
-const UNCERTAIN = ['dnn', 'skdnn'] as const satisfies readonly ModelType[];
+const UNCERTAIN = NETWORKS;
 const TREES = ['bdt'] as const satisfies readonly ModelType[];
 
 export const KEY_MODEL_TYPES = {

@@ -128,6 +128,9 @@ export const SymmetrySchema = z.strictObject({
 });
 
 export const MODEL_TYPES = ['poly', 'dnn', 'skdnn', 'bdt', 'mlp', 'kan', 'ds'] as const;
+/** The model types trained as networks by the Trainer (learned uncertainties, the finishing phase, network keys). */
+export const NETWORK_TYPES: readonly ModelTypeName[] = ['dnn', 'skdnn', 'mlp', 'kan', 'ds'];
+type ModelTypeName = (typeof MODEL_TYPES)[number];
 /** Model types built from layers (src/nn/arch): learnable activations, KAN layers, Deep Sets. */
 export const LAYER_MODEL_TYPES = ['mlp', 'kan', 'ds'] as const;
 /** The fixed activations a rational activation can be initialised to approximate. */
@@ -305,15 +308,12 @@ export const RunConfigSchema = RunConfigBase
       // The symmetric wrapper passes values, not σ, through fold and average yet.
       ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' cannot be combined with symmetry_mode '${c.symmetry_mode}' yet; set symmetry_mode: 'none'` });
     }
-    if (c.uncertainty !== 'none' && c.model_type !== 'dnn' && c.model_type !== 'skdnn') {
-      ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' needs a neural model_type (dnn or skdnn), not '${c.model_type}'` });
+    if (c.uncertainty !== 'none' && !NETWORK_TYPES.includes(c.model_type)) {
+      ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' needs a neural model_type (${NETWORK_TYPES.join(', ')}), not '${c.model_type}'` });
     }
     if (c.data.momenta !== null && c.symmetries.length > 0) {
       // Maps act on hypercube coordinates; a particle exchange on four-momenta is another kind of map.
       ctx.addIssue({ code: 'custom', path: ['symmetries'], message: 'symmetries act on hypercube coordinates x1..xD; they cannot be declared with data.momenta yet' });
-    }
-    if (c.uncertainty !== 'none' && c.data.momenta !== null) {
-      ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' cannot be combined with data.momenta yet` });
     }
     checkArchitecture(c, ctx);
     checkFinish(c, ctx);

@@ -11,7 +11,6 @@ import type { ForestBody, GraphOp, ModelGraph } from '../graph/ops.js';
 import { modelLabel } from '../models/labels.js';
 import type { Surrogate } from '../models/surrogate.js';
 import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
-import { UncertainRegressor } from '../uncertainty/regressor.js';
 import { AmpfitError } from '../util/errors.js';
 import { AMPFIT_VERSION } from '../version.js';
 
@@ -56,9 +55,8 @@ export function modelGraph(model: Surrogate): ModelGraph {
     throw e;
   }
   const value = g.inverseTransform(out.value, transform);
-  if (out.variance === null) return g.finish(value, null);
-  const scale = model.regressor instanceof UncertainRegressor ? model.regressor.sigmaScale : 1;
-  return g.finish(value, g.sigma(out.variance, value, scale, transform));
+  if (out.sigma === null) return g.finish(value, null);
+  return g.finish(value, g.sigma(out.sigma.variance, value, out.sigma.scale, transform));
 }
 
 export function describeSurrogate(model: Surrogate): ExportModel {

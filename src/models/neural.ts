@@ -57,7 +57,7 @@ export class NeuralRegressor implements Regressor {
   }
 
   emit(g: GraphBuilder, x: Buf): EmittedOutput {
-    return { value: this.network.emit(g, x), variance: null };
+    return { value: this.network.emit(g, x), sigma: null };
   }
 }
 
@@ -233,7 +233,7 @@ function describeStop(reason: StopReason, c: RunConfig, bestEpoch: number, epoch
 
 function load(family: NetworkFamily) {
   return (s: SerializedRegressor): Regressor => {
-    if (s.spec.uncertainty !== undefined) return loadUncertain(s);
+    if (s.spec.uncertainty !== undefined) return loadUncertain(s, family.restore);
     const network = family.restore(s.spec.network, getKernels('auto'));
     const params = float64Array(s, 'params', family.type);
     if (params.length !== network.paramCount) {

@@ -69,7 +69,7 @@ class Polynomial implements Regressor {
   }
 
   emit(g: GraphBuilder, x: Buf): EmittedOutput {
-    return { value: g.legendre(x, this.degree, this.terms, this.coef), variance: null };
+    return { value: g.legendre(x, this.degree, this.terms, this.coef), sigma: null };
   }
 }
 

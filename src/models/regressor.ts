@@ -23,14 +23,15 @@ export interface Regressor {
   /**
    * Appends what predict computes on buffer x to the model graph
    * (src/graph/): the prediction (1 wide, transformed space) and, for a
-   * model that learned σ, the mean variance of its members (1 wide).
+   * model that learned σ, the mean variance of its members (1 wide) with the
+   * calibration scale of σ.
    */
   emit(g: GraphBuilder, x: Buf): EmittedOutput;
 }
 
 export interface EmittedOutput {
   readonly value: Buf;
-  readonly variance: Buf | null;
+  readonly sigma: { readonly variance: Buf; readonly scale: number } | null;
 }
 
 export interface SerializedRegressor {

@@ -6,6 +6,8 @@ import { loadRegressor } from './registry.js';
 import type { Regressor } from './regressor.js';
 import { toPhysical, uncertaintyMetrics, type PhysicalPrediction, type UncertaintyMetrics } from '../uncertainty/calibration.js';
 import { UncertainRegressor } from '../uncertainty/regressor.js';
+import { applyMomentumFeatures, featureDim } from '../features/momentumFeatures.js';
+import { MomentumRegressor } from './momentumRegressor.js';
 
 /**
  * A trained model ready to evaluate: regressor + target transform. `predict`
@@ -34,7 +36,17 @@ export class Surrogate {
 
   /** Whether the model learned uncertainties (predictUncertain works). */
   get hasUncertainty(): boolean {
-    return this.regressor instanceof UncertainRegressor;
+    return this.uncertain() !== null;
+  }
+
+  /** The uncertainty model and what it reads of an input row: the row itself, or a momentum model's features. */
+  private uncertain(): { model: UncertainRegressor; inputs: (x: Float64Array, n: number) => { x: Float64Array; d: number } } | null {
+    const r = this.regressor;
+    if (r instanceof UncertainRegressor) return { model: r, inputs: (x) => ({ x, d: this.d }) };
+    if (r instanceof MomentumRegressor && r.inner instanceof UncertainRegressor) {
+      return { model: r.inner, inputs: (x, n) => ({ x: applyMomentumFeatures(r.spec, x, n), d: featureDim(r.spec) }) };
+    }
+    return null;
   }
 
   /**
@@ -45,18 +57,21 @@ export class Surrogate {
    * including the calibration scale stored in the model.
    */
   predictUncertain(x: Float64Array, n: number): PhysicalPrediction {
-    if (!(this.regressor instanceof UncertainRegressor)) {
+    const u = this.uncertain();
+    if (u === null) {
       throw new AmpfitError(`this ${this.regressor.type} model learned no uncertainties (train it with config uncertainty: heteroscedastic, bnn or ensemble)`);
     }
     if (x.length !== n * this.d) throw new AmpfitError(`predict: x has ${x.length} values, expected ${n} rows × ${this.d} inputs`);
-    return toPhysical(this.regressor.predictUncertain(x, n), this.transform);
+    return toPhysical(u.model.predictUncertain(u.inputs(x, n).x, n), this.transform);
   }
 
   /** Pulls and median σ on n rows against the truth (physical units), or null for a model without uncertainties. */
   uncertaintyMetrics(x: Float64Array, n: number, truth: Float64Array): UncertaintyMetrics | null {
-    if (!(this.regressor instanceof UncertainRegressor)) return null;
+    const u = this.uncertain();
+    if (u === null) return null;
     if (x.length !== n * this.d || truth.length !== n) throw new AmpfitError(`uncertaintyMetrics: ${x.length} inputs and ${truth.length} truths for ${n} rows × ${this.d}`);
-    return uncertaintyMetrics(this.regressor, this.transform, x, truth, this.d);
+    const inputs = u.inputs(x, n);
+    return uncertaintyMetrics(u.model, this.transform, inputs.x, truth, inputs.d);
   }
 
   /** Predictions of the target column itself: the ratio times the Born term for Born-normalised models. */

@@ -62,11 +62,11 @@ export class SymmetricRegressor implements Regressor {
     const group = { elements: this.group.elements, reflectable: this.group.reflectable };
     const one = (image: Buf): Buf => {
       const out = this.inner.emit(g, image);
-      if (out.variance !== null) throw new NotExportableError('a symmetric model with learned σ cannot be exported yet');
+      if (out.sigma !== null) throw new NotExportableError('a symmetric model with learned σ cannot be exported yet');
       return out.value;
     };
-    if (this.mode === 'fold') return { value: one(g.fold(x, group)), variance: null };
-    return { value: g.mean(g.orbit(x, group).map(one), 'sum-then-divide'), variance: null };
+    if (this.mode === 'fold') return { value: one(g.fold(x, group)), sigma: null };
+    return { value: g.mean(g.orbit(x, group).map(one), 'sum-then-divide'), sigma: null };
   }
 
   serialize(): SerializedRegressor {

@@ -11,7 +11,9 @@
 import type { GraphBuilder } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';
 import type { Kernels } from '../kernels/types.js';
+import type { Rng } from '../util/rng.js';
 import { outputCount, type NetworkConfig } from './config.js';
+import { glorotUniform } from './init.js';
 import { buildPlan, type DenseOp, type NetworkPlan } from './plan.js';
 
 /** Most rows per inference chunk (validation in the trainer uses this many); bounds the buffers (~chunk × width × 8 B each). */
@@ -288,6 +290,16 @@ export class Network {
   }
 
   /** Outputs (n×outputDim) for n rows of x, computed in chunks of `chunkRows` (default: predictChunkRows); writes into `out` if given. */
+  get outputLayerStart(): number {
+    return this.plan.ops[this.plan.ops.length - 1].wOffset;
+  }
+
+  spawn(rng: Rng): Network {
+    const m = new Network(this.config, this.kernels);
+    glorotUniform(m.plan, m.params, rng);
+    return m;
+  }
+
   emit(g: GraphBuilder, x: Buf, params: Float64Array = this.params): Buf {
     if (params.length !== this.paramCount) throw new RangeError(`Network.emit: ${params.length} parameters for ${this.paramCount}`);
     const buffers: Buf[] = [x];

@@ -34,6 +34,7 @@ import { DecayTensor, ProductHarmonics } from '../features/harmonics.js';
 import { NotExportableError } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';
 import type { Kernels } from '../kernels/types.js';
+import type { Rng } from '../util/rng.js';
 import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
 import { ModelFileError } from '../util/errors.js';
 import type { NetworkFactory, TrainableNetwork } from './trainable.js';
@@ -263,6 +264,14 @@ export class StructuredNetwork implements TrainableNetwork {
       result.set(this.infer(x.subarray(r * d, (r + m) * d), m), r);
     }
     return result;
+  }
+
+  get outputLayerStart(): number {
+    return this.inner.outputLayerStart;
+  }
+
+  spawn(rng: Rng): StructuredNetwork {
+    return new StructuredNetwork(this.stage, this.head?.transform.toJSON() ?? null, this.inner.spawn(rng), this.born, this.scaleOutput);
   }
 
   emit(): Buf {

@@ -5,13 +5,18 @@
 import type { GraphBuilder } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';
 import type { Kernels } from '../kernels/types.js';
+import type { Rng } from '../util/rng.js';
 
 export interface TrainableNetwork {
   /** Plain JSON that rebuilds the architecture (stored in snapshots and model files). */
   readonly config: unknown;
   readonly kernels: Kernels;
   readonly inputDim: number;
+  /** Values per output row: 1, or 2 for a (mean, log σ²) head. */
+  readonly outputDim: number;
   readonly paramCount: number;
+  /** Index in params of the output layer's first parameter (a BNN that is Bayesian in its last layer only). */
+  readonly outputLayerStart: number;
   /** All parameters in one flat vector; write in place only. */
   readonly params: Float64Array;
   /** dLoss/dparams of the last backward(), same layout as params. */
@@ -30,6 +35,8 @@ export interface TrainableNetwork {
    * network's own parameters (an ensemble member, a BNN weight sample).
    */
   emit(g: GraphBuilder, x: Buf, params?: Float64Array): Buf;
+  /** A new network of the same architecture and kernels, initialised from rng as the family initialises (ensemble members). */
+  spawn(rng: Rng): TrainableNetwork;
 }
 
 /** Rebuilds a network from the `config` its snapshot stored. */

@@ -142,7 +142,7 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   const model = inputs.wrap(fit.model);
   const validation = evaluate(split.validation, yValPhys);
   const test = split.test.length > 0 ? evaluate(split.test, take(data.y, split.test)) : null;
-  // The config allows learned σ only on plain coordinates (no momentum features, no symmetry), so fit.model is the whole model here.
+  // The config allows learned σ without a symmetry only; fit.model reads the model inputs (the momentum features, if any), as inputs.x holds them.
   const pulls = (m: UncertainRegressor, idx: Uint32Array, truth: Float64Array) => uncertaintyMetrics(m, transform, takeRows(inputs.x, inputs.d, idx), truth, inputs.d);
   const uncertainty = fit.model instanceof UncertainRegressor
     ? { test: split.test.length > 0 ? pulls(fit.model, split.test, take(data.y, split.test)) : null, validation: pulls(fit.model, split.validation, yValPhys) }

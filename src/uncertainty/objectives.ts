@@ -21,7 +21,7 @@
 // the mean over a batch, which is the default (config ensemble_beta: null).
 
 import type { RegressionMetrics } from '../nn/evaluate.js';
-import type { Network } from '../nn/network.js';
+import type { TrainableNetwork } from '../nn/trainable.js';
 import type { Objective } from '../nn/objective.js';
 import { Rng, type RngState } from '../util/rng.js';
 import { median } from './calibration.js';
@@ -47,7 +47,7 @@ class MemberScratch {
  * networks and rows of ℓ (what early stopping minimises), r2 that of the
  * mean over networks of f.
  */
-export function nllMetrics(nets: readonly Network[], x: Float64Array, y: Float64Array, chunkRows: number): RegressionMetrics {
+export function nllMetrics(nets: readonly TrainableNetwork[], x: Float64Array, y: Float64Array, chunkRows: number): RegressionMetrics {
   const n = y.length;
   if (n === 0) return { n, mse: NaN, r2: NaN };
   const d = nets[0].inputDim;
@@ -94,7 +94,7 @@ export class MemberObjective implements Objective {
    * one member) trains them independently. params starts as the members'
    * current parameters.
    */
-  constructor(readonly name: 'heteroscedastic' | 'ensemble', readonly members: readonly Network[], readonly beta: number) {
+  constructor(readonly name: 'heteroscedastic' | 'ensemble', readonly members: readonly TrainableNetwork[], readonly beta: number) {
     const p = members[0].paramCount;
     this.params = new Float64Array(p * members.length);
     members.forEach((net, i) => this.params.set(net.params, i * p));
@@ -191,8 +191,8 @@ export interface BayesSettings {
 }
 
 /** First parameter index of the Bayesian weights of a network. */
-export function bayesStart(net: Network, lastLayerOnly: boolean): number {
-  return lastLayerOnly ? net.plan.ops[net.plan.ops.length - 1].wOffset : 0;
+export function bayesStart(net: TrainableNetwork, lastLayerOnly: boolean): number {
+  return lastLayerOnly ? net.outputLayerStart : 0;
 }
 
 /**
@@ -211,7 +211,7 @@ export class BayesObjective implements Objective {
   private readonly scratch = new MemberScratch();
 
   /** μ starts as net's parameters, every s as INITIAL_POSTERIOR_WIDTH. */
-  constructor(readonly net: Network, readonly settings: BayesSettings, private rng: Rng) {
+  constructor(readonly net: TrainableNetwork, readonly settings: BayesSettings, private rng: Rng) {
     const p = net.paramCount;
     this.start = bayesStart(net, settings.lastLayerOnly);
     const nBayes = p - this.start;

@@ -19,8 +19,7 @@
 import { column, type GraphBuilder } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';
 import { getKernels } from '../kernels/index.js';
-import type { Kernels } from '../kernels/types.js';
-import { describeNetwork, Network, parseNetworkConfig, type NetworkConfig } from '../nn/index.js';
+import type { NetworkFactory, TrainableNetwork } from '../nn/trainable.js';
 import { float64Array, type EmittedOutput, type Regressor, type SerializedRegressor } from '../models/regressor.js';
 import { AmpfitError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -55,24 +54,30 @@ export interface UncertainPrediction {
 }
 
 export class UncertainRegressor implements Regressor {
-  private readonly net: Network;
-
   /**
-   * weightSets: the K parameter vectors predictions average over; arrays:
-   * what the model file stores (see the file comment).
+   * net: the (f, log σ²) network, any family, whose parameters each
+   * prediction overwrites with one weight vector; weightSets: the K vectors
+   * predictions average over; arrays: what the model file stores (see the
+   * file comment).
    */
   constructor(
-    readonly config: NetworkConfig,
+    private readonly net: TrainableNetwork,
     private readonly spec: UncertaintySpec,
     private readonly weightSets: readonly Float64Array[],
     private readonly arrays: Record<string, Float64Array>,
-    kernels: Kernels,
   ) {
-    this.net = new Network(config, kernels);
+    if (net.outputDim !== HEAD_OUTPUTS) throw new AmpfitError(`uncertainty model: the network has ${net.outputDim} outputs, expected ${HEAD_OUTPUTS} (mean, log σ²)`);
+    for (const w of weightSets) if (w.length !== net.paramCount) throw new AmpfitError(`uncertainty model: a weight vector of ${w.length} for ${net.paramCount} parameters`);
   }
 
+  /** The network's stored config (its family's JSON). */
+  get config(): unknown {
+    return this.net.config;
+  }
+
+  /** The model type: the network family's name ('dnn', 'skdnn', 'mlp', 'kan', 'ds'). */
   get type(): string {
-    return this.config.type;
+    return String((this.net.config as { type?: unknown }).type);
   }
 
   get method(): UncertaintyMethod {
@@ -91,7 +96,7 @@ export class UncertainRegressor implements Regressor {
   /** The same model with σ_syst scaled by `scale` (calibration). */
   withSigmaScale(scale: number): UncertainRegressor {
     if (!(scale > 0 && Number.isFinite(scale))) throw new AmpfitError(`uncertainty: σ scale must be a positive number, got ${scale}`);
-    return new UncertainRegressor(this.config, { ...this.spec, sigma_scale: scale }, this.weightSets, this.arrays, this.net.kernels);
+    return new UncertainRegressor(this.net, { ...this.spec, sigma_scale: scale }, this.weightSets, this.arrays);
   }
 
   /** Every trained number: all members' parameters; for a BNN the means μ and widths ρ. */
@@ -144,7 +149,7 @@ export class UncertainRegressor implements Regressor {
       v.push(g.variance(column(g, out, 1), LOG_VAR_MIN, LOG_VAR_MAX));
     }
     const mean = (b: Buf[]): Buf => (b.length === 1 ? b[0] : g.mean(b, 'divide-then-sum'));
-    return { value: mean(f), variance: mean(v) };
+    return { value: mean(f), sigma: { variance: mean(v), scale: this.spec.sigma_scale } };
   }
 
   serialize(): SerializedRegressor {
@@ -155,16 +160,16 @@ export class UncertainRegressor implements Regressor {
   }
 }
 
-/** Heteroscedastic network (one vector) or ensemble (several, concatenated in `params`). */
-export function memberRegressor(config: NetworkConfig, spec: UncertaintySpec, members: readonly Float64Array[], kernels: Kernels): UncertainRegressor {
+/** Heteroscedastic network (one vector) or ensemble (several, concatenated in `params`) on `net`'s architecture. */
+export function memberRegressor(net: TrainableNetwork, spec: UncertaintySpec, members: readonly Float64Array[]): UncertainRegressor {
   const p = members[0].length;
   const params = new Float64Array(p * members.length);
   members.forEach((m, i) => params.set(m, i * p));
-  return new UncertainRegressor(config, spec, members.map((m) => m.slice()), { params }, kernels);
+  return new UncertainRegressor(net, spec, members.map((m) => m.slice()), { params });
 }
 
-/** Bayesian network: M weight vectors sampled from the posterior with the spec's seed. */
-export function bayesRegressor(config: NetworkConfig, spec: UncertaintySpec, mu: Float64Array, rho: Float64Array, kernels: Kernels): UncertainRegressor {
+/** Bayesian network on `net`'s architecture: M weight vectors sampled from the posterior with the spec's seed. */
+export function bayesRegressor(net: TrainableNetwork, spec: UncertaintySpec, mu: Float64Array, rho: Float64Array): UncertainRegressor {
   const start = spec.bayes_start ?? 0;
   const m = spec.samples ?? 0;
   if (start + rho.length !== mu.length) throw new AmpfitError(`bnn: ${rho.length} posterior widths do not cover parameters ${start}..${mu.length}`);
@@ -176,25 +181,25 @@ export function bayesRegressor(config: NetworkConfig, spec: UncertaintySpec, mu:
     sampleWeights(mu, rho, start, rng, eps, w);
     sets.push(w);
   }
-  return new UncertainRegressor(config, spec, sets, { params: mu.slice(), rho: rho.slice() }, kernels);
+  return new UncertainRegressor(net, spec, sets, { params: mu.slice(), rho: rho.slice() });
 }
 
-/** Rebuilds an uncertainty model from its model-file form, checking every size. */
-export function loadUncertain(s: SerializedRegressor): UncertainRegressor {
-  const config = parseNetworkConfig(s.spec.network, 'model.regressor.network');
+/** Rebuilds an uncertainty model from its model-file form, checking every size; `restore` rebuilds its family's network. */
+export function loadUncertain(s: SerializedRegressor, restore: NetworkFactory): UncertainRegressor {
+  const net = restore(s.spec.network, getKernels('auto'));
   const spec = parseSpec(s.spec.uncertainty);
-  const kernels = getKernels('auto');
-  const p = new Network(config, kernels).paramCount;
-  const params = float64Array(s, 'params', config.type);
-  if (config.outputs !== HEAD_OUTPUTS) throw new AmpfitError(`uncertainty model: the network has ${config.outputs ?? 1} outputs, expected ${HEAD_OUTPUTS} (mean, log σ²)`);
+  const p = net.paramCount;
+  const type = String(s.spec.type);
+  const params = float64Array(s, 'params', type);
+  if (net.outputDim !== HEAD_OUTPUTS) throw new AmpfitError(`uncertainty model: the network has ${net.outputDim} outputs, expected ${HEAD_OUTPUTS} (mean, log σ²)`);
   if (spec.method === 'bnn') {
-    if (params.length !== p) throw new AmpfitError(`bnn: model holds ${params.length} means, ${describeNetwork(config)} needs ${p}`);
-    return bayesRegressor(config, spec, params, float64Array(s, 'rho', 'bnn'), kernels);
+    if (params.length !== p) throw new AmpfitError(`bnn: model holds ${params.length} means, the ${type} network needs ${p}`);
+    return bayesRegressor(net, spec, params, float64Array(s, 'rho', 'bnn'));
   }
   const k = spec.method === 'ensemble' ? spec.members ?? 0 : 1;
-  if (params.length !== k * p) throw new AmpfitError(`${spec.method}: model holds ${params.length} parameters, ${k} × ${describeNetwork(config)} needs ${k * p}`);
+  if (params.length !== k * p) throw new AmpfitError(`${spec.method}: model holds ${params.length} parameters, ${k} × the ${type} network's ${p} needs ${k * p}`);
   const members = Array.from({ length: k }, (_, i) => params.subarray(i * p, (i + 1) * p));
-  return memberRegressor(config, spec, members, kernels);
+  return memberRegressor(net, spec, members);
 }
 
 function parseSpec(value: unknown): UncertaintySpec {

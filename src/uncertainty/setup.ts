@@ -4,9 +4,9 @@
 
 import type { RunConfig } from '../config/schema.js';
 import type { TrainData } from '../models/regressor.js';
-import { glorotUniform, Network, type NetworkConfig } from '../nn/index.js';
+import type { NetworkConfig } from '../nn/index.js';
 import type { Objective } from '../nn/objective.js';
-import { AmpfitError, ConfigError } from '../util/errors.js';
+import { AmpfitError } from '../util/errors.js';
 import type { TrainableNetwork } from '../nn/trainable.js';
 import type { Logger } from '../util/log.js';
 import type { Rng } from '../util/rng.js';
@@ -33,16 +33,6 @@ export function withUncertaintyHead(network: NetworkConfig, c: Pick<RunConfig, '
  * MSE path draws exactly the random numbers it always did.
  */
 export function uncertaintyObjective(c: UncertaintyConfig, nTrain: number, parent: Rng): ((net: TrainableNetwork) => Objective) | undefined {
-  const make = denseObjective(c, nTrain, parent);
-  if (make === undefined) return undefined;
-  return (net) => {
-    // The learned-uncertainty objectives are written for the dense-op Network; the config allows them for dnn and skdnn only.
-    if (!(net instanceof Network)) throw new ConfigError(`uncertainty: '${c.uncertainty}' needs a dnn or skdnn network`);
-    return make(net);
-  };
-}
-
-function denseObjective(c: UncertaintyConfig, nTrain: number, parent: Rng): ((net: Network) => Objective) | undefined {
   if (c.uncertainty === 'none') return undefined;
   const rng = parent.fork('uncertainty');
   switch (c.uncertainty) {
@@ -51,11 +41,7 @@ function denseObjective(c: UncertaintyConfig, nTrain: number, parent: Rng): ((ne
     case 'ensemble':
       return (net) => {
         const members = [net];
-        for (let i = 1; i < c.ensemble_members; i++) {
-          const m = new Network(net.config, net.kernels);
-          glorotUniform(m.plan, m.params, rng.fork(`member${i}`));
-          members.push(m);
-        }
+        for (let i = 1; i < c.ensemble_members; i++) members.push(net.spawn(rng.fork(`member${i}`)));
         return new MemberObjective('ensemble', members, c.ensemble_beta ?? 1 / nTrain);
       };
     case 'bnn':
@@ -84,13 +70,13 @@ export function uncertainRegressorOf(objective: Objective, c: UncertaintyConfig,
     const spec: UncertaintySpec = objective.name === 'ensemble'
       ? { method: 'ensemble', sigma_scale: 1, members: nets.length }
       : { method: 'heteroscedastic', sigma_scale: 1 };
-    model = memberRegressor(nets[0].config, spec, nets.map((_, i) => objective.memberParams(i)), nets[0].kernels);
+    model = memberRegressor(nets[0], spec, nets.map((_, i) => objective.memberParams(i)));
   } else if (objective instanceof BayesObjective) {
     const spec: UncertaintySpec = {
       method: 'bnn', sigma_scale: 1, prior_width: c.bnn_prior_width, last_layer_only: c.bnn_last_layer_only,
       bayes_start: objective.start, samples: c.bnn_samples, sample_seed: c.seed,
     };
-    model = bayesRegressor(objective.net.config, spec, objective.mu, objective.rho, objective.net.kernels);
+    model = bayesRegressor(objective.net, spec, objective.mu, objective.rho);
   } else {
     throw new AmpfitError(`objective '${objective.name}' learns no uncertainty`);
   }

@@ -343,3 +343,43 @@ export function bitDifferences(a: ArrayLike<number>, b: ArrayLike<number>): numb
   for (let i = 0; i < a.length; i++) if (!(a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i])))) n++;
   return n;
 }
+
+/** Compiles a model's export with a driver (warnings as errors) and runs eval_sigma_batch, eval_sigma and eval on n points of d inputs; checks the Fortran module compiles. */
+export function runSigmaC(c: CExport, x: Float64Array, n: number, d: number): { y: Float64Array; sigma: Float64Array; yOne: Float64Array; sigmaOne: Float64Array; yPlain: Float64Array } {
+  const dir = tempDir();
+  writeFileSync(join(dir, `${c.name}.c`), c.source);
+  writeFileSync(join(dir, `${c.name}.h`), c.header);
+  writeFileSync(join(dir, 'x.bin'), x);
+  writeFileSync(join(dir, 'driver.c'), `#include <stdio.h>
+#include "${c.name}.h"
+static double x[${x.length}], out[5 * ${n}];
+int main(void) {
+  size_t i;
+  FILE *f = fopen("${join(dir, 'x.bin')}", "rb");
+  if (!f || fread(x, sizeof(double), ${x.length}, f) != ${x.length}) return 3;
+  fclose(f);
+  ${c.name}_eval_sigma_batch(x, ${n}, out, out + ${n});
+  for (i = 0; i < ${n}; i++) {
+    out[2 * ${n} + i] = ${c.name}_eval_sigma(x + ${d} * i, out + 3 * ${n} + i);
+    out[4 * ${n} + i] = ${c.name}_eval(x + ${d} * i);
+  }
+  f = fopen("${join(dir, 'out.bin')}", "wb");
+  if (!f || fwrite(out, sizeof(double), 5 * ${n}, f) != 5 * ${n}) return 5;
+  fclose(f);
+  return 0;
+}
+`);
+  const exe = join(dir, 'driver');
+  const cc = spawnSync('gcc', ['-O2', '-std=c99', '-Wall', '-Wextra', '-pedantic', '-Werror', '-o', exe, join(dir, 'driver.c'), join(dir, `${c.name}.c`), '-lm'], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`gcc failed:\n${cc.stderr}`);
+  const run = spawnSync(exe, [], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`driver exited with ${run.status}`);
+  const all = new Float64Array(new Uint8Array(readFileSync(join(dir, 'out.bin'))).buffer);
+  const part = (k: number): Float64Array => all.slice(k * n, (k + 1) * n);
+  if (spawnSync('gfortran', ['--version']).status === 0) {
+    writeFileSync(join(dir, `${c.name}.f90`), c.fortran);
+    const fc = spawnSync('gfortran', ['-c', '-Wall', '-Werror', '-o', join(dir, 'f.o'), join(dir, `${c.name}.f90`)], { encoding: 'utf8', cwd: dir });
+    if (fc.status !== 0) throw new Error(`gfortran failed:\n${fc.stderr}`);
+  }
+  return { y: part(0), sigma: part(1), yOne: part(2), sigmaOne: part(3), yPlain: part(4) };
+}

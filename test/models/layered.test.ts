@@ -24,7 +24,7 @@ import { memoryLogger } from '../../src/util/log.js';
 import { Rng } from '../../src/util/rng.js';
 import { SAMPLE_2D, SHARED_DATA, tempDir, writeText } from '../helpers.js';
 import { sinSquareTarget, uniformPoints } from '../nn/helpers.js';
-import { AGREEMENT, bitDifferences, compileC, haveGcc, maxRelativeDifference } from '../export/fixtures.js';
+import { AGREEMENT, bitDifferences, compileC, haveGcc, maxRelativeDifference, runSigmaC } from '../export/fixtures.js';
 
 const work = tempDir();
 const lines = gunzipSync(readFileSync(join(SHARED_DATA, 'ggyyg/ggyyg_train_00.csv.gz'))).toString('latin1').split('\n', 1201);
@@ -134,6 +134,50 @@ end program main
   const got = f.stdout.trim().split(/\s+/).map(Number);
   assert.equal(got[3], 0);
   assert.ok(maxRelativeDifference(got.slice(0, 3), [want[0], want[0], want[1]]).max <= AGREEMENT, `Fortran ${got} vs ${want.subarray(0, 2)}`);
+}
+
+// Paper 2's uncertainty-aware models: BNN-DSI and RE-DSI (a repulsive ensemble), a heteroscedastic KAN and GroupKAN MLP —
+// the same objectives as for dnn/skdnn, no model-specific code; σ survives the model file and both exports.
+const UNCERTAIN: { name: string; keys: Record<string, unknown>; vectors: number }[] = [
+  { name: 'BNN-DSI', keys: { model_type: 'ds', features: 'momenta+invariants', ds_latent: 8, depth: 1, activation: 'gelu', uncertainty: 'bnn', bnn_samples: 6 }, vectors: 6 },
+  { name: 'RE-DSI', keys: { model_type: 'ds', features: 'momenta+invariants', ds_latent: 8, depth: 1, activation: 'gelu', uncertainty: 'ensemble', ensemble_members: 3 }, vectors: 3 },
+  { name: 'KAN-het', keys: { model_type: 'kan', features: 'invariants', width: 8, depth: 1, uncertainty: 'heteroscedastic' }, vectors: 1 },
+  { name: 'GroupKAN-bnn-last', keys: { model_type: 'mlp', activation: 'rational', rational_groups: 4, uncertainty: 'bnn', bnn_last_layer_only: true, bnn_samples: 4 }, vectors: 4 },
+];
+
+for (const c of UNCERTAIN) {
+  test(`${c.name} learns σ on ggyyg momenta; σ survives the model file, ONNX and C`, async () => {
+    const config = validateConfig(
+      {
+        data: { files: slice, target: 'msq', momenta: { particles: PARTICLES } }, depth: 2, width: 16,
+        epochs: 2, steps_per_epoch: 10, batch_size: 64, target_transform: 'log-standardize', seed: 5, ...c.keys,
+      },
+      c.name,
+    );
+    const dir = join(work, c.name);
+    const run = await runTraining({ config, outDir: dir, log: memoryLogger() });
+    assert.ok(run.header.metrics.uncertainty !== undefined, 'pulls in the metrics');
+    const model = loadModel(dir);
+    assert.ok(model.hasUncertainty);
+    const n = 60;
+    const x = new Float64Array(lines.slice(1, n + 1).flatMap((l) => l.split(',').slice(0, 20).map(Number)));
+    const p = model.predictUncertain(x, n);
+    assert.ok(p.sigmaSyst.every((v) => v > 0 && Number.isFinite(v)));
+    assert.equal(p.sigmaStat === null, c.vectors === 1);
+    assert.deepEqual(p.value, model.predict(x, n));
+    const description = describeSurrogate(model);
+    assert.equal(description.graph.ops.filter((op) => op.kind === 'variance').length, c.vectors);
+    const session = await ort.InferenceSession.create(exportOnnx(description, 'u'), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const out = await session.run({ x: new ort.Tensor('float64', x, [n, 20]) });
+    await session.release();
+    assert.ok(maxRelativeDifference(out.y.data as Float64Array, p.value).max <= AGREEMENT, 'ONNX y');
+    assert.ok(maxRelativeDifference(out.sigma_syst.data as Float64Array, p.sigmaSyst).max <= AGREEMENT, 'ONNX σ');
+    if (!haveGcc()) return;
+    const got = runSigmaC(exportC(description, c.name.replace(/-/g, '_').toLowerCase()), x, n, 20);
+    for (const [what, a, b] of [['C y', got.y, p.value], ['C σ', got.sigma, p.sigmaSyst], ['C single σ', got.sigmaOne, p.sigmaSyst], ['C eval', got.yPlain, p.value]] as const) {
+      assert.ok(maxRelativeDifference(a, b).max <= AGREEMENT, `${c.name} ${what}: ${maxRelativeDifference(a, b).max}`);
+    }
+  });
 }
 
 test('a rational activation on a dense model type is refused by the config', () => {

@@ -51,7 +51,7 @@ export class GbdtRegressor implements Regressor {
       value: g.forest(x, {
         inputDim: f.nFeatures, baseScore: f.baseScore, treeOffset: f.treeOffset, feature: f.feature, threshold: f.threshold, left: f.left, value: f.value,
       }),
-      variance: null,
+      sigma: null,
     };
   }
 

@@ -41,6 +41,11 @@ export class Chain {
     this.nOut = layers[layers.length - 1].nOut;
   }
 
+  /** Offset of the last layer's parameters. */
+  get lastLayerOffset(): number {
+    return this.offsets[this.offsets.length - 1];
+  }
+
   init(p: Float64Array, rng: Rng): void {
     this.layers.forEach((layer, l) => layer.init(this.slice(p, l), rng.fork(`${layer.name}`)));
   }

@@ -31,6 +31,8 @@ export interface MlpConfig {
   readonly depth: number;
   readonly width: number;
   readonly activation: ActivationSpec;
+  /** Outputs of the last layer; absent: 1 (2 for a (mean, log σ²) head). */
+  readonly outputs?: number;
 }
 
 export interface KanConfig {
@@ -40,6 +42,7 @@ export interface KanConfig {
   readonly width: number;
   readonly grid: number;
   readonly range: readonly [number, number];
+  readonly outputs?: number;
 }
 
 export interface DeepSetsConfig {
@@ -54,6 +57,7 @@ export interface DeepSetsConfig {
   readonly depth: number;
   readonly width: number;
   readonly activation: ActivationSpec;
+  readonly outputs?: number;
 }
 
 export type ArchConfig = MlpConfig | KanConfig | DeepSetsConfig;
@@ -65,21 +69,21 @@ function denseActivated(k: Kernels, name: string, nIn: number, width: number, ac
   return [new DenseLayer(k, name, nIn, width, LINEAR), new RationalLayer(k, `${name}.rational`, width, act.groups, act.degP, act.degQ, init)];
 }
 
-function mlpLayers(k: Kernels, prefix: string, nIn: number, depth: number, width: number, act: ActivationSpec): Layer[] {
+function mlpLayers(k: Kernels, prefix: string, nIn: number, depth: number, width: number, act: ActivationSpec, outputs: number): Layer[] {
   const layers: Layer[] = [];
   let w = nIn;
   for (let l = 1; l <= depth; l++) {
     layers.push(...denseActivated(k, `${prefix}dense${l}`, w, width, act));
     w = width;
   }
-  layers.push(new DenseLayer(k, `${prefix}output`, w, 1, LINEAR));
+  layers.push(new DenseLayer(k, `${prefix}output`, w, outputs, LINEAR));
   return layers;
 }
 
 export function buildChain(config: ArchConfig, k: Kernels): Chain {
   switch (config.type) {
     case 'mlp':
-      return new Chain(mlpLayers(k, '', config.inputDim, config.depth, config.width, config.activation));
+      return new Chain(mlpLayers(k, '', config.inputDim, config.depth, config.width, config.activation, config.outputs ?? 1));
     case 'kan': {
       const layers: Layer[] = [];
       let w = config.inputDim;
@@ -88,7 +92,7 @@ export function buildChain(config: ArchConfig, k: Kernels): Chain {
         layers.push(new KanLayer(k, `kan${l}`, w, config.width, config.grid, lo, hi));
         w = config.width;
       }
-      layers.push(new KanLayer(k, 'output', w, 1, config.grid, lo, hi));
+      layers.push(new KanLayer(k, 'output', w, config.outputs ?? 1, config.grid, lo, hi));
       return new Chain(layers);
     }
     case 'ds': {
@@ -103,7 +107,7 @@ export function buildChain(config: ArchConfig, k: Kernels): Chain {
         return new Chain(layers);
       };
       const embedding = new ParticleEmbedding('embed', c.particleTypes, c.extras, embed);
-      return new Chain([embedding, ...mlpLayers(k, 'head.', embedding.nOut, c.depth, c.width, c.activation)]);
+      return new Chain([embedding, ...mlpLayers(k, 'head.', embedding.nOut, c.depth, c.width, c.activation, c.outputs ?? 1)]);
     }
   }
 }
@@ -162,6 +166,14 @@ function activationSpec(v: unknown, where: string, widths: readonly number[]): A
 }
 
 export function parseArchConfig(value: unknown, where = 'model'): ArchConfig {
+  const arch = parseArch(value, where);
+  const o = value as Obj;
+  // Stored only when not 1, so the files of one-output networks keep their old form.
+  if (o.outputs === undefined || o.outputs === 1) return arch;
+  return { ...arch, outputs: int(o.outputs, `${where}.outputs`) };
+}
+
+function parseArch(value: unknown, where: string): ArchConfig {
   const o = obj(value, where);
   const inputDim = int(o.inputDim, `${where}.inputDim`);
   switch (o.type) {

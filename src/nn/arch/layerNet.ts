@@ -15,6 +15,7 @@ const PREDICT_ROWS = 1024;
 
 export class LayerNet implements TrainableNetwork {
   readonly inputDim: number;
+  readonly outputDim: number;
   readonly paramCount: number;
   readonly params: Float64Array;
   readonly grads: Float64Array;
@@ -24,6 +25,7 @@ export class LayerNet implements TrainableNetwork {
   constructor(readonly config: ArchConfig, readonly kernels: Kernels) {
     this.chain = buildChain(config, kernels);
     this.inputDim = config.inputDim;
+    this.outputDim = this.chain.nOut;
     this.paramCount = this.chain.paramCount;
     this.params = new Float64Array(this.paramCount);
     this.grads = new Float64Array(this.paramCount);
@@ -36,6 +38,16 @@ export class LayerNet implements TrainableNetwork {
 
   init(rng: Rng): void {
     this.chain.init(this.params, rng);
+  }
+
+  get outputLayerStart(): number {
+    return this.chain.lastLayerOffset;
+  }
+
+  spawn(rng: Rng): LayerNet {
+    const net = new LayerNet(this.config, this.kernels);
+    net.init(rng);
+    return net;
   }
 
   forward(x: Float64Array, n: number): Float64Array {
@@ -53,16 +65,19 @@ export class LayerNet implements TrainableNetwork {
    */
   infer(x: Float64Array, n: number): Float64Array {
     if (n <= PREDICT_ROWS) return this.forward(x, n);
-    if (this.inferOut.length < n) this.inferOut = new Float64Array(n);
-    return this.predict(x, n, this.inferOut.subarray(0, n));
+    const k = this.outputDim;
+    if (this.inferOut.length < n * k) this.inferOut = new Float64Array(n * k);
+    return this.predict(x, n, this.inferOut.subarray(0, n * k));
   }
 
+  /** n × outputDim outputs, row-major. */
   predict(x: Float64Array, n: number, out?: Float64Array): Float64Array {
-    const result = out ?? new Float64Array(n);
+    const k = this.outputDim;
+    const result = out ?? new Float64Array(n * k);
     const d = this.inputDim;
     for (let r = 0; r < n; r += PREDICT_ROWS) {
       const m = Math.min(PREDICT_ROWS, n - r);
-      result.set(this.forward(x.subarray(r * d, (r + m) * d), m), r);
+      result.set(this.forward(x.subarray(r * d, (r + m) * d), m), r * k);
     }
     return result;
   }
