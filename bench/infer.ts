@@ -38,7 +38,7 @@ import { getKernels, nativeInfo } from '../src/kernels/index.js';
 import type { Kernels } from '../src/kernels/types.js';
 import { ForestBuilder, nNodes, type Forest } from '../src/models/gbdt/forest.js';
 import { GbdtRegressor } from '../src/models/gbdt/index.js';
-import { writeSyntheticModel } from '../src/models/synthetic.js';
+import { writeSyntheticModel } from '../test/support/syntheticModel.js';
 import { loadModel, type Surrogate } from '../src/models/surrogate.js';
 import { MODEL_FILE, saveModelDir } from '../src/io/modelStore.js';
 import { Rng } from '../src/util/rng.js';

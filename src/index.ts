@@ -4,7 +4,6 @@ export {
   describeSurrogate, exportC, exportOnnx, modelGraph, sanitizeName, EXPORT_FORMATS,
   type CExport, type ExportFormat, type ExportModel,
 } from './export/index.js';
-export { writeSyntheticModel, type SyntheticModel } from './models/synthetic.js';
 export { loadDataset, type Dataset, type DataSpec } from './data/dataset.js';
 export { readDataBlocks, detectFormat, type RowBlock, type ReadReport, type DataFormat } from './data/readers/index.js';
 export { resolveDataFiles } from './data/files.js';

@@ -1,3 +1,4 @@
+import type { Logger } from '../util/log.js';
 import { signalExitCode } from './exitCodes.js';
 
 /**
@@ -16,5 +17,29 @@ export function onInterrupt(cleanup: () => void, what: string): () => void {
   return () => {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
+  };
+}
+
+/**
+ * For training commands, which keep the best model so far: the first
+ * SIGINT/SIGTERM aborts the returned signal (its reason is the signal's
+ * name), so training stops at the next safe point; a second one exits at
+ * once. Returns the signal and the uninstaller.
+ */
+export function gracefulInterrupt(log: Logger): { signal: AbortSignal; uninstall: () => void } {
+  const controller = new AbortController();
+  const handler = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(signalExitCode(signal));
+    log.warn('interrupted: stopping at the next safe point and keeping the best model so far (press Ctrl-C again to quit at once)');
+    controller.abort(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    uninstall: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
   };
 }

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { AmpfitError, InterruptedError } from '../util/errors.js';
 import { clipText } from '../util/text.js';
 import { EXIT, signalExitCode } from './exitCodes.js';
-import { AMPFIT_VERSION } from '../version.js';
+import { AMPFIT_VERSION } from '../util/version.js';
 import { trainCommand } from './train.js';
 import { predictCommand } from './predict.js';
 import { evalCommand } from './eval.js';

@@ -5,7 +5,7 @@ import { resolveDataFiles } from '../data/files.js';
 import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { readModel } from '../io/modelStore.js';
 import { DEFAULT_PAIR_TOLERANCE_PCT, DEFAULT_Z_MAX } from '../symmetry/check.js';
-import { DEFAULT_PROBE_BUDGET_S, formatCheckReport, runSymmetryCheck, type CheckSource, type DeclaredMap } from '../symmetry/runCheck.js';
+import { DEFAULT_PROBE_BUDGET_S, formatCheckReport, runSymmetryCheck, type CheckSource, type DeclaredMap } from '../training/symmetryCheck.js';
 import { AmpfitError } from '../util/errors.js';
 import { createLogger } from '../util/log.js';
 

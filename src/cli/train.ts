@@ -1,3 +1,4 @@
+import { gracefulInterrupt } from './interrupt.js';
 import { loadConfig } from '../config/load.js';
 import { runTraining } from '../training/run.js';
 import { formatPrecisionTable } from '../metrics/table.js';
@@ -25,14 +26,16 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const config = loadConfig(flags.config, overrides);
   const json = flags.json === undefined ? null : checkOutputPath(flags.json, { flag: '--json', force: flags.force === true });
   const log = createLogger(process.stderr, flags.quiet === true);
+  const interrupt = gracefulInterrupt(log);
   const result = await runTraining({
     config,
     outDir: flags.out,
     log,
     resume: flags.resume,
     force: flags.force,
+    signal: interrupt.signal,
     command: process.argv.slice(1).join(' '),
-  });
+  }).finally(interrupt.uninstall);
   const { header } = result;
   const rows = [];
   if (header.metrics.test !== null) rows.push({ label: `${modelLabel(header)} test`, metrics: header.metrics.test, params: header.parameter_count });

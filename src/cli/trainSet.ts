@@ -1,3 +1,4 @@
+import { gracefulInterrupt } from './interrupt.js';
 import { formatPrecisionTable, type TableRow } from '../metrics/table.js';
 import { trainSet } from '../sets/trainSet.js';
 import { createLogger } from '../util/log.js';
@@ -15,7 +16,10 @@ export interface TrainSetFlags {
 /** Trains the set, then prints every trained member's test row and what each derived member is. */
 export async function trainSetCommand(flags: TrainSetFlags): Promise<void> {
   const log = createLogger(process.stderr, flags.quiet === true);
-  const result = await trainSet({ manifest: flags.manifest, outDir: flags.out, log, overrides: flags.set, force: flags.force, command: process.argv.slice(1).join(' ') });
+  const interrupt = gracefulInterrupt(log);
+  const result = await trainSet({
+    manifest: flags.manifest, outDir: flags.out, log, overrides: flags.set, force: flags.force, signal: interrupt.signal, command: process.argv.slice(1).join(' '),
+  }).finally(interrupt.uninstall);
   const rows: TableRow[] = [];
   const derived: string[] = [];
   for (const name of result.set.names) {

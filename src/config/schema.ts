@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ACTIVATIONS } from '../kernels/types.js';
 import { TARGET_TRANSFORMS } from '../transforms/target.js';
-import { SYMMETRY_MODES } from '../models/symmetric.js';
+import { SYMMETRY_MODES } from '../symmetry/modes.js';
 import { FEATURE_KINDS } from '../features/momentumFeatures.js';
 import { MAX_L } from '../features/harmonics.js';
 

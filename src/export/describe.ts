@@ -12,7 +12,7 @@ import { modelLabel } from '../models/labels.js';
 import type { Surrogate } from '../models/surrogate.js';
 import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
 import { AmpfitError } from '../util/errors.js';
-import { AMPFIT_VERSION } from '../version.js';
+import { AMPFIT_VERSION } from '../util/version.js';
 
 export type { ForestBody } from '../graph/ops.js';
 

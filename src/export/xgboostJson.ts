@@ -4,7 +4,7 @@ import type { Surrogate } from '../models/surrogate.js';
 import type { TargetTransformJSON } from '../transforms/target.js';
 import { SymmetricRegressor } from '../models/symmetric.js';
 import { AmpfitError } from '../util/errors.js';
-import { AMPFIT_VERSION } from '../version.js';
+import { AMPFIT_VERSION } from '../util/version.js';
 
 // Export of a boosted-trees model (model_type "bdt") as an XGBoost 1.7 JSON
 // model (the format of Booster.save_model("m.json"); schema: dmlc/xgboost

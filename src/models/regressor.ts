@@ -2,7 +2,6 @@ import type { RunConfig } from '../config/schema.js';
 import type { Rng } from '../util/rng.js';
 import type { Logger } from '../util/log.js';
 import type { StoredArray } from '../io/modelFile.js';
-import { AmpfitError } from '../util/errors.js';
 import type { GraphBuilder } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';
 import type { TargetTransform } from '../transforms/target.js';
@@ -40,12 +39,7 @@ export interface SerializedRegressor {
   readonly arrays: Record<string, StoredArray>;
 }
 
-/** A float64 array of a serialized regressor, or an error naming it. */
-export function float64Array(s: SerializedRegressor, name: string, type: string): Float64Array {
-  const a = s.arrays[name];
-  if (!(a instanceof Float64Array)) throw new AmpfitError(`${type}: model lacks the float64 array '${name}'`);
-  return a;
-}
+export { float64Array } from '../io/storedArray.js';
 
 /** Training inputs with targets already in the transformed space. */
 export interface TrainData {

@@ -16,8 +16,7 @@ import { formatMap, type SignedPermutation } from '../symmetry/coordinateMap.js'
 import { SymmetryGroup } from '../symmetry/group.js';
 import type { EmittedOutput, FitContext, FitResult, Regressor, RegressorType, SerializedRegressor, TrainData } from './regressor.js';
 
-export const SYMMETRY_MODES = ['none', 'fold', 'average'] as const;
-export type SymmetryMode = (typeof SYMMETRY_MODES)[number];
+export { SYMMETRY_MODES, type SymmetryMode } from '../symmetry/modes.js';
 
 export interface NamedMap {
   readonly name: string;

@@ -19,7 +19,7 @@ import { loadModel, type Surrogate } from '../models/surrogate.js';
 import { modelLabel } from '../models/labels.js';
 import { AmpfitError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { AMPFIT_VERSION } from '../version.js';
+import { AMPFIT_VERSION } from '../util/version.js';
 import { niceEdges, finiteExtent, heatMap, sharedDeltaRangePct, uncertaintySummary } from './summarize.js';
 import type { EvalSplit, HeatStat, ModelReport, ReportData, SpeedResult } from './types.js';
 

@@ -30,6 +30,8 @@ export interface TrainSetOptions {
   readonly overrides?: readonly string[];
   /** Retrain functions that already have a model. */
   readonly force?: boolean;
+  /** Aborted to stop the function being trained at its next safe point (src/cli/interrupt.ts). */
+  readonly signal?: AbortSignal;
   readonly command?: string;
 }
 
@@ -67,7 +69,7 @@ export async function trainSet(opts: TrainSetOptions): Promise<TrainSetResult> {
       continue;
     }
     opts.log.info(`${tag}: ${state === 'resume' ? 'resuming from its checkpoint' : 'training'} into ${dir}`);
-    const run = await runTraining({ config, outDir: dir, log: opts.log, resume: state === 'resume', force: state === 'fresh-force', command: opts.command });
+    const run = await runTraining({ config, outDir: dir, log: opts.log, resume: state === 'resume', force: state === 'fresh-force', signal: opts.signal, command: opts.command });
     if (run.data.inputNames.join(',') !== set.inputs.join(',')) {
       throw new AmpfitError(`function '${f.name}' was trained on inputs (${run.data.inputNames.join(', ')}), the set declares (${set.inputs.join(', ')})`);
     }

@@ -22,7 +22,7 @@ import { formatDuration } from '../util/log.js';
 import { Rng } from '../util/rng.js';
 import { formatOptions, inputColumns, modelInputs } from './modelInputs.js';
 import { checkAngleDomain, resolveInputStage } from '../features/angular.js';
-import { AMPFIT_VERSION } from '../version.js';
+import { AMPFIT_VERSION } from '../util/version.js';
 
 export interface TrainRunOptions {
   readonly config: RunConfig;
@@ -32,6 +32,7 @@ export interface TrainRunOptions {
   readonly resume?: boolean;
   /** Replace an existing model in outDir. */
   readonly force?: boolean;
+  /** Aborted (reason: the signal's name) to stop at the next safe point, keeping the best model so far. */
   readonly signal?: AbortSignal;
   readonly command?: string;
 }
@@ -95,45 +96,31 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
 
   const baseType = regressorType(config.model_type);
   const type = symmetries.length > 0 && config.symmetry_mode !== 'none' ? withSymmetry(baseType, config.symmetry_mode, symmetries, data.d) : baseType;
-  const controller = new AbortController();
-  let interruptedBy: NodeJS.Signals | null = null;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) process.exit(signal === 'SIGTERM' ? 143 : 130);
-    interruptedBy = signal;
-    log.warn('interrupted: stopping at the next safe point and keeping the best model so far (press Ctrl-C again to quit at once)');
-    controller.abort();
-  };
-  opts.signal?.addEventListener('abort', () => controller.abort(), { once: true });
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  let fit;
+  // The caller owns Ctrl-C (src/cli/interrupt.ts gracefulInterrupt): an aborted signal stops training at the next safe point.
+  const signal = opts.signal ?? new AbortController().signal;
   const tFit = performance.now();
-  try {
-    fit = await type.fit(
-      {
-        d: inputs.d,
-        xTrain: takeRows(inputs.x, inputs.d, split.train),
-        yTrain: transform.forward(yTrainPhys),
-        xVal: takeRows(inputs.x, inputs.d, split.validation),
-        yVal: transform.forward(yValPhys),
-        bornTrain: data.born === null ? null : take(data.born, split.train),
-        bornVal: data.born === null ? null : take(data.born, split.validation),
-      },
-      {
-        config,
-        rng: new Rng(config.init_seed ?? config.seed).fork('model'),
-        log,
-        signal: controller.signal,
-        checkpointDir: join(outDir, 'checkpoint'),
-        resume: opts.resume === true,
-        transform,
-        inputNames: inputs.names,
-      },
-    );
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const fit = await type.fit(
+    {
+      d: inputs.d,
+      xTrain: takeRows(inputs.x, inputs.d, split.train),
+      yTrain: transform.forward(yTrainPhys),
+      xVal: takeRows(inputs.x, inputs.d, split.validation),
+      yVal: transform.forward(yValPhys),
+      bornTrain: data.born === null ? null : take(data.born, split.train),
+      bornVal: data.born === null ? null : take(data.born, split.validation),
+    },
+    {
+      config,
+      rng: new Rng(config.init_seed ?? config.seed).fork('model'),
+      log,
+      signal,
+      checkpointDir: join(outDir, 'checkpoint'),
+      resume: opts.resume === true,
+      transform,
+      inputNames: inputs.names,
+    },
+  );
+  const interruptedBy: NodeJS.Signals | null = signal.aborted ? (signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT') : null;
   const fitSeconds = (performance.now() - tFit) / 1000;
   log.info(`training ended after ${formatDuration(fitSeconds)}: ${fit.stoppedBecause}`);
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../../src/models/surrogate.js';
-import { writeSyntheticModel } from '../../src/models/synthetic.js';
+import { writeSyntheticModel } from '../support/syntheticModel.js';
 import { REPO, tempDir, writeText } from '../helpers.js';
 
 const BIN = join(REPO, 'bin/ampfit.js');

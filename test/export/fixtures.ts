@@ -14,7 +14,7 @@ import type { Activation } from '../../src/kernels/types.js';
 import { ForestBuilder, nNodes, nTrees, type Forest } from '../../src/models/gbdt/forest.js';
 import { GbdtRegressor } from '../../src/models/gbdt/index.js';
 import type { GbdtParams } from '../../src/models/gbdt/params.js';
-import { writeSyntheticModel, type SyntheticModel } from '../../src/models/synthetic.js';
+import { writeSyntheticModel, type SyntheticModel } from '../support/syntheticModel.js';
 import type { TargetTransformJSON } from '../../src/transforms/target.js';
 import { Rng } from '../../src/util/rng.js';
 import { SAMPLE_2D, SAMPLE_4D, tempDir } from '../helpers.js';

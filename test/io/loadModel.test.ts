@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // The package entry ("main" in package.json), as a user imports it.
-import { loadModel, ModelFileError, writeSyntheticModel } from '../../src/index.js';
+import { loadModel, ModelFileError } from '../../src/index.js';
+import { writeSyntheticModel } from '../support/syntheticModel.js';
 import { MODEL_FORMAT_VERSION, readModelFile } from '../../src/io/modelFile.js';
 import { Network, parseNetworkConfig } from '../../src/nn/index.js';
 import { reference } from '../../src/kernels/reference.js';

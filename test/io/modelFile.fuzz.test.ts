@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { encodeModelFile, readModelFile, type StoredArray } from '../../src/io/modelFile.js';
 import { loadModel } from '../../src/models/surrogate.js';
-import { writeSyntheticModel } from '../../src/models/synthetic.js';
+import { writeSyntheticModel } from '../support/syntheticModel.js';
 import { validateConfig } from '../../src/config/load.js';
 import { runTraining } from '../../src/training/run.js';
 import { AmpfitError, ModelFileError } from '../../src/util/errors.js';

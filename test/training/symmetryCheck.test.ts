@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { validateConfig } from '../../src/config/load.js';
 import { applyMap, parseMap } from '../../src/symmetry/coordinateMap.js';
 import { checkWithModel, checkWithPairs } from '../../src/symmetry/check.js';
-import { runSymmetryCheck, type DeclaredMap } from '../../src/symmetry/runCheck.js';
+import { runSymmetryCheck, type DeclaredMap } from '../../src/training/symmetryCheck.js';
 import { createLogger } from '../../src/util/log.js';
 import { Rng } from '../../src/util/rng.js';
 import { SAMPLE_2D, SAMPLE_4D, SHARED_DATA } from '../helpers.js';

@@ -13,14 +13,14 @@ import { loadDataset, take, takeRows } from '../data/dataset.js';
 import { resolveDataFiles } from '../data/files.js';
 import { loadModel, Surrogate } from '../models/surrogate.js';
 import { SymmetricRegressor } from '../models/symmetric.js';
-import { heldOutRows } from '../training/heldOut.js';
-import { runTraining } from '../training/run.js';
-import { formatOptions } from '../training/modelInputs.js';
+import { heldOutRows } from './heldOut.js';
+import { runTraining } from './run.js';
+import { formatOptions } from './modelInputs.js';
 import { TargetTransform } from '../transforms/target.js';
 import { AmpfitError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { formatMap, mapKey, parseMap, type MapSpec } from './coordinateMap.js';
-import { checkWithModel, checkWithPairs, DEFAULT_PAIR_TOLERANCE_PCT, DEFAULT_Z_MAX, UNRESOLVED_RATIO, type MapCheck, type ModelCheckResult, type PairCheckResult } from './check.js';
+import { formatMap, mapKey, parseMap, type MapSpec } from '../symmetry/coordinateMap.js';
+import { checkWithModel, checkWithPairs, DEFAULT_PAIR_TOLERANCE_PCT, DEFAULT_Z_MAX, UNRESOLVED_RATIO, type MapCheck, type ModelCheckResult, type PairCheckResult } from '../symmetry/check.js';
 
 export interface DeclaredMap {
   readonly name: string;

@@ -1,14 +1,14 @@
 import { hostname } from 'node:os';
-import { validateConfig } from '../config/load.js';
-import { saveModelDir, type ModelHeader } from '../io/modelStore.js';
-import { getKernels } from '../kernels/index.js';
-import { precisionMetrics } from '../metrics/precision.js';
-import { Network, glorotUniform, parseNetworkConfig, type NetworkConfigInput } from '../nn/index.js';
-import type { TargetTransformJSON } from '../transforms/target.js';
-import { Rng } from '../util/rng.js';
-import { AMPFIT_VERSION } from '../version.js';
-import { multiIndices } from './polynomial.js';
-import type { SerializedRegressor } from './regressor.js';
+import { validateConfig } from '../../src/config/load.js';
+import { saveModelDir, type ModelHeader } from '../../src/io/modelStore.js';
+import { getKernels } from '../../src/kernels/index.js';
+import { precisionMetrics } from '../../src/metrics/precision.js';
+import { Network, glorotUniform, parseNetworkConfig, type NetworkConfigInput } from '../../src/nn/index.js';
+import type { TargetTransformJSON } from '../../src/transforms/target.js';
+import { Rng } from '../../src/util/rng.js';
+import { AMPFIT_VERSION } from '../../src/util/version.js';
+import { multiIndices } from '../../src/models/polynomial.js';
+import type { SerializedRegressor } from '../../src/models/regressor.js';
 
 // A model directory with random weights, written in the real format: for
 // inference benchmarks and for export tests over many architectures,
