@@ -14,6 +14,7 @@ import {
 import { AmpfitError } from '../util/errors.js';
 import { describeStructured, isStructuredConfig, restoreStructured } from '../nn/structuredNetwork.js';
 import { networkSetup } from './networkSetup.js';
+import { parseTrainerSnapshot } from '../nn/snapshotSchema.js';
 import { formatDuration, type Logger } from '../util/log.js';
 import type { Rng } from '../util/rng.js';
 import { loadUncertain } from '../uncertainty/regressor.js';
@@ -179,7 +180,7 @@ function finishSettings(c: RunConfig): FinishSettings | null {
 
 function readCheckpoint(dir: string, config: RunConfig): TrainerSnapshot {
   checkResumable(dir, checkpointStatePath(dir) ?? join(dir, CHECKPOINT_STATE_FILE), config, RESUMABLE_CHANGES, 'epoch');
-  return readCheckpointState<TrainerSnapshot>(dir);
+  return parseTrainerSnapshot(readCheckpointState<unknown>(dir), checkpointStatePath(dir) ?? dir);
 }
 
 /** lossName: 'MSE', or 'NLL' for uncertainty objectives (the trainer's *MSE fields then hold the NLL). */
