@@ -5,7 +5,8 @@
 // checked by the network family and the objective that read them.
 
 import { z } from 'zod';
-import { ModelFileError } from '../util/errors.js';
+import { parseStored } from '../io/storedJson.js';
+import { rngStateSchema } from '../util/rngSchema.js';
 import type { TrainerSnapshot } from './trainer.js';
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
@@ -17,11 +18,6 @@ const float64 = z.union([
   z.instanceof(Float64Array),
   z.object({ encoding: z.literal('f64le-base64'), length: count, data: z.string() }),
 ]);
-
-const rngState = z.object({
-  s: z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]),
-  spareNormal: finite.nullable(),
-});
 
 const schedule = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('constant'), lr: finite }),
@@ -78,7 +74,7 @@ const snapshot = z.looseObject({
   data: z.object({ nTrain: count, nVal: count, fingerprint: z.number() }),
   params: float64,
   adam: z.object({ m: float64, v: float64, step: count }),
-  stream: z.object({ n: count, rngState, started: z.boolean(), pos: count }),
+  stream: z.object({ n: count, rngState: rngStateSchema, started: z.boolean(), pos: count }),
   epoch: count,
   stepInEpoch: count,
   epochLossSum: z.number(),
@@ -97,11 +93,5 @@ const snapshot = z.looseObject({
 
 /** The snapshot read from `where`, checked field by field. */
 export function parseTrainerSnapshot(value: unknown, where: string): TrainerSnapshot {
-  const r = snapshot.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const path = issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
-    throw new ModelFileError(`checkpoint ${where}: not a trainer snapshot ampfit can resume${path}: ${issue.message}`);
-  }
-  return r.data as TrainerSnapshot;
+  return parseStored(snapshot, value, `checkpoint ${where}: not a trainer snapshot ampfit can resume`) as TrainerSnapshot;
 }

@@ -1,4 +1,7 @@
+import { z } from 'zod';
 import { checkResumable, saveCheckpointConfig } from '../checkpointConfig.js';
+import { parseStored } from '../../io/storedJson.js';
+import { rngStateSchema } from '../../util/rngSchema.js';
 import type { GraphBuilder } from '../../graph/builder.js';
 import type { Buf } from '../../graph/ops.js';
 import { mkdirSync } from 'node:fs';
@@ -178,12 +181,25 @@ function progressReporter(log: Logger, maxRounds: number, budgetS: number | unde
   };
 }
 
+const BOOSTER_STATE: z.ZodType<BoosterState> = z.looseObject({
+  round: z.number().int().nonnegative(),
+  bestRound: z.number().int().nonnegative(),
+  bestRmse: z.number().nullable(),
+  sinceBest: z.number().int().nonnegative(),
+  rng: rngStateSchema,
+  baseScore: z.number(),
+  history: z.array(z.looseObject({
+    epoch: z.number().int(), trainLoss: z.number(), valLoss: z.number(), valR2: z.number(), lr: z.number(), elapsedS: z.number(), damping: z.number().optional(),
+  })),
+  elapsedS: z.number(),
+});
+
 function readCheckpoint(dir: string, config: RunConfig): { state: BoosterState; arrays: ReturnType<typeof readModelFile>['arrays'] } {
   const file = join(dir, CHECKPOINT_FILE);
   checkResumable(dir, file, config, RESUMABLE_CHANGES, 'round');
-  const { header, arrays } = readModelFile<BoosterState & { format: string }>(file);
+  const { header, arrays } = readModelFile<{ format?: unknown }>(file);
   if (header.format !== 'ampfit-bdt-checkpoint') throw new AmpfitError(`--resume: ${file} is not a bdt checkpoint`);
-  return { state: header, arrays };
+  return { state: parseStored(BOOSTER_STATE, header, `checkpoint ${file}: not a bdt state ampfit can resume`), arrays };
 }
 
 function load(s: SerializedRegressor): Regressor {
