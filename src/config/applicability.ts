@@ -1,5 +1,6 @@
 import { ConfigError } from '../util/errors.js';
 import { MODEL_TYPES, type RunConfigInput } from './schema.js';
+import { typesWith } from './modelTypes.js';
 
 // Which model types read which config keys. A key of another model type
 // ("learning_rate": 3e-3 on an sk-DNN, where the network's rate is
@@ -12,10 +13,11 @@ import { MODEL_TYPES, type RunConfigInput } from './schema.js';
 
 type ModelType = (typeof MODEL_TYPES)[number];
 
-const NETWORKS = ['dnn', 'skdnn', 'mlp', 'kan', 'ds'] as const satisfies readonly ModelType[];
-const FIXED_ACTIVATION_NETWORKS = ['dnn', 'skdnn', 'mlp', 'ds'] as const satisfies readonly ModelType[];
-const RATIONAL = ['mlp', 'ds'] as const satisfies readonly ModelType[];
-const UNCERTAIN = NETWORKS;
+// The families of keys, from the model types' capability records (modelTypes.ts).
+const NETWORKS = typesWith((t) => t.network);
+const FIXED_ACTIVATION_NETWORKS = typesWith((t) => t.activation !== 'none');
+const RATIONAL = typesWith((t) => t.activation === 'rational');
+const UNCERTAIN = typesWith((t) => t.uncertainty);
 const TREES = ['bdt'] as const satisfies readonly ModelType[];
 
 export const KEY_MODEL_TYPES = {

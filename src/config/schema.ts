@@ -4,6 +4,7 @@ import { TARGET_TRANSFORMS } from '../transforms/target.js';
 import { SYMMETRY_MODES } from '../symmetry/modes.js';
 import { FEATURE_KINDS } from '../features/momentumFeatures.js';
 import { MAX_L } from '../features/harmonics.js';
+import { capabilities, MODEL_TYPES, typesWith } from './modelTypes.js';
 
 // The run configuration. Keys follow paper 1's configuration files where they
 // mean the same thing (model_type, depth, width, scaled, initial_lr, final_lr,
@@ -127,10 +128,7 @@ export const SymmetrySchema = z.strictObject({
   map: MapSpecSchema,
 });
 
-export const MODEL_TYPES = ['poly', 'dnn', 'skdnn', 'bdt', 'mlp', 'kan', 'ds'] as const;
-/** The model types trained as networks by the Trainer (learned uncertainties, the finishing phase, network keys). */
-export const NETWORK_TYPES: readonly ModelTypeName[] = ['dnn', 'skdnn', 'mlp', 'kan', 'ds'];
-type ModelTypeName = (typeof MODEL_TYPES)[number];
+export { MODEL_TYPES } from './modelTypes.js';
 /** Model types built from layers (src/nn/arch): learnable activations, KAN layers, Deep Sets. */
 export const LAYER_MODEL_TYPES = ['mlp', 'kan', 'ds'] as const;
 /** The fixed activations a rational activation can be initialised to approximate. */
@@ -308,8 +306,8 @@ export const RunConfigSchema = RunConfigBase
       // The symmetric wrapper passes values, not σ, through fold and average yet.
       ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' cannot be combined with symmetry_mode '${c.symmetry_mode}' yet; set symmetry_mode: 'none'` });
     }
-    if (c.uncertainty !== 'none' && !NETWORK_TYPES.includes(c.model_type)) {
-      ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' needs a neural model_type (${NETWORK_TYPES.join(', ')}), not '${c.model_type}'` });
+    if (c.uncertainty !== 'none' && !capabilities(c.model_type).uncertainty) {
+      ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' needs a neural model_type (${typesWith((t) => t.uncertainty).join(', ')}), not '${c.model_type}'` });
     }
     if (c.data.momenta !== null && c.symmetries.length > 0) {
       // Maps act on hypercube coordinates; a particle exchange on four-momenta is another kind of map.
@@ -339,8 +337,8 @@ function checkFinish(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): v
 
 /** Combinations of architecture keys that cannot work, named before any data is read. */
 function checkArchitecture(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): void {
-  if (c.activation === 'rational' && !(c.model_type === 'mlp' || c.model_type === 'ds')) {
-    ctx.addIssue({ code: 'custom', path: ['activation'], message: `activation 'rational' (GroupKAN) needs model_type 'mlp' or 'ds', not '${c.model_type}'` });
+  if (c.activation === 'rational' && capabilities(c.model_type).activation !== 'rational') {
+    ctx.addIssue({ code: 'custom', path: ['activation'], message: `activation 'rational' (GroupKAN) needs model_type ${typesWith((t) => t.activation === 'rational').map((t) => `'${t}'`).join(' or ')}, not '${c.model_type}'` });
   }
   if (c.features !== undefined && c.data.momenta === null) {
     ctx.addIssue({ code: 'custom', path: ['features'], message: 'features needs data.momenta (the particles whose four-momenta are the inputs)' });
@@ -348,9 +346,13 @@ function checkArchitecture(c: z.output<typeof RunConfigBase>, ctx: z.RefinementC
   if (c.data.momenta !== null && c.data.inputs !== null) {
     ctx.addIssue({ code: 'custom', path: ['data', 'inputs'], message: 'give data.inputs or data.momenta, not both (momenta name their own columns)' });
   }
-  if (c.model_type === 'ds') {
-    if (c.data.momenta === null) ctx.addIssue({ code: 'custom', path: ['model_type'], message: "model_type 'ds' (Deep Sets) needs data.momenta" });
-    else if (c.features === 'invariants') ctx.addIssue({ code: 'custom', path: ['features'], message: "model_type 'ds' embeds the momenta: features must be 'momenta' (DS) or 'momenta+invariants' (DSI)" });
+  if (capabilities(c.model_type).momenta === 'required' && c.data.momenta === null) {
+    ctx.addIssue({ code: 'custom', path: ['model_type'], message: `model_type '${c.model_type}'${c.model_type === 'ds' ? ' (Deep Sets)' : ''} needs data.momenta` });
+  } else if (c.data.momenta !== null && !capabilities(c.model_type).momenta) {
+    ctx.addIssue({ code: 'custom', path: ['data', 'momenta'], message: `model_type '${c.model_type}' cannot read data.momenta (${typesWith((t) => t.momenta !== false).join(', ')} can)` });
+  }
+  if (c.model_type === 'ds' && c.data.momenta !== null && c.features === 'invariants') {
+    ctx.addIssue({ code: 'custom', path: ['features'], message: "model_type 'ds' embeds the momenta: features must be 'momenta' (DS) or 'momenta+invariants' (DSI)" });
   }
   if (c.activation === 'rational' && c.width % c.rational_groups !== 0) {
     ctx.addIssue({ code: 'custom', path: ['rational_groups'], message: `rational_groups (${c.rational_groups}) must divide width (${c.width})` });
@@ -369,9 +371,10 @@ function checkInputStructure(c: z.output<typeof RunConfigBase>, ctx: z.Refinemen
   periodic.forEach((name, i) => {
     if (periodic.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['data', 'periodic', i], message: `periodic column '${name}' is listed twice` });
   });
-  const neural = c.model_type === 'dnn' || c.model_type === 'skdnn';
+  const neural = capabilities(c.model_type).structuredHead;
+  const heads = typesWith((t) => t.structuredHead).join(' or ');
   if (periodic.length > 0 && !neural) {
-    ctx.addIssue({ code: 'custom', path: ['data', 'periodic'], message: `data.periodic needs model_type dnn or skdnn (the network reads cos/sin), not '${c.model_type}'` });
+    ctx.addIssue({ code: 'custom', path: ['data', 'periodic'], message: `data.periodic needs model_type ${heads} (the network reads cos/sin), not '${c.model_type}'` });
   }
   if (periodic.length > 0 && c.uncertainty !== 'none') {
     ctx.addIssue({ code: 'custom', path: ['data', 'periodic'], message: `data.periodic cannot be combined with uncertainty: '${c.uncertainty}' yet` });
@@ -381,7 +384,7 @@ function checkInputStructure(c: z.output<typeof RunConfigBase>, ctx: z.Refinemen
   }
   const a = c.angular;
   if (a === null) return;
-  if (!neural) ctx.addIssue({ code: 'custom', path: ['angular'], message: `angular needs model_type dnn or skdnn (a network emits the harmonic coefficients), not '${c.model_type}'` });
+  if (!neural) ctx.addIssue({ code: 'custom', path: ['angular'], message: `angular needs model_type ${heads} (a network emits the harmonic coefficients), not '${c.model_type}'` });
   if (c.data.momenta !== null) ctx.addIssue({ code: 'custom', path: ['angular'], message: 'angular names hypercube columns; it cannot be combined with data.momenta' });
   if (c.uncertainty !== 'none') ctx.addIssue({ code: 'custom', path: ['angular'], message: `angular cannot be combined with uncertainty: '${c.uncertainty}' yet` });
   if (transform === 'log' || transform === 'log-standardize') {

@@ -1,20 +1,26 @@
+import type { ModelTypeName } from '../config/modelTypes.js';
 import { AmpfitError } from '../util/errors.js';
 import type { Regressor, RegressorType, SerializedRegressor } from './regressor.js';
 import { loadSymmetric } from './symmetric.js';
 import { polynomialType } from './polynomial.js';
 import { dnnType, skdnnType } from './neural.js';
 import { bdtType } from './gbdt/index.js';
-import { momentumType } from './momentumRegressor.js';
+import { MOMENTUM_TYPE, momentumType } from './momentumRegressor.js';
 import { dsType, kanType, mlpType } from './layered.js';
 
-// Model types by config name. New types register here and nowhere else.
-const TYPES: ReadonlyMap<string, RegressorType> = new Map<string, RegressorType>(
-  [polynomialType, dnnType, skdnnType, bdtType, mlpType, kanType, dsType, momentumType(regressorType)].map((t) => [t.type, t]),
-);
+// The factory of every model type, by config name: the compiler checks that
+// each name of src/config/modelTypes.ts (where its capabilities are recorded)
+// has one here. A new type is its module, its record there and its line here.
+const TYPES: { readonly [K in ModelTypeName]: RegressorType } = {
+  poly: polynomialType, dnn: dnnType, skdnn: skdnnType, bdt: bdtType, mlp: mlpType, kan: kanType, ds: dsType,
+};
+
+/** Stored-only wrappers that are not config model types. */
+const WRAPPERS: ReadonlyMap<string, RegressorType> = new Map([[MOMENTUM_TYPE, momentumType(regressorType)]]);
 
 export function regressorType(name: string): RegressorType {
-  const t = TYPES.get(name);
-  if (t === undefined) throw new AmpfitError(`unknown model type '${name}' (known: ${[...TYPES.keys()].join(', ')})`);
+  const t = (TYPES as Readonly<Record<string, RegressorType | undefined>>)[name] ?? WRAPPERS.get(name);
+  if (t === undefined) throw new AmpfitError(`unknown model type '${name}' (known: ${Object.keys(TYPES).join(', ')})`);
   return t;
 }
 
