@@ -1,8 +1,8 @@
-import { GbdtRegressor } from '../models/gbdt/index.js';
-import { nTrees, type Forest } from '../models/gbdt/forest.js';
+import type { Forest } from '../models/gbdt/forest.js';
+import type { ForestBody } from '../graph/ops.js';
+import { modelGraph } from './describe.js';
 import type { Surrogate } from '../models/surrogate.js';
 import type { TargetTransformJSON } from '../transforms/target.js';
-import { SymmetricRegressor } from '../models/symmetric.js';
 import { AmpfitError } from '../util/errors.js';
 import { AMPFIT_VERSION } from '../util/version.js';
 
@@ -66,16 +66,27 @@ export interface XgboostExportInfo {
   readonly notes: string[];
 }
 
-function forestOf(model: Surrogate): { forest: Forest; eta: number } {
-  const r = model.regressor;
-  if (r instanceof SymmetricRegressor) {
-    throw new AmpfitError(`XGBoost export: this model ${r.mode === 'fold' ? 'folds its inputs' : 'averages over'} a symmetry group, which XGBoost cannot do; export it with --format c or onnx`);
+/** The forest of a model whose graph is one forest on the inputs and the target transform, as XGBoost models are. */
+function forestOf(model: Surrogate): { forest: XgbForest; eta: number } {
+  const { ops } = modelGraph(model);
+  const symmetry = ops.find((op) => op.kind === 'orbit' || op.kind === 'fold');
+  if (symmetry !== undefined) {
+    throw new AmpfitError(`XGBoost export: this model ${symmetry.kind === 'fold' ? 'folds its inputs' : 'averages over'} a symmetry group, which XGBoost cannot do; export it with --format c or onnx`);
   }
-  if (!(r instanceof GbdtRegressor)) {
-    throw new AmpfitError(`XGBoost export needs a boosted-trees model (model_type "bdt"); this model is '${r.type}'`);
+  const [first, second] = ops;
+  if (ops.length !== 2 || first.kind !== 'forest' || first.input !== 0 || second.kind !== 'inverseTransform' || first.forest.statistics === undefined) {
+    throw new AmpfitError(`XGBoost export needs a boosted-trees model (model_type "bdt"); this model is '${model.regressor.type}'`);
   }
-  return { forest: r.forest, eta: r.params.learningRate };
+  const f = first.forest;
+  const stats = f.statistics as NonNullable<ForestBody['statistics']>;
+  return {
+    forest: { nFeatures: f.inputDim, baseScore: f.baseScore, treeOffset: f.treeOffset, feature: f.feature, threshold: f.threshold, left: f.left, value: f.value, cover: stats.cover, gain: stats.gain },
+    eta: stats.learningRate,
+  };
 }
+
+/** What the writer reads of a forest (src/models/gbdt/forest.ts's layout). */
+type XgbForest = Pick<Forest, 'nFeatures' | 'baseScore' | 'treeOffset' | 'feature' | 'threshold' | 'left' | 'value' | 'cover' | 'gain'>;
 
 /** True when the transform is linear and folded into the exported trees. */
 function folds(t: TargetTransformJSON): boolean {
@@ -100,7 +111,7 @@ export function xgboostExportInfo(model: Surrogate): XgboostExportInfo {
   const { forest } = forestOf(model);
   const t = model.header.target.transform;
   const what = model.born === null ? `'${model.header.target.column}'` : `the ratio ${model.header.target.column}/${model.born}`;
-  const trees = nTrees(forest);
+  const trees = forest.treeOffset.length - 1;
   const nodes = forest.feature.length;
   const precision =
     'precision: decisions identical to ampfit (float32 thresholds, float32(x) < threshold); leaf values and base_score rounded ' +
@@ -138,7 +149,7 @@ export function exportXgboostJson(model: Surrogate): string {
   const base = shift + scale * f.baseScore;
 
   const trees: string[] = [];
-  const T = nTrees(f);
+  const T = f.treeOffset.length - 1;
   for (let k = 0; k < T; k++) trees.push(treeJson(f, k, eta, scale));
 
   const attributes: Record<string, string> = {
@@ -183,7 +194,7 @@ export function exportXgboostJson(model: Surrogate): string {
  * base_weight is its unshrunk weight w; a tree that is a lone root keeps
  * base_weight = w with value eta·w (its InitRoot).
  */
-function treeJson(f: Forest, k: number, eta: number, scale: number): string {
+function treeJson(f: XgbForest, k: number, eta: number, scale: number): string {
   const off = f.treeOffset[k];
   const m = f.treeOffset[k + 1] - off;
   const left = new Array<number>(m);

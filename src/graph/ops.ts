@@ -131,6 +131,11 @@ export interface ForestBody {
   readonly threshold: Float32Array;
   readonly left: Int32Array;
   readonly value: Float64Array;
+  /**
+   * What tree-model formats record besides the decisions (XGBoost JSON's
+   * sum_hessian, loss_changes, and base_weight = value/eta): not used to predict.
+   */
+  readonly statistics?: { readonly cover: Float32Array; readonly gain: Float32Array; readonly learningRate: number };
 }
 
 export interface ForestOp {

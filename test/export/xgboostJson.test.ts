@@ -28,6 +28,7 @@ import { runTraining } from '../../src/training/run.js';
 import { memoryLogger } from '../../src/util/log.js';
 import { Rng } from '../../src/util/rng.js';
 import { SAMPLE_2D, tempDir } from '../helpers.js';
+import { writeSyntheticModel } from '../support/syntheticModel.js';
 
 const PYTHON = process.env.AMPFIT_TEST_PYTHON ?? '/usr/bin/python3';
 const AGREE_REL = 1e-5;
@@ -258,7 +259,11 @@ test('export of a hand-made stump: linear transforms folded into leaves, base we
     }
   }
   assert.throws(
-    () => exportXgboostJson({ regressor: { type: 'skdnn' }, header: { target: {} } } as unknown as Surrogate),
+    () => {
+      const dir = join(tempDir(), 'skdnn');
+      writeSyntheticModel(dir, { regressor: { type: 'skdnn', network: { inputDim: 2, depth: 1, width: 4 } }, transform: { kind: 'standardize', shift: 0, scale: 1 }, born: null, seed: 1 });
+      return exportXgboostJson(loadModel(dir));
+    },
     /needs a boosted-trees model \(model_type "bdt"\); this model is 'skdnn'/,
   );
 });

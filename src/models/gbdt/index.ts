@@ -53,6 +53,7 @@ export class GbdtRegressor implements Regressor {
     return {
       value: g.forest(x, {
         inputDim: f.nFeatures, baseScore: f.baseScore, treeOffset: f.treeOffset, feature: f.feature, threshold: f.threshold, left: f.left, value: f.value,
+        statistics: { cover: f.cover, gain: f.gain, learningRate: this.params.learningRate },
       }),
       sigma: null,
     };
