@@ -521,15 +521,54 @@ function orbit(g: GraphBuilder, op: Extract<GraphOp, { kind: 'orbit' }>, x: stri
   });
 }
 
+/**
+ * The folded point exactly as src/symmetry/group.ts computes it: each
+ * coordinate as (m, s) — m = max(v, 1 − v) and s its side for reflectable
+ * ones — the images' (m, s) by gathers and sign flips, the largest image in
+ * lexicographic (m₁, s₁, m₂, s₂, …) order kept pairwise: the comparison is
+ * Σ_j sign(Δm_j)·4^(D−j)·2 + sign(Δs_j)·4^(D−j), a sum of powers of two
+ * (exact in any order for D ≤ 26) whose sign is that of the first nonzero
+ * term. Then v = m where s ≥ 0, else 1 − m.
+ */
+function fold(g: GraphBuilder, op: Extract<GraphOp, { kind: 'fold' }>, x: string, d: number): string {
+  if (d > 26) throw new AmpfitError(`export --format onnx: a folded model on ${d} inputs has no exact ONNX form (at most 26)`);
+  const refl = g.compare('Greater', g.tensor(g.fresh('fold.reflectable'), [d], Float64Array.from(op.group.reflectable)), 0.5);
+  const m = g.where(refl, g.op('Max', [x, g.sub(1, x)]), x);
+  const side = g.where(g.compare('Greater', x, 0.5), g.scalar(1), g.scalar(-1));
+  const s = g.where(refl, g.where(g.compare('Equal', m, 0.5), g.scalar(0), side), g.mul(x, 0));
+  const weights = new Float64Array(2 * d);
+  for (let j = 0; j < d; j++) {
+    weights[2 * j] = 2 * 4 ** (d - 1 - j);
+    weights[2 * j + 1] = 4 ** (d - 1 - j);
+  }
+  const w = g.tensor(g.fresh('fold.weights'), [2 * d, 1], weights);
+  // [N, D] m and s signs interleaved as [N, 2D]: (Δm₁, Δs₁, Δm₂, …).
+  const interleave = (a: string, b: string): string =>
+    g.op('Reshape', [g.op('Concat', [g.op('Unsqueeze', [a, g.int64s('fold.axis', [2])]), g.op('Unsqueeze', [b, g.int64s('fold.axis', [2])])], [axisAttr(2)]), g.int64s('fold.shape', [-1, 2 * d])]);
+  const images = op.group.elements.map((e, k) => {
+    const src = g.int64s(`fold.src${k}`, Array.from(e.src));
+    const mk = g.op('Gather', [m, src], [axisAttr(1)]);
+    const sk0 = g.op('Gather', [s, src], [axisAttr(1)]);
+    const sk = e.reflect.includes(1) ? g.mul(sk0, g.tensor(g.fresh(`fold.sign${k}`), [d], Float64Array.from(e.reflect, (r) => 1 - 2 * r))) : sk0;
+    return { m: mk, s: sk };
+  });
+  let best = images[0];
+  for (const image of images.slice(1)) {
+    const cmp = g.op('Gemm', [interleave(g.unary('Sign', g.sub(image.m, best.m)), g.unary('Sign', g.sub(image.s, best.s))), w]);
+    const larger = g.compare('Greater', cmp, 0);
+    best = { m: g.where(larger, image.m, best.m), s: g.where(larger, image.s, best.s) };
+  }
+  return g.where(g.compare('GreaterOrEqual', best.s, 0), best.m, g.sub(1, best.m));
+}
+
 function unreachable(op: never): never {
   throw new AmpfitError(`export --format onnx: no ONNX form for op '${(op as GraphOp).kind}'`);
 }
 
 /**
- * The ONNX model as protobuf bytes. Where ONNX cannot follow ampfit exactly:
- * an orbit's images are averaged in group-element order, not sorted (the
- * mean is invariant to rounding, not bit for bit as in ampfit and the C
- * export), and a folded model (symmetry_mode "fold") has no ONNX form.
+ * The ONNX model as protobuf bytes. Where ONNX does not follow ampfit bit for
+ * bit: an orbit's images are averaged in group-element order, not sorted (the
+ * mean is invariant to rounding, as against exactly in ampfit and the C export).
  */
 export function exportOnnx(model: ExportModel, name: string): Uint8Array {
   const g = new GraphBuilder();
@@ -587,7 +626,8 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
         });
         break;
       case 'fold':
-        throw new AmpfitError('export --format onnx: a model with folded inputs (symmetry_mode "fold") has no ONNX form; export it with --format c, or train with symmetry_mode "average"');
+        t[op.output] = fold(g, op, t[op.input], graph.widths[op.input]);
+        break;
       case 'variance':
         t[op.output] = g.unary('Exp', g.op('Clip', [t[op.input], g.scalar(op.logVarMin), g.scalar(op.logVarMax)]));
         break;

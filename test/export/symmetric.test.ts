@@ -62,20 +62,25 @@ test('C export of symmetric models: agrees with ampfit and is exactly invariant 
   });
 });
 
-test('ONNX export: averaging models agree with ampfit to 1e-12 and are invariant to rounding; folding models refuse with a clear message', async () => {
+test('ONNX export: symmetric models agree with ampfit to 1e-12; folding ones are exactly invariant, averaging ones to rounding', async () => {
   for (const dir of dirs) {
     const m = loadModel(dir);
     const described = describeSurrogate(m);
-    if (described.graph.ops.some((op) => op.kind === 'fold')) {
-      assert.throws(() => exportOnnx(described, 'm'), /folded inputs \(symmetry_mode "fold"\) has no ONNX form; export it with --format c/);
-      continue;
-    }
+    const folds = described.graph.ops.some((op) => op.kind === 'fold');
     const session = await ort.InferenceSession.create(exportOnnx(described, 'm'), { intraOpNumThreads: 1, interOpNumThreads: 1 });
     const run = async (p: Float64Array): Promise<Float64Array> => (await session.run({ x: new ort.Tensor('float64', p, [n, 4]) })).y.data as Float64Array;
     const got = await run(x);
     assert.equal(got.length, n);
     assert.ok(maxRelativeDifference(got, m.predict(x, n)).max < AGREEMENT, dir);
-    for (const g of (m.regressor as SymmetricRegressor).group.elements) assert.ok(maxRelativeDifference(await run(applyMap(g, x, n)), got).max < 1e-14, `${dir}: ONNX invariant to rounding`);
+    for (const g of (m.regressor as SymmetricRegressor).group.elements) {
+      const image = await run(applyMap(g, x, n));
+      if (folds) assert.equal(bitDifferences(image, got), 0, `${dir}: ONNX fold exactly invariant`);
+      else assert.ok(maxRelativeDifference(image, got).max < 1e-14, `${dir}: ONNX invariant to rounding`);
+    }
+    // On the fold's boundaries (coordinates at 0.5, equal coordinates), where the tie-breaks decide.
+    const edges = Float64Array.from({ length: 4 * 6 }, (_, i) => [0.5, 0.25, 0.75, 0.5, 0.3, 0.3, 0.7, 0.5][i % 8]);
+    const s2 = await session.run({ x: new ort.Tensor('float64', edges, [6, 4]) });
+    assert.ok(maxRelativeDifference(s2.y.data as Float64Array, m.predict(edges, 6)).max < AGREEMENT, `${dir}: boundary points`);
     await session.release();
   }
 });
