@@ -120,6 +120,10 @@ function opLabel(op: GraphOp): string {
       return `mean of ${op.inputs.length}`;
     case 'variance':
       return 'σ head';
+    case 'periodic':
+      return `${op.periods.length} periodic as cos/sin`;
+    case 'angularHead':
+      return `harmonic head l ≤ ${op.lMax} of ${op.decays.length} decay${op.decays.length === 1 ? '' : 's'}`;
     case 'gather': case 'concat': case 'inverseTransform': case 'sigma':
       return '';
   }

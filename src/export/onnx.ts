@@ -27,7 +27,8 @@ import type { Activation } from '../kernels/types.js';
 import { hasInvariants, hasMomenta } from '../features/momentumFeatures.js';
 import { invariantPairs } from '../data/momenta.js';
 import { kanFeatures } from '../kernels/kan.js';
-import type { Buf, ForestBody, GraphOp, KanExpandOp, LegendreOp, MomentumFeaturesOp, RationalOp } from '../graph/ops.js';
+import type { AngularHeadOp, ForestBody, GraphOp, KanExpandOp, LegendreOp, MomentumFeaturesOp, PeriodicOp, RationalOp } from '../graph/ops.js';
+import { DecayTensor, normalisation } from '../features/harmonics.js';
 import type { TargetTransformJSON } from '../transforms/target.js';
 import { A, B, C, D, P, Q, SQRPI, THRESH } from '../kernels/activations.js';
 import { AmpfitError } from '../util/errors.js';
@@ -561,6 +562,101 @@ function fold(g: GraphBuilder, op: Extract<GraphOp, { kind: 'fold' }>, x: string
   return g.where(g.compare('GreaterOrEqual', best.s, 0), best.m, g.sub(1, best.m));
 }
 
+/** Periodic inputs: a = (2π·x)/P per column, then (cos a, sin a) interleaved column by column. */
+function periodic(g: GraphBuilder, op: PeriodicOp, x: string): string {
+  const w = op.periods.length;
+  const a = g.div(g.mul(2 * Math.PI, x), g.tensor(g.fresh('periodic.period'), [w], Float64Array.from(op.periods)));
+  const pair = [g.unary('Cos', a), g.unary('Sin', a)].map((t) => g.op('Unsqueeze', [t, g.int64s('periodic.axis', [2])]));
+  return g.op('Reshape', [g.op('Concat', pair, [axisAttr(2)]), g.int64s('periodic.shape', [-1, 2 * w])]);
+}
+
+/** Columns [from, to) of a [N, W] tensor. */
+function columns(g: GraphBuilder, t: string, from: number, to: number): string {
+  return g.op('Slice', [t, g.int64s('cols.start', [from]), g.int64s('cols.end', [to]), g.int64s('cols.axis', [1])]);
+}
+
+/** asinh(u) = sign(u)·log1p(|u| + u²/(1 + √(1 + u²))): onnxruntime has no double Asinh, and this form keeps small |u| exact. */
+function asinh(g: GraphBuilder, u: string): string {
+  const au = g.unary('Abs', u);
+  const u2 = g.mul(u, u);
+  const mag = log1p(g, g.add(au, g.div(u2, g.add(1, g.unary('Sqrt', g.add(1, u2))))));
+  return g.where(g.compare('Less', u, 0), g.unary('Neg', mag), mag);
+}
+
+/** The harmonic head of src/nn/structuredNetwork.ts on [N, …] tensors (sums over basis and tensor terms in onnxruntime's order). */
+function angularHead(g: GraphBuilder, op: AngularHeadOp, row: string, o: string): string {
+  const K = op.decays.length;
+  const per = (op.lMax + 1) * (op.lMax + 1);
+  const kSize = per ** K;
+  const zn = 4 ** K;
+  const col = (t: string, j: number): string => columns(g, t, j, j + 1);
+  const at = (l: number, m: number): number => (l * (l + 1)) / 2 + m;
+  const factors: string[][] = [];
+  const us: string[][] = [];
+  for (const dec of op.decays) {
+    const c = g.op('Min', [g.op('Max', [g.add(g.mul(col(row, dec.cos.index), dec.cos.scale), dec.cos.offset), g.scalar(-1)]), g.scalar(1)]);
+    const phi = g.add(g.mul(col(row, dec.phi.index), dec.phi.scale), dec.phi.offset);
+    const s = g.unary('Sqrt', g.op('Max', [g.sub(1, g.mul(c, c)), g.scalar(0)]));
+    const p: string[] = [];
+    let pmm: string | null = null;
+    for (let m = 0; m <= op.lMax; m++) {
+      if (m > 0) pmm = pmm === null ? g.mul(2 * m - 1, s) : g.mul(pmm, g.mul(2 * m - 1, s));
+      const pm = pmm ?? g.add(g.mul(c, 0), 1);
+      p[at(m, m)] = pm;
+      if (m + 1 <= op.lMax) p[at(m + 1, m)] = g.mul(g.mul(2 * m + 1, c), pm);
+      for (let l = m + 2; l <= op.lMax; l++) {
+        p[at(l, m)] = g.div(g.sub(g.mul(g.mul(2 * l - 1, c), p[at(l - 1, m)]), g.mul(l + m - 1, p[at(l - 2, m)])), l - m);
+      }
+    }
+    const c1 = g.unary('Cos', phi);
+    const s1 = g.unary('Sin', phi);
+    const cm: string[] = [g.add(g.mul(c, 0), 1)];
+    const sm: string[] = [g.mul(c, 0)];
+    for (let m = 1; m <= op.lMax; m++) {
+      cm.push(g.sub(g.mul(cm[m - 1], c1), g.mul(sm[m - 1], s1)));
+      sm.push(g.add(g.mul(sm[m - 1], c1), g.mul(cm[m - 1], s1)));
+    }
+    const f: string[] = [];
+    for (let l = 0; l <= op.lMax; l++) {
+      f[l * l] = g.mul(normalisation(l, 0), p[at(l, 0)]);
+      for (let m = 1; m <= l; m++) {
+        const v = g.mul(normalisation(l, m), p[at(l, m)]);
+        f[l * l + 2 * m - 1] = g.mul(v, cm[m]);
+        f[l * l + 2 * m] = g.mul(v, sm[m]);
+      }
+    }
+    factors.push(f);
+    us.push([g.add(g.mul(c, 0), 1), g.mul(s, c1), g.mul(s, s1), c]);
+  }
+  // Products in row-major order of the decays' indices; the first decay's factors times 1 are themselves.
+  const products = (per_: string[][]): string => {
+    let terms = per_[0];
+    for (const next of per_.slice(1)) terms = terms.flatMap((t) => next.map((f) => g.mul(t, f)));
+    return g.op('Concat', terms, [axisAttr(1)]);
+  };
+  const basis = products(factors);
+  const z = products(us);
+  const axis1 = g.int64s('head.axis1', [1]);
+  const p = g.mul(g.op('ReduceSum', [g.mul(columns(g, o, op.eAt, op.eAt + kSize - 1), columns(g, basis, 1, kSize)), axis1], [intAttr('keepdims', 1)]), op.beta);
+  const eye = new Float64Array(zn * zn);
+  for (let i = 0; i < zn; i++) eye[i * zn + i] = 1;
+  const lmat = g.add(g.tensor(g.fresh('head.identity'), [zn, zn], eye), g.mul(op.alpha, g.op('Reshape', [columns(g, o, op.lAt, op.lAt + zn * zn), g.int64s('head.lshape', [-1, zn, zn])])));
+  const v = g.op('MatMul', [g.op('Unsqueeze', [z, axis1]), lmat]);
+  const raw = g.op('Reshape', [g.op('ReduceSum', [g.mul(v, v), g.int64s('head.axis2', [2])], [intAttr('keepdims', 0)]), g.int64s('head.col', [-1, 1])]);
+  const weights = g.tensor(g.fresh('head.weights'), [zn, 1], new DecayTensor(K).weights);
+  const mean = g.op('MatMul', [g.op('ReduceSum', [g.mul(lmat, lmat), g.int64s('head.axis2', [2])], [intAttr('keepdims', 0)]), weights]);
+  const q = g.div(raw, mean);
+  const t = op.transform;
+  const y0 = inverseTransform(g, col(o, 0), t);
+  const slope = t.kind === 'log' || t.kind === 'log-standardize' ? g.mul(t.scale, y0)
+    : t.kind === 'asinh-standardize' ? g.mul(t.scale, g.unary('Sqrt', g.add(g.mul(y0, y0), (t.unit ?? 1) ** 2)))
+      : g.add(g.mul(y0, 0), t.scale);
+  const yHat = g.add(y0, g.mul(slope, g.div(p, q)));
+  const forward = t.kind === 'log' || t.kind === 'log-standardize' ? g.unary('Log', yHat)
+    : t.kind === 'asinh-standardize' ? asinh(g, g.div(yHat, t.unit ?? 1)) : yHat;
+  return g.div(g.sub(forward, t.shift), t.scale);
+}
+
 function unreachable(op: never): never {
   throw new AmpfitError(`export --format onnx: no ONNX form for op '${(op as GraphOp).kind}'`);
 }
@@ -633,6 +729,12 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
         break;
       case 'inverseTransform':
         t[op.output] = inverseTransform(g, t[op.input], op.transform);
+        break;
+      case 'periodic':
+        t[op.output] = periodic(g, op, t[op.input]);
+        break;
+      case 'angularHead':
+        t[op.output] = angularHead(g, op, t[op.row], t[op.inner]);
         break;
       case 'sigma': {
         const slope = inverseSlope(g, t[op.value], op.transform);

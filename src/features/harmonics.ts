@@ -17,18 +17,14 @@ export function harmonicCount(lMax: number): number {
 }
 
 /** √(2(2l+1)(l−m)!/(l+m)!) for m > 0, √(2l+1) for m = 0: the orthonormalisation of P_l^m cos/sin(mφ). */
+export function normalisation(l: number, m: number): number {
+  let ratio = 1; // (l−m)!/(l+m)!
+  for (let k = l - m + 1; k <= l + m; k++) ratio /= k;
+  return Math.sqrt((m === 0 ? 1 : 2) * (2 * l + 1) * ratio);
+}
+
 function normalisations(lMax: number): Float64Array[] {
-  const norms: Float64Array[] = [];
-  for (let l = 0; l <= lMax; l++) {
-    const row = new Float64Array(l + 1);
-    for (let m = 0; m <= l; m++) {
-      let ratio = 1; // (l−m)!/(l+m)!
-      for (let k = l - m + 1; k <= l + m; k++) ratio /= k;
-      row[m] = Math.sqrt((m === 0 ? 1 : 2) * (2 * l + 1) * ratio);
-    }
-    norms.push(row);
-  }
-  return norms;
+  return Array.from({ length: lMax + 1 }, (_, l) => Float64Array.from({ length: l + 1 }, (_, m) => normalisation(l, m)));
 }
 
 /** Evaluates the (l_max+1)² real harmonics of one direction. */

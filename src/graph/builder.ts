@@ -8,7 +8,7 @@ import type { Activation } from '../kernels/types.js';
 import { featureDim, type MomentumFeatureSpec } from '../features/momentumFeatures.js';
 import { AmpfitError } from '../util/errors.js';
 import type { TargetTransformJSON } from '../transforms/target.js';
-import type { Buf, ForestBody, GraphInput, GraphOp, GroupSpec, ModelGraph } from './ops.js';
+import type { AngularHeadOp, Buf, ForestBody, GraphInput, GraphOp, GroupSpec, ModelGraph } from './ops.js';
 
 /** Thrown by a model that has no graph form yet: the exporter names it to the user. */
 export class NotExportableError extends AmpfitError {
@@ -93,6 +93,23 @@ export class GraphBuilder {
     this.expect(input, 4 * spec.layout.particles.length, 'momentum features');
     const output = this.fresh(featureDim(spec));
     this.ops.push({ kind: 'momentumFeatures', input, output, spec });
+    return output;
+  }
+
+  periodic(input: Buf, periods: readonly number[]): Buf {
+    this.expect(input, periods.length, 'periodic inputs');
+    const output = this.fresh(2 * periods.length);
+    this.ops.push({ kind: 'periodic', input, output, periods: [...periods] });
+    return output;
+  }
+
+  angularHead(row: Buf, inner: Buf, head: Omit<AngularHeadOp, 'kind' | 'row' | 'inner' | 'output'>): Buf {
+    const d = this.width(row);
+    for (const dec of head.decays) {
+      if (dec.cos.index >= d || dec.phi.index >= d) throw new AmpfitError('model graph: a decay angle is outside the input row');
+    }
+    const output = this.fresh(1);
+    this.ops.push({ kind: 'angularHead', row, inner, output, ...head });
     return output;
   }
 

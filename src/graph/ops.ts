@@ -105,6 +105,45 @@ export interface MomentumFeaturesOp {
   readonly spec: MomentumFeatureSpec;
 }
 
+/** Periodic inputs (src/features/angular.ts stageInputs): a_j = (2π·x_j)/P_j, out = (cos a_0, sin a_0, cos a_1, …). */
+export interface PeriodicOp {
+  readonly kind: 'periodic';
+  readonly input: Buf;
+  readonly output: Buf;
+  readonly periods: readonly number[];
+}
+
+/**
+ * The harmonic head of an angular model (src/nn/structuredNetwork.ts
+ * evaluateHead, statement for statement): from the raw row's decay angles
+ * the product harmonics B (l ≤ lMax per decay) and the decay tensor z; from
+ * the inner network's outputs o = (t0, L, e): y0 = T⁻¹(t0), Q = ‖(I + αL)ᵀz‖²
+ * over its angular mean, ŷ = y0 + T⁻¹′(y0)·β Σ_k e_k B_k / Q; the output is
+ * T(ŷ) (1 wide, training space).
+ */
+export interface AngularHeadOp {
+  readonly kind: 'angularHead';
+  /** The raw input row (the decay angles are read from it). */
+  readonly row: Buf;
+  /** The inner network's outputs. */
+  readonly inner: Buf;
+  readonly output: Buf;
+  readonly lMax: number;
+  readonly decays: readonly DecayAngleMap[];
+  readonly transform: TargetTransformJSON;
+  readonly alpha: number;
+  readonly beta: number;
+  /** Offsets of L and e in the inner outputs. */
+  readonly lAt: number;
+  readonly eAt: number;
+}
+
+/** cos θ = offset + scale·x[index] (clamped to [−1, 1]) and φ = offset + scale·x[index]. */
+export interface DecayAngleMap {
+  readonly cos: { readonly index: number; readonly offset: number; readonly scale: number };
+  readonly phi: { readonly index: number; readonly offset: number; readonly scale: number };
+}
+
 /** Σ_t coef[t]·Π_j P_{terms[t][j]}(2x_j − 1) (src/models/polynomial.ts), one output. */
 export interface LegendreOp {
   readonly kind: 'legendre';
@@ -216,7 +255,7 @@ export interface SigmaOp {
 
 export type GraphOp =
   | DenseOp | ActivationOp | RationalOp | KanExpandOp | GatherOp | ConcatOp | MomentumFeaturesOp
-  | LegendreOp | ForestOp | MeanOp | OrbitOp | FoldOp | VarianceOp | InverseTransformOp | SigmaOp;
+  | LegendreOp | ForestOp | MeanOp | OrbitOp | FoldOp | VarianceOp | InverseTransformOp | SigmaOp | PeriodicOp | AngularHeadOp;
 
 export type OpKind = GraphOp['kind'];
 
@@ -245,6 +284,10 @@ export function opInputs(op: GraphOp): Buf[] {
       return [...op.inputs];
     case 'sigma':
       return [op.variance, op.value];
+    case 'angularHead':
+      return [op.row, op.inner];
+    case 'periodic':
+      return [op.input];
     case 'activation': case 'rational': case 'kanExpand': case 'gather': case 'momentumFeatures':
     case 'legendre': case 'forest': case 'orbit': case 'fold': case 'variance': case 'inverseTransform':
       return [op.input];

@@ -31,7 +31,7 @@ import {
   parseInputStageSpec, rowAngles, stageInputs, stageWidth, type InputStageSpec,
 } from '../features/angular.js';
 import { DecayTensor, ProductHarmonics } from '../features/harmonics.js';
-import { NotExportableError } from '../graph/builder.js';
+import type { GraphBuilder } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';
 import type { Kernels } from '../kernels/types.js';
 import type { Rng } from '../util/rng.js';
@@ -274,9 +274,18 @@ export class StructuredNetwork implements TrainableNetwork {
     return new StructuredNetwork(this.stage, this.head?.transform.toJSON() ?? null, this.inner.spawn(rng), this.born, this.scaleOutput);
   }
 
-  emit(): Buf {
-    // The input stage and the harmonic head are not ops of the model graph yet.
-    throw new NotExportableError('models with periodic inputs or an angular head (config data.periodic, angular) cannot be exported yet; ampfit predict and eval run them');
+  /** The input stage, the inner network and the harmonic head, as infer computes them. */
+  emit(g: GraphBuilder, x: Buf, params?: Float64Array): Buf {
+    const s = this.stage;
+    const parts: Buf[] = [];
+    if (s.plain.length > 0) parts.push(g.gather(x, s.plain));
+    if (s.periodic.length > 0) parts.push(g.periodic(g.gather(x, s.periodic.map((p) => p.index)), s.periodic.map((p) => p.period)));
+    const o = this.inner.emit(g, g.concat(parts), params);
+    const h = this.head;
+    if (h === null) return o;
+    return g.angularHead(x, o, {
+      lMax: h.harmonics.lMax, decays: s.angular?.decays ?? [], transform: h.transform.toJSON(), alpha: h.alpha, beta: h.beta, lAt: h.lAt, eAt: h.eAt,
+    });
   }
 
   /** y0 of every row: the network's ratio of the angular means at the row's production point (physical units). */

@@ -29,6 +29,7 @@ import { FOREST_BATCH_STACK, FOREST_NODE_TYPE, FOREST_NOTES, forestC } from './f
 import { cArray, commentSafe, cString, hexFloat, sanitizeName } from './literals.js';
 import { MOMENTUM_STATUS, momentaFunction, PAIR_C } from './momenta.js';
 import { foldC, groupC, orbitC } from './symmetry.js';
+import { angularHeadFunctions, periodicC } from './angular.js';
 
 export { hexFloat, hexFloat32, sanitizeName } from './literals.js';
 
@@ -232,6 +233,17 @@ function walk(graph: ModelGraph): Walked {
       case 'sigma':
         body.push(`${out()}[0] = ${hexFloat(op.scale)} * sqrt(${buf(op.variance)}[0]) * ${inverseSlopeC(op.transform, `${buf(op.value)}[0]`)};`);
         break;
+      case 'periodic':
+        body.push(...periodicC(op, buf(op.input), out()));
+        break;
+      case 'angularHead': {
+        const id = `a${ids++}`;
+        const fns = angularHeadFunctions(op, id);
+        decls.add(fns.helper.key, fns.helper.text);
+        decls.add(`angular ${id}`, fns.head);
+        body.push(`${out()}[0] = amp_angular_${id}(${buf(op.row)}, ${buf(op.inner)});`);
+        break;
+      }
       default:
         return unreachable(op);
     }
