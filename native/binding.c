@@ -982,6 +982,22 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* Cody's erfc coefficients (kernels/activations.h): zeros until the loader
+ * (src/kernels/native.ts) sets them from src/kernels/activations.ts, before
+ * any kernel runs. */
+af_cody_t af_cody;
+
+static napi_value js_set_erfc_coefficients(napi_env env, napi_callback_info info) {
+  const char *fn = "setErfcCoefficients";
+  napi_value argv[1];
+  arr_t c;
+  if (get_args(env, info, 1, argv, fn) || get_arr(env, argv[0], fn, "coefficients", 0, &c) ||
+      want_len(env, fn, "coefficients", &c, AF_CODY_COUNT, "the Cody coefficient count"))
+    return 0;
+  memcpy(&af_cody, c.p, sizeof af_cody);
+  return undefined(env);
+}
+
 static napi_value js_info(napi_env env, napi_callback_info info) {
   (void)info;
   char buf[160];
@@ -1022,6 +1038,7 @@ NAPI_MODULE_INIT() {
       {"threads", 0, js_threads, 0, 0, 0, napi_enumerable, 0},
       {"setThreads", 0, js_set_threads, 0, 0, 0, napi_enumerable, 0},
       {"info", 0, js_info, 0, 0, 0, napi_enumerable, 0},
+      {"setErfcCoefficients", 0, js_set_erfc_coefficients, 0, 0, 0, napi_enumerable, 0},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return 0;

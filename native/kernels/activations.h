@@ -117,18 +117,43 @@ AF_INLINE vd af_log1p_unit(vd e) {
   return vfma(kd, vset1(AF_LN2HI), -((hfsq - vfma(s, hfsq + rr, vfma(kd, vset1(AF_LN2LO), c))) - f));
 }
 
-/* erfc(x) by W. J. Cody's rational approximations (CALERF), the intervals
- * and coefficients of erfc() in activations.ts; also returns gauss =
- * exp(-x^2), which gelu' needs too. Where Cody computes exp(-x^2) as
- * exp(-t^2)*exp(-(x-t)(x+t)) to keep the rounding of x^2 from being
- * amplified, this splits x^2 = hi + lo exactly and uses one exp:
- * exp(-hi)*(1 - lo), |lo| <= ulp(hi)/2. Only intervals present in the
- * vector are evaluated. */
+/* W. J. Cody's erfc coefficients (CALERF), set once by the loader from
+ * src/kernels/activations.ts (binding.c's setErfcCoefficients), so that they
+ * live in one place: a[5], b[4] for |x| <= thresh, c[9], d[8] up to 4,
+ * p[6], q[5] beyond, 1/sqrt(pi) and thresh, in that order. */
+#define AF_CODY_COUNT (5 + 4 + 9 + 8 + 6 + 5 + 2)
+typedef struct {
+  double a[5], b[4], c[9], d[8], p[6], q[5], sqrpi, thresh;
+} af_cody_t;
+extern af_cody_t af_cody;
+
+/* Cody's xnum = (xnum + c_i)*y loop as a Horner polynomial with its leading
+ * coefficient `lead` first, fused into FMAs: lead·yⁿ + c[0]·yⁿ⁻¹ + … + c[n−1]. */
+AF_INLINE vd af_horner(double lead, const double *c, int n, vd y) {
+  vd r = vfma(vset1(lead), y, vset1(c[0]));
+  for (int i = 1; i < n; i++) r = vfma(r, y, vset1(c[i]));
+  return r;
+}
+
+/* The same with a leading coefficient 1: yⁿ + c[0]·yⁿ⁻¹ + … + c[n−1]. */
+AF_INLINE vd af_horner_monic(const double *c, int n, vd y) {
+  vd r = y + vset1(c[0]);
+  for (int i = 1; i < n; i++) r = vfma(r, y, vset1(c[i]));
+  return r;
+}
+
+/* erfc(x) by Cody's rational approximations, the intervals and coefficients
+ * of erfc() in activations.ts; also returns gauss = exp(-x^2), which gelu'
+ * needs too. Where Cody computes exp(-x^2) as exp(-t^2)*exp(-(x-t)(x+t)) to
+ * keep the rounding of x^2 from being amplified, this splits x^2 = hi + lo
+ * exactly and uses one exp: exp(-hi)*(1 - lo), |lo| <= ulp(hi)/2. Only
+ * intervals present in the vector are evaluated. */
 AF_INLINE vd af_erfc_gauss(vd x, vd *gauss) {
+  const af_cody_t *k = &af_cody;
   const vd one = vset1(1.0);
   vd y = vabs(x);
-  vl m1 = y <= vset1(0.46875);
-  vl m2 = (y > vset1(0.46875)) & (y <= vset1(4.0));
+  vl m1 = y <= vset1(k->thresh);
+  vl m2 = (y > vset1(k->thresh)) & (y <= vset1(4.0));
   vl m3 = ~(m1 | m2); /* includes NaN */
   /* Beyond 30, erfc and exp(-x^2) underflow to 0 anyway; the clamp keeps
    * y*y finite so that its split stays exact. */
@@ -138,52 +163,11 @@ AF_INLINE vd af_erfc_gauss(vd x, vd *gauss) {
   vd g = af_exp(-hi) * (one - lo);
   *gauss = g;
   vd r1 = vset1(0.0), r2 = r1, r3 = r1;
-  /* Cody evaluates each polynomial as xnum = (xnum + c_i)*y; the same
-   * polynomials in Horner form (leading coefficient first) fuse into FMAs. */
-  if (vany(m1)) {
-    vd ysq = hi;
-    vd num = vfma(vset1(1.85777706184603153e-1), ysq, vset1(3.16112374387056560e00));
-    num = vfma(num, ysq, vset1(1.13864154151050156e02));
-    num = vfma(num, ysq, vset1(3.77485237685302021e02));
-    num = vfma(num, ysq, vset1(3.20937758913846947e03));
-    vd den = ysq + vset1(2.36012909523441209e01);
-    den = vfma(den, ysq, vset1(2.44024637934444173e02));
-    den = vfma(den, ysq, vset1(1.28261652607737228e03));
-    den = vfma(den, ysq, vset1(2.84423683343917062e03));
-    r1 = one - x * num / den;
-  }
-  if (vany(m2)) {
-    vd num = vfma(vset1(2.15311535474403846e-8), yc, vset1(5.64188496988670089e-1));
-    num = vfma(num, yc, vset1(8.88314979438837594e00));
-    num = vfma(num, yc, vset1(6.61191906371416295e01));
-    num = vfma(num, yc, vset1(2.98635138197400131e02));
-    num = vfma(num, yc, vset1(8.81952221241769090e02));
-    num = vfma(num, yc, vset1(1.71204761263407058e03));
-    num = vfma(num, yc, vset1(2.05107837782607147e03));
-    num = vfma(num, yc, vset1(1.23033935479799725e03));
-    vd den = yc + vset1(1.57449261107098347e01);
-    den = vfma(den, yc, vset1(1.17693950891312499e02));
-    den = vfma(den, yc, vset1(5.37181101862009858e02));
-    den = vfma(den, yc, vset1(1.62138957456669019e03));
-    den = vfma(den, yc, vset1(3.29079923573345963e03));
-    den = vfma(den, yc, vset1(4.36261909014324716e03));
-    den = vfma(den, yc, vset1(3.43936767414372164e03));
-    den = vfma(den, yc, vset1(1.23033935480374942e03));
-    r2 = num / den;
-  }
+  if (vany(m1)) r1 = one - x * af_horner(k->a[4], k->a, 4, hi) / af_horner_monic(k->b, 4, hi);
+  if (vany(m2)) r2 = af_horner(k->c[8], k->c, 8, yc) / af_horner_monic(k->d, 8, yc);
   if (vany(m3)) {
     vd ysq = one / hi;
-    vd num = vfma(vset1(1.63153871373020978e-2), ysq, vset1(3.05326634961232344e-1));
-    num = vfma(num, ysq, vset1(3.60344899949804439e-1));
-    num = vfma(num, ysq, vset1(1.25781726111229246e-1));
-    num = vfma(num, ysq, vset1(1.60837851487422766e-2));
-    num = vfma(num, ysq, vset1(6.58749161529837803e-4));
-    vd den = ysq + vset1(2.56852019228982242e00);
-    den = vfma(den, ysq, vset1(1.87295284992346047e00));
-    den = vfma(den, ysq, vset1(5.27905102951428412e-1));
-    den = vfma(den, ysq, vset1(6.05183413124413191e-2));
-    den = vfma(den, ysq, vset1(2.33520497626869185e-3));
-    r3 = (vset1(5.6418958354775628695e-1) - ysq * num / den) / yc;
+    r3 = (vset1(k->sqrpi) - ysq * af_horner(k->p[5], k->p, 5, ysq) / af_horner_monic(k->q, 5, ysq)) / yc;
   }
   vd r23 = g * vsel(m2, r2, r3);
   r23 = vsel(x < vset1(0.0), vset1(2.0) - r23, r23);

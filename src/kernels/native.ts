@@ -6,6 +6,7 @@
 // Environment: AMPFIT_NATIVE=0 disables the addon; AMPFIT_THREADS=<n> sets the
 // initial thread count (default: the CPUs this process may run on).
 
+import { A, B, C, D, P, Q, SQRPI, THRESH } from './activations.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -75,12 +76,13 @@ interface NativeAddon {
   threads(): number;
   setThreads(n: number): void;
   info(): string;
+  setErfcCoefficients(coefficients: Float64Array): void;
 }
 
 const ADDON_FUNCTIONS = [
   'gemm', 'denseForward', 'denseBackward', 'adamStep', 'rationalForward', 'rationalBackward', 'kanExpand',
   'kanExpandBackward', 'histBuild', 'histSubtract', 'splitFind', 'partition',
-  'leafAdd', 'forestPredict', 'treePredictBinned', 'threads', 'setThreads', 'info',
+  'leafAdd', 'forestPredict', 'treePredictBinned', 'threads', 'setThreads', 'info', 'setErfcCoefficients',
 ] as const;
 
 function isAddon(v: unknown): v is NativeAddon {
@@ -194,6 +196,8 @@ function load(): LoadResult {
   }
   if (!isAddon(mod)) return { kernels: null, addon: null, error: `${file} is not the ampfit addon` };
   applyThreadsEnv(mod);
+  // Cody's erfc coefficients live in one place, activations.ts; the addon's vector erfc reads this copy.
+  mod.setErfcCoefficients(Float64Array.from([...A, ...B, ...C, ...D, ...P, ...Q, SQRPI, THRESH]));
   return { kernels: wrap(mod), addon: mod, error: null };
 }
 
