@@ -89,13 +89,20 @@ function columnRange(chunks: readonly ColumnData[], start: number, end: number, 
   const covered = new Uint8Array(end - start);
   let missing: Uint8Array | null = null;
   for (const c of chunks) {
-    const data = c.columnData as ArrayLike<unknown>;
+    const data = c.columnData;
     const a = Math.max(c.rowStart, start);
     const b = Math.min(c.rowEnd, end);
+    if (b <= a) continue;
+    covered.fill(1, a - start, b - start);
+    // Pages of a required column decode to typed arrays: one conversion copy each, exact for float32 and int32.
+    if (data instanceof Float64Array || data instanceof Float32Array || data instanceof Int32Array) {
+      out.set(data.subarray(a - c.rowStart, b - c.rowStart), a - start);
+      continue;
+    }
+    const values = data as ArrayLike<unknown>;
     for (let r = a; r < b; r++) {
-      const v = data[r - c.rowStart];
+      const v = values[r - c.rowStart];
       const k = r - start;
-      covered[k] = 1;
       if (typeof v === 'number') out[k] = v;
       else if (typeof v === 'bigint') {
         if (v > BigInt(LIMIT) || v < -BigInt(LIMIT)) throw new DataError(file, r + 1, name, `64-bit integer ${v} is beyond 2^53 and has no exact float64 value`, 'row');
@@ -112,4 +119,10 @@ function columnRange(chunks: readonly ColumnData[], start: number, end: number, 
   const gap = covered.indexOf(0);
   if (gap >= 0) throw new AmpfitError(`${file}: column '${name}': hyparquet returned no value for row ${start + gap + 1}`);
   return { data: out, offset: 0, stride: 1, missing };
+}
+
+/** The rows of a Parquet file, from its footer. */
+export async function parquetRowCount(file: string): Promise<number | null> {
+  const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
+  return Number(metadata.num_rows);
 }
