@@ -133,8 +133,9 @@ export async function* readHdf5File(file: string, ctx: FileContext): AsyncGenera
     }
     const datasets = [...new Set(picked.map((c) => c.dataset))];
     const sink = new RowSink(file, where, 'hdf5', 'row', requests, ctx.options, ctx.report, ctx.rowsAllowed);
-    for (let a = 0; a < rows && !sink.done; a += BLOCK) {
-      const b = Math.min(rows, a + BLOCK, a + Math.max(ctx.rowsAllowed - sink.goodRows, 1));
+    const step = ctx.options.blockRows ?? BLOCK;
+    for (let a = 0; a < rows && !sink.done; a += step) {
+      const b = Math.min(rows, a + step, a + Math.max(ctx.rowsAllowed - sink.goodRows, 1));
       const data = slabs.read(datasets, a, b, where, (ds) => (picked.find((c) => c.dataset === ds) as Hdf5Column).name);
       const views: ColumnView[] = picked.map((c) => {
         const d = data.get(c.dataset) as Float64Array;

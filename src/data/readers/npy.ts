@@ -221,8 +221,9 @@ async function* readTable(file: string, ctx: FileContext, format: 'npy' | 'npz',
     if (s === undefined) scratch.set(key, (s = new Scratch()));
     return s;
   };
-  for (let a = 0; a < rows && !sink.done; a += BLOCK) {
-    const n = Math.min(BLOCK, rows - a, Math.max(ctx.rowsAllowed - sink.goodRows, 1));
+  const step = ctx.options.blockRows ?? BLOCK;
+  for (let a = 0; a < rows && !sink.done; a += step) {
+    const n = Math.min(step, rows - a, Math.max(ctx.rowsAllowed - sink.goodRows, 1));
     // A C-order 2-D array is read once per block for all its columns.
     const rowMajor = new Map<NpyArray, Float64Array>();
     const views: ColumnView[] = picked.map((c) => {

@@ -121,6 +121,8 @@ export class RowSink {
   private fill = 0;
   private readonly ready: RowBlock[] = [];
   private readonly spare: Float64Array[][] = [];
+  /** The blocks whose full-length column arrays are this sink's own (not views of a reader's buffers), to refill. */
+  private readonly owned = new WeakSet<RowBlock>();
   private readonly names: string[];
 
   constructor(
@@ -146,6 +148,14 @@ export class RowSink {
 
   /** Checks rows [0, n) of the views (one per request, in request order); row r is number first + r. */
   add(first: number, n: number, views: readonly ColumnView[]): void {
+    // In windows of at most a block, so that a window of good rows can become a block as it is.
+    for (let w = 0; w < n && !this.done; w += this.blockRows) {
+      const m = Math.min(this.blockRows, n - w);
+      this.addWindow(first + w, m, w === 0 ? views : views.map((v) => ({ ...v, offset: v.offset + w * v.stride, missing: v.missing?.subarray(w) ?? null })));
+    }
+  }
+
+  private addWindow(first: number, n: number, views: readonly ColumnView[]): void {
     const nOut = this.nOut;
     const reqs = this.requests;
     // The next bad row of each column at or after r, found once and kept, so a file with many bad rows is still scanned once per column.
@@ -160,11 +170,28 @@ export class RowSink {
         }
         if (nextBad[s] < bad) bad = nextBad[s];
       }
+      if (r === 0 && bad === n && this.passThrough(n, views)) return;
       this.acceptRun(first, r, Math.min(bad, r + (this.rowsAllowed - this.goodRows)), views);
       if (this.done || bad === n) break;
       this.refuse(first + bad, bad, views);
       r = bad + 1;
     }
+  }
+
+  /**
+   * A window of good contiguous columns handed out as a block of views, not
+   * copied — when the consumer is done with each block before the next is
+   * read (reuseBlocks), which is also when the reader overwrites its buffers.
+   */
+  private passThrough(n: number, views: readonly ColumnView[]): boolean {
+    if (!this.options.reuseBlocks || this.fill > 0 || this.blockLines !== null || this.ranged.length > 0 || this.goodRows + n > this.rowsAllowed) return false;
+    if (views.some((v) => v.stride !== 1)) return false;
+    const columns = views.map((v) => v.data.subarray(v.offset, v.offset + n));
+    this.pushBlock(n, columns, null);
+    this.goodRows += n;
+    this.report.rows += n;
+    if (this.goodRows >= this.rowsAllowed) this.done = true;
+    return true;
   }
 
   /** A row the format itself refuses (an LHE event with other particles); skipped or thrown like any bad row. */
@@ -180,7 +207,7 @@ export class RowSink {
       const block = this.ready.shift() as RowBlock;
       yield block;
       // With reuseBlocks the consumer is done with it once it asks for the next block.
-      if (this.options.reuseBlocks && block.rows === this.blockRows) this.spare.push(block.columns as Float64Array[]);
+      if (this.options.reuseBlocks && this.owned.has(block)) this.spare.push(block.columns as Float64Array[]);
     }
   }
 
@@ -250,7 +277,15 @@ export class RowSink {
 
   private flush(): void {
     const rows = this.fill;
-    const columns = rows === this.blockRows ? this.cols : this.cols.map((c) => c.subarray(0, rows));
+    const full = rows === this.blockRows;
+    this.pushBlock(rows, full ? this.cols : this.cols.map((c) => c.subarray(0, rows)), this.blockLines);
+    if (full) this.owned.add(this.ready[this.ready.length - 1]);
+    this.cols = this.newColumns();
+    this.blockLines = this.options.keepLines ? [] : null;
+    this.fill = 0;
+  }
+
+  private pushBlock(rows: number, columns: Float64Array[], lines: string[] | null): void {
     let values: Float64Array | null = null;
     this.ready.push({
       file: this.file,
@@ -263,11 +298,8 @@ export class RowSink {
         values ??= interleave(columns, rows);
         return values;
       },
-      lines: this.blockLines,
+      lines,
     });
-    this.cols = this.newColumns();
-    this.blockLines = this.options.keepLines ? [] : null;
-    this.fill = 0;
   }
 }
 
