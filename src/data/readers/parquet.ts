@@ -39,6 +39,7 @@ export async function* readParquetFile(file: string, ctx: FileContext): AsyncGen
   }
   const names = picked.map((l) => l.name);
   const sink = new RowSink(file, file, 'parquet', 'row', requests, ctx.options, ctx.report, ctx.rowsAllowed);
+  const scratch = names.map(() => new Float64Array(0));
   let start = 0;
   for (const group of metadata.row_groups) {
     if (sink.done) break;
@@ -61,9 +62,11 @@ export async function* readParquetFile(file: string, ctx: FileContext): AsyncGen
     } catch (e) {
       throw new AmpfitError(`${file}: cannot read rows ${start + 1}..${end}: ${(e as Error).message}`);
     }
-    const views: ColumnView[] = names.map((name) => columnRange(chunks.get(name) ?? [], start, end, file, name));
-    sink.add(start + 1, end - start, views);
-    yield* sink.take(false);
+    for (const seg of segments(names.map((name) => chunks.get(name) ?? []), start, end, file, names, scratch)) {
+      sink.add(seg.first + 1, seg.rows, seg.views);
+      yield* sink.take(false);
+      if (sink.done) break;
+    }
     start = end;
   }
   yield* sink.take(true);
@@ -80,12 +83,51 @@ function flatColumns(schema: readonly SchemaElement[], file: string): SchemaElem
   return leaves;
 }
 
-/** Rows [start, end) of one column from its decoded chunks, as float64 with nulls marked. */
-function columnRange(chunks: readonly ColumnData[], start: number, end: number, file: string, name: string): ColumnView {
-  if (chunks.length === 1 && chunks[0].rowStart === start && chunks[0].rowEnd === end && chunks[0].columnData instanceof Float64Array) {
-    return { data: chunks[0].columnData, offset: 0, stride: 1 };
+/**
+ * The rows [start, end) of a row group as runs over which every column is one
+ * contiguous array: a DOUBLE page as hyparquet decoded it (no copy; pages of
+ * different columns need not end on the same rows, so runs end wherever any
+ * column's page does), or the column converted to float64 as a whole (other
+ * types, nulls) into its reusable scratch array. Read by the sink before the
+ * next row group is decoded.
+ */
+function* segments(chunks: readonly (readonly ColumnData[])[], start: number, end: number, file: string, names: readonly string[], scratch: Float64Array[]): Generator<{ first: number; rows: number; views: ColumnView[] }> {
+  const direct = chunks.map((list) => list.length > 0 && list.every((c) => c.columnData instanceof Float64Array) && covers(list, start, end));
+  const whole = chunks.map((list, j) => (direct[j] ? null : columnRange(list, start, end, file, names[j], scratch, j)));
+  const sorted = chunks.map((list, j) => (direct[j] ? [...list].sort((p, q) => p.rowStart - q.rowStart) : []));
+  const at = chunks.map(() => 0);
+  let r = start;
+  while (r < end) {
+    let next = end;
+    const views: ColumnView[] = chunks.map((_, j) => {
+      const w = whole[j];
+      if (w !== null) return { data: w.data, offset: r - start, stride: 1, missing: w.missing?.subarray(r - start) ?? null };
+      const list = sorted[j];
+      while (list[at[j]].rowEnd <= r) at[j]++;
+      const c = list[at[j]];
+      next = Math.min(next, c.rowEnd);
+      return { data: c.columnData as Float64Array, offset: r - c.rowStart, stride: 1 };
+    });
+    yield { first: r, rows: next - r, views };
+    r = next;
   }
-  const out = new Float64Array(end - start);
+}
+
+/** The chunks cover [start, end) without gaps or overlaps. */
+function covers(list: readonly ColumnData[], start: number, end: number): boolean {
+  const sorted = [...list].sort((p, q) => p.rowStart - q.rowStart);
+  let r = start;
+  for (const c of sorted) {
+    if (c.rowStart !== r || c.rowEnd <= c.rowStart || (c.columnData as ArrayLike<unknown>).length < c.rowEnd - c.rowStart) return false;
+    r = c.rowEnd;
+  }
+  return r === end;
+}
+
+/** Rows [start, end) of one column from its decoded chunks, as float64 with nulls marked, in the column's scratch array. */
+function columnRange(chunks: readonly ColumnData[], start: number, end: number, file: string, name: string, scratch: Float64Array[], j: number): { data: Float64Array; missing: Uint8Array | null } {
+  if (scratch[j].length < end - start) scratch[j] = new Float64Array(end - start);
+  const out = scratch[j].subarray(0, end - start);
   const covered = new Uint8Array(end - start);
   let missing: Uint8Array | null = null;
   for (const c of chunks) {
@@ -118,7 +160,7 @@ function columnRange(chunks: readonly ColumnData[], start: number, end: number, 
   }
   const gap = covered.indexOf(0);
   if (gap >= 0) throw new AmpfitError(`${file}: column '${name}': hyparquet returned no value for row ${start + gap + 1}`);
-  return { data: out, offset: 0, stride: 1, missing };
+  return { data: out, missing };
 }
 
 /** The rows of a Parquet file, from its footer. */
