@@ -5,7 +5,8 @@
 // must be flat numbers: DOUBLE as stored, FLOAT and INT32 exactly, INT64 where
 // the value is an exact double (|v| ≤ 2^53); a null cell is a bad row.
 
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type ColumnData, type FileMetaData, type SchemaElement } from 'hyparquet';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type ColumnData, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { AmpfitError, DataError } from '../../util/errors.js';
 import { RowSink, slotsIn, type ColumnView } from './rows.js';
@@ -16,11 +17,39 @@ const NUMERIC = new Set(['DOUBLE', 'FLOAT', 'INT32', 'INT64']);
 const INTEGER_CONVERSIONS = new Set(['INT_8', 'INT_16', 'INT_32', 'INT_64', 'UINT_8', 'UINT_16', 'UINT_32', 'UINT_64']);
 const LIMIT = 2 ** 53;
 
+/**
+ * The file as hyparquet's AsyncBuffer: each slice (a column chunk, the
+ * footer) is one positioned read into a fresh ArrayBuffer. hyparquet's own
+ * asyncBufferFromFile streams 64 KB pieces and concatenates them, a second
+ * copy of every byte; this one is measured a tenth of the load faster.
+ */
+function fileBuffer(file: string): { buffer: AsyncBuffer; close(): void } {
+  const fd = openSync(file, 'r');
+  const byteLength = fstatSync(fd).size;
+  const slice = (start: number, end = byteLength): ArrayBuffer => {
+    const out = new Uint8Array(Math.max(end - start, 0));
+    for (let off = 0; off < out.length; ) {
+      const n = readSync(fd, out, off, out.length - off, start + off);
+      if (n === 0) throw new AmpfitError(`${file}: the file ends at byte ${start + off}, inside a Parquet column chunk (truncated?)`);
+      off += n;
+    }
+    return out.buffer;
+  };
+  return { buffer: { byteLength, slice: (start, end) => slice(start, end) }, close: () => closeSync(fd) };
+}
+
 export async function* readParquetFile(file: string, ctx: FileContext): AsyncGenerator<RowBlock, FileResult> {
-  let metadata: FileMetaData;
-  let buffer;
+  const { buffer, close } = fileBuffer(file);
   try {
-    buffer = await asyncBufferFromFile(file);
+    return yield* readParquet(file, ctx, buffer);
+  } finally {
+    close();
+  }
+}
+
+async function* readParquet(file: string, ctx: FileContext, buffer: AsyncBuffer): AsyncGenerator<RowBlock, FileResult> {
+  let metadata: FileMetaData;
+  try {
     metadata = await parquetMetadataAsync(buffer);
   } catch (e) {
     throw new AmpfitError(`${file}: cannot read as Parquet: ${(e as Error).message}`);
@@ -165,6 +194,10 @@ function columnRange(chunks: readonly ColumnData[], start: number, end: number, 
 
 /** The rows of a Parquet file, from its footer. */
 export async function parquetRowCount(file: string): Promise<number | null> {
-  const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
-  return Number(metadata.num_rows);
+  const { buffer, close } = fileBuffer(file);
+  try {
+    return Number((await parquetMetadataAsync(buffer)).num_rows);
+  } finally {
+    close();
+  }
 }
