@@ -14,7 +14,7 @@
 //   npm run bench:load [-- --rows 10000000 --files 10] [--formats]
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +104,15 @@ with h5py.File(sys.argv[2], "w") as f:
   return out;
 }
 
+// Peak RSS as VmHWM: getrusage's ru_maxrss survives exec, so a child spawned
+// by this (large) process would report the parent's peak, not its own.
+const PY_PEAK = `int([l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]) / 1024`;
+
+function peakRssMB(): number {
+  const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m === null ? process.resourceUsage().maxRSS / 1024 : Number(m[1]) / 1024;
+}
+
 /** h5py / numpy loading the same rows into NumPy arrays (the ten columns ampfit reads; np.load reads all eleven). */
 function pythonPeer(kind: 'h5py' | 'numpy', file: string): Record<string, number> {
   const code = kind === 'h5py'
@@ -112,12 +121,12 @@ t = time.perf_counter()
 with h5py.File(sys.argv[1], "r") as f:
     cols = [f[c][:] for c in ["x1","x2","x3","x4","x5","x6","x7","x8","f00","f01"]]
 s = time.perf_counter() - t
-print(json.dumps({"rows": len(cols[0]), "seconds": s, "maxRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))`
+print(json.dumps({"rows": len(cols[0]), "seconds": s, "maxRssMB": ${PY_PEAK}}))`
     : `import numpy as np, time, resource, sys, json
 t = time.perf_counter()
 a = np.load(sys.argv[1])
 s = time.perf_counter() - t
-print(json.dumps({"rows": a.shape[0], "seconds": s, "maxRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))`;
+print(json.dumps({"rows": a.shape[0], "seconds": s, "maxRssMB": ${PY_PEAK}}))`;
   const r = spawnSync('/usr/bin/python3', ['-c', code, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${kind} failed with status ${r.status}`);
   return JSON.parse(r.stdout.trim());
@@ -135,7 +144,7 @@ async function loadChild(dir: string, columns: string | undefined): Promise<void
     skipBadRows: false,
   });
   const seconds = (performance.now() - t0) / 1000;
-  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  const maxRssMB = peakRssMB();
   process.stdout.write(JSON.stringify({ rows: ds.n, d: ds.d, seconds, maxRssMB }) + '\n');
 }
 

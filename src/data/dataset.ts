@@ -1,4 +1,4 @@
-import { readDataBlocks, newReadReport, type ColumnRange, type ColumnRequest, type FormatOptions, type ReadReport } from './readers/index.js';
+import { readDataBlocks, countRows, newReadReport, type ColumnRange, type ColumnRequest, type FormatOptions, type ReadReport } from './readers/index.js';
 import { GrowableF64 } from './growable.js';
 import { AmpfitError } from '../util/errors.js';
 
@@ -87,15 +87,31 @@ export async function loadDataset(spec: DataSpec): Promise<Dataset> {
       maxRows: spec.maxRows,
       outsideRange: spec.outsideRange,
       format: spec.format,
+      reuseBlocks: true,
     },
     report,
   );
   const x = new GrowableF64('inputs');
   const y = new GrowableF64('target');
   const born = spec.born === null ? null : new GrowableF64('born');
+  // The binary formats tell their row counts: the arrays are then allocated once, at their final size.
+  const planned = await countRows(spec.files, spec.format);
+  const expected = planned === null ? null : Math.min(planned, spec.maxRows ?? Infinity);
   let inputCols: number[] = [];
   for await (const block of blocks) {
     const d = inputNames.length;
+    if (expected !== null && x.length === 0) {
+      x.expect(expected * d);
+      y.expect(expected);
+      born?.expect(expected);
+    }
+    const cols = block.columns;
+    if (cols !== null) {
+      x.appendColumnsAsRows(cols.slice(0, d), block.rows);
+      y.appendColumn(cols[d], block.rows);
+      if (born !== null) born.appendColumn(cols[d + 1], block.rows);
+      continue;
+    }
     const stride = d + (born === null ? 1 : 2);
     if (inputCols.length !== d) inputCols = Array.from({ length: d }, (_, i) => i);
     x.appendRows(block.values, block.rows, stride, inputCols);

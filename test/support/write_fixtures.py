@@ -49,3 +49,39 @@ np.save(f"{out}/f32be.npy", np.array([[0.5, 1.0], [0.1, 2.0]], dtype=">f4"))
 np.save(f"{out}/i64.npy", np.array([[1, 2], [2**53 + 1, 3]], dtype="<i8"))
 np.save(f"{out}/nan.npy", np.array([[0.5, 1.0], [0.25, np.nan], [0.5, -1.0]]))
 np.save(f"{out}/f16.npy", np.array([[0.5, 1.0]], dtype="<f2"))
+
+# LHEH5 (version 2, the layout of Sherpa/Pepper, Pythia's LHEH5v2.h and
+# pylhe's lheh5.py): /events (pid, nparticles, start, trials, scale, fscale,
+# rscale, aqed, aqcd, weights...) and /particles (13 columns) as 2-D float64
+# tables named by a 'properties' attribute. u u~ -> Z (status 2) -> e- e+ at
+# sqrt(s) = 200 GeV, as in test/data/readers/lhe.test.ts; event 3 has a gluon
+# where the u belongs, event 4 a NaN pz, event 2 starts a new chunk of rows
+# (start is an absolute particle row, the events need not be adjacent).
+def lheh5(path, with_names, pid_first=(2, 2, 21, 2, 2), weights=((1.5e-3, 3.0e-3), (2.5e-3, 3.25e-3), (3.5e-3, 7.0e-3), (4.5e-3, 9.0e-3), (5.5e-3, 1.1e-2))):
+    ev_cols = ["pid", "nparticles", "start", "trials", "scale", "fscale", "rscale", "aqed", "aqcd", "NOMINAL", "mu2"][:9 + len(weights[0])]
+    pt_cols = ["id", "status", "mother1", "mother2", "color1", "color2", "px", "py", "pz", "e", "m", "lifetime", "spin"]
+    events, particles = [], []
+    for i, first in enumerate(pid_first):
+        pz4 = np.nan if i == 3 else -60.0
+        ps = [[first, -1, 0, 0, 501, 0, 0.0, 0.0, 100.0, 100.0, 0.0, 0.0, 9.0],
+              [-2, -1, 0, 0, 0, 501, 0.0, 0.0, -100.0, 100.0, 0.0, 0.0, 9.0],
+              [23, 2, 1, 2, 0, 0, 0.0, 0.0, 0.0, 200.0, 91.1876, 0.0, 9.0],
+              [11, 1, 3, 3, 0, 0, 80.0, 0.0, 60.0, 100.0, 0.0, 0.0, 9.0],
+              [-11, 1, 3, 3, 0, 0, -80.0, 0.0, pz4, 100.0, 0.0, 0.0, 9.0]]
+        if i == 1:
+            particles.append([0.0] * 13)  # a padding row between events
+        events.append([1, len(ps), len(particles), 1, 91.18, 91.18, 91.18, 7.5e-3, 0.118, *weights[i]])
+        particles.extend(ps)
+    with h5py.File(path, "w") as h:
+        h.create_dataset("version", data=np.array([2, 0, 0], dtype="i8"))
+        h.create_dataset("init", data=np.array([2212, 2212, 6500.0, 6500.0, 0, 0, 0, 0, -4, 1], dtype="f8"))
+        h.create_dataset("procInfo", data=np.array([[1, 0, 0, 1.0, 0.1, 1.0]], dtype="f8"))
+        e = h.create_dataset("events", data=np.array(events, dtype="f8"), chunks=(2, len(ev_cols)), compression="gzip")
+        p = h.create_dataset("particles", data=np.array(particles, dtype="f8"))
+        if with_names:
+            for d, cols, own in ((e, ev_cols, "events"), (p, pt_cols, "particles")):
+                d.attrs["properties"] = [c.encode() for c in cols]
+                d.attrs[own] = [c.encode() for c in cols]
+
+lheh5(f"{out}/events.lheh5.h5", True)
+lheh5(f"{out}/unnamed.lheh5.h5", False, weights=((1.5e-3,), (2.5e-3,), (3.5e-3,), (4.5e-3,), (5.5e-3,)))

@@ -235,6 +235,7 @@ class FileParser {
       header: this.header as string[],
       rows: this.blockFill,
       values: this.blockFill === this.blockRows ? this.block : this.block.slice(0, this.blockFill * this.nOut),
+      columns: null,
       lines: this.blockLines,
     });
     this.newBlock();

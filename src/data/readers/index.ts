@@ -3,16 +3,17 @@
 // reads), then the files in order through one loop that applies max_rows and
 // fills the read report the same way for every format.
 
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { AmpfitError } from '../../util/errors.js';
 import { readCsvFile } from './csv.js';
-import { readHdf5File } from './hdf5.js';
-import { readParquetFile } from './parquet.js';
-import { readNpyFile, readNpzFile } from './npy.js';
+import { hdf5RowCount, readHdf5File } from './hdf5.js';
+import { parquetRowCount, readParquetFile } from './parquet.js';
+import { npyRowCount, npzRowCount, readNpyFile, readNpzFile } from './npy.js';
 import { readLheFile } from './lhe.js';
-import { newReadReport, type ColumnRequest, type DataFormat, type FileContext, type FileReader, type ReadOptions, type ReadReport, type RowBlock, type RowUnit } from './types.js';
+import { newReadReport, type ColumnRequest, type DataFormat, type FileContext, type FileReader, type FormatOptions, type ReadOptions, type ReadReport, type RowBlock, type RowCounter, type RowUnit } from './types.js';
 
 export * from './types.js';
 
@@ -23,9 +24,22 @@ const READERS = {
   npy: readNpyFile,
   npz: readNpzFile,
   lhe: readLheFile,
+  lheh5: readHdf5File, // detection says 'hdf5'; the HDF5 reader tells LHEH5 by its datasets
 } as const satisfies Record<DataFormat, FileReader>;
 
-const UNITS = { csv: 'line', hdf5: 'row', parquet: 'row', npy: 'row', npz: 'row', lhe: 'event' } as const satisfies Record<DataFormat, RowUnit>;
+const unknownCount: RowCounter = () => Promise.resolve(null);
+
+const ROW_COUNTS = {
+  csv: unknownCount,
+  hdf5: hdf5RowCount,
+  parquet: parquetRowCount,
+  npy: npyRowCount,
+  npz: npzRowCount,
+  lhe: unknownCount,
+  lheh5: hdf5RowCount,
+} as const satisfies Record<DataFormat, RowCounter>;
+
+const UNITS = { csv: 'line', hdf5: 'row', parquet: 'row', npy: 'row', npz: 'row', lhe: 'event', lheh5: 'event' } as const satisfies Record<DataFormat, RowUnit>;
 
 const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 const NPY_MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
@@ -102,29 +116,97 @@ export async function* readDataBlocks(files: readonly string[], options: ReadOpt
         return requests;
       },
     };
-    const result = yield* READERS[format](file, ctx);
+    // The readers of binary formats do not see every byte, so the file is hashed beside them (on another thread when it is large).
+    const hash = format === 'csv' ? null : startHash(file);
+    let result;
+    try {
+      result = yield* READERS[format](file, ctx);
+    } catch (e) {
+      hash?.cancel();
+      throw e;
+    }
     let bytes: number | null = null;
     let sha256: string | null = null;
-    if (!result.done) {
-      if (result.sha256 !== undefined && result.bytes !== undefined) {
-        bytes = result.bytes;
-        sha256 = result.sha256;
-      } else {
-        ({ bytes, sha256 } = await hashFile(file));
-      }
-    }
-    report.files.push({ path: file, format, unit: UNITS[format], bytes, sha256, rows: result.rows, skipped: result.skipped });
+    if (result.done) hash?.cancel();
+    else if (result.sha256 !== undefined && result.bytes !== undefined) {
+      bytes = result.bytes;
+      sha256 = result.sha256;
+    } else if (hash !== null) ({ bytes, sha256 } = await hash.result());
+    const actual = result.format ?? format;
+    report.files.push({ path: file, format: actual, unit: UNITS[actual], bytes, sha256, rows: result.rows, skipped: result.skipped });
     if (result.done) report.truncated = true;
   }
 }
 
-/** Size and SHA-256 of a whole file, for provenance (the readers of binary formats do not see every byte). */
-async function hashFile(file: string): Promise<{ bytes: number; sha256: string }> {
+/**
+ * The rows the files hold together, from their metadata, or null when a file
+ * (CSV, LHE) would have to be read to tell. An upper bound of what a read
+ * gives: bad rows and max_rows give fewer.
+ */
+export async function countRows(files: readonly string[], format?: FormatOptions): Promise<number | null> {
+  let total = 0;
+  for (const file of files) {
+    let n: number | null;
+    try {
+      n = await ROW_COUNTS[detectFormat(file)](file, format);
+    } catch {
+      return null; // the reader names what is wrong with the file, in file order
+    }
+    if (n === null) return null;
+    total += n;
+  }
+  return total;
+}
+
+interface PendingHash {
+  result(): Promise<{ bytes: number; sha256: string }>;
+  cancel(): void;
+}
+
+/** Files below this are hashed on the main thread after the read: a worker costs more to start than they take. */
+const WORKER_HASH_BYTES = 32 << 20;
+
+// CommonJS, as eval'd worker code is. Plain positioned reads into one buffer: no stream machinery on a thread that does nothing else.
+const HASH_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { openSync, readSync, closeSync } = require('node:fs');
+const hash = createHash('sha256');
+const buf = Buffer.allocUnsafe(1 << 22);
+const fd = openSync(workerData, 'r');
+let bytes = 0;
+for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; bytes += n) hash.update(buf.subarray(0, n));
+closeSync(fd);
+parentPort.postMessage({ bytes, sha256: hash.digest('hex') });
+`;
+
+/**
+ * Size and SHA-256 of a whole file, for provenance. A large file is hashed
+ * on a worker thread while the reader decodes it (SHA-256 of 880 MB is about
+ * half a second even with the CPU's SHA instructions — as long as the read).
+ */
+function startHash(file: string): PendingHash {
+  if (statSync(file).size < WORKER_HASH_BYTES) return { result: () => Promise.resolve(hashFileSync(file)), cancel: () => undefined };
+  const worker = new Worker(HASH_WORKER, { eval: true, workerData: file });
+  const result = new Promise<{ bytes: number; sha256: string }>((resolve, reject) => {
+    worker.once('message', (m: { bytes: number; sha256: string }) => resolve(m));
+    worker.once('error', (e) => reject(new AmpfitError(`${file}: cannot hash: ${e.message}`)));
+    worker.once('exit', (code) => reject(new AmpfitError(`${file}: the hashing thread stopped (exit code ${code})`)));
+  });
+  // A read that fails or stops early never awaits the hash; its rejection on terminate must not surface.
+  result.catch(() => undefined);
+  return { result: () => result, cancel: () => void worker.terminate() };
+}
+
+function hashFileSync(file: string): { bytes: number; sha256: string } {
   const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 22);
+  const fd = openSync(file, 'r');
   let bytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 }) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; bytes += n) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
   }
   return { bytes, sha256: hash.digest('hex') };
 }

@@ -15,7 +15,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import yauzl from 'yauzl';
 import { AmpfitError, DataError } from '../../util/errors.js';
 import { RowSink, slotsIn, type ColumnView } from './rows.js';
-import type { FileContext, FileResult, RowBlock } from './types.js';
+import type { FileContext, FileResult, FormatOptions, RowBlock } from './types.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 const BLOCK = 65536;
@@ -112,20 +112,44 @@ function parseDtype(text: string, where: string): Dtype {
 }
 
 /**
- * `count` values of the array from element `first`, as numbers: float64 and
- * the narrower types as they are, int64/uint64 through a check that the value
- * is an exact double (|v| ≤ 2^53), else a DataError naming the row.
+ * Reusable memory for one column's blocks: the sink copies the values out
+ * before the next block is read, so one buffer serves the whole file and a
+ * 10^7-row read does not fault in fresh pages for every block.
  */
-function readValues(a: NpyArray, first: number, count: number, rowOf: (element: number) => number, column: string): ArrayLike<number> {
+class Scratch {
+  private raw = new ArrayBuffer(0);
+  private f64 = new Float64Array(0);
+
+  bytes(n: number): Uint8Array {
+    if (this.raw.byteLength < n) this.raw = new ArrayBuffer(n);
+    return new Uint8Array(this.raw, 0, n);
+  }
+
+  doubles(n: number): Float64Array {
+    if (this.f64.length < n) this.f64 = new Float64Array(n);
+    return this.f64.subarray(0, n);
+  }
+}
+
+/**
+ * `count` values of the array from element `first`, as float64: float64 as
+ * stored (a view of the bytes read, no copy), the narrower types converted by
+ * one typed-array copy, int64/uint64 through a check that the value is an
+ * exact double (|v| ≤ 2^53), else a DataError naming the row.
+ */
+function readValues(a: NpyArray, first: number, count: number, rowOf: (element: number) => number, column: string, scratch: Scratch): Float64Array {
   const { dtype } = a;
-  const bytes = new Uint8Array(count * dtype.size);
+  const bytes = scratch.bytes(count * dtype.size);
   a.source.readInto(a.dataOffset + first * dtype.size, bytes);
   if (dtype.size > 1 && !dtype.little) return bigEndianValues(bytes, dtype, count, first, rowOf, a.where, column);
   const buf = bytes.buffer;
-  if (dtype.kind === 'f') return dtype.size === 8 ? new Float64Array(buf) : new Float32Array(buf);
-  if (dtype.size === 8) return exactFromBigInt(dtype.kind === 'i' ? new BigInt64Array(buf) : new BigUint64Array(buf), first, rowOf, a.where, column);
-  if (dtype.kind === 'i') return dtype.size === 1 ? new Int8Array(buf) : dtype.size === 2 ? new Int16Array(buf) : new Int32Array(buf);
-  return dtype.size === 1 ? bytes : dtype.size === 2 ? new Uint16Array(buf) : new Uint32Array(buf);
+  if (dtype.kind === 'f' && dtype.size === 8) return new Float64Array(buf, 0, count);
+  if (dtype.size === 8) return exactFromBigInt(dtype.kind === 'i' ? new BigInt64Array(buf, 0, count) : new BigUint64Array(buf, 0, count), first, rowOf, a.where, column);
+  const out = scratch.doubles(count);
+  if (dtype.kind === 'f') out.set(new Float32Array(buf, 0, count));
+  else if (dtype.kind === 'i') out.set(dtype.size === 1 ? new Int8Array(buf, 0, count) : dtype.size === 2 ? new Int16Array(buf, 0, count) : new Int32Array(buf, 0, count));
+  else out.set(dtype.size === 1 ? bytes : dtype.size === 2 ? new Uint16Array(buf, 0, count) : new Uint32Array(buf, 0, count));
+  return out;
 }
 
 function bigEndianValues(bytes: Uint8Array, dtype: Dtype, count: number, first: number, rowOf: (e: number) => number, where: string, column: string): Float64Array {
@@ -190,21 +214,29 @@ async function* readTable(file: string, ctx: FileContext, format: 'npy' | 'npz',
   const requests = ctx.requestsFor(header);
   const picked = slotsIn(file, header, requests, 'column').map((i) => columns[i]);
   const sink = new RowSink(file, file, format, 'row', requests, ctx.options, ctx.report, ctx.rowsAllowed);
-  for (let a = 0; a < rows && !sink.done; a += BLOCK) {
-    const n = Math.min(BLOCK, rows - a, Math.max(ctx.rowsAllowed - sink.goodRows, 1));
+  // One scratch buffer per column read (a C-order 2-D array: one for all its columns).
+  const scratch = new Map<NpyArray | NpyColumn, Scratch>();
+  const scratchFor = (key: NpyArray | NpyColumn): Scratch => {
+    let s = scratch.get(key);
+    if (s === undefined) scratch.set(key, (s = new Scratch()));
+    return s;
+  };
+  const step = ctx.options.blockRows ?? BLOCK;
+  for (let a = 0; a < rows && !sink.done; a += step) {
+    const n = Math.min(step, rows - a, Math.max(ctx.rowsAllowed - sink.goodRows, 1));
     // A C-order 2-D array is read once per block for all its columns.
-    const rowMajor = new Map<NpyArray, ArrayLike<number>>();
+    const rowMajor = new Map<NpyArray, Float64Array>();
     const views: ColumnView[] = picked.map((c) => {
       const arr = c.array;
       const k = arr.shape.length === 1 ? 1 : arr.shape[1];
       if (k === 1 || arr.fortran) {
         const start = c.col * arr.shape[0] + a;
-        return { data: readValues(arr, start, n, (e) => e - c.col * arr.shape[0] + 1, c.name), offset: 0, stride: 1 };
+        return { data: readValues(arr, start, n, (e) => e - c.col * arr.shape[0] + 1, c.name, scratchFor(c)), offset: 0, stride: 1 };
       }
       let data = rowMajor.get(arr);
       if (data === undefined) {
         // Which column an int64 failure belongs to is only known per element; name the first requested one of the array.
-        data = readValues(arr, a * k, n * k, (e) => Math.floor(e / k) + 1, c.name);
+        data = readValues(arr, a * k, n * k, (e) => Math.floor(e / k) + 1, c.name, scratchFor(arr));
         rowMajor.set(arr, data);
       }
       return { data, offset: c.col, stride: k };
@@ -214,6 +246,42 @@ async function* readTable(file: string, ctx: FileContext, format: 'npy' | 'npz',
   }
   yield* sink.take(true);
   return { rows: sink.goodRows, skipped: sink.skippedRows, done: sink.done };
+}
+
+/** The rows of a .npy array, from its header. */
+export function npyRowCount(file: string): Promise<number | null> {
+  const fd = openSync(file, 'r');
+  try {
+    const s = parseNpy(fileSource(fd, file), 0, file).shape;
+    return Promise.resolve(s.length === 1 || s.length === 2 ? s[0] : null);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The rows of an .npz table from the member headers; null when a member is compressed (only inflating it would tell). */
+export async function npzRowCount(file: string, format: FormatOptions | undefined): Promise<number | null> {
+  const { zip, members } = await openZip(file);
+  const fd = openSync(file, 'r');
+  try {
+    const wanted = format?.dataset ?? null;
+    const m = wanted === null ? members[0] : members.find((x) => x.name === wanted || x.name === `${wanted}.npy`);
+    if (m === undefined || m.entry.compressionMethod !== 0) return null;
+    const s = parseNpy(fileSource(fd, file), storedArrayAt(fileSource(fd, file), m.entry, file), file).shape;
+    return s.length === 1 || s.length === 2 ? s[0] : null;
+  } finally {
+    closeSync(fd);
+    zip.close();
+  }
+}
+
+/** Where a stored member's .npy bytes start: after its local header (30 bytes + name + extra field). */
+function storedArrayAt(src: ByteSource, e: yauzl.Entry, where: string): number {
+  const local = new Uint8Array(30);
+  src.readInto(e.relativeOffsetOfLocalHeader, local);
+  const dv = new DataView(local.buffer);
+  if (dv.getUint32(0, true) !== 0x04034b50) throw new AmpfitError(`${where}: broken zip local header`);
+  return e.relativeOffsetOfLocalHeader + 30 + dv.getUint16(26, true) + dv.getUint16(28, true);
 }
 
 export async function* readNpyFile(file: string, ctx: FileContext): AsyncGenerator<RowBlock, FileResult> {
@@ -285,13 +353,8 @@ export async function* readNpzFile(file: string, ctx: FileContext): AsyncGenerat
       const e = m.entry;
       let array: NpyArray;
       if (e.compressionMethod === 0) {
-        // Stored: the array is read in place, after the member's local header (30 bytes + name + extra field).
-        const local = new Uint8Array(30);
-        src.readInto(e.relativeOffsetOfLocalHeader, local);
-        const dv = new DataView(local.buffer);
-        if (dv.getUint32(0, true) !== 0x04034b50) throw new AmpfitError(`${where}: broken zip local header`);
-        const at = e.relativeOffsetOfLocalHeader + 30 + dv.getUint16(26, true) + dv.getUint16(28, true);
-        array = parseNpy(src, at, where);
+        // Stored: the array is read in place.
+        array = parseNpy(src, storedArrayAt(src, e, where), where);
       } else {
         array = parseNpy(bufferSource(await inflateMember(zip, e, where), where), 0, where);
       }

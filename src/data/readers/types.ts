@@ -24,7 +24,8 @@ export interface ColumnRange {
 /** How rows are counted in messages: CSV lines (header = line 1), array rows from 1, LHE events from 1. */
 export type RowUnit = 'line' | 'row' | 'event';
 
-export const FORMATS = ['csv', 'hdf5', 'parquet', 'npy', 'npz', 'lhe'] as const;
+// 'lheh5' is never told by the bytes (they say HDF5): the HDF5 reader recognises its layout.
+export const FORMATS = ['csv', 'hdf5', 'parquet', 'npy', 'npz', 'lhe', 'lheh5'] as const;
 export type DataFormat = (typeof FORMATS)[number];
 
 /** Where the columns are inside a file whose format does not name them itself. */
@@ -36,7 +37,7 @@ export interface FormatOptions {
   readonly dataset?: string | null;
   /** Names of a 2-D array's columns (HDF5 2-D dataset without a names attribute, .npy, a 2-D .npz member). */
   readonly columns?: readonly string[] | null;
-  /** LHE: names (and types) of the external particles, incoming first; default p1..pN. */
+  /** LHE and LHEH5: names (and types) of the external particles, incoming first; default p1..pN. */
   readonly particles?: readonly { readonly name: string; readonly type: string }[] | null;
 }
 
@@ -55,6 +56,12 @@ export interface ReadOptions {
   readonly keepLines?: boolean;
   /** Rows per yielded block (default 65536). */
   readonly blockRows?: number;
+  /**
+   * The consumer is done with a block (its `columns`) once it asks for the
+   * next one, so the readers may refill the same arrays: the block stays in
+   * cache and 10^7 rows do not fault in a fresh gigabyte of blocks.
+   */
+  readonly reuseBlocks?: boolean;
   /** A value outside its column's range: a bad row ('error', the default) or a row kept and counted in the report ('count'). */
   readonly outsideRange?: 'error' | 'count';
   readonly format?: FormatOptions;
@@ -69,8 +76,14 @@ export interface RowBlock {
   readonly header: readonly string[];
   /** Number of rows in the block. */
   readonly rows: number;
-  /** rows × (number of requested columns), row-major, in request order. */
+  /** rows × (number of requested columns), row-major, in request order (for the binary formats built on first use from `columns`). */
   readonly values: Float64Array;
+  /**
+   * The same values column by column (columns[s][r], `rows` long), when the
+   * reader has them so (the binary formats); null for CSV. A consumer that
+   * wants columns reads these and the row-major copy is never made.
+   */
+  readonly columns: readonly Float64Array[] | null;
   /** The text of each row (without line terminator) when keepLines is set. */
   readonly lines: string[] | null;
 }
@@ -136,7 +149,12 @@ export interface FileResult {
   /** Size and hash, when the reader saw every byte anyway (CSV); otherwise the file loop hashes the file. */
   readonly bytes?: number;
   readonly sha256?: string;
+  /** The format when the reader found a more specific one than the bytes told (LHEH5 inside HDF5). */
+  readonly format?: DataFormat;
 }
 
 /** One format: yields the file's blocks and returns its counts. */
 export type FileReader = (file: string, ctx: FileContext) => AsyncGenerator<RowBlock, FileResult>;
+
+/** The number of rows (events) a file holds, from its metadata alone; null when only reading it would tell (CSV, LHE). */
+export type RowCounter = (file: string, format: FormatOptions | undefined) => Promise<number | null>;
