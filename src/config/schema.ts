@@ -302,10 +302,6 @@ export const RunConfigSchema = RunConfigBase
     names.forEach((name, i) => {
       if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['symmetries', i, 'name'], message: `symmetry name '${name}' is used twice` });
     });
-    if (c.uncertainty !== 'none' && c.symmetries.length > 0 && c.symmetry_mode !== 'none') {
-      // The symmetric wrapper passes values, not σ, through fold and average yet.
-      ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' cannot be combined with symmetry_mode '${c.symmetry_mode}' yet; set symmetry_mode: 'none'` });
-    }
     if (c.uncertainty !== 'none' && !capabilities(c.model_type).uncertainty) {
       ctx.addIssue({ code: 'custom', path: ['uncertainty'], message: `uncertainty: '${c.uncertainty}' needs a neural model_type (${typesWith((t) => t.uncertainty).join(', ')}), not '${c.model_type}'` });
     }

@@ -5,7 +5,8 @@ import { AmpfitError, ModelFileError } from '../util/errors.js';
 import { loadRegressor } from './registry.js';
 import type { Regressor } from './regressor.js';
 import { toPhysical, uncertaintyMetrics, type PhysicalPrediction, type UncertaintyMetrics } from '../uncertainty/calibration.js';
-import { UncertainRegressor } from '../uncertainty/regressor.js';
+import { UncertainRegressor, type UncertainPredictor } from '../uncertainty/regressor.js';
+import { SymmetricRegressor } from './symmetric.js';
 import { applyMomentumFeatures, featureDim } from '../features/momentumFeatures.js';
 import { MomentumRegressor } from './momentumRegressor.js';
 
@@ -40,11 +41,13 @@ export class Surrogate {
   }
 
   /** The uncertainty model and what it reads of an input row: the row itself, or a momentum model's features. */
-  private uncertain(): { model: UncertainRegressor; inputs: (x: Float64Array, n: number) => { x: Float64Array; d: number } } | null {
+  private uncertain(): { model: UncertainPredictor; inputs: (x: Float64Array, n: number) => { x: Float64Array; d: number } } | null {
     const r = this.regressor;
-    if (r instanceof UncertainRegressor) return { model: r, inputs: (x) => ({ x, d: this.d }) };
-    if (r instanceof MomentumRegressor && r.inner instanceof UncertainRegressor) {
-      return { model: r.inner, inputs: (x, n) => ({ x: applyMomentumFeatures(r.spec, x, n), d: featureDim(r.spec) }) };
+    const plain = uncertainPredictorOf(r);
+    if (plain !== null) return { model: plain, inputs: (x) => ({ x, d: this.d }) };
+    const inner = r instanceof MomentumRegressor ? uncertainPredictorOf(r.inner) : null;
+    if (r instanceof MomentumRegressor && inner !== null) {
+      return { model: inner, inputs: (x, n) => ({ x: applyMomentumFeatures(r.spec, x, n), d: featureDim(r.spec) }) };
     }
     return null;
   }
@@ -113,6 +116,13 @@ function missingKeys(stored: unknown, rebuilt: unknown, where: string): string[]
     else out.push(...missingKeys((stored as Record<string, unknown>)[k], v, `${where}.${k}`));
   }
   return out;
+}
+
+/** The regressor as a model with learned σ: itself, or a symmetric wrapper around one; null otherwise. */
+export function uncertainPredictorOf(r: Regressor): UncertainPredictor | null {
+  if (r instanceof UncertainRegressor) return r;
+  if (r instanceof SymmetricRegressor && r.uncertain !== null) return r;
+  return null;
 }
 
 /**

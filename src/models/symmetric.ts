@@ -9,7 +9,8 @@
 // The wrapper owns only the coordinates; the inner model type is untouched,
 // and the model file stores the inner model's own spec and arrays.
 
-import { NotExportableError, type GraphBuilder } from '../graph/builder.js';
+import type { GraphBuilder } from '../graph/builder.js';
+import { uncertainPrediction, UncertainRegressor, type UncertainPrediction, type UncertaintyMethod } from '../uncertainty/regressor.js';
 import type { Buf } from '../graph/ops.js';
 import { AmpfitError, ModelFileError, RowError } from '../util/errors.js';
 import { formatMap, type SignedPermutation } from '../symmetry/coordinateMap.js';
@@ -48,24 +49,63 @@ export class SymmetricRegressor implements Regressor {
   }
 
   predict(x: Float64Array, n: number): Float64Array {
+    this.checkUnit(x, n);
+    if (this.mode === 'fold') return this.inner.predict(this.group.fold(x, n), n);
+    return this.group.averageOrbits(this.inner.predict(this.group.orbits(x, n), n * this.group.order), n);
+  }
+
+  /** The inner model's σ when it learned one: on the folded point, or averaged over the orbit like the value (predictUncertain). */
+  emit(g: GraphBuilder, x: Buf): EmittedOutput {
+    const group = { elements: this.group.elements, reflectable: this.group.reflectable };
+    if (this.mode === 'fold') return this.inner.emit(g, g.fold(x, group));
+    const images = g.orbit(x, group).map((image) => this.inner.emit(g, image));
+    const value = g.mean(images.map((o) => o.value), 'sum-then-divide');
+    const sigmas = images.map((o) => o.sigma);
+    if (sigmas.every((s) => s === null)) return { value, sigma: null };
+    const first = sigmas[0];
+    if (first === null || sigmas.some((s) => s === null)) throw new AmpfitError('symmetric model: some images have σ and some do not');
+    return { value, sigma: { variance: g.mean(sigmas.map((s) => (s as NonNullable<typeof s>).variance), 'sum-then-divide'), scale: first.scale } };
+  }
+
+  /** Whether the inner model learned σ (predictUncertain works). */
+  get uncertain(): UncertainRegressor | null {
+    return this.inner instanceof UncertainRegressor ? this.inner : null;
+  }
+
+  get method(): UncertaintyMethod {
+    return this.requireUncertain().method;
+  }
+
+  get sigmaScale(): number {
+    return this.requireUncertain().sigmaScale;
+  }
+
+  /**
+   * σ with the symmetry: on the folded point, or over the orbit with the
+   * mean, ⟨σ_k²⟩ and each member's f_k averaged over the images exactly as
+   * predict averages the value (so every one is as invariant as the value).
+   */
+  predictUncertain(x: Float64Array, n: number, withMembers = false): UncertainPrediction {
+    const inner = this.requireUncertain();
+    this.checkUnit(x, n);
+    if (this.mode === 'fold') return inner.predictUncertain(this.group.fold(x, n), n, withMembers);
+    const p = inner.predictParts(this.group.orbits(x, n), n * this.group.order);
+    const average = (v: Float64Array): Float64Array => this.group.averageOrbits(v, n);
+    return uncertainPrediction({ mean: average(p.mean), variance: average(p.variance), members: p.members.map(average) }, inner.sigmaScale, withMembers);
+  }
+
+  private requireUncertain(): UncertainRegressor {
+    const u = this.uncertain;
+    if (u === null) throw new AmpfitError(`this symmetric ${this.inner.type} model learned no uncertainties`);
+    return u;
+  }
+
+  private checkUnit(x: Float64Array, n: number): void {
     const outside = this.group.firstOutsideUnit(x, n);
     if (outside !== null) {
       const [row, j] = outside;
       throw new RowError(row, null, `input ${j + 1} is ${x[row * this.d + j]}, outside [0, 1], where this model's symmetry reflects it (x → 1 − x)`, j);
     }
-    if (this.mode === 'fold') return this.inner.predict(this.group.fold(x, n), n);
-    return this.group.averageOrbits(this.inner.predict(this.group.orbits(x, n), n * this.group.order), n);
-  }
-
-  emit(g: GraphBuilder, x: Buf): EmittedOutput {
-    const group = { elements: this.group.elements, reflectable: this.group.reflectable };
-    const one = (image: Buf): Buf => {
-      const out = this.inner.emit(g, image);
-      if (out.sigma !== null) throw new NotExportableError('a symmetric model with learned σ cannot be exported yet');
-      return out.value;
-    };
-    if (this.mode === 'fold') return { value: one(g.fold(x, group)), sigma: null };
-    return { value: g.mean(g.orbit(x, group).map(one), 'sum-then-divide'), sigma: null };
   }
 
   serialize(): SerializedRegressor {

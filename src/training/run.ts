@@ -16,7 +16,8 @@ import type { Kernels } from '../kernels/types.js';
 import type { Regressor } from '../models/regressor.js';
 import { TargetTransform } from '../transforms/target.js';
 import { formatUncertainty, uncertaintyMetrics } from '../uncertainty/calibration.js';
-import { UncertainRegressor } from '../uncertainty/regressor.js';
+import type { UncertainPredictor } from '../uncertainty/regressor.js';
+import { uncertainPredictorOf } from '../models/surrogate.js';
 import type { Logger } from '../util/log.js';
 import { formatDuration } from '../util/log.js';
 import { Rng } from '../util/rng.js';
@@ -129,10 +130,11 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   const model = inputs.wrap(fit.model);
   const validation = evaluate(split.validation, yValPhys);
   const test = split.test.length > 0 ? evaluate(split.test, take(data.y, split.test)) : null;
-  // The config allows learned σ without a symmetry only; fit.model reads the model inputs (the momentum features, if any), as inputs.x holds them.
-  const pulls = (m: UncertainRegressor, idx: Uint32Array, truth: Float64Array) => uncertaintyMetrics(m, transform, takeRows(inputs.x, inputs.d, idx), truth, inputs.d);
-  const uncertainty = fit.model instanceof UncertainRegressor
-    ? { test: split.test.length > 0 ? pulls(fit.model, split.test, take(data.y, split.test)) : null, validation: pulls(fit.model, split.validation, yValPhys) }
+  // fit.model reads the model inputs (the momentum features, if any), as inputs.x holds them; a symmetric wrapper averages σ like the value.
+  const learned = uncertainPredictorOf(fit.model);
+  const pulls = (m: UncertainPredictor, idx: Uint32Array, truth: Float64Array) => uncertaintyMetrics(m, transform, takeRows(inputs.x, inputs.d, idx), truth, inputs.d);
+  const uncertainty = learned !== null
+    ? { test: split.test.length > 0 ? pulls(learned, split.test, take(data.y, split.test)) : null, validation: pulls(learned, split.validation, yValPhys) }
     : null;
   if (uncertainty !== null) {
     log.info(`${uncertainty.test === null ? 'validation' : 'test'} split: ${formatUncertainty(uncertainty.test ?? uncertainty.validation)}`);

@@ -17,7 +17,7 @@
 import { linearEdges, type Histogram } from '../metrics/precision.js';
 import type { TargetTransform } from '../transforms/target.js';
 import { AmpfitError } from '../util/errors.js';
-import type { UncertainPrediction, UncertainRegressor } from './regressor.js';
+import type { UncertainPrediction, UncertainPredictor, UncertainRegressor } from './regressor.js';
 
 /** Rows per prediction chunk: bounds the K member arrays of a BNN or ensemble. */
 const CHUNK_ROWS = 8192;
@@ -138,7 +138,7 @@ export function fitSigmaScale(model: UncertainRegressor, x: Float64Array, y: Flo
 }
 
 /** Pulls and median relative σ of a model on (x, truth), truth in physical units. */
-export function uncertaintyMetrics(model: UncertainRegressor, transform: TargetTransform, x: Float64Array, truth: Float64Array, d: number): UncertaintyMetrics {
+export function uncertaintyMetrics(model: UncertainPredictor, transform: TargetTransform, x: Float64Array, truth: Float64Array, d: number): UncertaintyMetrics {
   const n = truth.length;
   const syst = new PullStats();
   const stat = new PullStats();

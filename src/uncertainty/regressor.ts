@@ -54,7 +54,21 @@ export interface UncertainPrediction {
   readonly members: Float64Array[] | null;
 }
 
-export class UncertainRegressor implements Regressor {
+/** What pulls, calibration reports and predictUncertain need of a model that learned σ (an UncertainRegressor, or a wrapper around one). */
+export interface UncertainPredictor {
+  readonly method: UncertaintyMethod;
+  readonly sigmaScale: number;
+  predictUncertain(x: Float64Array, n: number, withMembers?: boolean): UncertainPrediction;
+}
+
+/** Per row: the members' mean, their mean variance ⟨σ_k²⟩ (σ_syst² before the calibration scale), and each member's f_k. */
+export interface UncertainParts {
+  readonly mean: Float64Array;
+  readonly variance: Float64Array;
+  readonly members: Float64Array[];
+}
+
+export class UncertainRegressor implements Regressor, UncertainPredictor {
   /**
    * net: the (f, log σ²) network, any family, whose parameters each
    * prediction overwrites with one weight vector; weightSets: the K vectors
@@ -110,6 +124,11 @@ export class UncertainRegressor implements Regressor {
   }
 
   predictUncertain(x: Float64Array, n: number, withMembers = false): UncertainPrediction {
+    return uncertainPrediction(this.predictParts(x, n), this.spec.sigma_scale, withMembers);
+  }
+
+  /** The K weight vectors' outputs on n rows, before σ_syst's square root and scale. */
+  predictParts(x: Float64Array, n: number): UncertainParts {
     const k = this.weightSets.length;
     const mean = new Float64Array(n);
     const varSyst = new Float64Array(n);
@@ -126,18 +145,7 @@ export class UncertainRegressor implements Regressor {
       }
       fs.push(f);
     }
-    const s = this.spec.sigma_scale;
-    const sigmaSyst = varSyst.map((v) => s * Math.sqrt(v));
-    let sigmaStat: Float64Array | null = null;
-    if (k >= 2) {
-      sigmaStat = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        let ss = 0;
-        for (const f of fs) ss += (f[i] - mean[i]) ** 2;
-        sigmaStat[i] = Math.sqrt(ss / (k - 1));
-      }
-    }
-    return { mean, sigmaSyst, sigmaStat, members: withMembers ? fs : null };
+    return { mean, variance: varSyst, members: fs };
   }
 
   /** As predictUncertain: Σ_k f_k/K and Σ_k exp(clamp(u_k))/K over the K weight vectors, in order. */
@@ -159,6 +167,23 @@ export class UncertainRegressor implements Regressor {
       arrays: Object.fromEntries(Object.entries(this.arrays).map(([name, a]) => [name, a.slice()])),
     };
   }
+}
+
+/** σ_syst = s·√⟨σ_k²⟩ and, for K ≥ 2, σ_stat = the members' sample standard deviation around the mean. */
+export function uncertainPrediction(p: UncertainParts, sigmaScale: number, withMembers: boolean): UncertainPrediction {
+  const n = p.mean.length;
+  const k = p.members.length;
+  const sigmaSyst = p.variance.map((v) => sigmaScale * Math.sqrt(v));
+  let sigmaStat: Float64Array | null = null;
+  if (k >= 2) {
+    sigmaStat = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let ss = 0;
+      for (const f of p.members) ss += (f[i] - p.mean[i]) ** 2;
+      sigmaStat[i] = Math.sqrt(ss / (k - 1));
+    }
+  }
+  return { mean: p.mean, sigmaSyst, sigmaStat, members: withMembers ? p.members : null };
 }
 
 /** Heteroscedastic network (one vector) or ensemble (several, concatenated in `params`) on `net`'s architecture. */

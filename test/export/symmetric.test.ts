@@ -13,7 +13,7 @@ import { applyMap } from '../../src/symmetry/coordinateMap.js';
 import { runTraining } from '../../src/training/run.js';
 import { createLogger } from '../../src/util/log.js';
 import { SAMPLE_4D, tempDir } from '../helpers.js';
-import { AGREEMENT, bitDifferences, compileC, haveGcc, maxRelativeDifference, testPoints } from './fixtures.js';
+import { AGREEMENT, bitDifferences, compileC, haveGcc, maxRelativeDifference, runSigmaC, testPoints } from './fixtures.js';
 
 // Symmetric models (fold and average, network and trees) trained on the zz4d
 // sample with its two symmetries, exported: the exports must agree with
@@ -88,3 +88,43 @@ test('ONNX export: symmetric models agree with ampfit to 1e-12; folding ones are
 test('XGBoost JSON cannot express a symmetry and says so', () => {
   assert.throws(() => exportXgboostJson(loadModel(dirs[3])), /averages over a symmetry group, which XGBoost cannot do; export it with --format c or onnx/);
 });
+
+// Learned σ with a symmetry: fold evaluates the inner model on the folded point;
+// average takes the mean, ⟨σ_k²⟩ and every member over the orbit, as the value.
+for (const [mode, uncertainty] of [['average', 'ensemble'], ['fold', 'heteroscedastic'], ['average', 'bnn']] as const) {
+  test(`σ with symmetry_mode '${mode}' (${uncertainty}): invariant under the group, in metrics.json, and exported to ONNX and C`, async () => {
+    const dir = join(work, `${mode}-${uncertainty}`);
+    const config = validateConfig(
+      {
+        data: { files: SAMPLE_4D, target: 'f01', born: 'f00', max_rows: 2000 }, target_transform: 'log-standardize',
+        symmetries: [{ name: 'fb', map: '(x1, 1-x2, x3, x4)' }, { name: 'm34', map: '(x1, x2, x4, x3)' }], symmetry_mode: mode,
+        threads: 1, model_type: 'skdnn', depth: 1, width: 8, activation: 'silu', steps_per_epoch: 20, epochs: 2, decay_epochs: 2,
+        uncertainty, ensemble_members: 3, bnn_samples: 4, seed: 4,
+      },
+      dir,
+    );
+    const run = await runTraining({ config, outDir: dir, log: quiet });
+    assert.ok(run.header.metrics.uncertainty !== undefined, 'pulls in the metrics');
+    const m = loadModel(dir);
+    assert.ok(m.hasUncertainty);
+    const { x, n } = await testPoints(4, 200);
+    const p = m.predictUncertain(x, n);
+    assert.deepEqual(p.value, m.predict(x, n));
+    for (const g of (m.regressor as SymmetricRegressor).group.elements) {
+      const q = m.predictUncertain(applyMap(g, x, n), n);
+      assert.equal(bitDifferences(q.value, p.value), 0);
+      assert.equal(bitDifferences(q.sigmaSyst, p.sigmaSyst), 0);
+      if (p.sigmaStat !== null) assert.equal(bitDifferences(q.sigmaStat ?? new Float64Array(0), p.sigmaStat), 0);
+    }
+    const description = describeSurrogate(m);
+    const session = await ort.InferenceSession.create(exportOnnx(description, 'u'), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const out = await session.run({ x: new ort.Tensor('float64', x, [n, 4]) });
+    await session.release();
+    assert.ok(maxRelativeDifference(out.y.data as Float64Array, p.value).max < AGREEMENT, 'ONNX y');
+    assert.ok(maxRelativeDifference(out.sigma_syst.data as Float64Array, p.sigmaSyst).max < AGREEMENT, 'ONNX σ');
+    if (!haveGcc()) return;
+    const c = runSigmaC(exportC(description, `u_${mode}`), x, n, 4);
+    assert.ok(maxRelativeDifference(c.y, p.value).max < AGREEMENT, 'C y');
+    assert.ok(maxRelativeDifference(c.sigma, p.sigmaSyst).max < AGREEMENT, 'C σ');
+  });
+}
