@@ -28,6 +28,9 @@ import { float64Array, type EmittedOutput, type EpochRecord, type FitContext, ty
 // most the epoch in progress) and ends with the same weights as an
 // uninterrupted one.
 
+/** Least time between two within-epoch status updates. */
+const STATUS_MS = 500;
+
 /** Config keys a resumed run may change; any other change makes the checkpoint meaningless. */
 const RESUMABLE_CHANGES = new Set(['epochs', 'patience', 'time_budget_s', 'threads', 'backend', 'name']);
 
@@ -136,16 +139,26 @@ function fit(family: NetworkFamily) {
         `${config.lr_schedule} lr ${config.initial_lr}→${config.final_lr}` +
         (config.lr_clock === 'time' ? ` over ${formatDuration(config.time_budget_s ?? 0)} of training` : '') +
         `, patience ${config.patience}` +
-        (budget === undefined ? '' : `, time budget ${formatDuration(budget)}`),
+        (budget === undefined ? '' : `, time budget ${formatDuration(budget)}`) +
+        `; losses and R²(t) are in the transformed target space t (${config.target_transform})`,
     );
     const lossName = uncertainty === undefined ? 'MSE' : 'NLL';
     const progress = progressReporter(log, config.epochs, budget, lossName);
+    let lastStatus = 0;
+    const steps = trainer.stepsPerEpoch;
     trainer.setRuntime({
       signal: ctx.signal,
       timeBudgetS: budget,
       onEpoch: (stats) => {
         if (dir !== null) writeCheckpointState(dir, trainer.snapshot(true));
         progress(stats);
+      },
+      // The live line moves within an epoch (a 17 s epoch would otherwise show nothing), at most twice a second.
+      onStep: (s) => {
+        const now = performance.now();
+        if (now - lastStatus < STATUS_MS) return;
+        lastStatus = now;
+        log.status(`epoch ${s.epoch}/${config.epochs}  step ${s.step + 1}/${steps}  batch ${lossName} ${s.loss.toExponential(3)}  lr ${s.lr.toExponential(2)}`);
       },
     });
     const result = await trainer.run();
@@ -197,7 +210,7 @@ function progressReporter(log: Logger, maxEpochs: number, budgetS: number | unde
     if (budgetS !== undefined) eta = Math.min(eta, Math.max(0, budgetS - (s.elapsedS - firstElapsed)));
     log.progress(
       `epoch ${s.epoch}/${maxEpochs}  train ${lossName} ${s.trainMSE.toExponential(3)}  val ${lossName} ${s.valMSE.toExponential(3)}` +
-        `  R² ${s.valR2.toFixed(7)}  ` +
+        `  val R²(t) ${s.valR2.toFixed(7)}  ` +
         (s.damping === undefined
           ? `lr ${s.lr.toExponential(2)}  ${(s.samplesPerS / 1000).toFixed(0)}k samples/s`
           : `LM μ ${s.damping.toExponential(2)}  ${(s.samplesPerS / 1000).toFixed(1)}k Jacobian rows/s`) +

@@ -19,7 +19,7 @@ import { formatUncertainty, uncertaintyMetrics } from '../uncertainty/calibratio
 import type { UncertainPredictor } from '../uncertainty/regressor.js';
 import { uncertainPredictorOf } from '../models/surrogate.js';
 import type { Logger } from '../util/log.js';
-import { formatDuration } from '../util/log.js';
+import { formatDuration, teeLogger } from '../util/log.js';
 import { Rng } from '../util/rng.js';
 import { formatOptions, inputColumns, modelInputs } from './modelInputs.js';
 import { checkAngleDomain, resolveInputStage } from '../features/angular.js';
@@ -49,6 +49,9 @@ export interface TrainRunResult {
   readonly interruptedBy: NodeJS.Signals | null;
 }
 
+/** The run's history in its directory: every log and progress line, timestamped. */
+export const TRAIN_LOG = 'train.log';
+
 /** The whole training job: data → split → transform → fit → metrics → model directory, holding outDir's lock throughout. */
 export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult> {
   const lock = prepareOutDir(opts.outDir, opts.resume === true, opts.force === true);
@@ -61,7 +64,9 @@ export async function runTraining(opts: TrainRunOptions): Promise<TrainRunResult
 }
 
 async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
-  const { config, outDir, log } = opts;
+  const { config, outDir } = opts;
+  // The full history of the run, whatever the terminal kept.
+  const log = teeLogger(opts.log, join(outDir, TRAIN_LOG));
   const t0 = performance.now();
 
   const files = resolveDataFiles(config.data.files);

@@ -1,13 +1,24 @@
 // Log lines go to stderr so that stdout stays clean for tables and data.
-// On a terminal, progress redraws one status line; otherwise every update is
-// a plain, timestamped line (what a batch system's log file wants).
+// On a terminal, progress (one line per epoch or round) redraws a status line
+// and keeps one of them as a permanent line every KEEP_S seconds, so the run
+// leaves a history above the live line; status updates within an epoch move
+// the live line only. Elsewhere every progress update is a plain,
+// timestamped line (what a batch system's log file wants) and status updates
+// are dropped. teeLogger copies the permanent lines into a file.
+
+import { appendFileSync } from 'node:fs';
+
+/** On a terminal, a progress line stays on screen when this long has passed since the last one that did. */
+const KEEP_S = 10;
 
 export interface Logger {
   /** A permanent line. */
   info(msg: string): void;
   warn(msg: string): void;
-  /** A progress update: redrawn in place on a terminal, a plain line otherwise. */
+  /** A progress update (an epoch, a boosting round): the live line on a terminal, kept every KEEP_S seconds; a plain line otherwise. */
   progress(msg: string): void;
+  /** The live line within an epoch, on a terminal only. */
+  status(msg: string): void;
 }
 
 export function createLogger(stream: NodeJS.WriteStream = process.stderr, quiet = false): Logger {
@@ -20,6 +31,11 @@ export function createLogger(stream: NodeJS.WriteStream = process.stderr, quiet 
     }
   };
   const stamp = (): string => new Date().toISOString().slice(11, 19);
+  let lastKept = -Infinity;
+  const redraw = (msg: string, keep: boolean): void => {
+    stream.write(`\r\x1b[2K${fitLine(msg, (stream.columns ?? 120) - 1)}${keep ? '\n' : ''}`);
+    statusShown = !keep;
+  };
   return {
     info(msg) {
       if (quiet) return;
@@ -33,12 +49,44 @@ export function createLogger(stream: NodeJS.WriteStream = process.stderr, quiet 
     progress(msg) {
       if (quiet) return;
       if (tty) {
-        stream.write(`\r\x1b[2K${fitLine(msg, (stream.columns ?? 120) - 1)}`);
-        statusShown = true;
+        const now = performance.now() / 1000;
+        const keep = now - lastKept >= KEEP_S;
+        if (keep) lastKept = now;
+        redraw(keep ? `${stamp()} ${msg}` : msg, keep);
       } else {
         stream.write(`${stamp()} ${msg}\n`);
       }
     },
+    status(msg) {
+      if (!quiet && tty) redraw(msg, false);
+    },
+  };
+}
+
+/**
+ * log, with its info, warn and progress lines also appended to `path`
+ * (timestamped, one per line): the run's full history, whatever the terminal
+ * kept. The file is opened per line, so a run stopped at any point leaves a
+ * complete file.
+ */
+export function teeLogger(log: Logger, path: string): Logger {
+  const write = (line: string): void => {
+    appendFileSync(path, `${new Date().toISOString()} ${line}\n`);
+  };
+  return {
+    info: (m) => {
+      log.info(m);
+      write(m);
+    },
+    warn: (m) => {
+      log.warn(m);
+      write(`warning: ${m}`);
+    },
+    progress: (m) => {
+      log.progress(m);
+      write(m);
+    },
+    status: (m) => log.status(m),
   };
 }
 
@@ -66,6 +114,7 @@ export function memoryLogger(): Logger & { lines: string[] } {
     info: (m) => void lines.push(m),
     warn: (m) => void lines.push(`warning: ${m}`),
     progress: (m) => void lines.push(m),
+    status: () => undefined,
   };
 }
 

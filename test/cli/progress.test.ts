@@ -27,15 +27,19 @@ function withoutCI<T>(f: () => T): T {
   }
 }
 
-test('logger on a terminal: progress redraws one line, a permanent line clears it first', () => {
+test('logger on a terminal: progress keeps a line every 10 s above the live one, status moves the live line, a permanent line clears it first', () => {
   const { stream, text } = fakeStream(true, 200);
   withoutCI(() => {
     const log = createLogger(stream);
     log.progress('epoch 1/9  train MSE 1.0e-1');
+    log.status('epoch 2/9  step 3/20');
     log.progress('epoch 2/9  train MSE 5.0e-2');
     log.info('done');
   });
-  assert.equal(text(), '\r\x1b[2Kepoch 1/9  train MSE 1.0e-1\r\x1b[2Kepoch 2/9  train MSE 5.0e-2\r\x1b[2Kdone\n');
+  assert.match(
+    text(),
+    /^\r\x1b\[2K\d\d:\d\d:\d\d epoch 1\/9  train MSE 1\.0e-1\n\r\x1b\[2Kepoch 2\/9  step 3\/20\r\x1b\[2Kepoch 2\/9  train MSE 5\.0e-2\r\x1b\[2Kdone\n$/,
+  );
 });
 
 test('a status line wider than the terminal keeps its last field (the ETA) and drops fields before it', () => {
@@ -48,7 +52,7 @@ test('a status line wider than the terminal keeps its last field (the ETA) and d
   assert.equal(fitLine(line, 30), 'epoch 12/2500 ETA ≤ 1h20m');
   assert.equal(fitLine('no fields to drop here', 10), 'no fields ');
   const { stream, text } = fakeStream(true, 80);
-  withoutCI(() => createLogger(stream).progress(line));
+  withoutCI(() => createLogger(stream).status(line));
   assert.equal(text(), `\r\x1b[2K${fitLine(line, 79)}`);
 });
 
@@ -57,7 +61,9 @@ test('logger off a terminal (or with CI=true): every update is a plain timestamp
   const log = createLogger(stream);
   log.progress('epoch 1/9');
   log.progress('epoch 2/9');
+  log.status('epoch 3/9  step 1/20');
   log.warn('careful');
+  // Status lines are for a terminal only: a log file gets the epochs.
   assert.match(text(), /^\d\d:\d\d:\d\d epoch 1\/9\n\d\d:\d\d:\d\d epoch 2\/9\n\d\d:\d\d:\d\d warning: careful\n$/);
   const ci = fakeStream(true);
   const saved = process.env.CI;
@@ -71,7 +77,7 @@ test('logger off a terminal (or with CI=true): every update is a plain timestamp
   assert.match(ci.text(), /^\d\d:\d\d:\d\d epoch 1\/9\n$/);
 });
 
-test('ampfit train into a pipe: one plain progress line per epoch with losses, R², lr and ETA; then the precision table', () => {
+test('ampfit train into a pipe: one plain progress line per epoch with losses, R² (in t), lr and ETA, also in train.log; then the precision table', () => {
   const work = tempDir();
   const config = writeText(
     work,
@@ -93,9 +99,14 @@ test('ampfit train into a pipe: one plain progress line per epoch with losses, R
   epochs.forEach((line, i) => {
     assert.match(
       line,
-      new RegExp(`^\\d\\d:\\d\\d:\\d\\d epoch ${i + 1}/3  train MSE \\d\\.\\d{3}e[-+]\\d+  val MSE \\d\\.\\d{3}e[-+]\\d+  R² -?\\d\\.\\d{7}  lr \\d\\.\\d{2}e-\\d+  \\d+k samples/s  best \\d[* ]  ETA ≤ \\d+s$`),
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d epoch ${i + 1}/3  train MSE \\d\\.\\d{3}e[-+]\\d+  val MSE \\d\\.\\d{3}e[-+]\\d+  val R²\\(t\\) -?\\d\\.\\d{7}  lr \\d\\.\\d{2}e-\\d+  \\d+k samples/s  best \\d[* ]  ETA ≤ \\d+s$`),
     );
   });
+
+  // The run's directory keeps the whole history, timestamped, the epochs included.
+  const history = readFileSync(join(out, 'train.log'), 'utf8').split('\n');
+  assert.equal(history.filter((l) => / epoch \d+\/3  train MSE/.test(l)).length, 3);
+  assert.ok(history.some((l) => /^\d{4}-\d\d-\d\dT[\d:.]+Z model written to /.test(l)), 'the end of the run');
 
   // stdout holds the table and nothing else: header, rule, test row, validation row.
   const lines = r.stdout.trimEnd().split('\n');

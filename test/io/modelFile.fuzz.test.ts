@@ -18,7 +18,7 @@ import { FUZZ_RUNS, FUZZ_SEED } from '../fuzzRuns.js';
 // with a named error; never a TypeError or RangeError from deep inside.
 
 const work = tempDir();
-const quiet = { info: () => undefined, warn: () => undefined, progress: () => undefined };
+const quiet = { info: () => undefined, warn: () => undefined, progress: () => undefined, status: () => undefined };
 
 const dnn = join(work, 'dnn');
 writeSyntheticModel(dnn, { regressor: { type: 'dnn', network: { inputDim: 3, depth: 2, width: 5, activation: 'tanh' } }, transform: { kind: 'log-standardize', shift: 0.2, scale: 1.5 }, born: 'f00', seed: 1 });
