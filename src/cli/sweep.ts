@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { resolve } from 'node:path';
 import { DEFAULT_BINS, DEFAULT_SPEED } from '../report/collect.js';
-import { formatLeaderboard, formatStatus, leaderboard, parseMetric } from '../sweep/collect.js';
+import { formatLeaderboard, formatPointLeaderboard, formatStatus, leaderboard, parseMetric, pointLeaderboard } from '../sweep/collect.js';
 import { jobStatuses, ResultsDir } from '../sweep/results.js';
 import { runJob } from '../sweep/runJob.js';
 import { runSweep } from '../sweep/run.js';
@@ -68,9 +68,15 @@ export async function sweepCollectCommand(dir: string, flags: SweepCollectFlags)
   const missing = statuses.length - rows.length;
   const split = rows.some((r) => r.split === 'validation') ? 'test split (validation where a run has none)' : 'test split';
   process.stdout.write(`ranked by ${metric.name} on the ${split}, ${metric.higherIsBetter ? 'highest' : 'lowest'} first\n`);
-  process.stdout.write(`${formatLeaderboard(rows, metric)}\n${rows.length} of ${statuses.length} jobs done${missing > 0 ? ` (${missing} not: ampfit sweep status ${dir})` : ''}\n`);
+  process.stdout.write(`${formatLeaderboard(rows, metric)}\n${rows.length} of ${statuses.length} jobs done${missing > 0 ? ` (${missing} not: ampfit sweep status ${dir})` : ''}; ± is the binomial standard error, ≈ marks a row within two combined errors of the next\n`);
+  const points = pointLeaderboard(rows, metric);
+  if (points.some((p) => p.seeds > 1)) {
+    process.stdout.write(`\nby grid point, over its seeds (error: std/√seeds):\n${formatPointLeaderboard(points, metric)}\n`);
+  }
   if (json !== null) {
-    writeOutput(json, JSON.stringify(rows.map((r) => ({ rank: r.rank, id: r.id, name: r.name, [metric.name]: r.value, split: r.split, model: r.modelDir, metrics: r.metrics })), null, 2) + '\n');
+    writeOutput(json, JSON.stringify(rows.map((r) => ({
+      rank: r.rank, id: r.id, name: r.name, point: r.point, [metric.name]: r.value, error: r.error, tied_with_next: r.tiedWithNext, split: r.split, model: r.modelDir, metrics: r.metrics,
+    })), null, 2) + '\n');
   }
   if (flags.report !== undefined) {
     if (rows.length === 0) throw new AmpfitError(`--report: no job of ${dir} is done yet`);

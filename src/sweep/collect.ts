@@ -35,15 +35,34 @@ export interface LeaderboardRow {
   readonly rank: number;
   readonly id: string;
   readonly name: string;
+  /** The grid point: the job's name without its seed (jobs of one point differ in the seed only). */
+  readonly point: string;
   readonly value: number;
+  /** The value's binomial standard error over the split's points, for R_τ (in %); null for other metrics. */
+  readonly error: number | null;
+  /** Within two combined standard errors of the next row: the order of the two is not resolved. */
+  readonly tiedWithNext: boolean;
   readonly metrics: PrecisionMetrics;
   readonly split: 'test' | 'validation';
   readonly modelDir: string;
 }
 
+/** √(R(1 − R)/n) in %, the binomial standard error of an R_τ over n points; null for metrics that are not a fraction. */
+export function binomialError(metric: MetricSpec, m: PrecisionMetrics): number | null {
+  if (!metric.name.startsWith('R_')) return null;
+  const p = (metric.get(m) ?? NaN) / 100;
+  return m.n > 0 ? 100 * Math.sqrt((p * (1 - p)) / m.n) : null;
+}
+
+/** Whether a and b (each with a standard error or none) differ by less than twice their combined error. */
+function tied(a: number, ea: number | null, b: number, eb: number | null): boolean {
+  if (ea === null || eb === null) return a === b;
+  return Math.abs(a - b) < 2 * Math.hypot(ea, eb);
+}
+
 /** Done jobs ranked by the metric on their test split (validation when a run has no test split). */
 export function leaderboard(results: ResultsDir, statuses: readonly JobStatus[], metric: MetricSpec): LeaderboardRow[] {
-  const rows: Array<Omit<LeaderboardRow, 'rank'>> = [];
+  const rows: Array<Omit<LeaderboardRow, 'rank' | 'tiedWithNext'>> = [];
   for (const s of statuses) {
     if (s.state !== 'done') continue;
     const saved = results.metrics(s.job.id);
@@ -54,26 +73,79 @@ export function leaderboard(results: ResultsDir, statuses: readonly JobStatus[],
     if (value === undefined) {
       throw new AmpfitError(`--metric ${metric.name}: job ${s.job.id} (${s.job.name}) has no such metric (its R_τ: ${Object.keys(m.R_pct).map((t) => `R_${t}`).join(', ')})`);
     }
-    rows.push({ id: s.job.id, name: s.job.name, value, metrics: m, split, modelDir: results.model(s.job.id) });
+    const point = [s.job.function, ...Object.entries(s.job.params).filter(([k]) => k !== 'seed').map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)]
+      .filter((p) => p !== null).join(' ');
+    rows.push({ id: s.job.id, name: s.job.name, point, value, error: binomialError(metric, m), metrics: m, split, modelDir: results.model(s.job.id) });
   }
   const sign = metric.higherIsBetter ? -1 : 1;
   rows.sort((a, b) => sign * (a.value - b.value) || (a.id < b.id ? -1 : 1));
-  return rows.map((r, i) => ({ ...r, rank: i + 1 }));
+  return rows.map((r, i) => {
+    const next = rows[i + 1];
+    return { ...r, rank: i + 1, tiedWithNext: next !== undefined && tied(r.value, r.error, next.value, next.error) };
+  });
+}
+
+/** One grid point over its seeds: the metric's mean, the seeds' sample standard deviation and the standard error of the mean. */
+export interface PointRow {
+  readonly rank: number;
+  readonly point: string;
+  readonly seeds: number;
+  readonly mean: number;
+  /** Sample standard deviation over the seeds (null for one seed). */
+  readonly std: number | null;
+  /** std/√seeds, or for one seed its binomial error (null when the metric has none). */
+  readonly error: number | null;
+  readonly tiedWithNext: boolean;
+}
+
+/** The leaderboard's jobs collapsed by grid point, ranked by the mean over seeds. */
+export function pointLeaderboard(rows: readonly LeaderboardRow[], metric: MetricSpec): PointRow[] {
+  const groups = new Map<string, LeaderboardRow[]>();
+  for (const r of rows) groups.set(r.point, [...(groups.get(r.point) ?? []), r]);
+  const points = [...groups].map(([point, rs]) => {
+    const k = rs.length;
+    const mean = rs.reduce((s, r) => s + r.value, 0) / k;
+    const std = k > 1 ? Math.sqrt(rs.reduce((s, r) => s + (r.value - mean) ** 2, 0) / (k - 1)) : null;
+    return { point, seeds: k, mean, std, error: std !== null ? std / Math.sqrt(k) : rs[0].error };
+  });
+  const sign = metric.higherIsBetter ? -1 : 1;
+  points.sort((a, b) => sign * (a.mean - b.mean) || (a.point < b.point ? -1 : 1));
+  return points.map((p, i) => {
+    const next = points[i + 1];
+    return { ...p, rank: i + 1, tiedWithNext: next !== undefined && tied(p.mean, p.error, next.mean, next.error) };
+  });
+}
+
+/** Grid points with their seeds' mean ± standard error; '≈' marks a point the next cannot be told apart from. */
+export function formatPointLeaderboard(rows: readonly PointRow[], metric: MetricSpec): string {
+  const head = ['#', 'grid point', 'seeds', `${metric.name} mean ± error`, 'std', ''];
+  const body = rows.map((r) => [
+    String(r.rank), r.point === '' ? '(one point)' : r.point, String(r.seeds),
+    r.error === null ? fmt(r.mean) : `${fmt(r.mean)} ± ${fmt(r.error)}`, r.std === null ? '—' : fmt(r.std), r.tiedWithNext ? '≈ next' : '',
+  ]);
+  return table(head, body);
 }
 
 export function formatLeaderboard(rows: readonly LeaderboardRow[], metric: MetricSpec): string {
   // The ranking metric gets a column of its own unless it is one of the standard ones.
   const own = !['R_1', 'R_0.1', 'sigma'].includes(metric.name);
-  const head = ['#', 'id', 'job', ...(own ? [metric.name] : []), 'R_1 %', 'R_0.1 %', 'σ_δ %', 'n'];
+  const head = ['#', 'id', 'job', ...(own ? [metric.name] : []), 'R_1 %', 'R_0.1 %', 'σ_δ %', 'n', ''];
+  // R_τ with its binomial standard error: differences below it are noise.
+  const withError = (tau: string, m: PrecisionMetrics): string => {
+    const v = m.R_pct[tau];
+    const e = binomialError(parseMetric(`R_${tau}`), m);
+    return e === null || v === undefined ? fmt(v) : `${fmt(v)} ± ${fmt(e)}`;
+  };
   const body = rows.map((r) => [
     String(r.rank),
     r.id,
     r.name,
-    ...(own ? [fmt(r.value)] : []),
-    fmt(r.metrics.R_pct['1']),
-    fmt(r.metrics.R_pct['0.1']),
+    ...(own ? [r.error === null ? fmt(r.value) : `${fmt(r.value)} ± ${fmt(r.error)}`] : []),
+    withError('1', r.metrics),
+    withError('0.1', r.metrics),
     fmt(r.metrics.sigma_delta_pct),
     `${r.metrics.n}${r.split === 'test' ? '' : ' (val)'}`,
+    r.tiedWithNext ? '≈ next' : '',
   ]);
   return table(head, body);
 }

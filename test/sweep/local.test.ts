@@ -74,10 +74,29 @@ test('sweep status and collect: states, leaderboard by any metric, JSON and the 
   const collect = ampfit(['sweep', 'collect', results, '--metric', 'R_1', '--json', join(work, 'board.json'), '--report', join(work, 'sweep.html'), '--speed-seconds', '0.05']);
   assert.equal(collect.code, 0, collect.stderr);
   assert.match(collect.stdout, /4 of 4 jobs done/);
-  const board = JSON.parse(readFileSync(join(work, 'board.json'), 'utf8')) as Array<{ rank: number; R_1: number; metrics: { R_pct: Record<string, number> } }>;
+  const board = JSON.parse(readFileSync(join(work, 'board.json'), 'utf8')) as Array<{
+    rank: number; R_1: number; error: number; point: string; tied_with_next: boolean; metrics: { n: number; R_pct: Record<string, number> };
+  }>;
   assert.deepEqual(board.map((b) => b.rank), [1, 2, 3, 4]);
   for (let i = 1; i < board.length; i++) assert.ok(board[i - 1].R_1 >= board[i].R_1);
   assert.ok(board.every((b) => b.R_1 === b.metrics.R_pct['1']));
+  // Binomial errors, and ties where two rows differ by less than twice their combined error.
+  for (const [i, b] of board.entries()) {
+    const p = b.R_1 / 100;
+    assert.ok(Math.abs(b.error - 100 * Math.sqrt((p * (1 - p)) / b.metrics.n)) < 1e-12);
+    const next = board[i + 1];
+    assert.equal(b.tied_with_next, next !== undefined && Math.abs(b.R_1 - next.R_1) < 2 * Math.hypot(b.error, next.error));
+  }
+  // Two seeds per grid point: the seeds collapse into mean ± std/√2.
+  assert.deepEqual([...new Set(board.map((b) => b.point))].sort(), ['max_depth=3', 'max_depth=5']);
+  const byPoint = collect.stdout.split('by grid point, over its seeds (error: std/√seeds):\n')[1].split('\n').slice(2, 4);
+  for (const line of byPoint) {
+    const [, point, seeds, mean, error] = /^\d+\s+(max_depth=\d)\s+(\d)\s+([\d.]+) ± ([\d.e-]+)/.exec(line) ?? [];
+    const runs = board.filter((b) => b.point === point).map((b) => b.R_1);
+    assert.equal(Number(seeds), 2);
+    assert.equal(Number(mean), Number(((runs[0] + runs[1]) / 2).toFixed(3)));
+    assert.ok(Math.abs(Number(error) - Math.abs(runs[0] - runs[1]) / 2) <= 1e-3 * Math.max(1, Number(error)), `${line}: ${runs}`);
+  }
   const html = readFileSync(join(work, 'sweep.html'), 'utf8');
   assert.ok(html.includes('max_depth=5 seed=2'));
   const bad = ampfit(['sweep', 'collect', results, '--metric', 'R_5']);
