@@ -5,6 +5,7 @@ import { ConfigError } from '../util/errors.js';
 import { RunConfigSchema, finishConfig, type RunConfig } from './schema.js';
 import { checkKeysApply } from './applicability.js';
 import { parseJsonNoDuplicates } from './json.js';
+import { resolveAliases } from './aliases.js';
 
 /** A JSON object as read from a file, before validation. */
 export type RawConfig = Record<string, unknown>;
@@ -65,7 +66,8 @@ export function applyOverrides(raw: RawConfig, overrides: readonly string[]): Ra
   return out;
 }
 
-export function validateConfig(raw: RawConfig, source: string): RunConfig {
+export function validateConfig(given: RawConfig, source: string): RunConfig {
+  const raw = resolveAliases(given, defaultConfig());
   const result = RunConfigSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(formatIssues(result.error, source));
   checkKeysApply(raw, defaultConfig(), source);

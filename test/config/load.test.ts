@@ -86,7 +86,7 @@ test('bdt keys: XGBoost names, paper 1 defaults, aliases folded, bad values name
   const a = validateConfig({ ...base, model_type: 'bdt', eta: 0.3, reg_lambda: 2, min_split_loss: 0.5 }, 'c');
   assert.deepEqual([a.learning_rate, a.lambda, a.gamma], [0.3, 2, 0.5]);
   assert.ok(!('eta' in a) && !('reg_lambda' in a) && !('min_split_loss' in a));
-  assert.throws(() => validateConfig({ ...base, eta: 0.3, learning_rate: 0.1 }, 'c'), /eta: 0\.3 contradicts learning_rate: 0\.1/);
+  assert.throws(() => validateConfig({ ...base, model_type: 'bdt', eta: 0.3, learning_rate: 0.1 }, 'c'), /eta: 0\.3 contradicts learning_rate: 0\.1/);
   const bad: Array<[Record<string, unknown>, RegExp]> = [
     [{ max_depth: 0 }, /max_depth: max_depth must be at least 1/],
     [{ max_depth: 51 }, /max_depth: max_depth must be at most 50/],
@@ -113,10 +113,10 @@ test('bdt keys: XGBoost names, paper 1 defaults, aliases folded, bad values name
 test('issue 17: a key of another model type is an error with the reason; its default value (a saved config.json) is not', () => {
   const dir = tempDir();
   const minimal = { data: { files: "d", target: "f" } };
-  const cfg = writeText(dir, 'lr.json', JSON.stringify({ ...minimal, model_type: 'skdnn', learning_rate: 3e-3 }));
+  const cfg = writeText(dir, 'lr.json', JSON.stringify({ ...minimal, model_type: 'skdnn', max_bin: 64 }));
   assert.throws(() => loadConfig(cfg), (e: unknown) => {
     assert.ok(e instanceof ConfigError);
-    assert.match(e.message, /learning_rate: applies to model_type 'bdt', not 'skdnn', which would ignore it \(for networks the learning rate is 'initial_lr'/);
+    assert.match(e.message, /max_bin: applies to model_type 'bdt', not 'skdnn', which would ignore it/);
     return true;
   });
   const trees = writeText(dir, 'bdt.json', JSON.stringify({ ...minimal, model_type: 'bdt', depth: 4, degree: 3 }));
@@ -154,4 +154,17 @@ test('finish: defaults, and the combinations it cannot take are named', () => {
   for (const [extra, message] of bad) {
     assert.throws(() => validateConfig({ ...base, ...extra }, 'cfg'), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(extra));
   }
+});
+
+test('issue 19: names people guess mean the same key for the model type; both a name and its key is an error', () => {
+  const base = { data: { files: 'd', target: 'f' } };
+  const net = validateConfig({ ...base, model_type: 'skdnn', learning_rate: 3e-3, max_epochs: 40, early_stopping_patience: 7, n_jobs: 2 }, 'c');
+  assert.deepEqual([net.initial_lr, net.epochs, net.patience, net.threads], [3e-3, 40, 7, 2]);
+  assert.equal(validateConfig({ ...base, lr: 1e-2 }, 'c').initial_lr, 1e-2);
+  const trees = validateConfig({ ...base, model_type: 'bdt', lr: 0.2, max_epochs: 50, early_stopping_patience: 9, nthread: 1 }, 'c');
+  assert.deepEqual([trees.learning_rate, trees.n_estimators, trees.early_stopping_rounds, trees.threads], [0.2, 50, 9, 1]);
+  // bdt reads learning_rate itself: not renamed.
+  assert.equal(validateConfig({ ...base, model_type: 'bdt', learning_rate: 0.05 }, 'c').learning_rate, 0.05);
+  assert.throws(() => validateConfig({ ...base, model_type: 'dnn', lr: 1e-3, initial_lr: 2e-3 }, 'c'), /'lr' and 'initial_lr' mean the same for model_type 'dnn'; give one of them/);
+  assert.throws(() => validateConfig({ ...base, model_type: 'skdnn', weight_decay: 1e-4 }, 'c'), /weight_decay: unknown key/);
 });
