@@ -8,6 +8,7 @@ import { readDataBlocks } from '../data/readers/index.js';
 import { formatFromFlags, type FormatFlags } from './formatFlags.js';
 import { GrowableF64 } from '../data/growable.js';
 import { loadModel } from '../models/surrogate.js';
+import { readRowFilter } from '../io/rowFilterFile.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { formatPrecisionTable } from '../metrics/table.js';
 import { checkOutputPath, writeOutput } from '../io/outputPath.js';
@@ -29,6 +30,21 @@ export interface EvalFlags extends FormatFlags {
   allowOutsideDomain?: boolean;
 }
 
+/** How many of eval's rows the model was trained or validated on (by its row filter), with the filter's false-positive rate. */
+interface SeenRows {
+  readonly rows: number;
+  readonly of: number;
+  readonly false_positive_rate: number;
+}
+
+function seenRows(model: string, x: Float64Array, d: number, y: Float64Array, n: number): SeenRows | null {
+  const filter = readRowFilter(model);
+  if (filter === null) return null;
+  let rows = 0;
+  for (let i = 0; i < n; i++) if (filter.has(x, d, y, i)) rows++;
+  return { rows, of: n, false_positive_rate: filter.falsePositiveRate };
+}
+
 export async function evalCommand(flags: EvalFlags): Promise<void> {
   const json = flags.json === undefined ? null : checkOutputPath(flags.json, { flag: '--json', force: flags.force === true });
   const taus = flags.taus.split(',').map((t) => {
@@ -40,6 +56,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   let metrics: PrecisionMetrics;
   let params: number | undefined;
   let uncertainty: UncertaintyMetrics | null = null;
+  let seen: SeenRows | null = null;
   if (flags.model !== undefined) {
     if (flags.predictions !== undefined) throw new AmpfitError('give either --model with --data, or --predictions with --truth, not both');
     if (flags.data.length === 0) throw new AmpfitError('--model needs --data (the rows to evaluate on)');
@@ -67,6 +84,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
       throw e instanceof RowError ? locateRow(e, data.report) : e;
     }
     metrics = precisionMetrics(pred, data.y, taus);
+    seen = seenRows(flags.model, data.x, data.d, data.y, data.n);
     uncertainty = model.uncertaintyMetrics(data.x, data.n, data.y);
     label = flags.label ?? modelLabel(model.header);
     params = model.header.parameter_count;
@@ -91,6 +109,15 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   }
   process.stdout.write(formatPrecisionTable([{ label, metrics, params }]) + '\n');
   if (uncertainty !== null) process.stdout.write(formatUncertainty(uncertainty) + '\n');
-  if (json !== null) writeOutput(json, JSON.stringify(uncertainty === null ? metrics : { ...metrics, uncertainty }, null, 2) + '\n');
+  if (seen !== null && seen.rows > 0) {
+    const expected = seen.false_positive_rate * seen.of;
+    process.stderr.write(
+      `warning: ${seen.rows} of ${seen.of} rows (${((100 * seen.rows) / seen.of).toFixed(2)} %) are rows the model was trained or validated on ` +
+        `(its row filter; about ${expected < 1 ? expected.toPrecision(2) : Math.round(expected)} would match by chance): ` +
+        'on them the table measures the fit, not a test — `ampfit split --model … --out test.csv` writes the model\'s own test split\n',
+    );
+  }
+  const extra = { ...(uncertainty === null ? {} : { uncertainty }), ...(seen === null ? {} : { seen_in_training: seen }) };
+  if (json !== null) writeOutput(json, JSON.stringify({ ...metrics, ...extra }, null, 2) + '\n');
 }
 

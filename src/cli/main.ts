@@ -1,3 +1,4 @@
+import { splitCommand } from './split.js';
 import { Command, Option } from 'commander';
 import { AmpfitError, InterruptedError } from '../util/errors.js';
 import { clipText } from '../util/text.js';
@@ -68,6 +69,15 @@ export function buildCli(): Command {
     .addOption(new Option('--json <file>', "also write the metrics as JSON ('-': standard output)"))
     .option('--force', 'replace an existing --json file')
     .action(evalCommand);
+
+  program
+    .command('split')
+    .description("write the rows of a model's own test split (or --part validation|train) as CSV, read again from its data files with its seed")
+    .requiredOption('--model <dir>', 'model directory or model.ampfit file')
+    .requiredOption('--out <file>', "the CSV to write ('-': standard output)")
+    .option('--part <part>', 'test, validation or train', 'test')
+    .option('--force', 'replace an existing --out file')
+    .action(splitCommand);
 
   program
     .command('export')

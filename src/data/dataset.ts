@@ -28,6 +28,8 @@ export interface DataSpec {
   readonly outsideRange?: 'error' | 'count';
   /** Where a file's columns are when its format does not name them (HDF5 dataset, array column names, LHE particles). */
   readonly format?: FormatOptions;
+  /** Keep the target column as read (Dataset.target) besides y = target/born (ampfit split writes it back). */
+  readonly keepTarget?: boolean;
 }
 
 export interface Dataset {
@@ -42,6 +44,8 @@ export interface Dataset {
   readonly y: Float64Array;
   /** The born column when the spec has one (needed to turn ratios back into the target). */
   readonly born: Float64Array | null;
+  /** The target column as read, with spec.keepTarget and a born column (else null: y is the target). */
+  readonly target?: Float64Array | null;
   readonly report: ReadReport;
 }
 
@@ -120,10 +124,11 @@ export async function loadDataset(spec: DataSpec): Promise<Dataset> {
   }
   const yArr = y.finish();
   const bornArr = born === null ? null : born.finish();
+  const target = bornArr !== null && spec.keepTarget === true ? yArr.slice() : null;
   if (bornArr !== null) for (let i = 0; i < yArr.length; i++) yArr[i] /= bornArr[i];
   const n = yArr.length;
   if (n === 0) throw new AmpfitError(`no data rows in ${spec.files.join(', ')}`);
-  return { inputNames, d: inputNames.length, n, x: x.finish(), y: yArr, born: bornArr, report };
+  return { inputNames, d: inputNames.length, n, x: x.finish(), y: yArr, born: bornArr, target, report };
 }
 
 /** Rows `idx` of an n×d row-major matrix, as a new matrix. */

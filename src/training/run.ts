@@ -5,6 +5,8 @@ import { loadDataset, take, takeRows, type Dataset } from '../data/dataset.js';
 import { resolveDataFiles } from '../data/files.js';
 import { splitRows, type SplitIndices } from '../data/split.js';
 import { prepareOutDir } from './outDir.js';
+import { writeRowFilter } from '../io/rowFilterFile.js';
+import { RowFilter } from '../data/rowFilter.js';
 import { saveModelDir, MODEL_FILE, type ModelHeader, type Provenance } from '../io/modelStore.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { regressorType } from '../models/registry.js';
@@ -49,6 +51,22 @@ export interface TrainRunResult {
   readonly interruptedBy: NodeJS.Signals | null;
 }
 
+/** The rows a run's config reads, checked as training checks them (ampfit split reads them again). */
+export function trainingDataset(config: RunConfig, files: readonly string[], keepTarget = false): Promise<Dataset> {
+  return loadDataset({
+    keepTarget,
+    files: [...files],
+    inputs: inputColumns(config),
+    target: config.data.target,
+    born: config.data.born,
+    requirePositiveTarget: config.data.require_positive_target,
+    skipBadRows: config.data.skip_bad_rows,
+    maxRows: config.data.max_rows ?? undefined,
+    inputRange: config.data.momenta === null ? unitCubeRange : undefined,
+    format: formatOptions(config.data),
+  });
+}
+
 /** The run's history in its directory: every log and progress line, timestamped. */
 export const TRAIN_LOG = 'train.log';
 
@@ -71,17 +89,7 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
 
   const files = resolveDataFiles(config.data.files);
   log.info(`reading ${files.length} file${files.length === 1 ? '' : 's'}${config.data.max_rows === null ? '' : ` (at most ${config.data.max_rows} rows)`}`);
-  const data = await loadDataset({
-    files,
-    inputs: inputColumns(config),
-    target: config.data.target,
-    born: config.data.born,
-    requirePositiveTarget: config.data.require_positive_target,
-    skipBadRows: config.data.skip_bad_rows,
-    maxRows: config.data.max_rows ?? undefined,
-    inputRange: config.data.momenta === null ? unitCubeRange : undefined,
-    format: formatOptions(config.data),
-  });
+  const data = await trainingDataset(config, files);
   const tLoad = (performance.now() - t0) / 1000;
   log.info(
     `read ${data.n} rows × ${data.d} inputs (${data.inputNames.join(', ')}) in ${tLoad.toFixed(1)}s` +
@@ -164,6 +172,8 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
     config,
   };
   saveModelDir(outDir, header, model.serialize(), fit.history);
+  // So that eval can tell rows the model has seen from a test (their precision measures the fit, not the prediction).
+  writeRowFilter(outDir, RowFilter.of(data.x, data.d, data.y, [...split.train, ...split.validation]));
   log.info(`model written to ${join(outDir, MODEL_FILE)}`);
   return { header, regressor: model, testMetrics: test, data, split, interruptedBy };
 }

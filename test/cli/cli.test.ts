@@ -28,7 +28,7 @@ test('train writes the model directory and prints the precision table', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /poly deg 6 test \(28\)\s+600\s/);
   assert.match(r.stderr, /split \(seed 3\): 1440 train, 960 validation, 600 test/);
-  assert.deepEqual(readdirSync(modelDir).sort(), ['config.json', 'history.json', 'metrics.json', 'model.ampfit', 'provenance.json', 'train.log']);
+  assert.deepEqual(readdirSync(modelDir).sort(), ['config.json', 'history.json', 'metrics.json', 'model.ampfit', 'provenance.json', 'rows.filter', 'train.log']);
   const prov = JSON.parse(readFileSync(join(modelDir, 'provenance.json'), 'utf8'));
   assert.equal(prov.seed, 3);
   assert.equal(prov.data_files[0].path, SAMPLE_2D);
