@@ -46,14 +46,15 @@ function rowHashes(x: Float64Array, d: number, y: Float64Array, i: number): [num
 export class RowFilter {
   private constructor(readonly spec: RowFilterJSON, readonly bits: Uint8Array) {}
 
-  /** A filter holding `rows` of (x, y). */
-  static of(x: Float64Array, d: number, y: Float64Array, rows: ArrayLike<number>): RowFilter {
+  /** A filter holding the rows of (x, y) that `sets` index (the training and the validation rows). */
+  static of(x: Float64Array, d: number, y: Float64Array, sets: readonly ArrayLike<number>[]): RowFilter {
+    const n = sets.reduce((s, rows) => s + rows.length, 0);
     let m = MIN_BITS;
-    while (m < 16 * rows.length && m < MAX_BITS) m *= 2;
+    while (m < 16 * n && m < MAX_BITS) m *= 2;
     // The number of hashes that minimises false positives for m/n bits a row.
-    const k = Math.max(1, Math.min(8, Math.round((m / Math.max(1, rows.length)) * Math.LN2)));
-    const f = new RowFilter({ bits: m, hashes: k, rows: rows.length }, new Uint8Array(m / 8));
-    for (let r = 0; r < rows.length; r++) f.add(x, d, y, rows[r]);
+    const k = Math.max(1, Math.min(8, Math.round((m / Math.max(1, n)) * Math.LN2)));
+    const f = new RowFilter({ bits: m, hashes: k, rows: n }, new Uint8Array(m / 8));
+    for (const rows of sets) for (let r = 0; r < rows.length; r++) f.add(x, d, y, rows[r]);
     return f;
   }
 

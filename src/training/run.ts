@@ -173,7 +173,7 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   };
   saveModelDir(outDir, header, model.serialize(), fit.history);
   // So that eval can tell rows the model has seen from a test (their precision measures the fit, not the prediction).
-  writeRowFilter(outDir, RowFilter.of(data.x, data.d, data.y, [...split.train, ...split.validation]));
+  writeRowFilter(outDir, RowFilter.of(data.x, data.d, data.y, [split.train, split.validation]));
   log.info(`model written to ${join(outDir, MODEL_FILE)}`);
   return { header, regressor: model, testMetrics: test, data, split, interruptedBy };
 }
