@@ -14,6 +14,7 @@ import type { Kernels } from '../kernels/types.js';
 import type { Rng } from '../util/rng.js';
 import { outputCount, type NetworkConfig } from './config.js';
 import { glorotUniform } from './init.js';
+import { BatchCache } from '../util/batchCache.js';
 import { buildPlan, type DenseOp, type NetworkPlan } from './plan.js';
 
 /** Most rows per inference chunk (validation in the trainer uses this many); bounds the buffers (~chunk × width × 8 B each). */
@@ -35,8 +36,6 @@ export function predictChunkRows(maxWidth: number): number {
   return Math.max(256, Math.min(PREDICT_CHUNK_ROWS, rows));
 }
 
-/** Workspaces kept per kind; more distinct batch sizes than this evict the oldest. */
-const MAX_CACHED_WORKSPACES = 4;
 
 /** One dense op bound to its parameter and gradient views. */
 interface BoundOp {
@@ -115,21 +114,6 @@ class InferWorkspace {
   }
 }
 
-/** Small insertion-ordered cache: re-inserting on a hit makes eviction least-recently-used. */
-function cached<W>(cache: Map<number, W>, n: number, make: () => W): W {
-  let ws = cache.get(n);
-  if (ws !== undefined) {
-    cache.delete(n);
-  } else {
-    ws = make();
-    if (cache.size >= MAX_CACHED_WORKSPACES) {
-      const oldest = cache.keys().next().value as number;
-      cache.delete(oldest);
-    }
-  }
-  cache.set(n, ws);
-  return ws;
-}
 
 export interface LayerView {
   readonly name: string;
@@ -155,8 +139,8 @@ export class Network {
   readonly predictChunkRows: number;
 
   private readonly bound: BoundOp[];
-  private readonly trainCache = new Map<number, TrainWorkspace>();
-  private readonly inferCache = new Map<number, InferWorkspace>();
+  private readonly trainCache = new BatchCache((n) => new TrainWorkspace(n, this.plan));
+  private readonly inferCache = new BatchCache((n) => new InferWorkspace(n, this.plan));
   /** The workspace of the last forward(), which backward() differentiates. */
   private last: TrainWorkspace | null = null;
   /** Most recent inference workspace: the common case of repeated equal chunks skips the cache. */
@@ -210,7 +194,7 @@ export class Network {
    */
   forward(x: Float64Array, n: number): Float64Array {
     const xin = this.checkInput(x, n);
-    const ws = this.last?.n === n ? this.last : cached(this.trainCache, n, () => new TrainWorkspace(n, this.plan));
+    const ws = this.last?.n === n ? this.last : this.trainCache.get(n);
     ws.y[0] = xin;
     const k = this.kernels;
     for (const b of this.bound) {
@@ -274,7 +258,7 @@ export class Network {
    */
   infer(x: Float64Array, n: number): Float64Array {
     const xin = this.checkInput(x, n);
-    const ws = this.lastInfer?.n === n ? this.lastInfer : cached(this.inferCache, n, () => new InferWorkspace(n, this.plan));
+    const ws = this.lastInfer?.n === n ? this.lastInfer : this.inferCache.get(n);
     this.lastInfer = ws;
     const k = this.kernels;
     const y = ws.y;

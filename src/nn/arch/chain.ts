@@ -6,9 +6,8 @@
 import type { GraphBuilder } from '../../graph/builder.js';
 import type { Buf } from '../../graph/ops.js';
 import type { Rng } from '../../util/rng.js';
+import { BatchCache } from '../../util/batchCache.js';
 import type { Layer } from './layer.js';
-
-const MAX_CACHED = 4;
 
 interface Workspace {
   /** acts[l + 1] is layer l's output; acts[0] is set to the input at each forward. */
@@ -22,7 +21,13 @@ export class Chain {
   readonly nOut: number;
   readonly paramCount: number;
   private readonly offsets: number[] = [];
-  private readonly cache = new Map<number, Workspace>();
+  private readonly cache = new BatchCache((n): Workspace => {
+    const empty = new Float64Array(0);
+    return {
+      acts: [empty, ...this.layers.map((layer) => new Float64Array(n * layer.nOut))],
+      grads: [empty, ...this.layers.map((layer) => new Float64Array(n * layer.nOut))],
+    };
+  });
   private last: Workspace | null = null;
   private lastN = 0;
 
@@ -85,16 +90,6 @@ export class Chain {
   }
 
   private workspace(n: number): Workspace {
-    let ws = this.cache.get(n);
-    if (ws === undefined) {
-      if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as number);
-      const empty = new Float64Array(0);
-      ws = {
-        acts: [empty, ...this.layers.map((layer) => new Float64Array(n * layer.nOut))],
-        grads: [empty, ...this.layers.map((layer) => new Float64Array(n * layer.nOut))],
-      };
-      this.cache.set(n, ws);
-    }
-    return ws;
+    return this.cache.get(n);
   }
 }

@@ -12,6 +12,7 @@ import type { GraphBuilder } from '../../graph/builder.js';
 import type { Buf } from '../../graph/ops.js';
 import type { Activation, Kernels } from '../../kernels/types.js';
 import type { Rng } from '../../util/rng.js';
+import { BatchCache } from '../../util/batchCache.js';
 
 export interface Layer {
   readonly name: string;
@@ -31,20 +32,10 @@ export interface Layer {
   emit(g: GraphBuilder, p: Float64Array, x: Buf): Buf;
 }
 
-/** Per-batch-size scratch arrays, the few most recent sizes kept (training batch, validation chunks). */
-export class Scratch {
-  private readonly cache = new Map<number, Float64Array>();
-
-  constructor(private readonly perRow: number) {}
-
-  get(n: number): Float64Array {
-    let a = this.cache.get(n);
-    if (a === undefined) {
-      if (this.cache.size >= 4) this.cache.delete(this.cache.keys().next().value as number);
-      a = new Float64Array(n * this.perRow);
-      this.cache.set(n, a);
-    }
-    return a;
+/** Per-batch-size scratch arrays of perRow values a row (training batch, validation chunks). */
+export class Scratch extends BatchCache<Float64Array> {
+  constructor(perRow: number) {
+    super((n) => new Float64Array(n * perRow));
   }
 }
 
