@@ -10,6 +10,7 @@ import { GrowableF64 } from '../data/growable.js';
 import { loadModel } from '../models/surrogate.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { formatPrecisionTable } from '../metrics/table.js';
+import { formatVerdictLine } from './verdictLine.js';
 import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { AmpfitError, RowError } from '../util/errors.js';
 import { modelLabel } from './labels.js';
@@ -27,6 +28,7 @@ export interface EvalFlags extends FormatFlags {
   json?: string;
   force?: boolean;
   allowOutsideDomain?: boolean;
+  wide?: boolean;
 }
 
 export async function evalCommand(flags: EvalFlags): Promise<void> {
@@ -89,7 +91,8 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     metrics = precisionMetrics(p, truth.finish(), taus);
     label = flags.label ?? flags.pred;
   }
-  process.stdout.write(formatPrecisionTable([{ label, metrics, params }]) + '\n');
+  process.stdout.write(formatPrecisionTable([{ label, metrics, params }], { wide: flags.wide === true }) + '\n');
+  process.stdout.write(formatVerdictLine(metrics, 'these rows') + '\n');
   if (uncertainty !== null) process.stdout.write(formatUncertainty(uncertainty) + '\n');
   if (json !== null) writeOutput(json, JSON.stringify(uncertainty === null ? metrics : { ...metrics, uncertainty }, null, 2) + '\n');
 }
