@@ -57,8 +57,16 @@ function narrowTable(rows: readonly TableRow[], width: number): string[] {
   const room = Math.max(header[0].length, width - rest);
   const full = rows.map(({ label, params }) => withParams(label, params));
   // All rows or none show their parameter count, so the column reads alike.
-  const labels = full.every((l) => l.length <= room) ? full : rows.map(({ label }) => (label.length <= room ? label : `${label.slice(0, room - 1)}…`));
+  const labels = full.every((l) => l.length <= room) ? full : rows.map(({ label }) => shorten(label, room));
   return layout(header, rows.map((_, i) => [labels[i], ...numbers[i]]));
+}
+
+/** Cut from the middle: the last word ("test", "validation") tells the rows apart. */
+function shorten(label: string, room: number): string {
+  if (label.length <= room) return label;
+  const tail = label.slice(label.lastIndexOf(' ') + 1);
+  const head = room - tail.length - 2;
+  return head >= 4 ? `${label.slice(0, head).trimEnd()}… ${tail}` : `${label.slice(0, room - 1)}…`;
 }
 
 function layout(header: string[], body: string[][]): string[] {

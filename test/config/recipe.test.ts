@@ -79,4 +79,6 @@ test('the shipped examples keep meaning what they meant: each resolves as under 
     recipe: 'ampfit', activation: 'silu', target_transform: 'log-standardize', initial_lr: 3e-3, lr_clock: 'time', symmetry_mode: 'average',
   });
   assert.equal(quick.symmetries.length, 2);
+  // A small network: in 60 s on one thread DNN 4-32 reached R_1 93 % where sk-DNN 9-36 took too few steps (24 %).
+  assert.deepEqual(pick(quick, ['model_type', 'depth', 'width']), { model_type: 'dnn', depth: 4, width: 32 });
 });

@@ -85,8 +85,12 @@ test('the narrow table drops parameter counts, then shortens labels, to stay wit
   const t = formatPrecisionTable([{ label: long, metrics: m, params: 123456 }]);
   for (const line of t.split('\n')) assert.ok(line.length <= 80, `${line.length} columns: ${line}`);
   const row = t.split('\n')[2];
-  assert.ok(row.startsWith('a very long regress'), row);
-  assert.match(row, /…\s+4\s+75\.00±21\.65/);
+  assert.ok(row.startsWith('a very long'), row);
+  assert.match(row, /… line\s+4\s+75\.00±21\.65/);
+  // Rows that differ only at the end stay apart.
+  const two = formatPrecisionTable([{ label: 'zz4d quick start: sk-DNN 9-36 test', metrics: m }, { label: 'zz4d quick start: sk-DNN 9-36 validation', metrics: m }]).split('\n');
+  assert.match(two[2], /^zz4d quick.*… test  /);
+  assert.match(two[3], /^zz4d.*… validation  /);
   assert.doesNotMatch(row, /123,456/);
   assert.match(formatPrecisionTable([{ label: 'short', metrics: m, params: 123456 }]), /short \(123,456\)/);
   assert.ok(formatPrecisionTable([{ label: 'x', metrics: m }], { width: 60 }).split('\n').every((l) => l.length <= 70));
