@@ -3,6 +3,7 @@ import { trainSet } from '../sets/trainSet.js';
 import { createLogger } from '../util/log.js';
 import { join } from 'node:path';
 import { modelLabel } from './labels.js';
+import { formatVerdictLine } from './verdictLine.js';
 
 export interface TrainSetFlags {
   manifest: string;
@@ -18,6 +19,7 @@ export async function trainSetCommand(flags: TrainSetFlags): Promise<void> {
   const result = await trainSet({ manifest: flags.manifest, outDir: flags.out, log, overrides: flags.set, force: flags.force, command: process.argv.slice(1).join(' ') });
   const rows: TableRow[] = [];
   const derived: string[] = [];
+  const verdicts: string[] = [];
   for (const name of result.set.names) {
     const member = result.set.member(name);
     if (member.describe !== 'trained') {
@@ -25,9 +27,12 @@ export async function trainSetCommand(flags: TrainSetFlags): Promise<void> {
       continue;
     }
     const { header } = result.set.trainedModel(name);
-    if (header.metrics.test !== null) rows.push({ label: `${name} (${modelLabel(header)}) test`, metrics: header.metrics.test, params: header.parameter_count });
+    if (header.metrics.test !== null) {
+      rows.push({ label: `${name} (${modelLabel(header)}) test`, metrics: header.metrics.test, params: header.parameter_count });
+      verdicts.push(formatVerdictLine(header.metrics.test, `${name}, test`));
+    }
   }
-  if (rows.length > 0) process.stdout.write(formatPrecisionTable(rows) + '\n');
+  if (rows.length > 0) process.stdout.write(`${formatPrecisionTable(rows)}\n${verdicts.join('\n')}\n`);
   if (derived.length > 0) process.stdout.write(`derived functions:\n${derived.join('\n')}\n`);
   process.stdout.write(`set written to ${join(flags.out, 'set.json')} (trained ${result.trained.length}, resumed ${result.resumed.length}, already done ${result.skipped.length})\n`);
 }
