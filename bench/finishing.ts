@@ -105,10 +105,10 @@ async function main(): Promise<void> {
       } else {
         throw new Error(`unknown method '${method}' (known: adam, adam+lm, ensemble)`);
       }
-      process.stdout.write(formatPrecisionTable(rows) + '\n');
+      process.stdout.write(formatPrecisionTable(rows, { wide: true }) + '\n');
     }
   }
-  process.stdout.write(`\nbudget per row: ${budgetS / 60} min, ${threads} thread(s) per model\n${formatPrecisionTable(rows)}\n`);
+  process.stdout.write(`\nbudget per row: ${budgetS / 60} min, ${threads} thread(s) per model\n${formatPrecisionTable(rows, { wide: true })}\n`);
 }
 
 await main();

@@ -140,6 +140,7 @@ function configFor(
   return validateConfig(
     {
       ...common,
+      recipe: 'paper1-baseline',
       data: { files: join(DATA, dataset), target: 'f01', born: null, require_positive_target: positive, max_rows: maxRows },
       target_transform: positive ? 'log' : 'standardize',
       lr_schedule: 'constant',
@@ -203,11 +204,11 @@ async function main(): Promise<void> {
         summary[label] = result.testMetrics;
         if (result.testMetrics !== null) rows.push({ label, metrics: result.testMetrics, params: result.header.parameter_count });
         if (recipe === 'angular') rows.push({ label: `  y0 vs zz4d's y`, metrics: await zz4dCrossCheck(outDir), params: result.header.parameter_count });
-        process.stdout.write(formatPrecisionTable(rows) + '\n');
+        process.stdout.write(formatPrecisionTable(rows, { wide: true }) + '\n');
       }
     }
   }
-  process.stdout.write(`\nbudget per model: ${budgetS / 60} min\n${formatPrecisionTable(rows)}\n`);
+  process.stdout.write(`\nbudget per model: ${budgetS / 60} min\n${formatPrecisionTable(rows, { wide: true })}\n`);
   // Last line: R_1 of every run, keyed dataset_model_recipe, for scripts.
   const last = Object.entries(summary).map(([label, m]) => {
     const [dataset, model, , recipe] = label.split(' ');

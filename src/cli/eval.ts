@@ -11,6 +11,7 @@ import { loadModel } from '../models/surrogate.js';
 import { readRowFilter } from '../io/rowFilterFile.js';
 import { precisionMetrics, type PrecisionMetrics } from '../metrics/precision.js';
 import { formatPrecisionTable } from '../metrics/table.js';
+import { formatVerdictLine } from './verdictLine.js';
 import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { AmpfitError, RowError } from '../util/errors.js';
 import { modelLabel } from '../models/labels.js';
@@ -28,6 +29,7 @@ export interface EvalFlags extends FormatFlags {
   json?: string;
   force?: boolean;
   allowOutsideDomain?: boolean;
+  wide?: boolean;
 }
 
 /** How many of eval's rows the model was trained or validated on (by its row filter), with the filter's false-positive rate. */
@@ -107,7 +109,8 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     metrics = precisionMetrics(p, truth.finish(), taus);
     label = flags.label ?? flags.pred;
   }
-  process.stdout.write(formatPrecisionTable([{ label, metrics, params }]) + '\n');
+  process.stdout.write(formatPrecisionTable([{ label, metrics, params }], { wide: flags.wide === true }) + '\n');
+  process.stdout.write(formatVerdictLine(metrics, 'these rows') + '\n');
   if (uncertainty !== null) process.stdout.write(formatUncertainty(uncertainty) + '\n');
   if (seen !== null && seen.rows > 0) {
     const expected = seen.false_positive_rate * seen.of;

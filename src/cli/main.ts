@@ -34,7 +34,8 @@ export function buildCli(): Command {
     .option('--resume', 'continue an interrupted run from the checkpoint in --out')
     .option('--force', 'replace the model already in --out (and an existing --json file)')
     .option('--json <file>', "also write the test metrics as JSON ('-': standard output)")
-    .option('--quiet', 'print only the table')
+    .option('--quiet', 'print only the table and the verdict')
+    .option('--wide', 'print every column of the table (|δ| quantiles, R², parameters), not only what fits 80 columns')
     .action(trainCommand);
 
   program
@@ -68,6 +69,7 @@ export function buildCli(): Command {
     .option('--label <text>', 'row label in the table')
     .addOption(new Option('--json <file>', "also write the metrics as JSON ('-': standard output)"))
     .option('--force', 'replace an existing --json file')
+    .option('--wide', 'print every column of the table (|δ| quantiles, R², parameters), not only what fits 80 columns')
     .action(evalCommand);
 
   program

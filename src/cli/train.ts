@@ -2,6 +2,7 @@ import { gracefulInterrupt } from './interrupt.js';
 import { loadConfig } from '../config/load.js';
 import { runTraining } from '../training/run.js';
 import { formatPrecisionTable } from '../metrics/table.js';
+import { formatVerdictLine } from './verdictLine.js';
 import { checkOutputPath, writeOutput } from '../io/outputPath.js';
 import { createLogger } from '../util/log.js';
 import { modelLabel } from '../models/labels.js';
@@ -17,6 +18,7 @@ export interface TrainFlags {
   force?: boolean;
   json?: string;
   quiet?: boolean;
+  wide?: boolean;
 }
 
 export async function trainCommand(flags: TrainFlags): Promise<void> {
@@ -40,7 +42,10 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   const rows = [];
   if (header.metrics.test !== null) rows.push({ label: `${modelLabel(header)} test`, metrics: header.metrics.test, params: header.parameter_count });
   rows.push({ label: `${modelLabel(header)} validation`, metrics: header.metrics.validation, params: header.parameter_count });
-  process.stdout.write(formatPrecisionTable(rows) + '\n');
+  process.stdout.write(formatPrecisionTable(rows, { wide: flags.wide === true }) + '\n');
+  // The test split is the honest one; a run without one can only be judged on validation.
+  const judged = header.metrics.test === null ? { split: 'validation', metrics: header.metrics.validation } : { split: 'test', metrics: header.metrics.test };
+  process.stdout.write(formatVerdictLine(judged.metrics, judged.split) + '\n');
   if (json !== null) writeOutput(json, JSON.stringify(header.metrics, null, 2) + '\n');
   if (result.interruptedBy !== null) {
     // The model is valid but not what the config asked for: scripts must not take it for a finished run.

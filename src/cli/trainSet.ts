@@ -4,6 +4,7 @@ import { trainSet } from '../sets/trainSet.js';
 import { createLogger } from '../util/log.js';
 import { join } from 'node:path';
 import { modelLabel } from '../models/labels.js';
+import { formatVerdictLine } from './verdictLine.js';
 
 export interface TrainSetFlags {
   manifest: string;
@@ -22,6 +23,7 @@ export async function trainSetCommand(flags: TrainSetFlags): Promise<void> {
   }).finally(interrupt.uninstall);
   const rows: TableRow[] = [];
   const derived: string[] = [];
+  const verdicts: string[] = [];
   for (const name of result.set.names) {
     const member = result.set.member(name);
     if (member.describe !== 'trained') {
@@ -29,9 +31,12 @@ export async function trainSetCommand(flags: TrainSetFlags): Promise<void> {
       continue;
     }
     const { header } = result.set.trainedModel(name);
-    if (header.metrics.test !== null) rows.push({ label: `${name} (${modelLabel(header)}) test`, metrics: header.metrics.test, params: header.parameter_count });
+    if (header.metrics.test !== null) {
+      rows.push({ label: `${name} (${modelLabel(header)}) test`, metrics: header.metrics.test, params: header.parameter_count });
+      verdicts.push(formatVerdictLine(header.metrics.test, `${name}, test`));
+    }
   }
-  if (rows.length > 0) process.stdout.write(formatPrecisionTable(rows) + '\n');
+  if (rows.length > 0) process.stdout.write(`${formatPrecisionTable(rows)}\n${verdicts.join('\n')}\n`);
   if (derived.length > 0) process.stdout.write(`derived functions:\n${derived.join('\n')}\n`);
   process.stdout.write(`set written to ${join(flags.out, 'set.json')} (trained ${result.trained.length}, resumed ${result.resumed.length}, already done ${result.skipped.length})\n`);
 }

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../util/errors.js';
 import { RunConfigSchema, finishConfig, type RunConfig } from './schema.js';
-import { checkKeysApply } from './applicability.js';
+import { checkKeysApply, KEY_MODEL_TYPES } from './applicability.js';
 import { parseJsonNoDuplicates } from './json.js';
 import { resolveAliases } from './aliases.js';
 
@@ -67,19 +67,23 @@ export function applyOverrides(raw: RawConfig, overrides: readonly string[]): Ra
 }
 
 export function validateConfig(given: RawConfig, source: string): RunConfig {
-  const raw = resolveAliases(given, defaultConfig());
+  const raw = resolveAliases(given, defaultsFor(given));
   const result = RunConfigSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(formatIssues(result.error, source));
-  checkKeysApply(raw, defaultConfig(), source);
+  checkKeysApply(raw, defaultsFor(raw), source);
   return finishConfig(result.data);
 }
 
-let defaults: Record<string, unknown> | null = null;
-
-/** Every key's resolved default (data aside). */
-function defaultConfig(): Record<string, unknown> {
-  defaults ??= finishConfig(RunConfigSchema.parse({ data: { files: 'x', target: 'y' } })) as unknown as Record<string, unknown>;
-  return defaults;
+/**
+ * Every key's default for this config: the model-type keys resolved without
+ * the user's values, so they follow its recipe, budget and data (a saved
+ * paper1 bdt config holds activation 'leaky_relu', an ampfit one 'silu').
+ */
+function defaultsFor(raw: RawConfig): Record<string, unknown> {
+  const bare = Object.fromEntries(Object.entries(raw).filter(([k]) => !(k in KEY_MODEL_TYPES)));
+  const parsed = RunConfigSchema.safeParse(bare);
+  const base = parsed.success ? parsed.data : RunConfigSchema.parse({ data: { files: 'x', target: 'y' } });
+  return finishConfig(base) as unknown as Record<string, unknown>;
 }
 
 /** Reads, overrides and validates in one go. */

@@ -5,10 +5,12 @@ import { SYMMETRY_MODES } from '../symmetry/modes.js';
 import { FEATURE_KINDS } from '../features/momentumFeatures.js';
 import { MAX_L } from '../features/harmonics.js';
 import { capabilities, MODEL_TYPES, typesWith } from './modelTypes.js';
+import { RECIPES, recipeDefaults, type RecipeKeys } from './recipe.js';
 
 // The run configuration. Keys follow paper 1's configuration files where they
 // mean the same thing (model_type, depth, width, scaled, initial_lr, final_lr,
-// batch_size, steps_per_epoch, patience); defaults are the paper's recipe.
+// batch_size, steps_per_epoch, patience). Keys a recipe decides (src/config/recipe.ts)
+// have no zod default: they are resolved from `recipe` once the rest is parsed.
 // Every object is strict: an unknown key is an error, because a misspelt
 // "patients": 200 silently falling back to the default wastes a day of training.
 
@@ -139,6 +141,11 @@ const RunConfigBase = z
   .strictObject({
     /** Free text naming the run (shown in tables). */
     name: z.string().default(''),
+    /**
+     * What keys left out mean: 'ampfit' (default) the best measured recipe,
+     * 'paper1' paper 1's settings exactly, 'paper1-baseline' its baseline.
+     */
+    recipe: z.enum(RECIPES).default('ampfit'),
     data: DataConfigSchema,
     seed: z.number().int().min(0).default(1),
     /**
@@ -149,7 +156,7 @@ const RunConfigBase = z
     init_seed: z.number().int().min(0).nullable().default(null),
     /** Paper 1: 20 % test, then 60/40 train/validation of the rest. */
     test_fraction: z.number().min(0).lt(1).default(0.2),
-    validation_fraction: fraction.default(0.4),
+    validation_fraction: fraction.optional(),
     target_transform: z.enum(TARGET_TRANSFORMS).optional(),
     /** Paper 1's switch: true = standardise the target, false = leave it. Alias of target_transform. */
     scaled: z.boolean().optional(),
@@ -166,7 +173,7 @@ const RunConfigBase = z
     depth: positiveInt.default(9),
     width: positiveInt.default(36),
     /** 'rational': paper 2's learnable P/Q activation (GroupKAN; model types mlp and ds). */
-    activation: z.enum([...ACTIVATIONS, 'rational']).default('leaky_relu'),
+    activation: z.enum([...ACTIVATIONS, 'rational']).optional(),
     /** leaky_relu negative slope (Keras' default 0.3, which paper 1 used) or elu alpha. */
     activation_param: z.number().min(0).optional(),
     /**
@@ -238,26 +245,26 @@ const RunConfigBase = z
     /** Fit one global σ_syst scale on the training set after training (paper 2's calibration). */
     calibrate_sigma: z.boolean().default(true),
 
-    initial_lr: z.number().positive().default(1e-3),
-    final_lr: z.number().positive().default(1e-6),
-    lr_schedule: z.enum(LR_SCHEDULES).default('exponential'),
+    initial_lr: z.number().positive().optional(),
+    final_lr: z.number().positive().optional(),
+    lr_schedule: z.enum(LR_SCHEDULES).optional(),
     /** Epochs over which the schedule runs from initial_lr to final_lr (paper 1: 2500). */
-    decay_epochs: positiveInt.default(2500),
+    decay_epochs: positiveInt.optional(),
     /**
      * What drives the schedule: 'epochs' (paper 1; reproducible bit for bit) or
      * 'time': the schedule runs its decay_epochs in time_budget_s seconds of
      * training, so it cools fully within the budget whatever the speed.
      */
-    lr_clock: z.enum(['epochs', 'time']).default('epochs'),
+    lr_clock: z.enum(['epochs', 'time']).optional(),
     /** Exponent of the polynomial schedule (1 = linear, as Keras' PolynomialDecay). */
     lr_power: z.number().positive().default(1),
     batch_size: positiveInt.default(512),
     /** Batches per epoch; null = one pass over the training set. Paper 1: 4000. */
-    steps_per_epoch: positiveInt.nullable().default(4000),
+    steps_per_epoch: positiveInt.nullable().optional(),
     /** Upper bound on epochs; early stopping usually ends the run first. */
-    epochs: positiveInt.default(2500),
+    epochs: positiveInt.optional(),
     /** Epochs without a better validation MSE before stopping (paper 1: 200). */
-    patience: positiveInt.default(200),
+    patience: positiveInt.optional(),
     /** Stop cleanly after this many seconds of training, keeping the best weights. */
     time_budget_s: z.number().positive().nullable().default(null),
     /**
@@ -276,7 +283,11 @@ const RunConfigBase = z
   });
 
 export const RunConfigSchema = RunConfigBase
-  .superRefine((c, ctx) => {
+  .superRefine((parsed, ctx) => {
+    const c = { ...parsed, ...withRecipe(parsed) };
+    if (c.recipe === 'paper1-baseline' && c.data.born !== null) {
+      ctx.addIssue({ code: 'custom', path: ['recipe'], message: "recipe 'paper1-baseline' regresses the raw target (paper 1's baseline): remove data.born, or use recipe 'paper1'" });
+    }
     if (c.lr_clock === 'time' && c.time_budget_s === null) {
       ctx.addIssue({ code: 'custom', path: ['lr_clock'], message: "lr_clock: 'time' needs time_budget_s (the time the schedule runs over)" });
     }
@@ -311,7 +322,7 @@ export const RunConfigSchema = RunConfigBase
     }
     checkArchitecture(c, ctx);
     checkFinish(c, ctx);
-    const transform = resolvedTransform(c);
+    const transform = c.target_transform;
     checkInputStructure(c, ctx, transform);
     if ((transform === 'log' || transform === 'log-standardize') && !c.data.require_positive_target) {
       ctx.addIssue({ code: 'custom', path: ['target_transform'], message: `'${transform}' needs a positive target; it cannot be combined with data.require_positive_target: false` });
@@ -416,30 +427,50 @@ const BDT_ALIASES = [['learning_rate', 'eta'], ['lambda', 'reg_lambda'], ['gamma
 type AliasKey = (typeof BDT_ALIASES)[number][1];
 const BDT_DEFAULTS = { learning_rate: 0.01, lambda: 1, gamma: 0 } as const;
 
-/** The resolved configuration: every default filled in, aliases folded. */
-export type RunConfig = Omit<ParsedRunConfig, 'scaled' | 'target_transform' | 'activation_param' | AliasKey | keyof typeof BDT_DEFAULTS> & {
-  readonly target_transform: (typeof TARGET_TRANSFORMS)[number];
+/** The resolved configuration: every default filled in (recipe keys included), aliases folded. */
+export type RunConfig = Omit<ParsedRunConfig, 'scaled' | keyof RecipeKeys | 'activation_param' | AliasKey | keyof typeof BDT_DEFAULTS> & RecipeKeys & {
   readonly activation_param: number;
   readonly learning_rate: number;
   readonly lambda: number;
   readonly gamma: number;
 };
 
-function resolvedTransform(c: Pick<ParsedRunConfig, 'scaled' | 'target_transform'>): (typeof TARGET_TRANSFORMS)[number] {
-  if (c.target_transform !== undefined) return c.target_transform;
-  if (c.scaled !== undefined) return c.scaled ? 'standardize' : 'none';
-  return 'standardize';
+/** The recipe keys of a parsed config: the user's where given, else the recipe's. */
+function withRecipe(c: z.output<typeof RunConfigBase>): RecipeKeys {
+  const r = recipeDefaults({
+    recipe: c.recipe,
+    positiveTarget: c.data.require_positive_target,
+    angular: c.angular !== null,
+    timeBudgetS: c.time_budget_s,
+    epochs: c.epochs,
+    lrClock: c.lr_clock,
+  });
+  return {
+    activation: c.activation ?? r.activation,
+    target_transform: c.target_transform ?? (c.scaled === undefined ? r.target_transform : c.scaled ? 'standardize' : 'none'),
+    initial_lr: c.initial_lr ?? r.initial_lr,
+    // A constant schedule (the baseline) has one rate: a user's initial_lr is it.
+    final_lr: c.final_lr ?? (r.lr_schedule === 'constant' && c.lr_schedule === undefined ? c.initial_lr ?? r.final_lr : r.final_lr),
+    lr_schedule: c.lr_schedule ?? r.lr_schedule,
+    decay_epochs: c.decay_epochs ?? r.decay_epochs,
+    lr_clock: c.lr_clock ?? r.lr_clock,
+    steps_per_epoch: c.steps_per_epoch === undefined ? r.steps_per_epoch : c.steps_per_epoch,
+    epochs: c.epochs ?? r.epochs,
+    patience: c.patience ?? r.patience,
+    validation_fraction: c.validation_fraction ?? r.validation_fraction,
+  };
 }
 
 export function finishConfig(parsed: ParsedRunConfig): RunConfig {
   const {
-    scaled: _scaled, target_transform: _t, activation_param, eta, reg_lambda, min_split_loss,
+    scaled: _scaled, activation_param, eta, reg_lambda, min_split_loss,
     learning_rate, lambda, gamma, ...rest
   } = parsed;
-  const defaultParam = parsed.activation === 'leaky_relu' ? 0.3 : parsed.activation === 'elu' ? 1 : 0;
+  const recipe = withRecipe(parsed);
+  const defaultParam = recipe.activation === 'leaky_relu' ? 0.3 : recipe.activation === 'elu' ? 1 : 0;
   return {
     ...rest,
-    target_transform: resolvedTransform(parsed),
+    ...recipe,
     activation_param: activation_param ?? defaultParam,
     learning_rate: learning_rate ?? eta ?? BDT_DEFAULTS.learning_rate,
     lambda: lambda ?? reg_lambda ?? BDT_DEFAULTS.lambda,

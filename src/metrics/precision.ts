@@ -3,6 +3,8 @@
 // absolute value keeps the sign meaning "over-predicted" where the target is
 // negative (zz8d's one-loop term changes sign).
 
+import { binomialStderrPct, CRITERION, verdictOf, type Verdict } from './verdict.js';
+
 export const DEFAULT_TAUS_PCT: readonly number[] = [1, 0.1, 0.01];
 
 export interface Histogram {
@@ -20,6 +22,10 @@ export interface PrecisionMetrics {
   readonly nonFinite: number;
   /** R_τ: percent of points with |δ| < τ %, keyed by τ in percent ("1", "0.1"). */
   readonly R_pct: Record<string, number>;
+  /** Binomial standard error of each R_τ in percentage points, sqrt(R(1−R)/n), keyed as R_pct. */
+  readonly R_stderr_pct: Record<string, number>;
+  /** Paper 1's criterion R_1 > 90 % (computed whatever the taus) and the τ at which 90 % of points fall. */
+  readonly verdict: Verdict;
   /** Mean and standard deviation (population) of δ, in percent. */
   readonly mu_delta_pct: number;
   readonly sigma_delta_pct: number;
@@ -58,12 +64,17 @@ export function precisionMetrics(
     // NaN sorts last as +Infinity, i.e. as the worst error.
     absd[i] = Number.isNaN(delta[i]) ? Infinity : Math.abs(delta[i]);
   }
-  const R_pct: Record<string, number> = {};
-  for (const tau of tausPct) {
+  const share = (tau: number): number => {
     const limit = tau / 100;
     let hits = 0;
     for (let i = 0; i < n; i++) if (absd[i] < limit) hits++;
-    R_pct[String(tau)] = (100 * hits) / n;
+    return (100 * hits) / n;
+  };
+  const R_pct: Record<string, number> = {};
+  const R_stderr_pct: Record<string, number> = {};
+  for (const tau of tausPct) {
+    R_pct[String(tau)] = share(tau);
+    R_stderr_pct[String(tau)] = binomialStderrPct(R_pct[String(tau)], n);
   }
   let sum = 0;
   for (let i = 0; i < n; i++) sum += delta[i];
@@ -76,10 +87,13 @@ export function precisionMetrics(
   const abs_delta_quantiles_pct: Record<string, number> = {};
   for (const q of QUANTILES_PCT) abs_delta_quantiles_pct[String(q)] = 100 * quantileSorted(sorted, q / 100);
 
+  const r1 = R_pct[String(CRITERION.tauPct)] ?? share(CRITERION.tauPct);
   return {
     n,
     nonFinite,
     R_pct,
+    R_stderr_pct,
+    verdict: verdictOf(r1, n, 100 * quantileSorted(sorted, CRITERION.sharePct / 100)),
     mu_delta_pct: 100 * mu,
     sigma_delta_pct: 100 * sigma,
     r2: rSquared(pred, truth),
@@ -152,4 +166,18 @@ export function histogram(v: Float64Array, edges: number[]): Histogram {
     counts[lo]++;
   }
   return { edges, counts, underflow, overflow };
+}
+
+/**
+ * The verdict of metrics that may have been written before it existed
+ * (metrics.json and model files of older ampfit): rebuilt from R_1 and the
+ * 90 % quantile when both were kept, else null.
+ */
+export function verdictOfMetrics(m: PrecisionMetrics): Verdict | null {
+  // Typed as always present, but JSON read from an older file may lack it.
+  const stored = m.verdict as Verdict | undefined;
+  if (stored !== undefined) return stored;
+  const r1 = m.R_pct[String(CRITERION.tauPct)];
+  const q90 = m.abs_delta_quantiles_pct[String(CRITERION.sharePct)];
+  return r1 === undefined || q90 === undefined ? null : verdictOf(r1, m.n, q90);
 }

@@ -1,6 +1,7 @@
 import { checkResumable, saveCheckpointConfig } from './checkpointConfig.js';
 import type { GraphBuilder } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';
+import { BUDGET_DRIVEN_EPOCHS } from '../config/recipe.js';
 import { CHECKPOINT_STATE_FILE, checkpointStatePath, readCheckpointState, writeCheckpointState } from './checkpointFile.js';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/schema.js';
@@ -209,7 +210,8 @@ function progressReporter(log: Logger, maxEpochs: number, budgetS: number | unde
     let eta = (maxEpochs - s.epoch) * perEpoch;
     if (budgetS !== undefined) eta = Math.min(eta, Math.max(0, budgetS - (s.elapsedS - firstElapsed)));
     log.progress(
-      `epoch ${s.epoch}/${maxEpochs}  train ${lossName} ${s.trainMSE.toExponential(3)}  val ${lossName} ${s.valMSE.toExponential(3)}` +
+      // A budget-driven run has no real epoch limit: "epoch 3/1000000" would only mislead.
+      `epoch ${s.epoch}${maxEpochs >= BUDGET_DRIVEN_EPOCHS ? '' : `/${maxEpochs}`}  train ${lossName} ${s.trainMSE.toExponential(3)}  val ${lossName} ${s.valMSE.toExponential(3)}` +
         `  val R²(t) ${s.valR2.toFixed(7)}  ` +
         (s.damping === undefined
           ? `lr ${s.lr.toExponential(2)}  ${(s.samplesPerS / 1000).toFixed(0)}k samples/s`

@@ -7,7 +7,8 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { PrecisionMetrics } from '../metrics/precision.js';
+import { verdictOfMetrics, type PrecisionMetrics } from '../metrics/precision.js';
+import { binomialStderrPct } from '../metrics/verdict.js';
 import { buildCharts, modelColor, type Chart } from './charts.js';
 import { toVega } from './render.js';
 import type { ModelReport, ReportData } from './types.js';
@@ -82,9 +83,12 @@ function precisionColumns(data: ReportData): Column[] {
   const metric = (get: (p: PrecisionMetrics) => number | undefined) => (m: ModelReport) => get(m.metrics) ?? null;
   return [
     { head: 'n', key: 'n', value: metric((p) => p.n), format: (v) => v.toLocaleString('en-US'), title: 'points evaluated' },
-    ...taus.map(
-      (t): Column => ({ head: `R<sub>${esc(t)}</sub> (%)`, key: `R_pct.${t}`, value: metric((p) => p.R_pct[t]), format: (v) => v.toFixed(2), title: `share of points with |δ| < ${t} %` }),
-    ),
+    ...taus.flatMap((t): Column[] => [
+      { head: `R<sub>${esc(t)}</sub> (%)`, key: `R_pct.${t}`, value: metric((p) => p.R_pct[t]), format: (v) => v.toFixed(2), title: `share of points with |δ| < ${t} %` },
+      // Computed from R and n when absent: metrics.json of older versions lacks it.
+      { head: '±', key: `R_stderr_pct.${t}`, value: metric((p) => (p.R_pct[t] === undefined ? undefined : binomialStderrPct(p.R_pct[t], p.n))), format: (v) => v.toFixed(2), title: `binomial standard error of R_${t}, sqrt(R(1−R)/n)` },
+    ]),
+    { head: 'τ<sub>90</sub> (%)', key: 'verdict.tau90_pct', value: metric((p) => verdictOfMetrics(p)?.tau90_pct), format: small, title: '90 % of the points have |δ| below this (the 90th percentile of |δ|)' },
     { head: 'μ<sub>δ</sub> (%)', key: 'mu_delta_pct', value: metric((p) => p.mu_delta_pct), format: signed, title: 'mean of δ' },
     { head: 'σ<sub>δ</sub> (%)', key: 'sigma_delta_pct', value: metric((p) => p.sigma_delta_pct), format: small, title: 'standard deviation of δ' },
     { head: '|δ| q50 (%)', key: 'abs_delta_quantiles_pct.50', value: metric((p) => p.abs_delta_quantiles_pct['50']), format: small, title: 'median of |δ|' },
@@ -100,7 +104,7 @@ function precisionColumns(data: ReportData): Column[] {
 
 function precisionTable(data: ReportData): string {
   const cols = precisionColumns(data);
-  const head = `<tr><th>model</th><th>split</th>${cols.map((c) => `<th${c.title === undefined ? '' : ` title="${esc(c.title)}"`}>${c.head}</th>`).join('')}</tr>`;
+  const head = `<tr><th>model</th><th>split</th><th title="paper 1's criterion: |δ| < 1 % on more than 90 % of the points">R<sub>1</sub> &gt; 90 %</th>${cols.map((c) => `<th${c.title === undefined ? '' : ` title="${esc(c.title)}"`}>${c.head}</th>`).join('')}</tr>`;
   const rows = data.models.map((m) => {
     const cells = cols.map((c) => {
       const v = c.value(m);
@@ -108,7 +112,7 @@ function precisionTable(data: ReportData): string {
         ? `<td data-key="${esc(c.key)}" data-value="${v === null ? '' : String(v)}">${v === null ? '—' : String(v)}</td>`
         : `<td data-key="${esc(c.key)}" data-value="${String(v)}">${c.format(v)}</td>`;
     });
-    return `<tr data-model="${m.id}"><th scope="row" title="${esc(m.dir)}">${swatch(data, m)}${esc(m.label)}</th><td class="text">${m.split}</td>${cells.join('')}</tr>`;
+    return `<tr data-model="${m.id}"><th scope="row" title="${esc(m.dir)}">${swatch(data, m)}${esc(m.label)}</th><td class="text">${m.split}</td><td class="text">${verdictCell(m.metrics)}</td>${cells.join('')}</tr>`;
   });
   const speeds = data.models.flatMap((m) => (m.speed === null ? [] : [`${m.label}: ${m.speed.backend}`]));
   const nonFinite = data.models.filter((m) => m.metrics.nonFinite > 0).map((m) => `${m.label}: ${m.metrics.nonFinite} predictions are NaN or infinite`);
@@ -118,10 +122,17 @@ function precisionTable(data: ReportData): string {
 ${rows.join('\n')}
 </tbody>
 </table>
-<p class="caption">R<sub>τ</sub>: share of points with |δ| &lt; τ %; μ<sub>δ</sub>, σ<sub>δ</sub>: mean and standard deviation of δ = (prediction − true)/|true| (paper 1, Table 2).
+<p class="caption">R<sub>τ</sub>: share of points with |δ| &lt; τ %, ± its binomial standard error sqrt(R(1−R)/n); R<sub>1</sub> &gt; 90 %: paper 1's criterion (undecided within two standard errors); τ<sub>90</sub>: 90 % of the points have |δ| below it; μ<sub>δ</sub>, σ<sub>δ</sub>: mean and standard deviation of δ = (prediction − true)/|true| (paper 1, Table 2).
 ${data.models.some((m) => m.split === 'test') ? 'On the test split the numbers are those of the model\'s metrics.json.' : ''}
 ${speeds.length > 0 ? `Speed: points per second of <code>loadModel(dir).predict(x, n)</code> on the evaluation rows in calls of <em>batch</em> points, wall clock on this machine when the report was made, after one warm-up call (${esc(speeds.join('; '))}).` : ''}
 ${nonFinite.length > 0 ? `<strong>${esc(nonFinite.join('; '))}.</strong>` : ''}</p>`;
+}
+
+/** Paper 1's yes/no, "undecided" when R_1 is within two binomial standard errors of 90 %. */
+function verdictCell(p: PrecisionMetrics): string {
+  const v = verdictOfMetrics(p);
+  if (v === null) return '—';
+  return v.marginal ? 'undecided' : v.holds ? 'yes' : 'no';
 }
 
 function modelsTable(data: ReportData): string {

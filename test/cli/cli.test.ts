@@ -26,7 +26,8 @@ const modelDir = join(work, 'model');
 test('train writes the model directory and prints the precision table', () => {
   const r = ampfit(['train', '--config', config, '--out', modelDir, '--json', join(work, 'm.json')]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /poly deg 6 test \(28\)\s+600\s/);
+  assert.match(r.stdout, /\npoly deg 6 test\s+600\s/);
+  assert.match(r.stdout, /\nverdict \(test\): R_1 > 90 % fails: \d+\.\d\d ± \d\.\d\d %; 90 % have \|δ\| < [\d.]+ %\n$/);
   assert.match(r.stderr, /split \(seed 3\): 1440 train, 960 validation, 600 test/);
   assert.deepEqual(readdirSync(modelDir).sort(), ['config.json', 'history.json', 'metrics.json', 'model.ampfit', 'provenance.json', 'rows.filter', 'train.log']);
   const prov = JSON.parse(readFileSync(join(modelDir, 'provenance.json'), 'utf8'));
@@ -80,7 +81,19 @@ test('eval on a model and eval of a predictions file agree', () => {
   // δ of the ratio and δ of ratio × f00 differ only by rounding.
   assert.ok(Math.abs(a.mu_delta_pct - b.mu_delta_pct) < 1e-9);
   assert.deepEqual(a.R_pct, b.R_pct);
-  assert.match(viaModel.stdout, /\|δ\|<1%/);
+  assert.match(viaModel.stdout, /^regressor\s+n\s+R_1 \(%\)\s+R_0\.1 \(%\)\s+R_0\.01 \(%\)/);
+  assert.ok(viaModel.stdout.trimEnd().split('\n').every((l) => l.length <= 80), viaModel.stdout);
+  // The verdict line, with the numbers of the JSON.
+  const v = a.verdict;
+  assert.equal(v.criterion, 'R_1 > 90 %');
+  assert.equal(v.R_1_pct, a.R_pct['1']);
+  assert.ok(Math.abs(v.R_1_stderr_pct - 100 * Math.sqrt((a.R_pct['1'] / 100) * (1 - a.R_pct['1'] / 100) / 30000)) < 1e-12);
+  assert.ok(viaModel.stdout.includes(`verdict (these rows): R_1 > 90 % fails: ${v.R_1_pct.toFixed(2)} ± ${v.R_1_stderr_pct.toFixed(2)} %; 90 % have |δ| < ${v.tau90_pct.toPrecision(3)} %`), viaModel.stdout);
+  assert.ok(viaFile.stdout.includes('verdict (these rows): R_1 > 90 % fails'), viaFile.stdout);
+  const wide = ampfit(['eval', '--model', modelDir, '--data', SAMPLE_2D, '--wide']);
+  assert.equal(wide.code, 0, wide.stderr);
+  assert.match(wide.stdout, /^regressor\s+n test\s+R_1 \(%\).*\|δ\| q99\.9 \(%\)\s+R²\n/);
+  assert.match(wide.stdout, /poly deg 6 \(28\)\s+30000\s+\d+\.\d\d ± \d\.\d\d\s/);
 });
 
 test('bad config and bad data fail with exit status 2 and a located message', () => {

@@ -108,18 +108,24 @@ test('ampfit train into a pipe: one plain progress line per epoch with losses, R
   assert.equal(history.filter((l) => / epoch \d+\/3  train MSE/.test(l)).length, 3);
   assert.ok(history.some((l) => /^\d{4}-\d\d-\d\dT[\d:.]+Z model written to /.test(l)), 'the end of the run');
 
-  // stdout holds the table and nothing else: header, rule, test row, validation row.
+  // stdout holds the table and the verdict: header, rule, test row, validation row, verdict on the test split.
   const lines = r.stdout.trimEnd().split('\n');
-  assert.equal(lines.length, 4, r.stdout);
-  assert.match(lines[0], /^regressor\s+n test\s+\|δ\|<1%\s+\|δ\|<0\.1%\s+\|δ\|<0\.01%\s+μ_δ \(%\)\s+σ_δ \(%\)/);
+  assert.equal(lines.length, 5, r.stdout);
+  for (const line of lines) assert.ok(line.length <= 80, `${line.length} columns: ${line}`);
+  assert.match(lines[0], /^regressor\s+n\s+R_1 \(%\)\s+R_0\.1 \(%\)\s+R_0\.01 \(%\)\s+μ_δ \(%\)\s+σ_δ \(%\)$/);
   assert.match(lines[1], /^-+(  -+)+$/);
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   const row = (line: string): string[] => line.split(/\s{2,}/);
   const test = row(lines[2]);
-  assert.match(test[0], /^sk-DNN 2-8 test \([\d,]+\)$/);
-  assert.deepEqual(test.slice(1, 4), [String(metrics.test.n), metrics.test.R_pct['1'].toFixed(2), metrics.test.R_pct['0.1'].toFixed(2)]);
-  assert.equal(test[test.length - 1], metrics.test.r2.toFixed(9));
+  assert.equal(test[0], 'sk-DNN 2-8 test', 'the parameter counts do not fit 80 columns here');
+  const withError = (m: { R_pct: Record<string, number>; R_stderr_pct: Record<string, number> }, t: string): string => `${m.R_pct[t].toFixed(2)}±${m.R_stderr_pct[t].toFixed(2)}`;
+  assert.deepEqual(test.slice(1, 4), [String(metrics.test.n), withError(metrics.test, '1'), withError(metrics.test, '0.1')]);
+  assert.equal(test[test.length - 1], metrics.test.sigma_delta_pct.toFixed(4));
+  const v = metrics.test.verdict;
+  assert.equal(v.R_1_pct, metrics.test.R_pct['1']);
+  assert.equal(v.tau90_pct, metrics.test.abs_delta_quantiles_pct['90']);
+  assert.equal(lines[4], `verdict (test): R_1 > 90 % ${v.marginal ? 'undecided' : v.holds ? 'holds' : 'fails'}: ${v.R_1_pct.toFixed(2)} ± ${v.R_1_stderr_pct.toFixed(2)} %; 90 % have |δ| < ${v.tau90_pct.toPrecision(3)} %`);
   const validation = row(lines[3]);
-  assert.match(validation[0], /^sk-DNN 2-8 validation /);
+  assert.equal(validation[0], 'sk-DNN 2-8 validation');
   assert.equal(validation[1], String(metrics.validation.n));
 });

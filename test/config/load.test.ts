@@ -7,8 +7,8 @@ import { tempDir, writeText } from '../helpers.js';
 
 const base = { data: { files: 'data/*.csv.gz', target: 'f01', born: 'f00' } };
 
-test("defaults are paper 1's recipe", () => {
-  const c = validateConfig(base, 'cfg');
+test("recipe 'paper1' is paper 1's recipe (the defaults before issue 19; test/config/recipe.test.ts has the new ones)", () => {
+  const c = validateConfig({ ...base, recipe: 'paper1' }, 'cfg');
   assert.equal(c.model_type, 'skdnn');
   assert.equal(c.depth, 9);
   assert.equal(c.width, 36);

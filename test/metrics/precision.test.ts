@@ -68,12 +68,53 @@ test('NaN predictions count as failures and are flagged, negative truths use |tr
   close(neg[0], 0.1); // over-predicted: positive δ
 });
 
-test('the table shows the paper 1 Table 2 columns', () => {
-  const t = formatPrecisionTable([{ label: 'sk-DNN 9-36', metrics: precisionMetrics(pred, truth), params: 34993 }]);
-  assert.match(t, /\|δ\|<1%/);
-  assert.match(t, /\|δ\|<0\.1%/);
-  assert.match(t, /μ_δ \(%\)/);
-  assert.match(t, /sk-DNN 9-36 \(34,993\)/);
-  assert.match(t, /\|δ\|<0\.01%/);
-  assert.match(t, /75\.00\s+50\.00\s+25\.00\s+\+0\.612/);
+test('the table shows the paper 1 Table 2 columns, R_τ with binomial errors, within 80 columns', () => {
+  const m = precisionMetrics(pred, truth);
+  const t = formatPrecisionTable([{ label: 'sk-DNN 9-36', metrics: m, params: 34993 }]);
+  const [head, rule, row] = t.split('\n');
+  assert.match(head, /^regressor\s+n\s+R_1 \(%\)\s+R_0\.1 \(%\)\s+R_0\.01 \(%\)\s+μ_δ \(%\)\s+σ_δ \(%\)$/);
+  assert.match(rule, /^-+(  -+)+$/);
+  // 4 points: R_1 = 75 %, se = 100·sqrt(0.75·0.25/4) = 21.65; R_0.1 = 50 %, se 25; R_0.01 = 25 %, se 21.65.
+  assert.match(row, /^sk-DNN 9-36 \(34,993\)\s+4\s+75\.00±21\.65\s+50\.00±25\.00\s+25\.00±21\.65\s+\+0\.6122\s+0\.8296$/);
+  for (const line of t.split('\n')) assert.ok(line.length <= 80, `${line.length} columns: ${line}`);
+});
+
+test('the narrow table drops parameter counts, then shortens labels, to stay within 80 columns', () => {
+  const m = precisionMetrics(pred, truth);
+  const long = 'a very long regressor label that a user gave with --label on the command line';
+  const t = formatPrecisionTable([{ label: long, metrics: m, params: 123456 }]);
+  for (const line of t.split('\n')) assert.ok(line.length <= 80, `${line.length} columns: ${line}`);
+  const row = t.split('\n')[2];
+  assert.ok(row.startsWith('a very long'), row);
+  assert.match(row, /… line\s+4\s+75\.00±21\.65/);
+  // Rows that differ only at the end stay apart.
+  const two = formatPrecisionTable([{ label: 'zz4d quick start: sk-DNN 9-36 test', metrics: m }, { label: 'zz4d quick start: sk-DNN 9-36 validation', metrics: m }]).split('\n');
+  assert.match(two[2], /^zz4d quick.*… test  /);
+  assert.match(two[3], /^zz4d.*… validation  /);
+  assert.doesNotMatch(row, /123,456/);
+  assert.match(formatPrecisionTable([{ label: 'short', metrics: m, params: 123456 }]), /short \(123,456\)/);
+  assert.ok(formatPrecisionTable([{ label: 'x', metrics: m }], { width: 60 }).split('\n').every((l) => l.length <= 70));
+});
+
+test('the wide table (--wide) keeps every column: quantiles, R², errors spaced', () => {
+  const t = formatPrecisionTable([{ label: 'sk-DNN 9-36', metrics: precisionMetrics(pred, truth), params: 34993 }], { wide: true });
+  const [head, , row] = t.split('\n');
+  assert.match(head, /^regressor\s+n test\s+R_1 \(%\)\s+R_0\.1 \(%\)\s+R_0\.01 \(%\)\s+μ_δ \(%\)\s+σ_δ \(%\)\s+\|δ\| q50 \(%\)\s+\|δ\| q90 \(%\)\s+\|δ\| q99 \(%\)\s+\|δ\| q99\.9 \(%\)\s+R²$/);
+  assert.match(row, /^sk-DNN 9-36 \(34,993\)\s+4\s+75\.00 ± 21\.65\s+50\.00 ± 25\.00\s+25\.00 ± 21\.65\s+\+0\.6122\s+0\.8296\s+0\.2750\s+1\.5500/);
+  assert.match(row, /0\.999994064/);
+  assert.ok(row.length > 80);
+});
+
+test('metrics carry the binomial standard error of every R_τ and the verdict', () => {
+  const m = precisionMetrics(pred, truth, [1, 0.1, 5]);
+  close(m.R_stderr_pct['1'], 100 * Math.sqrt((0.75 * 0.25) / 4));
+  close(m.R_stderr_pct['0.1'], 25);
+  assert.equal(m.R_stderr_pct['5'], 0);
+  assert.equal(m.verdict.criterion, 'R_1 > 90 %');
+  assert.equal(m.verdict.holds, false);
+  assert.equal(m.verdict.R_1_pct, 75);
+  close(m.verdict.tau90_pct, 0.5 + 0.7 * 1.5, 1e-10); // the 90 % quantile of |δ|, as abs_delta_quantiles_pct['90']
+  // R_1 is judged even when the taus leave τ = 1 out.
+  assert.equal(precisionMetrics(pred, truth, [0.1]).verdict.R_1_pct, 75);
+  assert.deepEqual(Object.keys(precisionMetrics(pred, truth, [0.1]).R_pct), ['0.1']);
 });

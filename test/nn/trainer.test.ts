@@ -243,3 +243,31 @@ test('finishing phase: settings and networks it cannot take are refused before t
   const big = makeNet(referenceKernels, { type: 'dnn', inputDim: 2, depth: 3, width: 90 }, 1);
   assert.throws(() => new Trainer(big, data, { maxEpochs: 1, finish: FINISH }), /at most 12,000 parameters/);
 });
+
+test('issue 19: a time budget stops within one step and validates the partial epoch', async () => {
+  const net = makeNet(referenceKernels, SMALL, 52);
+  let steps = 0;
+  let stepMs = 0;
+  let last = performance.now();
+  const t = new Trainer(net, data, {
+    // An epoch of 100 000 steps would take minutes; the 0.3 s budget must not wait for it.
+    maxEpochs: 5, batchSize: 32, stepsPerEpoch: 100_000, timeBudgetS: 0.3, rng: new Rng(3),
+    onStep: () => {
+      const now = performance.now();
+      stepMs = Math.max(stepMs, now - last);
+      last = now;
+      steps++;
+    },
+  });
+  const start = performance.now();
+  const r = await t.run();
+  const wallS = (performance.now() - start) / 1000;
+  assert.equal(r.stopReason, 'time_budget');
+  assert.ok(steps > 0 && steps < 100_000, `${steps} steps`);
+  // The partial epoch counts: its weights were validated and may be the best.
+  assert.equal(r.epochs, 1);
+  assert.equal(r.history.length, 1);
+  assert.equal(r.bestEpoch, 1);
+  // 0.3 s plus one step and one validation of 100 rows (generous for a loaded machine).
+  assert.ok(wallS < 0.3 + 0.25, `ran ${wallS.toFixed(3)} s for a 0.3 s budget (longest step ${stepMs.toFixed(1)} ms)`);
+});

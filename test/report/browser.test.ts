@@ -159,7 +159,7 @@ test('report page in headless Chromium: every chart drawn with the expected mark
       assert.ok(Math.abs(shown * scale - expected) <= 0.0051 * Math.max(1, Math.abs(expected)) + 0.051 * scale, `${cell.model} ${cell.key}: shows ${cell.text} for ${expected}`);
       checked++;
     }
-    assert.equal(checked, MODELS.length * 11, 'n, R_1, R_0.1, R_0.01, μ_δ, σ_δ, q50, q99, R², parameters, bytes for each model');
+    assert.equal(checked, MODELS.length * 15, 'n, R_1, R_0.1, R_0.01 and their standard errors, τ_90, μ_δ, σ_δ, q50, q99, R², parameters, bytes for each model');
 
     const shot = join(SHOTS, 'report.png');
     await page.screenshot({ path: shot, fullPage: true });

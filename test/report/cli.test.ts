@@ -45,6 +45,13 @@ test('ampfit report <folder of runs> writes one self-contained page and, with --
   assert.ok(html.includes('vega.min.js') === false && html.includes('"use strict"'), 'Vega is inlined');
   assert.equal((html.match(/<tr data-model=/g) ?? []).length, 2);
   assert.match(html, /<td data-key="n" data-value="400">400<\/td>/);
+  // Paper 1's verdict and the binomial error of every R_τ (issue 19), computed from the model's own metrics.json.
+  assert.match(html, /<th title="paper 1's criterion[^"]*">R<sub>1<\/sub> &gt; 90 %<\/th>/);
+  assert.equal((html.match(/<td class="text">(yes|no|undecided)<\/td>/g) ?? []).length, 2);
+  const r1 = Number(/data-key="R_pct\.1" data-value="([^"]+)"/.exec(html)?.[1]);
+  const se = Number(/data-key="R_stderr_pct\.1" data-value="([^"]+)"/.exec(html)?.[1]);
+  assert.ok(Math.abs(se - 100 * Math.sqrt((r1 / 100) * (1 - r1 / 100) / 400)) < 1e-12, `R_1 ${r1} ± ${se}`);
+  assert.match(html, /data-key="verdict\.tau90_pct" data-value="[\d.e+-]+"/);
 
   // Two polynomials have no training curves (one record each), so three plots.
   const files = readdirSync(images).sort();

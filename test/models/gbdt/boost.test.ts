@@ -78,12 +78,25 @@ test('native = reference and 1 thread = 2 threads, bit for bit, with subsample a
 function bdtConfig(dir: string, extra: Record<string, unknown> = {}) {
   return validateConfig(
     {
+      // Pinned under paper 1's recipe (standardised ratio), the defaults when these numbers were measured.
+      recipe: 'paper1',
       data: { files: SAMPLE_2D, target: 'f01', born: 'f00', max_rows: 20000 },
       model_type: 'bdt', max_depth: 10, learning_rate: 0.1, seed: 3, ...extra,
     },
     join(dir, 'config'),
   );
 }
+
+test("golden: the same bdt under the default recipe (log-standardised ratio) is far better", async () => {
+  const dir = tempDir();
+  const r = await runTraining({ config: bdtConfig(dir, { recipe: 'ampfit' }), outDir: join(dir, 'm'), log: memoryLogger() });
+  const m = r.testMetrics!;
+  const got = `R_1 ${m.R_pct['1']} R_0.1 ${m.R_pct['0.1']} σ_δ ${m.sigma_delta_pct}`;
+  // Measured when written (issue 19): R_1 77.95 %, R_0.1 9.5 %, σ_δ 2.22826 % — against 20.8 %, 1.675 %, 3.12311 % with paper 1's.
+  assert.ok(Math.abs(m.R_pct['1'] - 77.95) <= 0.01, got);
+  assert.ok(Math.abs(m.R_pct['0.1'] - 9.5) <= 0.01, got);
+  assert.ok(Math.abs(m.sigma_delta_pct - 2.22826) <= 1e-4, got);
+});
 
 test('golden: bdt depth 10, eta 0.1 on 20 000 zz2d rows, seed 3; the model file round-trips', async () => {
   const dir = tempDir();
