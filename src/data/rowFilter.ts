@@ -34,7 +34,8 @@ function rowHashes(x: Float64Array, d: number, y: Float64Array, i: number): [num
   let h2 = 0x9747b28c;
   for (let j = 0; j <= d; j++) {
     f64[0] = j < d ? x[i * d + j] : y[i];
-    for (const w of [u32[0], u32[1]]) {
+    for (let half = 0; half < 2; half++) {
+      const w = u32[half];
       h1 = Math.imul(h1 ^ w, 0x01000193);
       h2 = Math.imul(h2 ^ w, 0x5bd1e995);
       h2 ^= h2 >>> 15;

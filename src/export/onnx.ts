@@ -494,18 +494,19 @@ function inverseTransform(g: GraphBuilder, t: string, m: TargetTransformJSON): s
   }
 }
 
-/** |dy/dt| at y (TargetTransform.inverseSlope). */
-function inverseSlope(g: GraphBuilder, y: string, m: TargetTransformJSON): string | number {
+/** dy/dt at y (TargetTransform.inverseSlope); |dy/dt| unless `signed`. */
+function inverseSlope(g: GraphBuilder, y: string, m: TargetTransformJSON, signed = false): string | number {
+  const abs = (t: string): string => (signed ? t : g.unary('Abs', t));
   switch (m.kind) {
     case 'none':
     case 'standardize':
-      return Math.abs(m.scale);
+      return signed ? m.scale : Math.abs(m.scale);
     case 'log':
     case 'log-standardize':
-      return g.unary('Abs', g.mul(m.scale, y));
+      return abs(g.mul(m.scale, y));
     case 'asinh-standardize': {
       const u = m.unit ?? 1;
-      return g.unary('Abs', g.mul(m.scale, g.unary('Sqrt', g.add(g.mul(y, y), u * u))));
+      return abs(g.mul(m.scale, g.unary('Sqrt', g.add(g.mul(y, y), u * u))));
     }
   }
 }
@@ -648,9 +649,7 @@ function angularHead(g: GraphBuilder, op: AngularHeadOp, row: string, o: string)
   const q = g.div(raw, mean);
   const t = op.transform;
   const y0 = inverseTransform(g, col(o, 0), t);
-  const slope = t.kind === 'log' || t.kind === 'log-standardize' ? g.mul(t.scale, y0)
-    : t.kind === 'asinh-standardize' ? g.mul(t.scale, g.unary('Sqrt', g.add(g.mul(y0, y0), (t.unit ?? 1) ** 2)))
-      : g.add(g.mul(y0, 0), t.scale);
+  const slope = inverseSlope(g, y0, t, true);
   const yHat = g.add(y0, g.mul(slope, g.div(p, q)));
   const forward = t.kind === 'log' || t.kind === 'log-standardize' ? g.unary('Log', yHat)
     : t.kind === 'asinh-standardize' ? asinh(g, g.div(yHat, t.unit ?? 1)) : yHat;

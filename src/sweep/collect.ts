@@ -2,6 +2,7 @@
 // finished jobs by any test metric.
 
 import type { PrecisionMetrics } from '../metrics/precision.js';
+import { binomialStderrPct } from '../metrics/verdict.js';
 import { AmpfitError } from '../util/errors.js';
 import { formatDuration } from '../util/log.js';
 import type { JobStatus, ResultsDir } from './results.js';
@@ -50,8 +51,7 @@ export interface LeaderboardRow {
 /** √(R(1 − R)/n) in %, the binomial standard error of an R_τ over n points; null for metrics that are not a fraction. */
 export function binomialError(metric: MetricSpec, m: PrecisionMetrics): number | null {
   if (!metric.name.startsWith('R_')) return null;
-  const p = (metric.get(m) ?? NaN) / 100;
-  return m.n > 0 ? 100 * Math.sqrt((p * (1 - p)) / m.n) : null;
+  return m.n > 0 ? binomialStderrPct(metric.get(m) ?? NaN, m.n) : null;
 }
 
 /** Whether a and b (each with a standard error or none) differ by less than twice their combined error. */

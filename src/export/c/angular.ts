@@ -7,7 +7,7 @@
 
 import { DecayTensor, harmonicCount, normalisation } from '../../features/harmonics.js';
 import type { AngularHeadOp, PeriodicOp } from '../../graph/ops.js';
-import type { TargetTransformJSON } from '../../transforms/target.js';
+import { forwardTransformC, inverseSlopeC, inverseTransformC } from './functions.js';
 import { hexFloat } from './literals.js';
 
 const TWO_PI = 2 * Math.PI;
@@ -55,24 +55,6 @@ function harmonicsFunction(lMax: number): string {
   return lines.join('\n');
 }
 
-/** TargetTransform's inverseValue, inverseSlope and value as C expressions. */
-function transformC(t: TargetTransformJSON): { inverse: (v: string) => string; slope: (y: string) => string; forward: (y: string) => string } {
-  const scale = hexFloat(t.scale);
-  const shift = hexFloat(t.shift);
-  const unit = hexFloat(t.unit ?? 1);
-  const g = (v: string): string => `${v} * ${scale} + ${shift}`;
-  switch (t.kind) {
-    case 'log':
-    case 'log-standardize':
-      return { inverse: (v) => `exp(${g(v)})`, slope: (y) => `${scale} * ${y}`, forward: (y) => `(log(${y}) - ${shift}) / ${scale}` };
-    case 'asinh-standardize':
-      return { inverse: (v) => `${unit} * sinh(${g(v)})`, slope: (y) => `${scale} * hypot(${unit}, ${y})`, forward: (y) => `(asinh(${y} / ${unit}) - ${shift}) / ${scale}` };
-    case 'none':
-    case 'standardize':
-      return { inverse: g, slope: () => scale, forward: (y) => `(${y} - ${shift}) / ${scale}` };
-  }
-}
-
 /**
  * `static double amp_angular_<id>(const double *restrict x, const double *restrict o)`:
  * the head's output T(ŷ) for the raw row x and the inner outputs o; plus the harmonics helper it calls.
@@ -83,7 +65,7 @@ export function angularHeadFunctions(op: AngularHeadOp, id: string): { helper: {
   const kSize = per ** K;
   const tensor = new DecayTensor(K);
   const zn = tensor.size;
-  const t = transformC(op.transform);
+  const t = op.transform;
   const L = [
     `static double amp_angular_${id}(const double *restrict x, const double *restrict o) {`,
     `  static const double w[${zn}] = {${Array.from(tensor.weights, hexFloat).join(', ')}};`,
@@ -132,10 +114,10 @@ export function angularHeadFunctions(op: AngularHeadOp, id: string): { helper: {
     '  }',
     `  for (j = 0; j < ${zn}; j++) raw += v[j] * v[j];`,
     '  q = raw / mean;',
-    `  y0 = ${t.inverse('o[0]')};`,
-    `  slope = ${t.slope('y0')};`,
+    `  y0 = ${inverseTransformC(t, 'o[0]')};`,
+    `  slope = ${inverseSlopeC(t, 'y0', true)};`,
     '  ratio = p / q;',
-    `  { const double yHat = y0 + slope * ratio; return ${t.forward('yHat')}; }`,
+    `  { const double yHat = y0 + slope * ratio; return ${forwardTransformC(t, 'yHat')}; }`,
     '}',
   );
   return { helper: { key: `harmonics ${op.lMax}`, text: harmonicsFunction(op.lMax) }, head: L.join('\n') };

@@ -43,7 +43,18 @@ export interface ForestC {
   readonly batch: ((finish: (acc: string) => string, d: number) => string[]) | null;
 }
 
+const built = new WeakMap<ForestBody, Map<string, ForestC>>();
+
+/** forestC, built once per forest and name (the one-point function and the batch of a sole forest share it). */
 export function forestC(body: ForestBody, id: string): ForestC {
+  let byId = built.get(body);
+  if (byId === undefined) built.set(body, (byId = new Map()));
+  let c = byId.get(id);
+  if (c === undefined) byId.set(id, (c = buildForestC(body, id)));
+  return c;
+}
+
+function buildForestC(body: ForestBody, id: string): ForestC {
   const L = forestLayout(body);
   const nInternal = L.feature.length;
   const nLeaves = L.leaf.length;

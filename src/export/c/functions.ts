@@ -225,16 +225,33 @@ export function inverseTransformC(t: TargetTransformJSON, v: string): string {
   }
 }
 
-/** |dy/dt| of the inverse transform at physical value y (TargetTransform.inverseSlope), as a C expression. */
-export function inverseSlopeC(t: TargetTransformJSON, y: string): string {
+/** dy/dt of the inverse transform at physical value y (TargetTransform.inverseSlope) as a C expression; |dy/dt| unless `signed`. */
+export function inverseSlopeC(t: TargetTransformJSON, y: string, signed = false): string {
+  const abs = (e: string): string => (signed ? e : `fabs(${e})`);
   switch (t.kind) {
     case 'none':
     case 'standardize':
-      return hexFloat(Math.abs(t.scale));
+      return hexFloat(signed ? t.scale : Math.abs(t.scale));
     case 'log':
     case 'log-standardize':
-      return `fabs(${hexFloat(t.scale)} * ${y})`;
+      return abs(`${hexFloat(t.scale)} * ${y}`);
     case 'asinh-standardize':
-      return `fabs(${hexFloat(t.scale)} * hypot(${hexFloat(t.unit ?? 1)}, ${y}))`;
+      return abs(`${hexFloat(t.scale)} * hypot(${hexFloat(t.unit ?? 1)}, ${y})`);
+  }
+}
+
+/** TargetTransform.value of physical y: the training-space value, as a C expression. */
+export function forwardTransformC(t: TargetTransformJSON, y: string): string {
+  const shift = hexFloat(t.shift);
+  const scale = hexFloat(t.scale);
+  switch (t.kind) {
+    case 'none':
+    case 'standardize':
+      return `(${y} - ${shift}) / ${scale}`;
+    case 'log':
+    case 'log-standardize':
+      return `(log(${y}) - ${shift}) / ${scale}`;
+    case 'asinh-standardize':
+      return `(asinh(${y} / ${hexFloat(t.unit ?? 1)}) - ${shift}) / ${scale}`;
   }
 }
