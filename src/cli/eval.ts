@@ -30,6 +30,12 @@ export interface EvalFlags extends FormatFlags {
   force?: boolean;
   allowOutsideDomain?: boolean;
   wide?: boolean;
+  /** A column of sample weights: the metrics count weight instead of rows. */
+  weight?: string;
+}
+
+function weighting(column: string | undefined, values: Float64Array | null): { column: string; values: Float64Array } | null {
+  return column === undefined || values === null ? null : { column, values };
 }
 
 /** How many of eval's rows the model was trained or validated on (by its row filter), with the filter's false-positive rate. */
@@ -70,6 +76,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
       inputs: model.inputs,
       target: t.column,
       born: t.born,
+      weight: flags.weight ?? null,
       requirePositiveTarget: flags.allowNegative !== true && t.require_positive,
       skipBadRows: false,
       inputRange: (_name, j) => ranges[j],
@@ -85,7 +92,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
       // A momentum model refuses unphysical rows; name the file and line.
       throw e instanceof RowError ? locateRow(e, data.report) : e;
     }
-    metrics = precisionMetrics(pred, data.y, taus);
+    metrics = precisionMetrics(pred, data.y, taus, weighting(flags.weight, data.weight ?? null));
     seen = seenRows(flags.model, data.x, data.d, data.y, data.n);
     uncertainty = model.uncertaintyMetrics(data.x, data.n, data.y);
     label = flags.label ?? modelLabel(model.header);
@@ -97,16 +104,19 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     const columns = [
       { name: flags.pred, check: 'finite' as const },
       { name: flags.truth, check: flags.allowNegative === true ? ('nonzero' as const) : ('positive' as const) },
+      ...(flags.weight === undefined ? [] : [{ name: flags.weight, check: 'positive' as const }]),
     ];
     const pred = new GrowableF64('predictions');
     const truth = new GrowableF64('truth');
+    const weight = flags.weight === undefined ? null : new GrowableF64('weight');
     for await (const block of readDataBlocks(resolveDataFiles(flags.predictions), { columns, format: formatFromFlags(flags, []) })) {
-      pred.appendStrided(block.values, 0, 2, block.rows);
-      truth.appendStrided(block.values, 1, 2, block.rows);
+      pred.appendStrided(block.values, 0, columns.length, block.rows);
+      truth.appendStrided(block.values, 1, columns.length, block.rows);
+      weight?.appendStrided(block.values, 2, columns.length, block.rows);
     }
     const p = pred.finish();
     if (p.length === 0) throw new AmpfitError(`${flags.predictions}: no rows`);
-    metrics = precisionMetrics(p, truth.finish(), taus);
+    metrics = precisionMetrics(p, truth.finish(), taus, weighting(flags.weight, weight?.finish() ?? null));
     label = flags.label ?? flags.pred;
   }
   process.stdout.write(formatPrecisionTable([{ label, metrics, params }], { wide: flags.wide === true }) + '\n');

@@ -48,6 +48,12 @@ export const DataConfigSchema = z.strictObject({
   target: z.string().min(1),
   /** Born (tree-level) column for paper 1's physics-informed normalisation target/born. */
   born: z.string().min(1).nullable().default(null),
+  /**
+   * A column of positive sample weights (as XGBoost's and Keras' sample_weight):
+   * the loss weighs each row's squared error by it (normalised to mean 1 over
+   * the training rows) and every metric counts weight instead of points.
+   */
+  weight: z.string().min(1).nullable().default(null),
   /** Relative errors and log transforms need a positive target; set false for targets that change sign. */
   require_positive_target: z.boolean().default(true),
   /** Skip and count bad rows instead of stopping at the first one. */
@@ -319,6 +325,16 @@ export const RunConfigSchema = RunConfigBase
     if (c.data.momenta !== null && c.symmetries.length > 0) {
       // Maps act on hypercube coordinates; a particle exchange on four-momenta is another kind of map.
       ctx.addIssue({ code: 'custom', path: ['symmetries'], message: 'symmetries act on hypercube coordinates x1..xD; they cannot be declared with data.momenta yet' });
+    }
+    if (c.data.weight !== null) {
+      // Only squared-error fits weigh rows; the others would silently ignore the column.
+      const weightIssue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
+      if (c.uncertainty !== 'none') weightIssue(['data', 'weight'], `data.weight cannot be combined with uncertainty: '${c.uncertainty}' (its likelihood takes no sample weights yet)`);
+      if (c.finish !== null) weightIssue(['data', 'weight'], 'data.weight cannot be combined with finish (Levenberg–Marquardt fits unweighted residuals); set finish: null');
+      if (c.angular !== null && c.angular.born_shape_weight > 0) weightIssue(['data', 'weight'], 'data.weight cannot be combined with angular.born_shape_weight > 0 (the Born-shape term takes no sample weights); set it to 0');
+      for (const [key, column] of [['target', c.data.target], ['born', c.data.born]] as const) {
+        if (column === c.data.weight) weightIssue(['data', 'weight'], `data.weight '${column}' is also data.${key}`);
+      }
     }
     checkArchitecture(c, ctx);
     checkFinish(c, ctx);

@@ -15,6 +15,8 @@ export interface DataSpec {
    * the target itself, since born is exact.
    */
   readonly born: string | null;
+  /** A column of positive sample weights for losses and metrics (XGBoost's and Keras' sample_weight); null: every row counts once. */
+  readonly weight?: string | null;
   /**
    * Relative errors need a target that is not zero; a log transform and paper 1's
    * δ need it positive. False allows negative targets (zz8d's f01 changes sign).
@@ -44,6 +46,8 @@ export interface Dataset {
   readonly y: Float64Array;
   /** The born column when the spec has one (needed to turn ratios back into the target). */
   readonly born: Float64Array | null;
+  /** The weight column when the spec has one. */
+  readonly weight?: Float64Array | null;
   /** The target column as read, with spec.keepTarget and a born column (else null: y is the target). */
   readonly target?: Float64Array | null;
   readonly report: ReadReport;
@@ -56,14 +60,16 @@ export function defaultInputs(header: readonly string[]): string[] {
 }
 
 /** The column requests that a data spec makes of a file with this header. */
-export function columnRequests(spec: Pick<DataSpec, 'inputs' | 'target' | 'born' | 'requirePositiveTarget' | 'inputRange'>, header: readonly string[]): ColumnRequest[] {
+export function columnRequests(spec: Pick<DataSpec, 'inputs' | 'target' | 'born' | 'weight' | 'requirePositiveTarget' | 'inputRange'>, header: readonly string[]): ColumnRequest[] {
   const inputs = spec.inputs ?? defaultInputs(header);
   if (inputs.length === 0) {
     throw new AmpfitError(`no input columns: the header (${header.join(', ')}) has no x1..xD columns; name them with "inputs"`);
   }
-  for (const name of [spec.target, spec.born]) {
-    if (name !== null && inputs.includes(name)) throw new AmpfitError(`column '${name}' cannot be both an input and the target/born`);
+  const weight = spec.weight ?? null;
+  for (const name of [spec.target, spec.born, weight]) {
+    if (name !== null && inputs.includes(name)) throw new AmpfitError(`column '${name}' cannot be both an input and the target/born/weight`);
   }
+  if (weight !== null && (weight === spec.target || weight === spec.born)) throw new AmpfitError(`column '${weight}' cannot be both the weight and the target/born`);
   const targetCheck = spec.requirePositiveTarget ? 'positive' : 'nonzero';
   const requests: ColumnRequest[] = inputs.map((name, i) => {
     const range = spec.inputRange?.(name, i) ?? null;
@@ -72,6 +78,8 @@ export function columnRequests(spec: Pick<DataSpec, 'inputs' | 'target' | 'born'
   requests.push({ name: spec.target, check: targetCheck });
   // The Born term is a squared amplitude: zero or negative means broken input.
   if (spec.born !== null) requests.push({ name: spec.born, check: 'positive' });
+  // A zero or negative weight has no meaning in a squared-error loss (it would reward errors).
+  if (weight !== null) requests.push({ name: weight, check: 'positive' });
   return requests;
 }
 
@@ -79,12 +87,15 @@ export function columnRequests(spec: Pick<DataSpec, 'inputs' | 'target' | 'born'
 export async function loadDataset(spec: DataSpec): Promise<Dataset> {
   const report = newReadReport();
   let inputNames: string[] = [];
+  const hasWeight = (spec.weight ?? null) !== null;
+  // Columns after the inputs: target, born, weight.
+  const extra = 1 + (spec.born === null ? 0 : 1) + (hasWeight ? 1 : 0);
   const blocks = readDataBlocks(
     spec.files,
     {
       columns: (header) => {
         const requests = columnRequests(spec, header);
-        inputNames = requests.slice(0, requests.length - (spec.born === null ? 1 : 2)).map((r) => r.name);
+        inputNames = requests.slice(0, requests.length - extra).map((r) => r.name);
         return requests;
       },
       skipBadRows: spec.skipBadRows,
@@ -98,6 +109,7 @@ export async function loadDataset(spec: DataSpec): Promise<Dataset> {
   const x = new GrowableF64('inputs');
   const y = new GrowableF64('target');
   const born = spec.born === null ? null : new GrowableF64('born');
+  const weight = hasWeight ? new GrowableF64('weight') : null;
   // The binary formats tell their row counts: the arrays are then allocated once, at their final size.
   const planned = await countRows(spec.files, spec.format);
   const expected = planned === null ? null : Math.min(planned, spec.maxRows ?? Infinity);
@@ -108,19 +120,22 @@ export async function loadDataset(spec: DataSpec): Promise<Dataset> {
       x.expect(expected * d);
       y.expect(expected);
       born?.expect(expected);
+      weight?.expect(expected);
     }
     const cols = block.columns;
     if (cols !== null) {
       x.appendColumnsAsRows(cols.slice(0, d), block.rows);
       y.appendColumn(cols[d], block.rows);
       if (born !== null) born.appendColumn(cols[d + 1], block.rows);
+      if (weight !== null) weight.appendColumn(cols[d + extra - 1], block.rows);
       continue;
     }
-    const stride = d + (born === null ? 1 : 2);
+    const stride = d + extra;
     if (inputCols.length !== d) inputCols = Array.from({ length: d }, (_, i) => i);
     x.appendRows(block.values, block.rows, stride, inputCols);
     y.appendStrided(block.values, d, stride, block.rows);
     if (born !== null) born.appendStrided(block.values, d + 1, stride, block.rows);
+    if (weight !== null) weight.appendStrided(block.values, d + extra - 1, stride, block.rows);
   }
   const yArr = y.finish();
   const bornArr = born === null ? null : born.finish();
@@ -128,7 +143,7 @@ export async function loadDataset(spec: DataSpec): Promise<Dataset> {
   if (bornArr !== null) for (let i = 0; i < yArr.length; i++) yArr[i] /= bornArr[i];
   const n = yArr.length;
   if (n === 0) throw new AmpfitError(`no data rows in ${spec.files.join(', ')}`);
-  return { inputNames, d: inputNames.length, n, x: x.finish(), y: yArr, born: bornArr, target, report };
+  return { inputNames, d: inputNames.length, n, x: x.finish(), y: yArr, born: bornArr, weight: weight?.finish() ?? null, target, report };
 }
 
 /** Rows `idx` of an n×d row-major matrix, as a new matrix. */

@@ -37,6 +37,8 @@ export interface PrecisionMetrics {
   readonly abs_delta_histogram: Histogram;
   /** δ (as a fraction) in 100 linear bins over [−2 %, 2 %]. */
   readonly delta_histogram: Histogram;
+  /** Present when the points carry sample weights: shares, moments, quantiles and histograms are of weight, errors use n_eff. */
+  readonly weighted?: WeightInfo;
 }
 
 export const QUANTILES_PCT: readonly number[] = [50, 90, 99, 99.9];
@@ -49,13 +51,27 @@ export function relativeErrors(pred: Float64Array, truth: Float64Array): Float64
   return d;
 }
 
+/**
+ * Sample weights (config data.weight): every share, mean, quantile and
+ * histogram bin counts weight instead of points, and the binomial errors use
+ * Kish's effective sample size (Σw)²/Σw², which is n for equal weights.
+ */
+export interface WeightInfo {
+  /** The column the weights came from. */
+  readonly column: string;
+  readonly n_eff: number;
+}
+
 export function precisionMetrics(
   pred: Float64Array,
   truth: Float64Array,
   tausPct: readonly number[] = DEFAULT_TAUS_PCT,
+  weights: { readonly column: string; readonly values: Float64Array } | null = null,
 ): PrecisionMetrics {
   const n = pred.length;
   if (n === 0) throw new RangeError('precisionMetrics: no points');
+  const w = weights?.values ?? null;
+  if (w !== null && w.length !== n) throw new RangeError(`precisionMetrics: ${w.length} weights for ${n} points`);
   const delta = relativeErrors(pred, truth);
   let nonFinite = 0;
   const absd = new Float64Array(n);
@@ -64,28 +80,36 @@ export function precisionMetrics(
     // NaN sorts last as +Infinity, i.e. as the worst error.
     absd[i] = Number.isNaN(delta[i]) ? Infinity : Math.abs(delta[i]);
   }
+  const total = w === null ? n : sumOf(w);
+  const nEff = w === null ? n : total ** 2 / sumOfSquares(w);
   const share = (tau: number): number => {
     const limit = tau / 100;
     let hits = 0;
-    for (let i = 0; i < n; i++) if (absd[i] < limit) hits++;
-    return (100 * hits) / n;
+    if (w === null) {
+      for (let i = 0; i < n; i++) if (absd[i] < limit) hits++;
+    } else {
+      for (let i = 0; i < n; i++) if (absd[i] < limit) hits += w[i];
+    }
+    return (100 * hits) / total;
   };
   const R_pct: Record<string, number> = {};
   const R_stderr_pct: Record<string, number> = {};
   for (const tau of tausPct) {
     R_pct[String(tau)] = share(tau);
-    R_stderr_pct[String(tau)] = binomialStderrPct(R_pct[String(tau)], n);
+    R_stderr_pct[String(tau)] = binomialStderrPct(R_pct[String(tau)], nEff);
   }
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += delta[i];
-  const mu = sum / n;
+  if (w === null) for (let i = 0; i < n; i++) sum += delta[i];
+  else for (let i = 0; i < n; i++) sum += w[i] * delta[i];
+  const mu = sum / total;
   let ss = 0;
-  for (let i = 0; i < n; i++) ss += (delta[i] - mu) ** 2;
-  const sigma = Math.sqrt(ss / n);
+  if (w === null) for (let i = 0; i < n; i++) ss += (delta[i] - mu) ** 2;
+  else for (let i = 0; i < n; i++) ss += w[i] * (delta[i] - mu) ** 2;
+  const sigma = Math.sqrt(ss / total);
 
-  const sorted = absd.slice().sort();
+  const quantile = w === null ? sortedQuantiles(absd) : weightedQuantiles(absd, w);
   const abs_delta_quantiles_pct: Record<string, number> = {};
-  for (const q of QUANTILES_PCT) abs_delta_quantiles_pct[String(q)] = 100 * quantileSorted(sorted, q / 100);
+  for (const q of QUANTILES_PCT) abs_delta_quantiles_pct[String(q)] = 100 * quantile(q / 100);
 
   const r1 = R_pct[String(CRITERION.tauPct)] ?? share(CRITERION.tauPct);
   return {
@@ -93,27 +117,77 @@ export function precisionMetrics(
     nonFinite,
     R_pct,
     R_stderr_pct,
-    verdict: verdictOf(r1, n, 100 * quantileSorted(sorted, CRITERION.sharePct / 100)),
+    verdict: verdictOf(r1, nEff, 100 * quantile(CRITERION.sharePct / 100)),
     mu_delta_pct: 100 * mu,
     sigma_delta_pct: 100 * sigma,
-    r2: rSquared(pred, truth),
+    r2: rSquared(pred, truth, w),
     abs_delta_quantiles_pct,
-    abs_delta_histogram: histogram(absd, logEdges(-8, 1, 5)),
-    delta_histogram: histogram(delta, linearEdges(-0.02, 0.02, 100)),
+    abs_delta_histogram: histogram(absd, logEdges(-8, 1, 5), w),
+    delta_histogram: histogram(delta, linearEdges(-0.02, 0.02, 100), w),
+    ...(weights === null ? {} : { weighted: { column: weights.column, n_eff: nEff } }),
   };
 }
 
-/** 1 − SS_res/SS_tot. */
-export function rSquared(pred: Float64Array, truth: Float64Array): number {
+function sumOf(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i];
+  return s;
+}
+
+function sumOfSquares(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  return s;
+}
+
+function sortedQuantiles(v: Float64Array): (p: number) => number {
+  const sorted = v.slice().sort();
+  return (p) => quantileSorted(sorted, p);
+}
+
+/**
+ * The weighted p-quantile: the smallest value whose cumulative weight
+ * reaches p of the total (the inverse of the weighted empirical CDF, as
+ * numpy's quantile with method 'inverted_cdf' and weights).
+ */
+function weightedQuantiles(v: Float64Array, w: Float64Array): (p: number) => number {
+  const order = Array.from({ length: v.length }, (_, i) => i).sort((a, b) => v[a] - v[b] || a - b);
+  const cumulative = new Float64Array(v.length);
+  let c = 0;
+  order.forEach((i, k) => {
+    c += w[i];
+    cumulative[k] = c;
+  });
+  return (p) => {
+    const target = p * c;
+    let lo = 0;
+    let hi = order.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] >= target) hi = mid;
+      else lo = mid + 1;
+    }
+    return v[order[lo]];
+  };
+}
+
+/** 1 − SS_res/SS_tot (each term weighted when w is given). */
+export function rSquared(pred: Float64Array, truth: Float64Array, w: Float64Array | null = null): number {
   const n = truth.length;
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += truth[i];
-  mean /= n;
+  if (w === null) {
+    for (let i = 0; i < n; i++) mean += truth[i];
+    mean /= n;
+  } else {
+    for (let i = 0; i < n; i++) mean += w[i] * truth[i];
+    mean /= sumOf(w);
+  }
   let res = 0;
   let tot = 0;
   for (let i = 0; i < n; i++) {
-    res += (pred[i] - truth[i]) ** 2;
-    tot += (truth[i] - mean) ** 2;
+    const wi = w === null ? 1 : w[i];
+    res += wi * (pred[i] - truth[i]) ** 2;
+    tot += wi * (truth[i] - mean) ** 2;
   }
   return 1 - res / tot;
 }
@@ -139,20 +213,21 @@ export function linearEdges(lo: number, hi: number, bins: number): number[] {
   return Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
 }
 
-/** Counts of v in [edges[i], edges[i+1]); NaN counts as overflow. */
-export function histogram(v: Float64Array, edges: number[]): Histogram {
+/** Counts (or summed weights) of v in [edges[i], edges[i+1]); NaN counts as overflow. */
+export function histogram(v: Float64Array, edges: number[], w: Float64Array | null = null): Histogram {
   const bins = edges.length - 1;
   const counts = new Array<number>(bins).fill(0);
   let underflow = 0;
   let overflow = 0;
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
+    const wi = w === null ? 1 : w[i];
     if (x < edges[0]) {
-      underflow++;
+      underflow += wi;
       continue;
     }
     if (!(x < edges[bins])) {
-      overflow++;
+      overflow += wi;
       continue;
     }
     // Binary search: edges are sorted, and log-spaced edges have no closed-form index that is exact at the edges.
@@ -163,7 +238,7 @@ export function histogram(v: Float64Array, edges: number[]): Histogram {
       if (x >= edges[mid]) lo = mid;
       else hi = mid;
     }
-    counts[lo]++;
+    counts[lo] += wi;
   }
   return { edges, counts, underflow, overflow };
 }

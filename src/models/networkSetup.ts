@@ -33,7 +33,7 @@ export interface NetworkSetup {
 type Create = (config: RunConfig, inputDim: number, kernels: Kernels, rng: Rng, outputs?: number) => TrainableNetwork;
 
 export function networkSetup(create: Create, config: RunConfig, data: TrainData, ctx: FitContext, kernels: Kernels): NetworkSetup {
-  const plainData: TrainingData = { xTrain: data.xTrain, yTrain: data.yTrain, xVal: data.xVal, yVal: data.yVal };
+  const plainData: TrainingData = { xTrain: data.xTrain, yTrain: data.yTrain, xVal: data.xVal, yVal: data.yVal, wTrain: data.wTrain ?? null, wVal: data.wVal ?? null };
   const stage = resolveInputStage(config, ctx.inputNames);
   if (stage === null) {
     return { trainingData: plainData, create: (rng) => create(config, data.d, kernels, rng), objective: undefined, lossNote: null, final: (n) => n };

@@ -128,11 +128,13 @@ export const polynomialType: RegressorType = {
     const aty = new Float64Array(m);
     const row = new Float64Array(m);
     const p = new Float64Array(d * (degree + 1));
+    // Sample weights make it weighted least squares: AᵀWA c = AᵀWy.
+    const w = data.wTrain ?? null;
     for (let i = 0; i < n; i++) {
       features(data.xTrain, i, d, degree, terms, p, row);
       const y = data.yTrain[i];
       for (let r = 0; r < m; r++) {
-        const v = row[r];
+        const v = w === null ? row[r] : w[i] * row[r];
         if (v === 0) continue;
         aty[r] += v * y;
         const base = r * m;
@@ -142,18 +144,23 @@ export const polynomialType: RegressorType = {
     // Ridge scaled by the diagonal, so it means the same at any n.
     for (let r = 0; r < m; r++) ata[r * m + r] *= 1 + ctx.config.ridge;
     const model = new Polynomial(d, degree, choleskySolve(ata, aty, m));
-    const mse = (x: Float64Array, y: Float64Array): number => {
+    const mse = (x: Float64Array, y: Float64Array, w: Float64Array | null): number => {
       const pred = model.predict(x, y.length);
       let s = 0;
-      for (let i = 0; i < y.length; i++) s += (pred[i] - y[i]) ** 2;
-      return s / y.length;
+      let total = 0;
+      for (let i = 0; i < y.length; i++) {
+        s += (w === null ? 1 : w[i]) * (pred[i] - y[i]) ** 2;
+        total += w === null ? 1 : w[i];
+      }
+      return s / total;
     };
     const valPred = model.predict(data.xVal, data.yVal.length);
+    const wVal = data.wVal ?? null;
     const record = {
       epoch: 1,
-      trainLoss: mse(data.xTrain, data.yTrain),
-      valLoss: mse(data.xVal, data.yVal),
-      valR2: rSquared(valPred, data.yVal),
+      trainLoss: mse(data.xTrain, data.yTrain, w),
+      valLoss: mse(data.xVal, data.yVal, wVal),
+      valR2: rSquared(valPred, data.yVal, wVal),
       lr: 0,
       elapsedS: (performance.now() - t0) / 1000,
     };

@@ -51,6 +51,9 @@ export interface TrainData {
   /** The Born column of the same rows, when the target is a Born ratio (physical units). */
   readonly bornTrain?: Float64Array | null;
   readonly bornVal?: Float64Array | null;
+  /** Sample weights of the same rows (config data.weight), normalised to mean 1 over the training rows; absent or null: all 1. */
+  readonly wTrain?: Float64Array | null;
+  readonly wVal?: Float64Array | null;
 }
 
 /** One row of a training history (per epoch or boosting round). */

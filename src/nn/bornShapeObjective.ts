@@ -16,6 +16,7 @@ export const BORN_SHAPE_OBJECTIVE = 'mse+born-shape';
 
 export class BornShapeObjective implements Objective {
   readonly name = BORN_SHAPE_OBJECTIVE;
+  readonly takesSampleWeights = false;
   readonly params: Float64Array;
   readonly grads: Float64Array;
   private dOut = new Float64Array(0);

@@ -14,15 +14,26 @@ export interface RegressionMetrics {
 
 export function regressionMetrics(
   network: Pick<TrainableNetwork, 'inputDim' | 'infer'> & { readonly outputDim?: number }, x: Float64Array, y: Float64Array, chunkRows = PREDICT_CHUNK_ROWS,
+  w: Float64Array | null = null,
 ): RegressionMetrics {
   const n = y.length;
   const d = network.inputDim;
   if (x.length !== n * d) throw new RangeError(`regressionMetrics: x has ${x.length} values, expected ${n}×${d}`);
+  if (w !== null && w.length !== n) throw new RangeError(`regressionMetrics: ${w.length} weights for ${n} rows`);
   if (network.outputDim !== undefined && network.outputDim !== 1) throw new RangeError(`regressionMetrics: the network has ${network.outputDim} outputs, the MSE needs 1`);
   if (n === 0) return { n, mse: NaN, r2: NaN };
+  // Without weights every row weighs 1 and the sums below are the plain ones, term for term.
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += y[i];
-  const mean = sum / n;
+  let total = n;
+  if (w === null) for (let i = 0; i < n; i++) sum += y[i];
+  else {
+    total = 0;
+    for (let i = 0; i < n; i++) {
+      sum += w[i] * y[i];
+      total += w[i];
+    }
+  }
+  const mean = sum / total;
   let sst = 0;
   let sse = 0;
   for (let r = 0; r < n; r += chunkRows) {
@@ -33,12 +44,17 @@ export function regressionMetrics(
     let chunkSst = 0;
     for (let i = 0; i < m; i++) {
       const e = f[i] - y[r + i];
-      chunkSse += e * e;
       const c = y[r + i] - mean;
-      chunkSst += c * c;
+      if (w === null) {
+        chunkSse += e * e;
+        chunkSst += c * c;
+      } else {
+        chunkSse += w[r + i] * e * e;
+        chunkSst += w[r + i] * c * c;
+      }
     }
     sse += chunkSse;
     sst += chunkSst;
   }
-  return { n, mse: sse / n, r2: sst > 0 ? 1 - sse / sst : NaN };
+  return { n, mse: sse / total, r2: sst > 0 ? 1 - sse / sst : NaN };
 }

@@ -38,6 +38,9 @@ export interface TrainingData {
   /** nVal×inputDim, row-major. */
   readonly xVal: Float64Array;
   readonly yVal: Float64Array;
+  /** Sample weights (mean 1 over the training rows); absent or null: every row weighs 1. */
+  readonly wTrain?: Float64Array | null;
+  readonly wVal?: Float64Array | null;
 }
 
 /** Hyperparameters; all of them are stored in snapshots. */
@@ -215,6 +218,8 @@ const DEFAULT_YIELD_MS = 50;
 interface BatchBuffers {
   readonly x: Float64Array;
   readonly y: Float64Array;
+  /** The batch's sample weights; null without weights. */
+  readonly w: Float64Array | null;
 }
 
 function now(): number {
@@ -277,8 +282,14 @@ export class Trainer {
     this.adam = new Adam(this.objective.params.length, settings.adam);
     this.stream = new BatchStream(this.nTrain, options.rng ?? new Rng(0));
     this.idx = new Uint32Array(settings.batchSize);
-    this.batch = makeBatchBuffers(settings.batchSize, network.inputDim);
+    this.batch = makeBatchBuffers(settings.batchSize, network.inputDim, (data.wTrain ?? null) !== null);
     this.bestParams = new Float64Array(this.objective.params.length);
+    if ((data.wTrain ?? null) !== null && !this.objective.takesSampleWeights) {
+      throw new ConfigError(`data.weight: the '${this.objective.name}' objective does not take sample weights (the squared error, 'mse', does)`);
+    }
+    if ((data.wTrain ?? null) !== null && settings.finish !== null) {
+      throw new ConfigError('data.weight: the Levenberg–Marquardt finishing phase fits unweighted residuals; set finish: null');
+    }
     if (settings.finish !== null && this.objective.name !== 'mse') {
       throw new ConfigError(`finish: Levenberg–Marquardt minimises a squared error; it cannot finish the '${this.objective.name}' objective`);
     }
@@ -589,8 +600,11 @@ export class Trainer {
       for (let j = 0; j < d; j++) bx[dst + j] = xTrain[src + j];
       by[i] = yTrain[r];
     }
+    const bw = buf.w;
+    const wTrain = this.data.wTrain ?? null;
+    if (bw !== null && wTrain !== null) for (let i = 0; i < m; i++) bw[i] = wTrain[idx[i]];
     const obj = this.objective;
-    const loss = obj.lossAndGradient(bx, by, m);
+    const loss = obj.lossAndGradient(bx, by, m, bw);
     const lr = s.scheduleClockS === null
       ? learningRate(s.schedule, this.epoch, this.stepInEpoch, this.stepsPerEpoch)
       : learningRateAtFraction(s.schedule, this.elapsedS() / s.scheduleClockS, this.stepsPerEpoch);
@@ -603,13 +617,13 @@ export class Trainer {
 
   private shortBuffers(m: number): BatchBuffers {
     if (this.shortBatch === null || this.shortBatch.y.length !== m) {
-      this.shortBatch = makeBatchBuffers(m, this.network.inputDim);
+      this.shortBatch = makeBatchBuffers(m, this.network.inputDim, this.batch.w !== null);
     }
     return this.shortBatch;
   }
 
   private validate(): RegressionMetrics {
-    return this.objective.evaluate(this.data.xVal, this.data.yVal, this.settings.evalChunkRows);
+    return this.objective.evaluate(this.data.xVal, this.data.yVal, this.settings.evalChunkRows, this.data.wVal ?? null);
   }
 
   private finishEpoch(epochStart: number): EpochStats {
@@ -672,8 +686,8 @@ export class Trainer {
   }
 }
 
-function makeBatchBuffers(m: number, d: number): BatchBuffers {
-  return { x: new Float64Array(m * d), y: new Float64Array(m) };
+function makeBatchBuffers(m: number, d: number, weighted: boolean): BatchBuffers {
+  return { x: new Float64Array(m * d), y: new Float64Array(m), w: weighted ? new Float64Array(m) : null };
 }
 
 function resolveSettings(o: TrainerOptions): TrainerSettings {
@@ -751,7 +765,7 @@ function fingerprintData(data: TrainingData): number {
   const bits = new Uint32Array(2);
   const f = new Float64Array(bits.buffer);
   let h = 0x811c9dc5;
-  for (const a of [data.xTrain, data.yTrain, data.xVal, data.yVal]) {
+  for (const a of [data.xTrain, data.yTrain, data.xVal, data.yVal, ...(data.wTrain === undefined || data.wTrain === null ? [] : [data.wTrain])]) {
     const stride = Math.max(1, Math.floor(a.length / 64));
     for (let i = 0; i < a.length; i += stride) {
       f[0] = a[i];

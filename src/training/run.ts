@@ -59,6 +59,7 @@ export function trainingDataset(config: RunConfig, files: readonly string[], kee
     inputs: inputColumns(config),
     target: config.data.target,
     born: config.data.born,
+    weight: config.data.weight,
     requirePositiveTarget: config.data.require_positive_target,
     skipBadRows: config.data.skip_bad_rows,
     maxRows: config.data.max_rows ?? undefined,
@@ -108,6 +109,8 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   const transform = TargetTransform.fit(config.target_transform, yTrainPhys);
   const yValPhys = take(data.y, split.validation);
 
+  const weights = sampleWeights(data.weight ?? null, split);
+  if (weights !== null) log.info(`sample weights: column '${config.data.weight}', scaled to mean 1 over the training rows (Kish n_eff ${weights.nEffTrain.toFixed(0)} of ${split.train.length})`);
   const baseType = regressorType(config.model_type);
   const type = symmetries.length > 0 && config.symmetry_mode !== 'none' ? withSymmetry(baseType, config.symmetry_mode, symmetries, data.d) : baseType;
   // The caller owns Ctrl-C (src/cli/interrupt.ts gracefulInterrupt): an aborted signal stops training at the next safe point.
@@ -122,6 +125,8 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
       yVal: transform.forward(yValPhys),
       bornTrain: data.born === null ? null : take(data.born, split.train),
       bornVal: data.born === null ? null : take(data.born, split.validation),
+      wTrain: weights?.train ?? null,
+      wVal: weights?.validation ?? null,
     },
     {
       config,
@@ -138,8 +143,9 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   const fitSeconds = (performance.now() - tFit) / 1000;
   log.info(`training ended after ${formatDuration(fitSeconds)}: ${fit.stoppedBecause}`);
 
+  const weightsOf = (idx: Uint32Array) => (data.weight === null || data.weight === undefined || config.data.weight === null ? null : { column: config.data.weight, values: take(data.weight, idx) });
   const evaluate = (idx: Uint32Array, truth: Float64Array): PrecisionMetrics =>
-    precisionMetrics(transform.inverseInPlace(fit.model.predict(takeRows(inputs.x, inputs.d, idx), idx.length)), truth, config.taus);
+    precisionMetrics(transform.inverseInPlace(fit.model.predict(takeRows(inputs.x, inputs.d, idx), idx.length)), truth, config.taus, weightsOf(idx));
   const model = inputs.wrap(fit.model);
   const validation = evaluate(split.validation, yValPhys);
   const test = split.test.length > 0 ? evaluate(split.test, take(data.y, split.test)) : null;
@@ -176,6 +182,23 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   writeRowFilter(outDir, RowFilter.of(data.x, data.d, data.y, [split.train, split.validation]));
   log.info(`model written to ${join(outDir, MODEL_FILE)}`);
   return { header, regressor: model, testMetrics: test, data, split, interruptedBy };
+}
+
+/** The weight column split like the rows, scaled so the training rows' mean is 1 (a learning rate then means what it means unweighted). */
+function sampleWeights(w: Float64Array | null, split: SplitIndices): { train: Float64Array; validation: Float64Array; nEffTrain: number } | null {
+  if (w === null) return null;
+  const train = take(w, split.train);
+  const validation = take(w, split.validation);
+  let sum = 0;
+  let squares = 0;
+  for (let i = 0; i < train.length; i++) {
+    sum += train[i];
+    squares += train[i] * train[i];
+  }
+  const scale = train.length / sum;
+  for (let i = 0; i < train.length; i++) train[i] *= scale;
+  for (let i = 0; i < validation.length; i++) validation[i] *= scale;
+  return { train, validation, nEffTrain: (sum * sum) / squares };
 }
 
 function provenance(config: RunConfig, kernels: Kernels, data: Dataset, split: SplitIndices, command: string): Provenance {

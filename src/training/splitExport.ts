@@ -34,7 +34,8 @@ export async function modelSplitRows(modelPath: string, part: SplitPart): Promis
   }
   const split = splitRows(data.n, config.seed, { test: config.test_fraction, validation: config.validation_fraction });
   const idx = split[part];
-  const columns = [...data.inputNames, config.data.target, ...(config.data.born === null ? [] : [config.data.born])];
+  const weight = config.data.weight ?? null;
+  const columns = [...data.inputNames, config.data.target, ...(config.data.born === null ? [] : [config.data.born]), ...(weight === null ? [] : [weight])];
   const w = columns.length;
   const values = new Float64Array(idx.length * w);
   idx.forEach((r, k) => {
@@ -42,6 +43,8 @@ export async function modelSplitRows(modelPath: string, part: SplitPart): Promis
     // The target column as read (y is target/born for a Born-normalised model).
     values[k * w + data.d] = (data.target ?? data.y)[r];
     if (data.born !== null) values[k * w + data.d + 1] = data.born[r];
+    // The weights as read, so `eval --weight` on the split weighs as training did.
+    if (data.weight !== null && data.weight !== undefined) values[k * w + w - 1] = data.weight[r];
   });
   return { columns, values, rows: idx.length };
 }

@@ -83,6 +83,7 @@ export function nllMetrics(nets: readonly TrainableNetwork[], x: Float64Array, y
  * than a forward pass) and its gradient copied out.
  */
 export class MemberObjective implements Objective {
+  readonly takesSampleWeights = false;
   readonly params: Float64Array;
   readonly grads: Float64Array;
   private readonly scratch: MemberScratch[];
@@ -204,6 +205,7 @@ export function bayesStart(net: TrainableNetwork, lastLayerOnly: boolean): numbe
  */
 export class BayesObjective implements Objective {
   readonly name = 'bnn';
+  readonly takesSampleWeights = false;
   readonly params: Float64Array;
   readonly grads: Float64Array;
   readonly start: number;

@@ -43,6 +43,20 @@ test('train writes the model directory and prints the precision table', () => {
   assert.ok(metrics.test.R_pct['1'] > 1 && metrics.test.R_pct['1'] < 60, String(metrics.test.R_pct['1']));
 });
 
+test('train without a config chooses from the data and says why', () => {
+  const out = join(work, 'auto');
+  const r = ampfit(['train', '--data', SAMPLE_2D, '--target', 'f01', '--born', 'f00', '--budget', '3s', '--set', 'data.max_rows=3000', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /no config: chosen from the first 20000 rows of .*zz2d_sample\.csv\.gz/);
+  assert.match(r.stderr, /model: DNN 4-32 for 2 coordinate inputs \(x1\.\.x2\): up to 15 minutes/);
+  assert.match(r.stdout, /\nverdict \(test\): R_1 > 90 % (holds|fails)/);
+  const saved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.deepEqual([saved.model_type, saved.depth, saved.width, saved.time_budget_s, saved.data.max_rows], ['dnn', 4, 32, 3, 3000]);
+  const missing = ampfit(['train', '--data', SAMPLE_2D, '--out', join(work, 'auto2')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /train needs --config, or --data and --target/);
+});
+
 test('train refuses to overwrite a model without --force', () => {
   const r = ampfit(['train', '--config', config, '--out', modelDir]);
   assert.equal(r.code, 2);

@@ -41,6 +41,18 @@ test('a zero Born term or a negative target is a located error; sign-changing ta
   assert.deepEqual([...ok.y], [-0.5]);
 });
 
+test('files whose default inputs differ are refused, not read as a projection of the later one', async () => {
+  const dir = tempDir();
+  const a = writeText(dir, 'a.csv', 'x1,x2,f00,f01\n0.1,0.2,1,0.5\n');
+  const b = writeText(dir, 'b.csv', 'x1,x2,x3,f00,f01\n0.1,0.2,0.3,1,0.5\n');
+  await assert.rejects(loadDataset(spec([a, b])), (e: unknown) => e instanceof DataError && e.file === b && /select \(x1, x2, x3, f01, f00\) where the first file's select \(x1, x2, f01, f00\)/.test(e.message));
+  // The same columns in another order are the same dataset.
+  const c = writeText(dir, 'c.csv', 'f01,x2,f00,x1\n0.5,0.2,1,0.1\n');
+  assert.deepEqual([...(await loadDataset(spec([a, c]))).x], [0.1, 0.2, 0.1, 0.2]);
+  // Named inputs choose the same columns from any header.
+  assert.equal((await loadDataset(spec([a, b], { inputs: ['x1', 'x2'] }))).n, 2);
+});
+
 test('takeRows gathers rows of a row-major matrix', () => {
   const x = new Float64Array([0, 1, 10, 11, 20, 21]);
   assert.deepEqual([...takeRows(x, 2, new Uint32Array([2, 0]))], [20, 21, 0, 1]);

@@ -7,7 +7,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
-import { AmpfitError } from '../../util/errors.js';
+import { AmpfitError, DataError } from '../../util/errors.js';
 import { readCsvFile } from './csv.js';
 import { hdf5RowCount, readHdf5File } from './hdf5.js';
 import { parquetRowCount, readParquetFile } from './parquet.js';
@@ -111,7 +111,8 @@ export async function* readDataBlocks(files: readonly string[], options: ReadOpt
       rowsAllowed: maxRows - report.rows,
       requestsFor(header) {
         if (report.header.length === 0) report.header = [...header];
-        requests ??= (options.columns as (h: readonly string[]) => readonly ColumnRequest[])(header);
+        if (requests === null) requests = (options.columns as (h: readonly string[]) => readonly ColumnRequest[])(header);
+        else if (typeof options.columns === 'function') sameChoice(file, requests, options.columns(header));
         if (report.columns.length === 0) report.columns = requests.map((r) => r.name);
         return requests;
       },
@@ -136,6 +137,20 @@ export async function* readDataBlocks(files: readonly string[], options: ReadOpt
     report.files.push({ path: file, format: actual, unit: UNITS[actual], bytes, sha256, rows: result.rows, skipped: result.skipped });
     if (result.done) report.truncated = true;
   }
+}
+
+/**
+ * Columns chosen from each header (the default inputs are every x<number>
+ * column) must be the same set in every file: a later file with x1..x4 where the
+ * first had x1, x2 is another dataset, and reading only its x1, x2 would
+ * silently train on a projection of it.
+ */
+function sameChoice(file: string, first: readonly ColumnRequest[], here: readonly ColumnRequest[]): void {
+  const a = first.map((r) => r.name).join(', ');
+  const b = here.map((r) => r.name).join(', ');
+  // Columns are read by name, so the same set in another order is the same dataset.
+  const key = (rs: readonly ColumnRequest[]): string => rs.map((r) => r.name).sort().join('\0');
+  if (key(first) !== key(here)) throw new DataError(file, 1, null, `its columns select (${b}) where the first file's select (${a}): files of one dataset must have the same columns`, 'file');
 }
 
 /**

@@ -43,6 +43,12 @@ export class Booster {
   private readonly ctx: GrowContext;
   private readonly yTrain: Float64Array;
   private readonly yVal: Float64Array;
+  /** Sample weights (null: every row weighs 1); a row's (gradient, hessian) is w·(pred − y, 1), as XGBoost's. */
+  private readonly wTrain: Float64Array | null;
+  private readonly wVal: Float64Array | null;
+  /** Σ w over training rows (n without weights): the root hessian. */
+  private readonly hTrain: number;
+  private readonly hVal: number;
   /** Validation rows binned with the training cuts: each new tree is walked on them. */
   private readonly valBins: BinMatrix;
   private readonly predVal: Float64Array;
@@ -80,24 +86,33 @@ export class Booster {
     };
     this.yTrain = data.yTrain;
     this.yVal = data.yVal;
+    this.wTrain = data.wTrain ?? null;
+    this.wVal = data.wVal ?? null;
+    this.hTrain = this.wTrain === null ? n : weightSum(this.wTrain);
+    this.hVal = this.wVal === null ? nv : weightSum(this.wVal);
     this.predVal = predVal;
     this.treeVal = new Float64Array(nv);
+    const wv = this.wVal;
     let mean = 0;
-    for (let i = 0; i < nv; i++) mean += data.yVal[i];
-    mean /= nv;
+    if (wv === null) for (let i = 0; i < nv; i++) mean += data.yVal[i];
+    else for (let i = 0; i < nv; i++) mean += wv[i] * data.yVal[i];
+    mean /= this.hVal;
     let sst = 0;
-    for (let i = 0; i < nv; i++) sst += (data.yVal[i] - mean) ** 2;
+    if (wv === null) for (let i = 0; i < nv; i++) sst += (data.yVal[i] - mean) ** 2;
+    else for (let i = 0; i < nv; i++) sst += wv[i] * (data.yVal[i] - mean) ** 2;
     this.valSst = sst;
     // Bernoulli(subsample) from one 32-bit draw: kept iff u < subsample·2^32.
     this.keepBelow = Math.floor(params.subsample * 2 ** 32);
     this.residuals();
   }
 
-  /** A new run: base_score = mean of the training target, as XGBoost ≥ 2.0 for squared error. */
+  /** A new run: base_score = (weighted) mean of the training target, as XGBoost ≥ 2.0 for squared error. */
   static start(kernels: Kernels, data: TrainData, params: GbdtParams, rng: Rng): Booster {
+    const w = data.wTrain ?? null;
     let s = 0;
-    for (let i = 0; i < data.yTrain.length; i++) s += data.yTrain[i];
-    const base = s / data.yTrain.length;
+    if (w === null) for (let i = 0; i < data.yTrain.length; i++) s += data.yTrain[i];
+    else for (let i = 0; i < data.yTrain.length; i++) s += w[i] * data.yTrain[i];
+    const base = s / (w === null ? data.yTrain.length : weightSum(w));
     return new Booster(
       kernels, data, params, rng, new ForestBuilder(data.d, base),
       new Float64Array(data.yTrain.length).fill(base), new Float64Array(data.yVal.length).fill(base),
@@ -138,14 +153,14 @@ export class Booster {
     const n = this.yTrain.length;
     const gp = ctx.gpair;
     let g0 = this.g0;
-    let h0 = n;
+    let h0 = this.hTrain;
     if (p.subsample < 1) {
       g0 = 0;
       h0 = 0;
       for (let i = 0; i < n; i++) {
         if (this.rng.nextUint32() < this.keepBelow) {
           g0 += gp[2 * i];
-          h0 += 1;
+          h0 += gp[2 * i + 1];
         } else {
           gp[2 * i] = 0;
           gp[2 * i + 1] = 0;
@@ -157,7 +172,7 @@ export class Booster {
     this.forest.append(tree);
     this.round++;
     this.residuals();
-    const trainMSE = this.trainSse / n;
+    const trainMSE = this.trainSse / this.hTrain;
     // The new tree's leaf value for each validation row, walked on the binned
     // rows: the leaf forestPredict finds from the raw inputs (binning.ts), and
     // the value as it is, so predVal[i] += v has the bits of a leaf update.
@@ -165,8 +180,8 @@ export class Booster {
     ctx.kernels.treePredictBinned(
       this.valBins, ctx.d, tree.feature, tree.bin, tree.left, tree.value, tv,
     );
-    const sse = addAndScore(this.predVal, tv, this.yVal);
-    const valMSE = sse / tv.length;
+    const sse = addAndScore(this.predVal, tv, this.yVal, this.wVal);
+    const valMSE = sse / this.hVal;
     const rmse = Math.sqrt(valMSE);
     const best = this.round === 1 || rmse < this.bestRmse;
     if (best) {
@@ -205,7 +220,8 @@ export class Booster {
   /** Gradients of squared error at the current predictions (hessian 1), their sum, and the training SSE. */
   private residuals(): void {
     const sums = this.sums;
-    gradients(this.ctx.train.pred, this.yTrain, this.ctx.gpair, sums);
+    if (this.wTrain === null) gradients(this.ctx.train.pred, this.yTrain, this.ctx.gpair, sums);
+    else weightedGradients(this.ctx.train.pred, this.yTrain, this.wTrain, this.ctx.gpair, sums);
     this.g0 = sums[0];
     this.trainSse = sums[1];
   }
@@ -243,13 +259,35 @@ function gradients(pred: Float64Array, y: Float64Array, gpair: Float64Array, sum
   sums[1] = sse;
 }
 
-/** pred += tree (a tree's leaf value per row); returns Σ (pred − y)² in row order. */
-function addAndScore(pred: Float64Array, tree: Float64Array, y: Float64Array): number {
+/** gpair = w·(pred − y, 1) per row; sums = [Σ w(pred − y), Σ w(pred − y)²] in row order. */
+function weightedGradients(pred: Float64Array, y: Float64Array, w: Float64Array, gpair: Float64Array, sums: Float64Array): void {
+  let g0 = 0;
+  let sse = 0;
+  const n = y.length;
+  for (let i = 0, j = 0; i < n; i++, j += 2) {
+    const r = pred[i] - y[i];
+    gpair[j] = w[i] * r;
+    gpair[j + 1] = w[i];
+    g0 += w[i] * r;
+    sse += w[i] * r * r;
+  }
+  sums[0] = g0;
+  sums[1] = sse;
+}
+
+/** pred += tree (a tree's leaf value per row); returns Σ w(pred − y)² in row order (w = 1 when null). */
+function addAndScore(pred: Float64Array, tree: Float64Array, y: Float64Array, w: Float64Array | null): number {
   let sse = 0;
   for (let i = 0; i < pred.length; i++) {
     pred[i] += tree[i];
     const r = pred[i] - y[i];
-    sse += r * r;
+    sse += w === null ? r * r : w[i] * r * r;
   }
   return sse;
+}
+
+function weightSum(w: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += w[i];
+  return s;
 }

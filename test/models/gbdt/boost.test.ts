@@ -12,7 +12,7 @@ import { runTraining } from '../../../src/training/run.js';
 import { memoryLogger } from '../../../src/util/log.js';
 import { Rng } from '../../../src/util/rng.js';
 import { SAMPLE_2D, tempDir } from '../../helpers.js';
-import { PARAMS } from './helpers.js';
+import { data1d, kernels, PARAMS, train } from './helpers.js';
 import type { TrainData } from '../../../src/models/regressor.js';
 
 const NATIVE = { skip: process.env.AMPFIT_NO_NATIVE === '1' ? 'native kernels switched off' : false };
@@ -163,4 +163,26 @@ test('an interrupted run resumes from its checkpoint and ends with the model of 
   assert.equal(history[0].lr, 0.02);
   // A changed tree parameter makes the checkpoint meaningless.
   await assert.rejects(runTraining({ config: { ...config, max_depth: 11 }, outDir: out, log: memoryLogger(), resume: true }), /config differs from the checkpointed run in max_depth/);
+});
+
+test('sample weights: a row of weight k boosts as k copies of it; unit weights are no weights, bit for bit', () => {
+  const params = { maxDepth: 1, lambda: 0, minChildWeight: 0 };
+  const x = [0.1, 0.2, 0.8, 0.9];
+  const y = [0, 1, 2, 3];
+  const w = Float64Array.from([3, 1, 1, 1]);
+  const weighted = train({ ...data1d(x, y), wTrain: w, wVal: w }, params);
+  // Base score Σwy/Σw = 6/6 = 1; the left leaf is the weighted mean residual (3·(−1) + 0)/4.
+  assert.equal(weighted.baseScore, 1);
+  const copies = train(data1d([0.1, 0.1, 0.1, 0.2, 0.8, 0.9], [0, 0, 0, 1, 2, 3]), params);
+  const predict = (f: ReturnType<typeof train>) => {
+    const out = new Float64Array(4);
+    kernels().forestPredict(Float64Array.from(x), 4, 1, f.treeOffset, f.feature, f.threshold, f.left, f.value, f.baseScore, out);
+    return out;
+  };
+  const pw = predict(weighted);
+  assert.ok(Math.abs(pw[0] - 0.25) < 1e-15, String(pw[0]));
+  assert.deepEqual(pw, predict(copies));
+  const unit = train({ ...toy(3000, 4), wTrain: new Float64Array(3000).fill(1), wVal: new Float64Array(1500).fill(1) }, { maxDepth: 6, subsample: 0.7 }, 5);
+  const none = train(toy(3000, 4), { maxDepth: 6, subsample: 0.7 }, 5);
+  assert.deepEqual(forestArrays(unit), forestArrays(none));
 });
