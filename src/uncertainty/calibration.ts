@@ -9,6 +9,12 @@
 //   members live (to first order the slope of the target transform cancels).
 //   With the unbiased σ_stat the first one's width is √((K−1)/K) by
 //   construction; the second is the informative one.
+// - Scaled statistical pulls (paper 2, eqs. 37–39, its Fig. 13): the mean
+//   of K of the M weight vectors against the target, over σ_stat/√K, for
+//   K = 1, 2, 4, … M. If the members were independent draws this would stay
+//   a unit Gaussian for every K; as K nears M the mean and σ_stat come from
+//   the same samples and the pull narrows, and a biased mean widens it —
+//   the K-dependence is the test. K = 1 is eq. 36 on one member.
 // - Global scale s (σ_syst → s·σ_syst): minimises the heteroscedastic NLL
 //   Σ (f − A)²/(2s²σ²) + log(sσ) over the training set; its minimum is in
 //   closed form, s² = mean((f − A)²/σ²) (paper 2 finds it by SGD on the same
@@ -99,6 +105,22 @@ export interface PullSummary {
   readonly histogram: Histogram;
 }
 
+export interface ScaledPull {
+  readonly K: number;
+  readonly mean: number;
+  readonly width: number;
+  readonly n: number;
+  readonly non_finite: number;
+}
+
+/** K = 1, 2, 4, … and M itself. */
+export function scaledPullSizes(members: number): number[] {
+  const ks: number[] = [];
+  for (let k = 1; k < members; k *= 2) ks.push(k);
+  ks.push(members);
+  return ks;
+}
+
 /** What metrics.json reports per split for a model with learned uncertainties. */
 export interface UncertaintyMetrics {
   readonly method: string;
@@ -108,6 +130,13 @@ export interface UncertaintyMetrics {
   readonly pull_stat: PullSummary | null;
   /** (f_k − A)/σ_stat (paper 2, eq. 36); null for a single network. */
   readonly pull_stat_target: PullSummary | null;
+  /**
+   * (⟨f⟩_K − A)/(σ_stat/√K) for K = 1, 2, 4, … up to the M weight vectors
+   * (paper 2, eq. 39): ⟨f⟩_K is the mean of the first K (members are
+   * exchangeable), σ_stat that of all M. Null for a single network; absent
+   * in metrics written before it existed.
+   */
+  readonly pull_stat_scaled?: readonly ScaledPull[] | null;
   /** Median over points of σ/|A| in percent. */
   readonly median_rel_sigma_syst_pct: number;
   readonly median_rel_sigma_stat_pct: number | null;
@@ -143,6 +172,8 @@ export function uncertaintyMetrics(model: UncertainPredictor, transform: TargetT
   const syst = new PullStats();
   const stat = new PullStats();
   const statTarget = new PullStats();
+  // Filled at the first chunk with members (their count fixes the K ladder).
+  const scaled: { k: number; stats: PullStats }[] = [];
   const relSyst = new Float64Array(n);
   let relStat: Float64Array | null = null;
   const yT = transform.forward(truth);
@@ -155,11 +186,20 @@ export function uncertaintyMetrics(model: UncertainPredictor, transform: TargetT
     }
     if (p.sigmaStat === null || phys.sigmaStat === null || p.members === null) return;
     relStat ??= new Float64Array(n);
+    const members = p.members;
+    if (scaled.length === 0) for (const k of scaledPullSizes(members.length)) scaled.push({ k, stats: new PullStats() });
     for (let i = 0; i < m; i++) {
       relStat[r + i] = (100 * phys.sigmaStat[i]) / Math.abs(truth[r + i]);
-      for (const f of p.members) {
+      for (const f of members) {
         stat.add((f[i] - p.mean[i]) / p.sigmaStat[i]);
         statTarget.add((f[i] - yT[r + i]) / p.sigmaStat[i]);
+      }
+      // Running sums of the first K members, read off at each K of the ladder.
+      let sum = 0;
+      let k = 0;
+      for (const s of scaled) {
+        while (k < s.k) sum += members[k++][i];
+        s.stats.add((sum / s.k - yT[r + i]) / (p.sigmaStat[i] / Math.sqrt(s.k)));
       }
     }
   });
@@ -170,6 +210,10 @@ export function uncertaintyMetrics(model: UncertainPredictor, transform: TargetT
     pull_syst: syst.summary(),
     pull_stat: hasStat ? stat.summary() : null,
     pull_stat_target: hasStat ? statTarget.summary() : null,
+    pull_stat_scaled: scaled.length === 0 ? null : scaled.map(({ k, stats }) => {
+      const q = stats.summary();
+      return { K: k, mean: q.mean, width: q.width, n: q.n, non_finite: q.non_finite };
+    }),
     median_rel_sigma_syst_pct: median(relSyst),
     median_rel_sigma_stat_pct: relStat === null ? null : median(relStat),
   };
@@ -194,5 +238,12 @@ export function formatUncertainty(u: UncertaintyMetrics): string {
     (u.median_rel_sigma_stat_pct === null ? '' : `, median σ_stat ${u.median_rel_sigma_stat_pct.toPrecision(3)} %`) +
     pull('systematic pull (f − A)/σ_syst', u.pull_syst) +
     pull('statistical pull (f_k − ⟨f⟩)/σ_stat', u.pull_stat) +
-    pull('statistical pull (f_k − A)/σ_stat', u.pull_stat_target);
+    pull('statistical pull (f_k − A)/σ_stat', u.pull_stat_target) +
+    scaledLine(u.pull_stat_scaled ?? null);
+}
+
+/** The K-ladder of scaled pulls in one line: "K 1: 0.98, 2: 0.95, …" (widths). */
+function scaledLine(scaled: readonly ScaledPull[] | null): string {
+  if (scaled === null || scaled.length === 0) return '';
+  return `\n  scaled pull (⟨f⟩_K − A)/(σ_stat/√K) widths: ${scaled.map((s) => `K=${s.K} ${s.width.toFixed(2)}`).join(', ')}`;
 }

@@ -83,5 +83,53 @@ def lheh5(path, with_names, pid_first=(2, 2, 21, 2, 2), weights=((1.5e-3, 3.0e-3
                 d.attrs["properties"] = [c.encode() for c in cols]
                 d.attrs[own] = [c.encode() for c in cols]
 
+# LHEH5 version 1 (the layout of the original HDF5 event files, read by
+# CMSSW's LH5Reader and Pythia's LHEH5.h): groups of 1-D datasets, /event
+# (nparticles, pid, weight, trials, scale, rscale, fscale, aqed, aqcd, npLO,
+# npNLO), /particle (the 13 particle columns, integers as integers) and
+# /index (start, end: the particle rows [start, end) of each event). The same
+# events as the version 2 files, with their nominal weights.
+def lheh5_v1(path, with_index):
+    weights = (1.5e-3, 2.5e-3, 3.5e-3, 4.5e-3, 5.5e-3)
+    starts, ends, particles = [], [], []
+    for i, first in enumerate((2, 2, 21, 2, 2)):
+        pz4 = np.nan if i == 3 else -60.0
+        ps = [[first, -1, 0, 0, 501, 0, 0.0, 0.0, 100.0, 100.0, 0.0, 0.0, 9.0],
+              [-2, -1, 0, 0, 0, 501, 0.0, 0.0, -100.0, 100.0, 0.0, 0.0, 9.0],
+              [23, 2, 1, 2, 0, 0, 0.0, 0.0, 0.0, 200.0, 91.1876, 0.0, 9.0],
+              [11, 1, 3, 3, 0, 0, 80.0, 0.0, 60.0, 100.0, 0.0, 0.0, 9.0],
+              [-11, 1, 3, 3, 0, 0, -80.0, 0.0, pz4, 100.0, 0.0, 0.0, 9.0]]
+        if i == 1:
+            particles.append([0.0] * 13)
+        starts.append(len(particles))
+        particles.extend(ps)
+        ends.append(len(particles))
+    cols = np.array(particles).T
+    with h5py.File(path, "w") as h:
+        ev = h.create_group("event")
+        ev.create_dataset("nparticles", data=np.array([5] * 5, dtype="i4"))
+        ev.create_dataset("pid", data=np.ones(5, dtype="i4"))
+        ev.create_dataset("weight", data=np.array(weights, dtype="f8"))
+        for name in ("scale", "rscale", "fscale"):
+            ev.create_dataset(name, data=np.full(5, 91.18))
+        ev.create_dataset("aqed", data=np.full(5, 7.5e-3))
+        ev.create_dataset("aqcd", data=np.full(5, 0.118))
+        ev.create_dataset("trials", data=np.ones(5, dtype="u8"))
+        ev.create_dataset("npLO", data=np.ones(5, dtype="i4"))
+        ev.create_dataset("npNLO", data=np.zeros(5, dtype="i4"))
+        idx = h.create_group("index") if with_index else ev
+        idx.create_dataset("start", data=np.array(starts, dtype="u8"))
+        idx.create_dataset("end", data=np.array(ends, dtype="u8"))
+        pt = h.create_group("particle")
+        for j, name in enumerate(["id", "status", "mother1", "mother2", "color1", "color2"]):
+            pt.create_dataset(name, data=cols[j].astype("i4"))
+        for j, name in enumerate(["px", "py", "pz", "e", "m", "lifetime", "spin"], start=6):
+            pt.create_dataset(name, data=cols[j])
+        init = h.create_group("init")
+        for name, v in (("beamA", 2212), ("beamB", 2212), ("energyA", 6500.0), ("energyB", 6500.0)):
+            init.create_dataset(name, data=v)
+
+lheh5_v1(f"{out}/events.lheh5v1.h5", True)
+lheh5_v1(f"{out}/noindex.lheh5v1.h5", False)
 lheh5(f"{out}/events.lheh5.h5", True)
 lheh5(f"{out}/unnamed.lheh5.h5", False, weights=((1.5e-3,), (2.5e-3,), (3.5e-3,), (4.5e-3,), (5.5e-3,)))

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { glorotUniform, makeNetworkConfig, Network, Trainer, type TrainerSnapshot } from '../../src/nn/index.js';
 import { histogram as histogramOf } from '../../src/metrics/precision.js';
 import { TARGET_TRANSFORMS, TargetTransform } from '../../src/transforms/target.js';
-import { fitSigmaScale, PullStats, toPhysical } from '../../src/uncertainty/calibration.js';
+import { fitSigmaScale, PullStats, scaledPullSizes, toPhysical, uncertaintyMetrics } from '../../src/uncertainty/calibration.js';
+import type { UncertainPredictor } from '../../src/uncertainty/regressor.js';
 import { uncertaintyObjective } from '../../src/uncertainty/setup.js';
 import { Rng } from '../../src/util/rng.js';
 import { referenceKernels, sameBits } from '../nn/helpers.js';
@@ -100,3 +101,28 @@ for (const method of ['bnn', 'ensemble'] as const) {
     assert.throws(() => Trainer.resume(snap, referenceKernels, data), /snapshot trained the '.*' objective, not 'mse'/);
   });
 }
+
+test('scaled statistical pulls (paper 2, eq. 39): the mean of the first K members against the target over σ_stat/√K', () => {
+  assert.deepEqual(scaledPullSizes(1), [1]);
+  assert.deepEqual(scaledPullSizes(8), [1, 2, 4, 8]);
+  assert.deepEqual(scaledPullSizes(6), [1, 2, 4, 6]);
+  // Three points, four members, in the transformed space of the 'none' transform (so physical = transformed).
+  const members = [[1, 2, 3], [3, 2, 5], [2, 6, 4], [2, 2, 4]].map((m) => Float64Array.from(m));
+  const truth = Float64Array.from([2.5, 2, 3]);
+  const mean = Float64Array.from([0, 1, 2], (i) => members.reduce((s, f) => s + f[i], 0) / 4);
+  const sigmaStat = Float64Array.from([0, 1, 2], (i) => Math.sqrt(members.reduce((s, f) => s + (f[i] - mean[i]) ** 2, 0) / 3));
+  const model: UncertainPredictor = {
+    method: 'ensemble',
+    sigmaScale: 1,
+    predictUncertain: (_x, n) => ({ mean, sigmaSyst: new Float64Array(n).fill(1), sigmaStat, members }),
+  };
+  const u = uncertaintyMetrics(model, TargetTransform.fit('none', truth), new Float64Array(3), truth, 1);
+  const scaled = u.pull_stat_scaled!;
+  assert.deepEqual(scaled.map((s) => s.K), [1, 2, 4]);
+  for (const { K, mean: m, width } of scaled) {
+    const t = [0, 1, 2].map((i) => (members.slice(0, K).reduce((s, f) => s + f[i], 0) / K - truth[i]) / (sigmaStat[i] / Math.sqrt(K)));
+    const tm = t.reduce((a, b) => a + b, 0) / 3;
+    const tw = Math.sqrt(t.reduce((a, b) => a + (b - tm) ** 2, 0) / 3);
+    assert.ok(Math.abs(m - tm) < 1e-12 && Math.abs(width - tw) < 1e-12, `K=${K}: ${m}, ${width} vs ${tm}, ${tw}`);
+  }
+});

@@ -70,6 +70,7 @@ for (const method of ['heteroscedastic', 'bnn', 'ensemble'] as const) {
       const k = method === 'bnn' ? 8 : 2;
       assert.ok(Math.abs(u.pull_stat.width - Math.sqrt((k - 1) / k)) < 1e-9, `${u.pull_stat.width}`);
       assert.ok(u.pull_stat_target.width > 0);
+      assert.deepEqual(u.pull_stat_scaled.map((p: { K: number }) => p.K), method === 'bnn' ? [1, 2, 4, 8] : [1, 2]);
     }
 
     const input = writeText(tempDir(), 'points.csv', rows);

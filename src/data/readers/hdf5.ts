@@ -78,7 +78,8 @@ function rootTable(h5: H5, f: H5File, name: string): H5Dataset | null {
 
 type Layout =
   | { readonly kind: 'table'; readonly columns: Hdf5Column[]; readonly rows: number; readonly where: string; readonly what: string }
-  | { readonly kind: 'lheh5'; readonly events: H5Dataset; readonly particles: H5Dataset };
+  | { readonly kind: 'lheh5'; readonly events: H5Dataset; readonly particles: H5Dataset }
+  | { readonly kind: 'lheh5v1'; readonly event: H5Group; readonly particle: H5Group; readonly index: H5Group | null };
 
 /** Where the columns are: the dataset or group "data.dataset" names, or LHEH5's events, or the root group's 1-D datasets. */
 function layoutOf(h5: H5, f: H5File, file: string, format: FormatOptions | undefined): Layout {
@@ -87,6 +88,12 @@ function layoutOf(h5: H5, f: H5File, file: string, format: FormatOptions | undef
     const events = rootTable(h5, f, 'events');
     const particles = rootTable(h5, f, 'particles');
     if (events !== null && particles !== null) return { kind: 'lheh5', events, particles };
+    const event = f.get('event');
+    const particle = f.get('particle');
+    if (event instanceof h5.Group && particle instanceof h5.Group) {
+      const index = f.get('index');
+      return { kind: 'lheh5v1', event, particle, index: index instanceof h5.Group ? index : null };
+    }
   }
   const at = path ?? '/';
   const entity = at === '/' ? f : f.get(at);
@@ -110,7 +117,9 @@ export async function hdf5RowCount(file: string, format: FormatOptions | undefin
   const f = openFile(h5, file);
   try {
     const layout = layoutOf(h5, f, file, format);
-    return layout.kind === 'lheh5' ? (layout.events.shape as number[])[0] : layout.rows;
+    if (layout.kind === 'lheh5') return (layout.events.shape as number[])[0];
+    if (layout.kind === 'lheh5v1') return v1EventTable(h5, file, layout, new SlabReader(h5.Module)).rows;
+    return layout.rows;
   } finally {
     f.close();
   }
@@ -122,7 +131,8 @@ export async function* readHdf5File(file: string, ctx: FileContext): AsyncGenera
   const slabs = new SlabReader(h5.Module);
   try {
     const layout = layoutOf(h5, f, file, ctx.options.format);
-    if (layout.kind === 'lheh5') return yield* readLheh5(file, ctx, layout.events, layout.particles, slabs);
+    if (layout.kind === 'lheh5') return yield* readLheh5(file, ctx, v2Table(layout.events, 'events', [...EVENT_FIXED, 'NOMINAL'], file, slabs), v2Table(layout.particles, 'particles', PARTICLE_COLUMNS, file, slabs));
+    if (layout.kind === 'lheh5v1') return yield* readLheh5(file, ctx, v1EventTable(h5, file, layout, slabs), v1ParticleTable(h5, file, layout.particle, slabs));
     const { columns, rows, where } = layout;
     const header = columns.map((c) => c.name);
     const requests = ctx.requestsFor(header);
@@ -259,26 +269,93 @@ function groupColumns(h5: H5, group: H5Group, file: string, path: string): { col
 //               color1, color2, px, py, pz, e, m, lifetime, spin;
 //   both named by a string attribute `properties` (pylhe also writes one
 //   named like the dataset); /init, /procInfo and /version are not needed.
+// Version 1 (the original HDF5 event files, read by CMSSW's LH5Reader and
+// Pythia's LHEH5.h) stores the same as groups of 1-D datasets: /particle
+// (one dataset per particle column), /event (nparticles, weight, ... — one
+// weight), and /index (start, end) or, without it, /event/start and end;
+// event i's particles are rows [start, end).
 // Event i's particles are rows start .. start + nparticles − 1. Each event
 // becomes one row as in the LHE reader: the four-momenta of its external
 // particles — status −1, then +1, in file order — as <name>_E, _px, _py,
 // _pz; `weight`, the first weight column; `rwgt:<name>` for the others.
-// (Version 1's `event`/`particle`/`index` groups of 1-D datasets are not read.)
 
 const EVENT_FIXED = ['pid', 'nparticles', 'start', 'trials', 'scale', 'fscale', 'rscale', 'aqed', 'aqcd'];
 const PARTICLE_COLUMNS = ['id', 'status', 'mother1', 'mother2', 'color1', 'color2', 'px', 'py', 'pz', 'e', 'm', 'lifetime', 'spin'];
 /** Events per block; their particles are read as one slab beside them. */
 const EVENT_BLOCK = 16384;
 
-/** A table's column names: its attribute, else the format's defaults (extra weight columns named by position). */
-function lheh5Names(ds: H5Dataset, own: string, defaults: readonly string[], where: string): string[] {
-  const k = (ds.shape as number[])[1];
-  const names = attributeNames(ds, ['properties', own]);
-  if (names !== null) {
-    if (names.length !== k) throw new DataError(where, 0, null, `${names.length} column names for ${k} columns`, 'file');
-    return names;
-  }
-  return Array.from({ length: k }, (_, j) => defaults[j] ?? `weight${j - defaults.length + 2}`);
+/** One of LHEH5's two tables, whatever the version stores: named columns read as row-major slabs. */
+interface LheTable {
+  readonly names: readonly string[];
+  readonly rows: number;
+  /** "<file>, dataset /events" or "<file>, group /event": where errors point. */
+  readonly where: string;
+  /** The table's rows [a, b), row-major; valid until the next read of any table. */
+  read(a: number, b: number): Float64Array;
+}
+
+/** A version 2 table: one 2-D dataset, its columns named by its attribute, else the format's defaults (extra weight columns named by position). */
+function v2Table(ds: H5Dataset, own: string, defaults: readonly string[], file: string, slabs: SlabReader): LheTable {
+  const where = `${file}, dataset /${own}`;
+  const kind = numericKind(ds);
+  if (kind !== 'float' && kind !== 'int') throw new DataError(where, 0, null, kind, 'file');
+  const [rows, k] = ds.shape as number[];
+  const attr = attributeNames(ds, ['properties', own]);
+  if (attr !== null && attr.length !== k) throw new DataError(where, 0, null, `${attr.length} column names for ${k} columns`, 'file');
+  const names = attr ?? Array.from({ length: k }, (_, j) => defaults[j] ?? `weight${j - defaults.length + 2}`);
+  return { names, rows, where, read: (a, b) => slabs.read([ds], a, b, where, () => own).get(ds) as Float64Array };
+}
+
+/** A version 1 table: 1-D datasets of equal length, interleaved into rows as they are read. */
+function v1Table(names: readonly string[], datasets: readonly H5Dataset[], where: string, slabs: SlabReader, derive?: (row: Float64Array) => void): LheTable {
+  const rows = (datasets[0].shape as number[])[0];
+  datasets.forEach((ds, j) => {
+    const shape = ds.shape ?? [];
+    if (shape.length !== 1 || shape[0] !== rows) throw new DataError(where, 0, names[j], `shape (${shape.join(', ')}), the table's other columns have ${rows} rows`, 'file');
+    const kind = numericKind(ds);
+    if (kind !== 'float' && kind !== 'int' && kind !== 'bigint') throw new DataError(where, 0, names[j], kind, 'file');
+  });
+  let out = new Float64Array(0);
+  const k = names.length;
+  return {
+    names, rows, where,
+    read(a, b) {
+      const cols = slabs.read(datasets, a, b, where, (ds) => names[datasets.indexOf(ds)]);
+      const n = b - a;
+      if (out.length < n * k) out = new Float64Array(n * k);
+      datasets.forEach((ds, j) => {
+        const c = cols.get(ds) as Float64Array;
+        for (let i = 0; i < n; i++) out[i * k + j] = c[i];
+      });
+      if (derive !== undefined) for (let i = 0; i < n; i++) derive(out.subarray(i * k, (i + 1) * k));
+      return out.subarray(0, n * k);
+    },
+  };
+}
+
+function member(h5: H5, group: H5Group, name: string, where: string): H5Dataset {
+  const ds = group.get(name);
+  if (!(ds instanceof h5.Dataset)) throw new DataError(where, 0, name, `LHEH5 (version 1) dataset '${name}' is missing (the group has: ${clipText(group.keys().join(', '), 200)})`, 'file');
+  return ds;
+}
+
+/** Version 1 events as the columns readLheh5 needs: start, nparticles = end − start, and the one weight. */
+function v1EventTable(h5: H5, file: string, layout: { readonly event: H5Group; readonly index: H5Group | null }, slabs: SlabReader): LheTable {
+  const where = `${file}, group /${layout.index === null ? 'event' : 'index'}`;
+  const lookup = layout.index ?? layout.event;
+  const start = member(h5, lookup, 'start', where);
+  const end = member(h5, lookup, 'end', where);
+  const weight = member(h5, layout.event, 'weight', `${file}, group /event`);
+  // Read as (start, end, weight); the end becomes nparticles in place.
+  return v1Table(['start', 'nparticles', 'weight'], [start, end, weight], where, slabs, (row) => {
+    row[1] -= row[0];
+  });
+}
+
+function v1ParticleTable(h5: H5, file: string, group: H5Group, slabs: SlabReader): LheTable {
+  const where = `${file}, group /particle`;
+  const names = ['id', 'status', 'px', 'py', 'pz', 'e'];
+  return v1Table(names, names.map((n) => member(h5, group, n, where)), where, slabs);
 }
 
 function columnIndex(names: readonly string[], name: string, where: string): number {
@@ -287,15 +364,11 @@ function columnIndex(names: readonly string[], name: string, where: string): num
   return i;
 }
 
-async function* readLheh5(file: string, ctx: FileContext, events: H5Dataset, particles: H5Dataset, slabs: SlabReader): AsyncGenerator<RowBlock, FileResult> {
-  const evWhere = `${file}, dataset /events`;
-  const ptWhere = `${file}, dataset /particles`;
-  for (const [ds, where] of [[events, evWhere], [particles, ptWhere]] as const) {
-    const kind = numericKind(ds);
-    if (kind !== 'float' && kind !== 'int') throw new DataError(where, 0, null, kind, 'file');
-  }
-  const evNames = lheh5Names(events, 'events', [...EVENT_FIXED, 'NOMINAL'], evWhere);
-  const ptNames = lheh5Names(particles, 'particles', PARTICLE_COLUMNS, ptWhere);
+async function* readLheh5(file: string, ctx: FileContext, events: LheTable, particles: LheTable): AsyncGenerator<RowBlock, FileResult> {
+  const evWhere = events.where;
+  const ptWhere = particles.where;
+  const evNames = events.names;
+  const ptNames = particles.names;
   const kEv = evNames.length;
   const kPt = ptNames.length;
   const NP = columnIndex(evNames, 'nparticles', evWhere);
@@ -304,8 +377,8 @@ async function* readLheh5(file: string, ctx: FileContext, events: H5Dataset, par
   // The weights: every column that is not one of the nine fixed ones, the nominal one first.
   const weightCols = evNames.flatMap((n, j) => (EVENT_FIXED.includes(n) ? [] : [j]));
   if (weightCols.length === 0) throw new DataError(evWhere, 0, null, `no weight column (the dataset has: ${clipText(evNames.join(', '), 200)})`, 'file');
-  const nEvents = (events.shape as number[])[0];
-  const nParticles = (particles.shape as number[])[0];
+  const nEvents = events.rows;
+  const nParticles = particles.rows;
   const named = ctx.options.format?.particles ?? null;
 
   let sink: RowSink | null = null;
@@ -321,7 +394,7 @@ async function* readLheh5(file: string, ctx: FileContext, events: H5Dataset, par
   for (let a = 0; a < nEvents && !(sink?.done ?? false); a += EVENT_BLOCK) {
     const allowed = sink === null ? ctx.rowsAllowed : ctx.rowsAllowed - sink.goodRows;
     const b = Math.min(nEvents, a + EVENT_BLOCK, a + Math.max(allowed, 1));
-    const ev = slabs.read([events], a, b, evWhere, () => 'events').get(events) as Float64Array;
+    const ev = events.read(a, b);
     // The particle rows of these events: one slab from the first start to the last end.
     let lo = Infinity;
     let hi = -Infinity;
@@ -335,7 +408,7 @@ async function* readLheh5(file: string, ctx: FileContext, events: H5Dataset, par
     }
     // Reading the particles may grow the WebAssembly memory, which would detach this view of the events.
     const evCopy = ev.slice();
-    const pt = hi > lo ? (slabs.read([particles], lo, hi, ptWhere, () => 'particles').get(particles) as Float64Array) : new Float64Array(0);
+    const pt = hi > lo ? particles.read(lo, hi) : new Float64Array(0);
 
     let fill = 0;
     let firstOfFill = a + 1;
@@ -348,7 +421,7 @@ async function* readLheh5(file: string, ctx: FileContext, events: H5Dataset, par
       const s = evCopy[i * kEv + START];
       const np = evCopy[i * kEv + NP];
       if (!(Number.isInteger(s) && Number.isInteger(np) && s >= 0 && np >= 0 && s + np <= nParticles)) {
-        const problem = `start ${s}, nparticles ${np}: not particle rows 1..${nParticles} of /particles`;
+        const problem = `start ${s}, nparticles ${np}: not particle rows 1..${nParticles} of ${ptWhere.slice(file.length + 2)}`;
         if (sink === null) throw new DataError(file, eventNo, null, problem, 'event');
         flush();
         sink.bad(eventNo, null, problem);
@@ -408,7 +481,7 @@ async function* readLheh5(file: string, ctx: FileContext, events: H5Dataset, par
     flush();
     if (sink !== null) yield* sink.take(false);
   }
-  if (sink === null) throw new DataError(file, 0, null, 'no events in /events', 'file');
+  if (sink === null) throw new DataError(evWhere, 0, null, 'no events', 'file');
   yield* sink.take(true);
   return { rows: sink.goodRows, skipped: sink.skippedRows, done: sink.done, format: 'lheh5' };
 }

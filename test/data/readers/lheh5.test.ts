@@ -81,3 +81,17 @@ test('an HDF5 table named by a `properties` attribute reads as a plain table: LH
   const { rows } = await read(EVENTS, cols('nparticles', 'start', 'NOMINAL'), { format: { dataset: '/events' } });
   assert.deepEqual(rows.map((r) => r.slice(0, 2)), [[5, 0], [5, 6], [5, 11], [5, 16], [5, 21]]);
 });
+
+test('LHEH5 version 1 (groups of 1-D datasets, with or without /index) reads as version 2 does', async () => {
+  const all = cols(...['u', 'ub', 'em', 'ep'].flatMap((n) => ['E', 'px', 'py', 'pz'].map((c) => `${n}_${c}`)), 'weight');
+  const v2 = await read(EVENTS, all, { skipBadRows: true });
+  for (const name of ['events.lheh5v1.h5', 'noindex.lheh5v1.h5']) {
+    const file = join(fx.dir, name);
+    assert.equal(await countRows([file]), 5);
+    const v1 = await read(file, all, { skipBadRows: true });
+    assert.deepEqual(v1.rows, v2.rows, name);
+    assert.deepEqual(v1.report.skippedExamples.map((s) => [s.line, s.column, s.problem]), v2.report.skippedExamples.map((s) => [s.line, s.column, s.problem]), name);
+    assert.equal(v1.report.files[0].format, 'lheh5');
+  }
+  await assert.rejects(read(join(fx.dir, 'events.lheh5v1.h5'), cols('em_E', 'rwgt:mu2')), /required column 'rwgt:mu2' is missing \(the events give: .*, weight\)/);
+});
