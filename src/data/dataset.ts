@@ -146,6 +146,20 @@ export async function loadDataset(spec: DataSpec): Promise<Dataset> {
   return { inputNames, d: inputNames.length, n, x: x.finish(), y: yArr, born: bornArr, weight: weight?.finish() ?? null, target, report };
 }
 
+/** m rows spread evenly through (x, y) (all of them when m ≥ n): a random sample when the rows are already shuffled. */
+export function evenlySpacedRows(x: Float64Array, y: Float64Array, d: number, m: number): { x: Float64Array; y: Float64Array } {
+  const n = y.length;
+  if (m >= n) return { x, y };
+  const xs = new Float64Array(m * d);
+  const ys = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const r = Math.floor((i * n) / m);
+    xs.set(x.subarray(r * d, (r + 1) * d), i * d);
+    ys[i] = y[r];
+  }
+  return { x: xs, y: ys };
+}
+
 /** Rows `idx` of an n×d row-major matrix, as a new matrix. */
 export function takeRows(x: Float64Array, d: number, idx: Uint32Array): Float64Array {
   const out = new Float64Array(idx.length * d);

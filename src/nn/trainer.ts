@@ -28,6 +28,7 @@ import type { RegressionMetrics } from './evaluate.js';
 import { decodeFloat64, encodeFloat64, type EncodedFloat64, type Float64Payload } from './f64-codec.js';
 import { Network, PREDICT_CHUNK_ROWS } from './network.js';
 import { MseObjective, type Objective } from './objective.js';
+import { evenlySpacedRows } from '../data/dataset.js';
 import type { NetworkFactory, TrainableNetwork } from './trainable.js';
 import { learningRate, learningRateAtFraction, parseScheduleConfig, type ScheduleConfig } from './schedules.js';
 
@@ -525,19 +526,7 @@ export class Trainer {
 
   /** Rows of the training set the finishing phase fits: `rows` of them, evenly spaced (the split already shuffled them). */
   private finishingRows(rows: number | null): { x: Float64Array; y: Float64Array } {
-    const { xTrain, yTrain } = this.data;
-    const n = this.nTrain;
-    const m = rows === null ? n : Math.min(rows, n);
-    if (m === n) return { x: xTrain, y: yTrain };
-    const d = this.network.inputDim;
-    const x = new Float64Array(m * d);
-    const y = new Float64Array(m);
-    for (let i = 0; i < m; i++) {
-      const r = Math.floor((i * n) / m);
-      x.set(xTrain.subarray(r * d, (r + 1) * d), i * d);
-      y[i] = yTrain[r];
-    }
-    return { x, y };
+    return evenlySpacedRows(this.data.xTrain, this.data.yTrain, this.network.inputDim, rows ?? this.nTrain);
   }
 
   /**

@@ -11,6 +11,7 @@ import type { TrainableNetwork } from '../nn/trainable.js';
 import type { Logger } from '../util/log.js';
 import type { Rng } from '../util/rng.js';
 import { fitSigmaScale } from './calibration.js';
+import { evenlySpacedRows } from '../data/dataset.js';
 import { HEAD_OUTPUTS } from './gaussian.js';
 import { BayesObjective, MemberObjective } from './objectives.js';
 import { bayesRegressor, memberRegressor, type UncertainRegressor, type UncertaintySpec } from './regressor.js';
@@ -81,7 +82,17 @@ export function uncertainRegressorOf(objective: Objective, c: UncertaintyConfig,
     throw new AmpfitError(`objective '${objective.name}' learns no uncertainty`);
   }
   if (!c.calibrate_sigma) return model;
-  const s = fitSigmaScale(model, data.xTrain, data.yTrain, data.d);
-  log.info(`calibration: σ_syst scaled by ${s.toPrecision(4)} (minimum of the heteroscedastic NLL on the ${data.yTrain.length} training points)`);
+  const rows = evenlySpacedRows(data.xTrain, data.yTrain, data.d, CALIBRATION_ROWS);
+  const s = fitSigmaScale(model, rows.x, rows.y, data.d);
+  const used = rows.y.length === data.yTrain.length ? `the ${data.yTrain.length}` : `${rows.y.length} evenly spaced of the ${data.yTrain.length}`;
+  log.info(`calibration: σ_syst scaled by ${s.toPrecision(4)} (minimum of the heteroscedastic NLL on ${used} training points)`);
   return model.withSigmaScale(s);
 }
+
+/**
+ * The scale is one number: 20 000 points fix it to about 0.5 % (the relative
+ * error of a mean of t² is √(2/n)), while every point costs a prediction per
+ * weight vector — a BNN of 128 samples spent 44 s on 70 000 rows, past its
+ * time budget.
+ */
+const CALIBRATION_ROWS = 20_000;
