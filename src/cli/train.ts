@@ -1,6 +1,7 @@
 import { gracefulInterrupt } from './interrupt.js';
 import { applyOverrides, loadConfig, validateConfig } from '../config/load.js';
-import { chooseConfig, parseDuration } from '../config/fromData.js';
+import { chooseConfig, parseDuration, retarget } from '../config/fromData.js';
+import { wrapText } from '../util/text.js';
 import type { RunConfig } from '../config/schema.js';
 import { scanData } from '../data/scan.js';
 import { resolveDataFiles } from '../data/files.js';
@@ -83,9 +84,13 @@ async function configFromData(flags: TrainFlags, overrides: readonly string[], l
   const files = resolveDataFiles(flags.data.map((d) => pathFromCwd(d)));
   const born = flags.born ?? null;
   const scan = await scanData({ files, target: flags.target, born, sampleRows: SCAN_ROWS, incoming });
-  const chosen = chooseConfig({ scan, target: flags.target, born, timeBudgetS: parseDuration(flags.budget ?? '10m'), incoming });
-  log.info(`no config: chosen from the first ${scan.rows} rows of ${files.length === 1 ? files[0] : `${files.length} files`} (the run's config.json repeats it; --set overrides any key):`);
-  for (const r of chosen.reasons) log.info(`  ${r}`);
+  const first = chooseConfig({ scan, target: flags.target, born, timeBudgetS: parseDuration(flags.budget ?? '10m'), incoming });
+  const asked = applyOverrides({}, overrides).model_type;
+  const chosen = typeof asked === 'string' ? retarget(first, asked) : first;
+  log.info(`no config: chosen from the first ${scan.rows} rows of ${files.length === 1 ? files[0] : `${files.length} files`}`);
+  log.info('(config.json in the run directory repeats it; --set changes any key):');
+  // The logger's timestamp takes 9 of the 80 columns.
+  for (const r of chosen.reasons) for (const line of wrapText(r, 69, '    ')) log.info(`  ${line}`);
   return validateConfig(applyOverrides(chosen.raw, overrides), 'the options chosen from the data');
 }
 

@@ -9,6 +9,7 @@ import type { DataScan } from '../data/scan.js';
 import { ConfigError } from '../util/errors.js';
 import { formatDuration } from '../util/log.js';
 import type { RawConfig } from './load.js';
+import { KEY_MODEL_TYPES } from './applicability.js';
 
 export interface ChosenConfig {
   readonly raw: RawConfig;
@@ -107,4 +108,23 @@ export function parseDuration(text: string): number {
   const seconds = Number(m[1]) * (unit === 'h' ? 3600 : unit === 's' ? 1 : 60);
   if (!(seconds > 0)) throw new ConfigError(`--budget '${text}' must be positive`);
   return seconds;
+}
+
+/**
+ * The choice for another model type than the one chosen (`--set
+ * model_type=bdt`): the chosen keys that type does not read go, so it trains
+ * with its own defaults instead of failing on the network's depth and width.
+ */
+export function retarget(chosen: ChosenConfig, type: string): ChosenConfig {
+  if (chosen.raw.model_type === type) return chosen;
+  const raw: RawConfig = { ...chosen.raw, model_type: type };
+  const dropped: string[] = [];
+  for (const [key, types] of Object.entries(KEY_MODEL_TYPES)) {
+    if (key in raw && !(types as readonly string[]).includes(type)) {
+      delete raw[key];
+      dropped.push(key);
+    }
+  }
+  const reasons = chosen.reasons.map((r) => (r.startsWith('model: ') ? `model: ${type}, as --set asks, with its own defaults${dropped.length === 0 ? '' : ` (dropped ${dropped.join(', ')})`}` : r));
+  return { raw, reasons };
 }

@@ -16,6 +16,7 @@ import { AmpfitError } from '../util/errors.js';
 import { describeStructured, isStructuredConfig, restoreStructured } from '../nn/structuredNetwork.js';
 import { networkSetup } from './networkSetup.js';
 import { parseTrainerSnapshot } from '../nn/snapshotSchema.js';
+import { progressHeader, progressRow, sci, type ProgressColumn } from '../util/progressTable.js';
 import { formatDuration, type Logger } from '../util/log.js';
 import type { Rng } from '../util/rng.js';
 import { loadUncertain } from '../uncertainty/regressor.js';
@@ -132,17 +133,23 @@ function fit(family: NetworkFamily) {
       if (dir !== null) saveCheckpointConfig(dir, config);
     }
     const net = trainer.network;
+    // One fact per line, so that each fits 80 columns.
     log.info(
-      `${family.describe(net.config)}: ${trainer.objective.params.length.toLocaleString('en-US')} parameters` +
-        (uncertainty !== undefined ? ` (${describeUncertainty(config)}; loss: heteroscedastic NLL); ` : setup.lossNote !== null ? ` (loss: ${setup.lossNote}); ` : '; ') +
-        `${kernels.backend} kernels, ${kernels.threads()} thread${kernels.threads() === 1 ? '' : 's'}; ` +
-        `batch ${trainer.settings.batchSize}, ${trainer.stepsPerEpoch} steps/epoch, ` +
-        `${config.lr_schedule} lr ${config.initial_lr}→${config.final_lr}` +
-        (config.lr_clock === 'time' ? ` over ${formatDuration(config.time_budget_s ?? 0)} of training` : '') +
-        `, patience ${config.patience}` +
-        (budget === undefined ? '' : `, time budget ${formatDuration(budget)}`) +
-        `; losses and R²(t) are in the transformed target space t (${config.target_transform})`,
+      `${family.describe(net.config)}: ${trainer.objective.params.length.toLocaleString('en-US')} parameters; ` +
+        `${kernels.backend} kernels, ${kernels.threads()} thread${kernels.threads() === 1 ? '' : 's'}`,
     );
+    if (uncertainty !== undefined) log.info(`  loss: heteroscedastic NLL; ${describeUncertainty(config)}`);
+    else if (setup.lossNote !== null) log.info(`  loss: ${setup.lossNote}`);
+    log.info(
+      `  batch ${trainer.settings.batchSize} × ${trainer.stepsPerEpoch} steps/epoch, patience ${config.patience}` +
+        (config.epochs >= BUDGET_DRIVEN_EPOCHS ? '' : `, at most ${config.epochs} epochs`) +
+        (budget === undefined ? '' : `, time budget ${formatDuration(budget)}`),
+    );
+    log.info(
+      `  ${config.lr_schedule} lr ${config.initial_lr} → ${config.final_lr}` +
+        (config.lr_clock === 'time' ? ` over ${formatDuration(config.time_budget_s ?? 0)} of training` : ''),
+    );
+    log.info(`  losses and R²(t) in the transformed target space t (${config.target_transform})`);
     const lossName = uncertainty === undefined ? 'MSE' : 'NLL';
     const progress = progressReporter(log, config.epochs, budget, lossName);
     let lastStatus = 0;
@@ -159,7 +166,7 @@ function fit(family: NetworkFamily) {
         const now = performance.now();
         if (now - lastStatus < STATUS_MS) return;
         lastStatus = now;
-        log.status(`epoch ${s.epoch}/${config.epochs}  step ${s.step + 1}/${steps}  batch ${lossName} ${s.loss.toExponential(3)}  lr ${s.lr.toExponential(2)}`);
+        log.status(`epoch ${s.epoch}${config.epochs >= BUDGET_DRIVEN_EPOCHS ? '' : `/${config.epochs}`}  step ${s.step + 1}/${steps}  batch ${lossName} ${s.loss.toExponential(3)}  lr ${s.lr.toExponential(2)}`);
       },
     });
     const result = await trainer.run();
@@ -197,27 +204,41 @@ function readCheckpoint(dir: string, config: RunConfig): TrainerSnapshot {
   return parseTrainerSnapshot(readCheckpointState<unknown>(dir), checkpointStatePath(dir) ?? dir);
 }
 
-/** lossName: 'MSE', or 'NLL' for uncertainty objectives (the trainer's *MSE fields then hold the NLL). */
+/**
+ * The epoch table: lossName 'MSE', or 'NLL' for uncertainty objectives (the
+ * trainer's *MSE fields then hold the NLL). 1 − R² rather than R²: at the
+ * precision these models reach, R² is 0.99999… and its digits are all nines.
+ * Levenberg–Marquardt iterations show the damping μ in the lr column and
+ * Jacobian rows per second; the header is printed again when they start.
+ */
 function progressReporter(log: Logger, maxEpochs: number, budgetS: number | undefined, lossName: string): (s: EpochStats) => void {
   let firstElapsed: number | null = null;
   let firstEpoch = 0;
+  let phase: 'adam' | 'lm' | null = null;
+  const columns = (lm: boolean): ProgressColumn[] => [
+    { title: 'epoch', width: 5 }, { title: `train ${lossName}`, width: 9 }, { title: `val ${lossName}`, width: 9 },
+    { title: '1−R²(t)', width: 8 }, { title: lm ? 'LM μ' : 'lr', width: 7 }, { title: lm ? 'krow/s' : 'k/s', width: 4 },
+    { title: 'best', width: 6 }, { title: 'ETA', width: 6 },
+  ];
   return (s) => {
     if (firstElapsed === null) {
       firstElapsed = s.elapsedS - s.epochS;
       firstEpoch = s.epoch - 1;
     }
+    const lm = s.damping !== undefined;
+    if (phase !== (lm ? 'lm' : 'adam')) {
+      phase = lm ? 'lm' : 'adam';
+      log.info(progressHeader(columns(lm)));
+    }
     const perEpoch = (s.elapsedS - firstElapsed) / (s.epoch - firstEpoch);
     let eta = (maxEpochs - s.epoch) * perEpoch;
     if (budgetS !== undefined) eta = Math.min(eta, Math.max(0, budgetS - (s.elapsedS - firstElapsed)));
-    log.progress(
-      // A budget-driven run has no real epoch limit: "epoch 3/1000000" would only mislead.
-      `epoch ${s.epoch}${maxEpochs >= BUDGET_DRIVEN_EPOCHS ? '' : `/${maxEpochs}`}  train ${lossName} ${s.trainMSE.toExponential(3)}  val ${lossName} ${s.valMSE.toExponential(3)}` +
-        `  val R²(t) ${s.valR2.toFixed(7)}  ` +
-        (s.damping === undefined
-          ? `lr ${s.lr.toExponential(2)}  ${(s.samplesPerS / 1000).toFixed(0)}k samples/s`
-          : `LM μ ${s.damping.toExponential(2)}  ${(s.samplesPerS / 1000).toFixed(1)}k Jacobian rows/s`) +
-        `  best ${s.bestEpoch}${s.best ? '*' : ' '}  ETA ≤ ${formatDuration(eta)}`,
-    );
+    log.progress(progressRow(columns(lm), [
+      String(s.epoch), sci(s.trainMSE), sci(s.valMSE), sci(1 - s.valR2, 2),
+      s.damping === undefined ? s.lr.toExponential(1) : s.damping.toExponential(1),
+      (s.samplesPerS / 1000).toFixed(s.damping === undefined ? 0 : 1),
+      `${s.bestEpoch}${s.best ? '*' : ' '}`, formatDuration(eta),
+    ]));
   };
 }
 

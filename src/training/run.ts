@@ -21,6 +21,7 @@ import { formatUncertainty, uncertaintyMetrics } from '../uncertainty/calibratio
 import type { UncertainPredictor } from '../uncertainty/regressor.js';
 import { uncertainPredictorOf } from '../models/surrogate.js';
 import type { Logger } from '../util/log.js';
+import { wrapText } from '../util/text.js';
 import { formatDuration, teeLogger } from '../util/log.js';
 import { Rng } from '../util/rng.js';
 import { formatOptions, inputColumns, modelInputs } from './modelInputs.js';
@@ -141,7 +142,8 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   );
   const interruptedBy: NodeJS.Signals | null = signal.aborted ? (signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT') : null;
   const fitSeconds = (performance.now() - tFit) / 1000;
-  log.info(`training ended after ${formatDuration(fitSeconds)}: ${fit.stoppedBecause}`);
+  log.info(`training ended after ${formatDuration(fitSeconds)}:`);
+  for (const line of wrapText(fit.stoppedBecause, 67, '  ')) log.info(`  ${line}`);
 
   const weightsOf = (idx: Uint32Array) => (data.weight === null || data.weight === undefined || config.data.weight === null ? null : { column: config.data.weight, values: take(data.weight, idx) });
   const evaluate = (idx: Uint32Array, truth: Float64Array): PrecisionMetrics =>

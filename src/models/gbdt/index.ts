@@ -11,6 +11,7 @@ import { readModelFile, writeModelFile } from '../../io/modelFile.js';
 import { getKernels } from '../../kernels/index.js';
 import type { Kernels } from '../../kernels/types.js';
 import { AmpfitError } from '../../util/errors.js';
+import { progressHeader, progressRow, sci, type ProgressColumn } from '../../util/progressTable.js';
 import { formatDuration, type Logger } from '../../util/log.js';
 import { kernelsFor } from '../neural.js';
 import type { EmittedOutput, EpochRecord, FitContext, FitResult, Regressor, RegressorType, SerializedRegressor, TrainData } from '../regressor.js';
@@ -98,14 +99,11 @@ async function fit(data: TrainData, ctx: FitContext): Promise<FitResult> {
     }
   }
   const bins = booster.cuts.thresholds.map((t) => t.length + 1);
-  log.info(
-    `bdt: ${data.yTrain.length.toLocaleString('en-US')} training rows binned in ${((performance.now() - tPrep) / 1000).toFixed(2)}s ` +
-      `(bins per feature: ${bins.join(', ')}); max_depth ${params.maxDepth}, eta ${params.learningRate}, lambda ${params.lambda}, ` +
-      `gamma ${params.gamma}, min_child_weight ${params.minChildWeight}, subsample ${params.subsample}, ` +
-      `colsample_bytree ${params.colsampleBytree}; up to ${params.nEstimators} rounds, early stopping after ${params.earlyStoppingRounds}; ` +
-      `${kernels.backend} kernels, ${kernels.threads()} thread${kernels.threads() === 1 ? '' : 's'}` +
-      (budget === undefined ? '' : `, time budget ${formatDuration(budget)}`),
-  );
+  // One fact per line, so that each fits 80 columns.
+  log.info(`bdt: ${data.yTrain.length.toLocaleString('en-US')} training rows binned in ${((performance.now() - tPrep) / 1000).toFixed(2)}s (bins per feature: ${bins.join(', ')})`);
+  log.info(`  max_depth ${params.maxDepth}, eta ${params.learningRate}, lambda ${params.lambda}, gamma ${params.gamma}, min_child_weight ${params.minChildWeight}`);
+  log.info(`  subsample ${params.subsample}, colsample_bytree ${params.colsampleBytree}; up to ${params.nEstimators} rounds, early stopping after ${params.earlyStoppingRounds}`);
+  log.info(`  ${kernels.backend} kernels, ${kernels.threads()} thread${kernels.threads() === 1 ? '' : 's'}${budget === undefined ? '' : `, time budget ${formatDuration(budget)}`}`);
 
   const t0 = performance.now();
   const sessionS = (): number => (performance.now() - t0) / 1000;
@@ -142,10 +140,8 @@ async function fit(data: TrainData, ctx: FitContext): Promise<FitResult> {
   checkpoint();
   if (booster.round === 0) throw new AmpfitError('bdt: stopped before the first round finished; nothing to keep');
   const forest = booster.bestForest();
-  log.info(
-    `bdt: kept ${nTrees(forest)} of ${booster.round} trees (best validation RMSE ${booster.bestRmse.toExponential(4)} at round ${booster.bestRound}); ` +
-      `${nNodes(forest).toLocaleString('en-US')} nodes, ${(forestBytes(forest) / 1e6).toFixed(2)} MB`,
-  );
+  log.info(`bdt: kept ${nTrees(forest)} of ${booster.round} trees, ${nNodes(forest).toLocaleString('en-US')} nodes, ${(forestBytes(forest) / 1e6).toFixed(2)} MB`);
+  log.info(`  best validation RMSE ${booster.bestRmse.toExponential(4)} at round ${booster.bestRound}`);
   return {
     model: new GbdtRegressor(forest, params, kernels),
     history: booster.history,
@@ -165,8 +161,15 @@ function describeStop(stop: 'aborted' | 'time_budget' | null, b: Booster, c: Run
   return `reached n_estimators = ${c.n_estimators}; ${best}`;
 }
 
+/** The boosting table (src/util/progressTable.ts): one row every PROGRESS_S seconds, the first and the last. */
+const ROUND_COLUMNS: ProgressColumn[] = [
+  { title: 'round', width: 6 }, { title: 'train RMSE', width: 8 }, { title: 'val RMSE', width: 8 }, { title: '1−R²', width: 8 },
+  { title: 'best', width: 6 }, { title: 'rnd/s', width: 5 }, { title: 'nodes', width: 6 }, { title: 'ETA', width: 6 },
+];
+
 function progressReporter(log: Logger, maxRounds: number, budgetS: number | undefined, firstRound: number) {
   let lastAt = -Infinity;
+  let headed = false;
   return (s: RoundStats, b: Booster, sessionS: number, final: boolean): void => {
     const now = performance.now();
     if (!(final || s.round === firstRound + 1 || now - lastAt >= PROGRESS_S * 1000)) return;
@@ -174,11 +177,15 @@ function progressReporter(log: Logger, maxRounds: number, budgetS: number | unde
     const rate = (s.round - firstRound) / Math.max(sessionS, 1e-9);
     let eta = (maxRounds - s.round) / rate;
     if (budgetS !== undefined) eta = Math.min(eta, Math.max(0, budgetS - sessionS));
-    log.progress(
-      `round ${s.round}/${maxRounds}  train RMSE ${Math.sqrt(s.trainMSE).toExponential(4)}  val RMSE ${Math.sqrt(s.valMSE).toExponential(4)}` +
-        `  R² ${s.valR2.toFixed(7)}  best ${b.bestRound}${s.best ? '*' : ' '}  ${rate.toFixed(1)} rounds/s` +
-        `  ${b.forest.nodeCount.toLocaleString('en-US')} nodes  ETA ≤ ${formatDuration(eta)}`,
-    );
+    if (!headed) {
+      headed = true;
+      log.info(progressHeader(ROUND_COLUMNS));
+    }
+    const nodes = b.forest.nodeCount;
+    log.progress(progressRow(ROUND_COLUMNS, [
+      String(s.round), sci(Math.sqrt(s.trainMSE)), sci(Math.sqrt(s.valMSE)), sci(1 - s.valR2, 2),
+      `${b.bestRound}${s.best ? '*' : ' '}`, rate.toFixed(1), nodes < 1e5 ? String(nodes) : `${(nodes / 1000).toFixed(0)}k`, formatDuration(eta),
+    ]));
   };
 }
 
