@@ -121,3 +121,21 @@ test('running train-set again skips the trained function; a changed config is re
   assert.deepEqual(again.trained, []);
   await assert.rejects(trainSet({ manifest, outDir: out, log: quiet, overrides: ['max_depth=5'] }), /holds a model trained with a different config \(max_depth differ\); retrain with --force/);
 });
+
+test('ampfit train-set prints the table and a verdict line per trained function; run again, it trains nothing and shows the same', () => {
+  const setOut = join(work, 'cli-set');
+  const run = () => spawnSync(process.execPath, [join(REPO, 'bin/ampfit.js'), 'train-set', '--manifest', manifest, '--out', setOut], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+  const r = run();
+  assert.equal(r.status, 0, r.stderr);
+  const verdicts = r.stdout.split('\n').filter((l) => l.startsWith('verdict'));
+  assert.equal(verdicts.length, 1, r.stdout);
+  const m = JSON.parse(readFileSync(join(setOut, 'A', 'metrics.json'), 'utf8')).test;
+  assert.equal(verdicts[0], `verdict (A, test): R_1 > 90 % ${m.verdict.marginal ? 'undecided' : m.verdict.holds ? 'holds' : 'fails'}: ${m.verdict.R_1_pct.toFixed(2)} ± ${m.verdict.R_1_stderr_pct.toFixed(2)} %; 90 % have |δ| < ${m.verdict.tau90_pct.toPrecision(3)} %`);
+  // Every line but the one naming the set's path fits 80 columns.
+  for (const line of r.stdout.trimEnd().split('\n')) if (!line.startsWith('set written')) assert.ok(line.length <= 80, line);
+  const again = run();
+  assert.equal(again.status, 0, again.stderr);
+  // Nothing is trained again; the set's table and verdict are shown as they stand.
+  assert.match(again.stdout, /\(trained 0, resumed 0, already done 1\)/);
+  assert.deepEqual(again.stdout.split('\n').filter((l) => l.startsWith('verdict')), verdicts);
+});
