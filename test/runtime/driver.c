@@ -40,7 +40,33 @@ int main(int argc, char **argv) {
   const char *mode = argc > 2 ? argv[2] : "load";
   size_t d = 0, n = argc > 4 ? (size_t)strtoull(argv[4], NULL, 10) : 0, i;
   double *x = NULL;
-  int st = ampfit_load(argv[1], &m);
+  int st;
+  if (strcmp(mode, "memory") == 0) {
+    /* The file's bytes through ampfit_load_memory, freed before use: the handle holds its own copy. */
+    FILE *f = fopen(argv[1], "rb");
+    long size;
+    unsigned char *bytes;
+    ampfit_model *m2 = NULL;
+    const char *a, *b;
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) return 2;
+    bytes = malloc((size_t)size + 1);
+    if (bytes == NULL || fread(bytes, 1, (size_t)size, f) != (size_t)size) return 2;
+    fclose(f);
+    st = ampfit_load_memory(bytes, (size_t)size, &m);
+    memset(bytes, 0, (size_t)size);
+    free(bytes);
+    printf("status %d\nmessage %s\n", st, ampfit_last_error());
+    if (st != AMPFIT_OK) return 0;
+    ampfit_input_dim(m, &d);
+    ampfit_load(argv[1], &m2);
+    ampfit_info(m, &a);
+    ampfit_info(m2, &b);
+    printf("dim %zu\ninfo identical %d\n", d, strcmp(a, b) == 0);
+    ampfit_free(m);
+    ampfit_free(m2);
+    return 0;
+  }
+  st = ampfit_load(argv[1], &m);
   if (strcmp(mode, "load") == 0 || st != AMPFIT_OK) {
     printf("status %d\nmessage %s\n", st, ampfit_last_error());
     ampfit_free(m);
@@ -107,7 +133,7 @@ int main(int argc, char **argv) {
       ampfit_free(m2);
     }
     t1 = now();
-    printf("load_ms %.4f\n", (t1 - t0) / loads * 1e3);
+    printf("status 0\nload_ms %.4f\n", (t1 - t0) / loads * 1e3);
     t0 = now();
     for (k = 0; k < reps; k++) ampfit_eval(m, x, n, out, NULL);
     t1 = now();

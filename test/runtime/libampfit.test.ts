@@ -16,7 +16,8 @@ import { readModelFile } from '../../src/io/modelFile.js';
 import { loadModel } from '../../src/models/surrogate.js';
 import { runTraining } from '../../src/training/run.js';
 import { memoryLogger } from '../../src/util/log.js';
-import { REPO, SAMPLE_2D, SAMPLE_4D, tempDir } from '../helpers.js';
+import { gunzipSync } from 'node:zlib';
+import { REPO, SAMPLE_2D, SAMPLE_4D, SHARED_DATA, tempDir, writeText } from '../helpers.js';
 import { AGREEMENT, haveGcc, maxRelativeDifference, writeDoubles } from '../export/fixtures.js';
 
 const RUNTIME = join(REPO, 'native/runtime');
@@ -82,6 +83,10 @@ const CASES: { name: string; file: string; keys: Record<string, unknown>; sigma?
   { name: 'skdnn-average', file: SAMPLE_4D, keys: { model_type: 'skdnn', depth: 1, width: 10, activation: 'tanh', symmetry_mode: 'average', ...sym, ...quick } },
   { name: 'bdt-fold', file: SAMPLE_4D, keys: { model_type: 'bdt', max_depth: 4, learning_rate: 0.3, n_estimators: 10, symmetry_mode: 'fold', ...sym } },
   { name: 'dnn-heteroscedastic', file: SAMPLE_2D, keys: { model_type: 'dnn', depth: 1, width: 8, activation: 'softplus', uncertainty: 'heteroscedastic', ...quick }, sigma: true },
+  { name: 'mlp-gelu', file: SAMPLE_2D, keys: { model_type: 'mlp', depth: 2, width: 12, activation: 'gelu', ...quick } },
+  { name: 'mlp-relu', file: SAMPLE_2D, keys: { model_type: 'mlp', depth: 2, width: 12, activation: 'relu', ...quick } },
+  { name: 'groupkan', file: SAMPLE_2D, keys: { model_type: 'mlp', depth: 1, width: 8, activation: 'rational', rational_groups: 4, ...quick } },
+  { name: 'kan', file: SAMPLE_2D, keys: { model_type: 'kan', depth: 1, width: 4, ...quick } },
   { name: 'skdnn-ensemble-average', file: SAMPLE_4D, keys: { model_type: 'skdnn', depth: 1, width: 8, activation: 'elu', uncertainty: 'ensemble', ensemble_members: 2, symmetry_mode: 'average', ...sym, ...quick }, sigma: true },
 ];
 
@@ -118,3 +123,144 @@ for (const c of CASES) {
     }
   });
 }
+
+// Deep Sets on raw four-momenta (ggyyg): the momentumFeatures op, its physics checks and the training-range domain.
+const GGYYG = join(SHARED_DATA, 'ggyyg/ggyyg_train_00.csv.gz');
+test('libampfit evaluates a Deep Sets model on ggyyg momenta as predict does, and flags unphysical momenta', { skip }, async () => {
+  const lines = gunzipSync(readFileSync(GGYYG)).toString('latin1').split('\n', 801);
+  const slice = writeText(work, 'ggyyg-800.csv', lines.join('\n') + '\n');
+  const particles = [{ name: 'p1', type: 'g' }, { name: 'p2', type: 'g' }, { name: 'p3', type: 'a' }, { name: 'p4', type: 'a' }, { name: 'p5', type: 'g' }];
+  const dir = join(work, 'dsi');
+  const config = validateConfig({
+    data: { files: slice, target: 'msq', momenta: { particles } }, model_type: 'ds', features: 'momenta+invariants', ds_latent: 8, depth: 1, width: 16,
+    activation: 'gelu', target_transform: 'log-standardize', ...quick,
+  }, 'dsi');
+  await runTraining({ config, outDir: dir, log: memoryLogger() });
+  const m = loadModel(dir);
+  const n = 100;
+  const x = new Float64Array(lines.slice(1, n + 1).flatMap((l) => l.split(',').slice(0, 20).map(Number)));
+  const got = evalC(dir, x, n);
+  assert.equal(got.status, 0, got.message);
+  const { max } = maxRelativeDifference(got.value, m.predict(x, n));
+  assert.ok(max <= AGREEMENT, `max relative difference ${max}`);
+  const info = drive(dir, 'info');
+  assert.ok(info.lines.includes('kind 1'), 'input kind: momenta');
+  // Row 0 with a negative energy, row 1 with momentum not conserved, row 2 untouched.
+  const bad = x.slice(0, 3 * 20);
+  bad[0] = -bad[0];
+  bad[20 + 9] += 50;
+  const r = evalC(dir, bad, 3);
+  assert.equal(r.status, 7, 'AMPFIT_ERR_DOMAIN');
+  assert.match(r.message, /2 of 3 points are outside the model's domain \(NaN\); the first, point 0: .*(physics|trained)/);
+  assert.ok(Number.isNaN(r.value[0]) && Number.isNaN(r.value[1]) && r.value[2] === got.value[2]);
+  const codes = drive(dir, 'check', bad, 3);
+  assert.equal(codes.status, 0);
+  // The negated energy is also outside the training range, which is checked first.
+  assert.deepEqual(codes.lines.map((l) => Number(l.split(' ')[0])), [2, 3, 0]);
+});
+
+test('ampfit_check: NaN, outside the unit cube, inside; eval gives NaN there and AMPFIT_ERR_DOMAIN after evaluating the rest', { skip }, async () => {
+  const dir = await model('dnn');
+  const x = Float64Array.from([0.5, 0.5, Number.NaN, 0.2, 0.3, 1.5, 0.25, 0.75, 1, 0, -1e-300, 0.5]);
+  const codes = drive(dir, 'check', x, 6);
+  assert.deepEqual(codes.lines, ['0 inside the model\'s domain', '1 an input is NaN or infinite', '2 a coordinate is outside the model\'s trained input domain',
+    '0 inside the model\'s domain', '0 inside the model\'s domain', '2 a coordinate is outside the model\'s trained input domain']);
+  const r = evalC(dir, x, 6);
+  assert.equal(r.status, 7);
+  assert.match(r.message, /3 of 6 points are outside the model's domain \(NaN\); the first, point 1: an input is NaN or infinite/);
+  const want = loadModel(dir).predict(Float64Array.from([0.5, 0.5, 0.25, 0.75, 1, 0]), 3);
+  const { max } = maxRelativeDifference([r.value[0], r.value[3], r.value[4]], want);
+  assert.ok(max <= AGREEMENT, `max relative difference ${max}`);
+  assert.ok([1, 2, 5].every((i) => Number.isNaN(r.value[i])));
+  const info = drive(dir, 'info');
+  assert.ok(info.lines.includes('input x1 0 1') && info.lines.includes('badname 5'), info.lines.join('\n'));
+  const json = JSON.parse(info.lines.find((l) => l.startsWith('info '))?.slice(5) ?? '') as { type: string; inputs: string[]; has_sigma: boolean };
+  assert.equal(json.type, 'dnn');
+  assert.deepEqual(json.inputs, ['x1', 'x2']);
+});
+
+test('4 threads evaluating on one handle give the bits of 1 thread', { skip }, async () => {
+  const dir = await model('skdnn-ensemble-average');
+  const { x, n } = await points(SAMPLE_4D, 3000);
+  const r = drive(dir, 'threads', x, n);
+  assert.deepEqual(r.lines, ['identical 1']);
+  assert.equal(r.status, 0);
+});
+
+test('damaged files: truncated, bad magic, a flipped byte, no graph, not there — each its status and message', { skip }, async () => {
+  const dir = await model('dnn');
+  const good = readFileSync(join(dir, 'model.ampfit'));
+  const write = (name: string, bytes: Uint8Array): string => {
+    const f = join(work, name);
+    writeFileSync(f, bytes);
+    return f;
+  };
+  const truncated = drive(write('truncated.ampfit', good.subarray(0, good.length - 100)), 'load');
+  assert.equal(truncated.status, 2);
+  assert.match(truncated.message, /truncated: \d+ bytes, header says \d+/);
+  const tiny = drive(write('tiny.ampfit', good.subarray(0, 20)), 'load');
+  assert.equal(tiny.status, 2);
+  assert.match(tiny.message, /truncated \(20 bytes/);
+  const magic = Buffer.from(good);
+  magic[0] = 0x61;
+  const m = drive(write('magic.ampfit', magic), 'load');
+  assert.equal(m.status, 2);
+  assert.match(m.message, /not an ampfit model file \(bad magic bytes\)/);
+  const flipped = Buffer.from(good);
+  flipped[Math.floor(good.length / 2)] ^= 0x10;
+  const f = drive(write('flipped.ampfit', flipped), 'load');
+  assert.equal(f.status, 3);
+  assert.match(f.message, /checksum mismatch: the file is corrupted or was modified/);
+  const newer = Buffer.from(good);
+  newer[8] = 9;
+  assert.equal(drive(write('newer.ampfit', newer), 'load').status, 4);
+  const missing = drive(join(work, 'nothing-here.ampfit'), 'load');
+  assert.equal(missing.status, 1);
+  assert.match(missing.message, /cannot open model .*nothing-here\.ampfit/);
+  // A model file as ampfit wrote them before the graph was stored: loads in TS, not in C, which says how to add the graph.
+  const old = join(REPO, 'test/fixtures/models/skdnn-average');
+  const o = drive(old, 'load');
+  assert.equal(o.status, 4);
+  assert.match(o.message, /has no stored model graph .*ampfit export --format ampfit --model <model dir> --out <file>/);
+  const loaded = drive(dir, 'load');
+  assert.equal(loaded.status, 0);
+  assert.equal(loaded.message, '');
+});
+
+const BIN = join(REPO, 'bin/ampfit.js');
+test('export --format ampfit gives an old model file its graph; libampfit then agrees with predict on it', { skip }, async () => {
+  for (const name of ['skdnn-average', 'bdt', 'poly', 'dnn-heteroscedastic']) {
+    const src = join(REPO, 'test/fixtures/models', name);
+    const out = join(work, `${name}-graph.ampfit`);
+    const r = spawnSync(process.execPath, [BIN, 'export', '--format', 'ampfit', '--model', src, '--out', out], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /wrote .*graph of \d+ ops/);
+    const m = loadModel(src);
+    // The copy is the same model to TypeScript: same header (plus the graph), same regressor arrays, same predictions.
+    const before = readModelFile<Record<string, unknown>>(join(src, 'model.ampfit'));
+    const after = readModelFile<Record<string, unknown>>(out);
+    for (const [k, a] of Object.entries(before.arrays)) assert.deepEqual(after.arrays[k], a, k);
+    const { x, n } = await points(m.d === 2 ? SAMPLE_2D : SAMPLE_4D, 500);
+    copyFileSync(out, join(work, `${name}-copy.ampfit`));
+    assert.deepEqual(loadModel(out).predict(x, n), m.predict(x, n));
+    const got = evalC(out, x, n);
+    assert.equal(got.status, 0, got.message);
+    const { max } = maxRelativeDifference(got.value, m.predict(x, n));
+    assert.ok(max <= AGREEMENT, `${name}: max relative difference ${max}`);
+  }
+});
+
+test('ampfit_load_memory loads the same model from bytes; the timing loop runs (times reported, not asserted)', { skip }, async () => {
+  const dir = await model('skdnn');
+  const mem = drive(join(dir, 'model.ampfit'), 'memory');
+  assert.deepEqual(mem.lines, ['dim 2', 'info identical 1']);
+  assert.equal(mem.status, 0);
+  const garbage = drive(join(REPO, 'package.json'), 'memory');
+  assert.equal(garbage.status, 2);
+  const { x, n } = await points(SAMPLE_2D, 2000);
+  const r = drive(dir, 'time', x, n);
+  const load = Number(/load_ms (\S+)/.exec(r.lines.join('\n'))?.[1]);
+  const each = Number(/eval_us_per_point (\S+)/.exec(r.lines.join('\n'))?.[1]);
+  assert.ok(load > 0 && each > 0, r.lines.join('\n'));
+  process.stderr.write(`libampfit skdnn 2-12: load ${load} ms, eval ${each} µs/point\n`);
+});
