@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds the optional native kernels (native/) into build/Release/ampfit_native.node.
+// Builds the optional native kernels (native/) into build/Release/ampfit_native.node,
+// and libampfit (native/runtime/) into native/runtime/build/.
 //
 // Runs as npm's "install" script, so it must never fail the install: the
 // TypeScript kernels work everywhere, the addon only makes them fast. Any
@@ -23,6 +24,21 @@ const outDir = path.join(root, 'build', 'Release');
 const outFile = path.join(outDir, 'ampfit_native.node');
 const logFile = path.join(root, 'build', 'native-build.log');
 const verbose = process.env.AMPFIT_NATIVE_VERBOSE === '1';
+
+// libampfit (native/runtime/, the C library that evaluates model files
+// without Node) is built first and apart: the addon's warn() below exits,
+// and a failure here only warns too (the TypeScript package does not need it).
+function buildRuntime() {
+  if (process.env.AMPFIT_NO_NATIVE === '1') return;
+  const r = spawnSync('make', ['-C', path.join(nativeDir, 'runtime')], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    const why = r.error !== undefined ? r.error.message : (r.stderr || r.stdout).trim().split('\n').slice(-1)[0];
+    console.warn(`ampfit: libampfit (native/runtime) not built (${why}); run \`make -C native/runtime\` to see why.`);
+  } else if (verbose) {
+    process.stdout.write(r.stdout);
+  }
+}
+buildRuntime();
 
 function warn(reason) {
   console.warn(`ampfit: native kernels not built (${reason}); the slower TypeScript kernels will be used.`);

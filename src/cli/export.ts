@@ -2,9 +2,10 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkOutputPath, writeOutput, type OutputTarget } from '../io/outputPath.js';
-import { MODEL_FILE } from '../io/modelStore.js';
+import { MODEL_FILE, readModel, writeModelFileWithGraph } from '../io/modelStore.js';
+import { serializeGraph } from '../graph/serialize.js';
 import { loadModel } from '../models/surrogate.js';
-import { describeSurrogate, exportC, exportOnnx, sanitizeName, type ExportFormat } from '../export/index.js';
+import { describeSurrogate, exportC, exportOnnx, modelGraph, sanitizeName, type ExportFormat } from '../export/index.js';
 import { exportXgboostJson, xgboostExportInfo } from '../export/xgboostJson.js';
 import { AmpfitError } from '../util/errors.js';
 
@@ -32,7 +33,9 @@ function refuseOverwrite(paths: readonly string[], force: boolean): void {
  * Writes the model in a portable form: --format onnx writes one .onnx file
  * at --out; --format c writes <name>.c, <name>.h and <name>.f90 into the
  * directory --out; --format xgboost-json (boosted trees only) writes an
- * XGBoost 1.7 JSON model at --out. Every file is written atomically.
+ * XGBoost 1.7 JSON model at --out; --format ampfit writes a copy of the
+ * model file with its graph stored (what libampfit loads; models trained
+ * before the graph was stored lack it). Every file is written atomically.
  */
 export async function exportCommand(flags: ExportFlags): Promise<void> {
   // Checked before the model is even read; the C export's folder is checked below, per file.
@@ -47,6 +50,14 @@ export async function exportCommand(flags: ExportFlags): Promise<void> {
     const info = xgboostExportInfo(model);
     process.stderr.write(`wrote ${target.shown} (${Buffer.byteLength(text).toLocaleString('en-US')} bytes; ${info.trees} trees, ${info.nodes} nodes; thresholds and leaves in float32)\n`);
     if (info.inverseFormula !== null) process.stderr.write(`XGBoost predicts the transformed target t; the physical value is ${info.inverseFormula}\n`);
+    return;
+  }
+  if (flags.format === 'ampfit') {
+    // The header and the regressor's arrays as stored, verbatim; only the graph is (re)built from the live model.
+    const stored = readModel(flags.model);
+    const graph = serializeGraph(modelGraph(model));
+    writeModelFileWithGraph(flags.out, stored.header, stored.regressor, graph);
+    process.stderr.write(`wrote ${flags.out} (${statSync(flags.out).size.toLocaleString('en-US')} bytes; graph of ${graph.json.ops.length} ops)\n`);
     return;
   }
   const description = describeSurrogate(model);
@@ -75,7 +86,7 @@ export async function exportCommand(flags: ExportFlags): Promise<void> {
       break;
     }
     default:
-      throw new AmpfitError(`--format must be onnx, c or xgboost-json, not '${String(flags.format)}'`);
+      throw new AmpfitError(`--format must be onnx, c, xgboost-json or ampfit, not '${String(flags.format)}'`);
   }
   for (const w of written) process.stderr.write(`wrote ${w.path} (${w.bytes.toLocaleString('en-US')} bytes)\n`);
 }

@@ -90,7 +90,7 @@ export function buildCli(): Command {
     .command('export')
     .description('write the model as ONNX (float64 graph), as C99 source with a Fortran interface, or (boosted trees) as an XGBoost JSON model')
     .requiredOption('--model <dir>', 'model directory or model.ampfit file')
-    .addOption(new Option('--format <format>', 'onnx: one .onnx file; c: <name>.c, <name>.h and <name>.f90').choices(EXPORT_FORMATS).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'onnx: one .onnx file; c: <name>.c, <name>.h and <name>.f90; ampfit: a model.ampfit with its graph, for libampfit').choices(EXPORT_FORMATS).makeOptionMandatory())
     .requiredOption('--out <path>', 'the .onnx file (onnx) or the directory to write into (c)')
     .option('--name <name>', "C/Fortran function prefix and graph name, sanitised (default: the model directory's name)")
     .option('--force', 'replace existing output files')

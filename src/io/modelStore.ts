@@ -10,6 +10,7 @@ import { writeJsonAtomic } from './atomic.js';
 import { readModelFile, writeModelFile } from './modelFile.js';
 import { ModelFileError } from '../util/errors.js';
 import { checkModelHeader } from './headerSchema.js';
+import { GRAPH_ARRAY_PREFIX, type SerializedGraph } from '../graph/serialize.js';
 
 // The layout every model type uses. A model directory holds
 //   model.ampfit     the model itself, self-contained (see modelFile.ts)
@@ -72,12 +73,31 @@ export interface ModelHeader {
   readonly config: RunConfig;
 }
 
-export function saveModelDir(dir: string, header: ModelHeader, regressor: SerializedRegressor, history: EpochRecord[]): void {
-  writeModelFile(join(dir, MODEL_FILE), header, regressor.arrays);
+/**
+ * Writes a model directory. `graph` (src/graph/serialize.ts), when given, goes
+ * into model.ampfit under header key `graph` with its arrays (named graph/…)
+ * beside the regressor's: what libampfit evaluates. The training layer builds
+ * it from the live model, which io cannot see.
+ */
+export function saveModelDir(dir: string, header: ModelHeader, regressor: SerializedRegressor, history: EpochRecord[], graph: SerializedGraph | null = null): void {
+  writeModelFileWithGraph(join(dir, MODEL_FILE), header, regressor, graph);
   writeJsonAtomic(join(dir, 'config.json'), header.config);
   writeJsonAtomic(join(dir, 'metrics.json'), header.metrics);
   writeJsonAtomic(join(dir, 'provenance.json'), header.provenance);
   writeJsonAtomic(join(dir, 'history.json'), history);
+}
+
+/** model.ampfit with the graph (if any) under header key `graph`, its arrays beside the regressor's. */
+export function writeModelFileWithGraph(path: string, header: ModelHeader, regressor: SerializedRegressor, graph: SerializedGraph | null): void {
+  for (const k of Object.keys(regressor.arrays)) if (k.startsWith(GRAPH_ARRAY_PREFIX)) throw new ModelFileError(`regressor array '${k}' uses the graph's prefix ${GRAPH_ARRAY_PREFIX}`);
+  if (graph === null) {
+    // A header read back from a file may hold an old graph whose arrays are not being written.
+    const rest: Record<string, unknown> = { ...header };
+    delete rest.graph;
+    writeModelFile(path, rest, regressor.arrays);
+    return;
+  }
+  writeModelFile(path, { ...header, graph: graph.json }, { ...regressor.arrays, ...graph.arrays });
 }
 
 /** Accepts a model directory or the model file itself. */
@@ -94,5 +114,7 @@ export function readModel(path: string): { header: ModelHeader; regressor: Seria
   const { header, arrays } = readModelFile<ModelHeader>(modelFilePath(path));
   if (header.format !== 'ampfit-model') throw new ModelFileError(`${path}: header format is '${String(header.format)}', not 'ampfit-model'`);
   checkModelHeader(header, path);
-  return { header, regressor: { spec: header.regressor, arrays } };
+  // The graph's arrays are a second description of the model for other readers; the regressor has its own.
+  const own = Object.fromEntries(Object.entries(arrays).filter(([k]) => !k.startsWith(GRAPH_ARRAY_PREFIX)));
+  return { header, regressor: { spec: header.regressor, arrays: own } };
 }

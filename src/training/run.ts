@@ -19,7 +19,9 @@ import type { Regressor } from '../models/regressor.js';
 import { TargetTransform } from '../transforms/target.js';
 import { formatUncertainty, uncertaintyMetrics } from '../uncertainty/calibration.js';
 import type { UncertainPredictor } from '../uncertainty/regressor.js';
-import { uncertainPredictorOf } from '../models/surrogate.js';
+import { Surrogate, uncertainPredictorOf } from '../models/surrogate.js';
+import { modelGraph } from '../export/describe.js';
+import { serializeGraph, type SerializedGraph } from '../graph/serialize.js';
 import type { Logger } from '../util/log.js';
 import { wrapText } from '../util/text.js';
 import { formatDuration, teeLogger } from '../util/log.js';
@@ -179,11 +181,21 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
     provenance: provenance(config, getKernels(config.backend), data, split, opts.command ?? ''),
     config,
   };
-  saveModelDir(outDir, header, model.serialize(), fit.history);
+  saveModelDir(outDir, header, model.serialize(), fit.history, storedGraph(header, model, transform, log));
   // So that eval can tell rows the model has seen from a test (their precision measures the fit, not the prediction).
   writeRowFilter(outDir, RowFilter.of(data.x, data.d, data.y, [split.train, split.validation]));
   log.info(`model written to ${join(outDir, MODEL_FILE)}`);
   return { header, regressor: model, testMetrics: test, data, split, interruptedBy };
+}
+
+/** The live model's graph for model.ampfit (what libampfit evaluates), or null with a warning for a model that has no graph form. */
+function storedGraph(header: ModelHeader, model: Regressor, transform: TargetTransform, log: Logger): SerializedGraph | null {
+  try {
+    return serializeGraph(modelGraph(new Surrogate(header, model, transform)));
+  } catch (e) {
+    log.warn(`model.ampfit is written without its graph, so libampfit cannot load it: ${(e as Error).message}`);
+    return null;
+  }
 }
 
 /** The weight column split like the rows, scaled so the training rows' mean is 1 (a learning rate then means what it means unweighted). */

@@ -1,0 +1,118 @@
+/* Internals of libampfit shared by its sources (not installed). The library
+ * is dependency-free by design (issue 20: generators link it next to their
+ * own code, so it may need nothing but libc, libm and pthreads); hence the
+ * small hand-written SHA-256 and JSON parser here instead of libraries. */
+#ifndef AMPFIT_INTERNAL_H
+#define AMPFIT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ampfit.h"
+
+/* ---- errors.c ---- */
+/* Sets the calling thread's message (printf format) and returns status. */
+int amp_fail(int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void amp_clear_error(void);
+
+/* ---- sha256.c ---- */
+void amp_sha256(const unsigned char *data, size_t n, unsigned char out[32]);
+
+/* ---- json.c ---- */
+enum { AMP_JNULL, AMP_JBOOL, AMP_JNUM, AMP_JSTR, AMP_JARR, AMP_JOBJ };
+typedef struct amp_json {
+  int type;
+  int boolean;
+  double num;
+  char *str;              /* AMP_JSTR: NUL-terminated UTF-8 */
+  size_t n;               /* AMP_JARR/AMP_JOBJ: number of items */
+  struct amp_json *items; /* AMP_JARR/AMP_JOBJ: the values */
+  char **keys;            /* AMP_JOBJ: the keys */
+  size_t start, end;      /* the value's bytes in the source text */
+} amp_json;
+/* Parses text[0..n); on failure returns NULL and writes a message (with the byte offset) to err. */
+amp_json *amp_json_parse(const char *text, size_t n, char *err, size_t err_size);
+void amp_json_free(amp_json *v);
+/* The member `key` of an object, or NULL. */
+const amp_json *amp_json_get(const amp_json *obj, const char *key);
+
+/* ---- the model (model.c builds it, exec.c evaluates it) ---- */
+enum {
+  OP_DENSE, OP_ACTIVATION, OP_RATIONAL, OP_KAN, OP_GATHER, OP_CONCAT, OP_MOMENTA, OP_LEGENDRE, OP_FOREST, OP_MEAN,
+  OP_ORBIT, OP_FOLD, OP_VARIANCE, OP_INVERSE, OP_SIGMA, OP_PERIODIC
+};
+/* Activation codes as src/kernels/types.ts ACTIVATIONS. */
+enum { ACT_LINEAR, ACT_RELU, ACT_LEAKY, ACT_ELU, ACT_SOFTPLUS, ACT_GELU, ACT_SILU, ACT_TANH };
+/* Target transforms as src/transforms/target.ts. */
+enum { TR_NONE, TR_STANDARDIZE, TR_LOG, TR_LOG_STANDARDIZE, TR_ASINH };
+
+typedef struct {
+  int kind;
+  double shift, scale, unit;
+} amp_transform;
+
+typedef struct {
+  int elements;
+  const int32_t *src;          /* elements x d */
+  const uint8_t *reflect;      /* elements x d */
+  const uint8_t *reflectable;  /* d */
+} amp_group;
+
+typedef struct {
+  int n_particles, incoming, features; /* features: 0 momenta, 1 invariants, 2 both */
+  double tolerance, inv_scale;
+  double *shift, *scale; /* per invariant pair (owned by the op) */
+} amp_momenta;
+
+typedef struct {
+  int kind;
+  size_t input, output;  /* buffers */
+  size_t aux;            /* dense: residual (SIZE_MAX none); sigma: value buffer */
+  size_t n_in, n_out;    /* dense, kan (n_in), legendre (dim, n terms) */
+  size_t width;
+  const double *w, *b;   /* dense weights and bias (b may be NULL); rational, legendre coefficients */
+  int act, degree, groups, deg_p, deg_q, grid;
+  double param, lo, hi, base;
+  size_t *list;          /* gather: columns; concat, mean: inputs; orbit: outputs (owned) */
+  size_t n_list;
+  int sum_then_divide;   /* mean */
+  const uint8_t *terms;  /* legendre */
+  amp_transform tr;
+  amp_group group;
+  amp_momenta mom;
+  double *periods;       /* owned */
+  /* forest */
+  size_t n_trees, n_nodes;
+  const int32_t *tree_offset, *left;
+  const uint16_t *feature;
+  const float *threshold;
+  const double *value;
+} amp_op;
+
+struct ampfit_model {
+  unsigned char *bytes; /* the file, owned; arrays point into it */
+  size_t n_bytes;
+  amp_json *header;
+  size_t dim;
+  int input_kind;       /* 0 coordinates, 1 momenta */
+  char **names;         /* dim names (owned) */
+  double *lo, *hi;      /* the domain, dim each; NULL: no box */
+  const amp_op *momenta_check; /* the momentumFeatures op reading the input row, or NULL */
+  size_t n_bufs;
+  size_t *widths;
+  size_t n_ops;
+  amp_op *ops;
+  size_t out_value, out_sigma; /* out_sigma: SIZE_MAX if none */
+  char *info;
+};
+
+/* exec.c */
+/* Momentum checks of src/data/momenta.ts checkMomentumRow: 0 or a reason (1..4); writes the features when f is not NULL. */
+int amp_momenta_row(const amp_momenta *m, const double *p, double *f);
+/* The inverse target transform and |dy/dt| (TargetTransform.inverseValue, inverseSlope). */
+double amp_inverse(const amp_transform *t, double v);
+
+#endif
