@@ -18,7 +18,8 @@ import { writeFileAtomic } from './atomic.js';
 //   32+H+B  32    SHA-256 of bytes [0, 32+H+B)
 //
 // The header's "arrays" maps each name to { offset, length, dtype } (offset
-// in bytes into the blob, length in elements). Version 2 added dtype —
+// in bytes into the blob, length in elements); names whose arrays are equal
+// byte for byte share one offset. Version 2 added dtype —
 // float64, float32, int32, uint32, uint16, uint8 — so a forest stores its
 // node indices, features and float32 thresholds compactly; version 1 files
 // (float64 only, no dtype) are still read. float64 stays the dtype of every
@@ -68,9 +69,23 @@ export interface ModelFileContent<H> {
 
 export function encodeModelFile<H extends object>(header: H, arrays: Record<string, StoredArray>): Buffer[] {
   const refs: Record<string, ArrayRef> = {};
+  // Arrays with the same dtype and bytes are stored once and named twice: the
+  // model graph (header key "graph") repeats the regressor's weights, which
+  // would otherwise double every model file.
+  const stored = new Map<string, number>();
+  const unique: Array<[number, StoredArray]> = [];
   let offset = 0;
   for (const [name, a] of Object.entries(arrays)) {
-    refs[name] = { offset, length: a.length, dtype: dtypeOf(a) };
+    const dtype = dtypeOf(a);
+    const key = `${dtype}:${a.length}:${createHash('sha256').update(Buffer.from(a.buffer, a.byteOffset, a.byteLength)).digest('hex')}`;
+    const at = stored.get(key);
+    if (at !== undefined) {
+      refs[name] = { offset: at, length: a.length, dtype };
+      continue;
+    }
+    stored.set(key, offset);
+    unique.push([offset, a]);
+    refs[name] = { offset, length: a.length, dtype };
     offset += Math.ceil(a.byteLength / 8) * 8;
   }
   const json = Buffer.from(JSON.stringify({ ...header, arrays: refs }), 'utf8');
@@ -82,11 +97,8 @@ export function encodeModelFile<H extends object>(header: H, arrays: Record<stri
   prefix.writeBigUInt64LE(BigInt(padded.length), 16);
   prefix.writeBigUInt64LE(BigInt(offset), 24);
   const blob = Buffer.alloc(offset);
-  for (const [name, a] of Object.entries(arrays)) {
-    const bytes = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-    if (!isLittleEndian()) throw new ModelFileError('big-endian hosts are not supported');
-    bytes.copy(blob, refs[name].offset);
-  }
+  if (!isLittleEndian()) throw new ModelFileError('big-endian hosts are not supported');
+  for (const [at, a] of unique) Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(blob, at);
   const hash = createHash('sha256').update(prefix).update(padded).update(blob).digest();
   return [prefix, padded, blob, hash];
 }
@@ -133,6 +145,7 @@ export function decodeModelFile<H>(buf: Buffer, path: string): ModelFileContent<
   const blob = new ArrayBuffer(Math.ceil(b / 8) * 8);
   new Uint8Array(blob).set(buf.subarray(PREFIX + h, PREFIX + h + b));
   const arrays: Record<string, StoredArray> = {};
+  const viewed = new Set<number>();
   for (const [name, ref] of Object.entries(refs)) {
     const dtype = ref.dtype ?? 'float64';
     if (version < 2 && ref.dtype !== undefined) fail(`array '${name}' has a dtype, which format version ${version} does not know`);
@@ -142,7 +155,10 @@ export function decodeModelFile<H>(buf: Buffer, path: string): ModelFileContent<
         ref.offset % 8 !== 0 || ref.offset + ref.length * ctor.BYTES_PER_ELEMENT > b) {
       fail(`array '${name}' lies outside the blob`);
     }
-    arrays[name] = new ctor(blob, ref.offset, ref.length);
+    const view = new ctor(blob, ref.offset, ref.length);
+    // A second name for stored bytes gets its own copy: a model that changes one array in place must not change another.
+    arrays[name] = viewed.has(ref.offset) ? view.slice() : view;
+    viewed.add(ref.offset);
   }
   return { header, arrays };
 }

@@ -130,3 +130,20 @@ function fixChecksum(buf: Buffer, _grow: number): Buffer {
   const body = Buffer.concat([prefix, padded, buf.subarray(buf.length - 32 - b, buf.length - 32)]);
   return Buffer.concat([body, createHash('sha256').update(body).digest()]);
 }
+
+test('equal arrays are stored once and named twice; each name loads as its own memory', () => {
+  const dir = tempDir();
+  const w = Float64Array.from({ length: 1000 }, (_, i) => Math.sin(i));
+  const path = join(dir, 'm.ampfit');
+  writeModelFile(path, { format: 'test' }, { w, 'graph/0/w': w.slice(), other: Float64Array.from(w, (v) => -v), idx: Int32Array.from([1, 2, 3]) });
+  const single = join(dir, 's.ampfit');
+  writeModelFile(single, { format: 'test' }, { w, other: Float64Array.from(w, (v) => -v), idx: Int32Array.from([1, 2, 3]) });
+  // The duplicate adds a header entry, not 8000 bytes.
+  assert.ok(readFileSync(path).length - readFileSync(single).length < 200, `${readFileSync(path).length} vs ${readFileSync(single).length}`);
+  const { header, arrays } = readModelFile<{ arrays: Record<string, { offset: number }> }>(path);
+  assert.equal(header.arrays.w.offset, header.arrays['graph/0/w'].offset);
+  assert.notEqual(header.arrays.w.offset, header.arrays.other.offset);
+  assert.deepEqual(arrays['graph/0/w'], w);
+  (arrays.w as Float64Array)[0] = 42;
+  assert.equal(arrays['graph/0/w'][0], 0, 'the second name is not a view of the first');
+});
