@@ -33,14 +33,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
-import { describeSurrogate, exportC, exportOnnx } from '../src/export/index.js';
+import { describeSurrogate, exportC, exportOnnx, modelGraph } from '../src/export/index.js';
 import { getKernels, nativeInfo } from '../src/kernels/index.js';
 import type { Kernels } from '../src/kernels/types.js';
 import { ForestBuilder, nNodes, type Forest } from '../src/models/gbdt/forest.js';
 import { GbdtRegressor } from '../src/models/gbdt/index.js';
 import { writeSyntheticModel } from '../test/support/syntheticModel.js';
 import { loadModel, type Surrogate } from '../src/models/surrogate.js';
-import { MODEL_FILE, saveModelDir } from '../src/io/modelStore.js';
+import { MODEL_FILE, readModel, saveModelDir, writeModelFileWithGraph } from '../src/io/modelStore.js';
+import { serializeGraph } from '../src/graph/serialize.js';
 import { Rng } from '../src/util/rng.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -183,6 +184,28 @@ async function ortRates(onnxBytes: Uint8Array, d: number, x: Float64Array): Prom
   return out;
 }
 
+const RUNTIME = join(REPO, 'native/runtime');
+
+/** The same driver on libampfit (-DLIBAMPFIT): the model file loaded at run time; also its load time in ms. */
+function libRates(dir: string): { rates: Rates; loadMs: number } {
+  const exe = join(dir, 'driver-lib');
+  const mk = spawnSync('make', ['-s', '-C', RUNTIME], { encoding: 'utf8' });
+  if (mk.status !== 0) throw new Error(`make -C native/runtime failed: ${mk.stderr}`);
+  const cc = spawnSync('gcc', ['-O3', '-march=native', '-std=c99', '-pthread', '-DLIBAMPFIT', '-I', join(RUNTIME, 'include'), '-o', exe, DRIVER, join(RUNTIME, 'build/libampfit.a'), '-lm'], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
+  const pairs = BATCHES.flatMap((b) => THREADS.map((t) => key(b, t)));
+  const r = spawnSync(exe, [String(SECONDS), join(dir, MODEL_FILE), ...pairs], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`libampfit driver failed (${r.status}): ${r.stderr}`);
+  const out: Rates = new Map();
+  let loadMs = NaN;
+  for (const line of r.stdout.trim().split('\n')) {
+    const f = line.split(' ');
+    if (f[0] === 'load') loadMs = Number(f[1]);
+    else out.set(key(Number(f[0]), Number(f[1])), Number(f[2]));
+  }
+  return { rates: out, loadMs };
+}
+
 /** The C driver's rates, and how long gcc took to build it (the model's source dominates). */
 function cRates(dir: string): { rates: Rates; compileS: number } {
   const exe = join(dir, 'driver');
@@ -212,10 +235,13 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'ampfit-bench-infer-'));
   console.log(`native: ${nativeInfo() ?? 'n/a'}; onnxruntime-node ${ort.env.versions.node}; ${SECONDS} s per figure (best of 3)`);
   console.log('points/s; C = exported C (gcc -O3 -march=native, pthreads); ORT = onnxruntime-node CPU on the exported ONNX\n');
-  console.log('model              batch  thr    ampfit         C       ORT  ampfit/ORT  C µs/pt');
+  console.log('model              batch  thr    ampfit         C       lib       ORT  ampfit/ORT  lib/ORT  lib µs/pt');
   const sizes: string[] = [];
   let ortRatio = NaN;
   let cUs = NaN;
+  let libOrt = NaN;
+  let libUs = NaN;
+  const loads: string[] = [];
   const models: { label: string; inputDim: number; width: number | null; write: (dir: string) => void }[] = [];
   if (ONLY !== 'bdt') {
     for (const [i, arch] of ARCHS.entries()) {
@@ -239,6 +265,9 @@ async function main(): Promise<void> {
       const dir = join(work, `m${i}`);
       m.write(dir);
       const model = loadModel(dir);
+      // The synthetic models are written without a graph; libampfit needs one (as `ampfit export --format ampfit` adds).
+      const stored = readModel(dir);
+      writeModelFileWithGraph(join(dir, MODEL_FILE), stored.header, stored.regressor, serializeGraph(modelGraph(model)));
       const desc = describeSurrogate(model);
       const onnxBytes = exportOnnx(desc, 'bench_model');
       const c = exportC(desc, 'bench_model');
@@ -249,6 +278,8 @@ async function main(): Promise<void> {
       for (let j = 0; j < x.length; j++) x[j] = rng.uniform();
 
       const { rates: cr, compileS } = cRates(dir);
+      const { rates: lr, loadMs } = libRates(dir);
+      loads.push(`${m.label.padEnd(17)} ${loadMs.toFixed(3).padStart(8)} ms`);
       sizes.push(
         `${m.label.padEnd(17)} ${String(model.header.parameter_count).padStart(7)}  ${String(statSync(join(dir, MODEL_FILE)).size).padStart(12)}` +
           `  ${String(onnxBytes.length).padStart(10)}  ${String(Buffer.byteLength(c.source)).padStart(10)}  ${compileS.toFixed(1).padStart(6)}`,
@@ -261,12 +292,15 @@ async function main(): Promise<void> {
           const a = ar.get(k) as number;
           const o = or.get(k) as number;
           const cv = cr.get(k);
+          const lv = lr.get(k) as number;
           console.log(
-            `${m.label.padEnd(17)} ${String(b).padStart(6)}  ${t}  ${fmtRate(a)} ${fmtRate(cv)} ${fmtRate(o)}  ${(a / o).toFixed(2).padStart(10)}` +
-              `  ${cv === undefined ? 'n/a' : (1e6 / cv).toFixed(2).padStart(7)}`,
+            `${m.label.padEnd(17)} ${String(b).padStart(6)}  ${t}  ${fmtRate(a)} ${fmtRate(cv)} ${fmtRate(lv)} ${fmtRate(o)}  ${(a / o).toFixed(2).padStart(10)}` +
+              `  ${(lv / o).toFixed(2).padStart(7)}  ${(1e6 / lv).toFixed(2).padStart(9)}`,
           );
           if (m.width === 36 && b === 65536 && t === 2) ortRatio = a / o;
           if (m.width === 36 && b === 1 && t === 1 && cv !== undefined) cUs = 1e6 / cv;
+          if (m.width === 36 && b === 65536 && t === 1) libOrt = lv / o;
+          if (m.width === 36 && b === 1 && t === 1) libUs = 1e6 / lv;
         }
       }
     }
@@ -276,7 +310,9 @@ async function main(): Promise<void> {
   console.log('\nmodel sizes in bytes');
   console.log('model              params  model.ampfit       .onnx          .c   gcc s  (BDT: params = nodes; gcc s = -O3 build of the driver)');
   for (const s of sizes) console.log(s);
-  console.log(`\nort_ratio=${ortRatio.toFixed(2)} c_us=${cUs.toFixed(2)}`);
+  console.log('\nlibampfit load time (ampfit_load of model.ampfit, best of 5)');
+  for (const l of loads) console.log(l);
+  console.log(`\nort_ratio=${ortRatio.toFixed(2)} c_us=${cUs.toFixed(2)} lib_ort_ratio_1thread=${libOrt.toFixed(2)} lib_us=${libUs.toFixed(2)}`);
 }
 
 main().catch((e: unknown) => {

@@ -182,11 +182,12 @@ static void run_op(const ampfit_model *mod, const amp_op *op, double **B, size_t
     case OP_DENSE:
       for (r = 0; r < nb; r++) {
         const double *x = B[op->input] + r * win;
-        double *z = B[op->output] + r * wout;
+        /* restrict: z never overlaps the weights, so the j loop vectorises; each z[j] still sums over i in order, as predict does. */
+        double *restrict z = B[op->output] + r * wout;
         for (j = 0; j < op->n_out; j++) z[j] = 0.0;
         for (i = 0; i < op->n_in; i++) {
           const double xi = x[i];
-          const double *wi = op->w + i * op->n_out;
+          const double *restrict wi = op->w + i * op->n_out;
           for (j = 0; j < op->n_out; j++) z[j] += xi * wi[j];
         }
         if (op->b != NULL) for (j = 0; j < op->n_out; j++) z[j] = z[j] + op->b[j];
@@ -407,7 +408,10 @@ int ampfit_eval(const ampfit_model *m, const double *x, size_t n, double *out, d
   if (m == NULL || out == NULL || (x == NULL && n > 0)) return amp_fail(AMPFIT_ERR_ARGUMENT, "ampfit_eval: NULL argument");
   if (n > ((size_t)-1) / sizeof(double) / m->dim) return amp_fail(AMPFIT_ERR_ARGUMENT, "ampfit_eval: n = %zu is too large", n);
   if (n == 0) return AMPFIT_OK;
-  /* Workspace per call: BLOCK rows of every buffer but the input (no slot reuse: models are small next to the block). */
+  /* Workspace per call: up to BLOCK rows of every buffer but the input (no slot reuse: models are small next to
+   * the block). Only as many rows as the call has points: a single point must not allocate (and fault in) a
+   * whole block's buffers. */
+  const size_t rows = n < BLOCK ? n : BLOCK;
   for (b = 1; b < m->n_bufs; b++) total += m->widths[b];
   for (b = 0; b < m->n_bufs; b++) if (m->widths[b] > max_w) max_w = m->widths[b];
   for (k = 0; k < m->n_ops; k++) {
@@ -419,18 +423,18 @@ int ampfit_eval(const ampfit_model *m, const double *x, size_t n, double *out, d
     if (m->ops[k].kind == OP_ORBIT && (size_t)m->ops[k].group.elements > max_w) max_w = (size_t)m->ops[k].group.elements;
   }
   B = malloc(m->n_bufs * sizeof *B);
-  work = malloc((total * BLOCK + max_w) * sizeof *work);
+  work = malloc((total * rows + max_w) * sizeof *work);
   iscratch = malloc(2 * max_w * sizeof *iscratch);
   if (B == NULL || work == NULL || iscratch == NULL) {
     free(B); free(work); free(iscratch);
     return amp_fail(AMPFIT_ERR_MEMORY, "ampfit_eval: cannot allocate its workspace");
   }
-  scratch = work + total * BLOCK;
+  scratch = work + total * rows;
   {
     size_t at = 0;
     for (b = 1; b < m->n_bufs; b++) {
       B[b] = work + at;
-      at += m->widths[b] * BLOCK;
+      at += m->widths[b] * rows;
     }
   }
   for (b0 = 0; b0 < n; b0 += BLOCK) {
