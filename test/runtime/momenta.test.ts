@@ -21,9 +21,9 @@ import { runTraining } from '../../src/training/run.js';
 import { memoryLogger } from '../../src/util/log.js';
 import { Rng } from '../../src/util/rng.js';
 import { REPO, SAMPLE_2D, SHARED_DATA, tempDir } from '../helpers.js';
-import { AGREEMENT, haveGcc, maxRelativeDifference, writeDoubles } from '../export/fixtures.js';
+import { AGREEMENT, haveGcc, maxRelativeDifference } from '../export/fixtures.js';
+import { buildPhysics, pointFile, runPhysics, RUNTIME } from './physicsDriver.js';
 
-const RUNTIME = join(REPO, 'native/runtime');
 const work = tempDir('ampfit-momenta-');
 const ZZ8D = join(SHARED_DATA, 'zz8d/zz8d_train_00.csv.gz');
 const MZ = 91.1876;
@@ -38,27 +38,19 @@ function build(): { zzmap: string; physics: string } | string {
   } catch (e) {
     return `the oracle does not build: ${(e as Error).message}`;
   }
-  const make = spawnSync('make', ['-C', RUNTIME], { encoding: 'utf8' });
-  assert.equal(make.status, 0, make.stderr);
+  const physics = buildPhysics(work);
   const lib = join(RUNTIME, 'build/libampfit.a');
   const zzmap = join(work, 'zzmap');
   const a = spawnSync('gcc', ['-O2', '-std=c11', '-Wall', '-Werror', '-I', join(RUNTIME, 'include'), '-I', join(RUNTIME, 'src'), '-I', join(oracle, 'driver'),
     join(REPO, 'test/runtime/zzmap.c'), lib, join(oracle, 'libzzoracle.a'), '-lgfortran', '-lm', '-o', zzmap], { encoding: 'utf8' });
   assert.equal(a.status, 0, a.stderr);
-  const physics = join(work, 'physics');
-  const b = spawnSync('gcc', ['-O2', '-std=c11', '-Wall', '-Werror', '-I', join(RUNTIME, 'include'), join(REPO, 'test/runtime/physics.c'), lib, '-lm', '-pthread', '-o', physics], { encoding: 'utf8' });
-  assert.equal(b.status, 0, b.stderr);
   return { zzmap, physics };
 }
 const built = build();
 const skip = typeof built === 'string' ? built : false;
 const tools = typeof built === 'string' ? { zzmap: '', physics: '' } : built;
 
-function file(values: Float64Array): string {
-  const f = join(work, `d-${Math.random().toString(36).slice(2)}.bin`);
-  writeDoubles(f, values);
-  return f;
-}
+const file = (values: Float64Array): string => pointFile(work, values);
 
 /** The oracle's momenta of rows of x1..x8 and libampfit's map of them back (code, 24 momenta, D coordinates per row). */
 function oracleMap(x: Float64Array, n: number, map: 0 | 1 | 2): { codes: number[]; p: Float64Array; y: Float64Array } {
@@ -209,26 +201,17 @@ async function train(name: string, data: Record<string, unknown>, keys: Record<s
 
 interface Out { status: number; message: string; value: Float64Array; sigma: Float64Array }
 
+/** ampfit_eval_momenta ('momenta') or ampfit_eval ('eval') through the driver: status, message, value and σ per point. */
 function physics(args: string[], n: number): Out {
-  const r = spawnSync(tools.physics, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-  assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.split('\n');
-  const rows = lines.slice(2).filter((l) => l !== '');
-  const value = new Float64Array(rows.length);
-  const sigma = new Float64Array(rows.length);
-  rows.forEach((l, i) => {
-    [value[i], sigma[i]] = l.split(' ').map(Number);
-  });
-  if (rows.length > 0) assert.equal(rows.length, n);
-  return { status: Number(/^status (\d+)/.exec(lines[0])?.[1]), message: lines[1].slice(8), value, sigma };
+  const r = runPhysics(tools.physics, args);
+  if (r.rows.length > 0) assert.equal(r.rows.length, n);
+  return { status: r.status, message: r.message, value: Float64Array.from(r.rows, (v) => v[0]), sigma: Float64Array.from(r.rows, (v) => v[1]) };
 }
 
 /** ampfit_n_particles and ampfit_info of a model. */
 function particles(model: string): { status: number; message: string; n: number; info: { momentum_map: string | null; particles: string[] | null; born: string | null } } {
-  const r = spawnSync(tools.physics, [model, 'particles'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const [status, message, count, info] = r.stdout.split('\n');
-  return { status: Number(status.slice(7)), message: message.slice(8), n: Number(count.slice(10)), info: JSON.parse(info.slice(5)) as never };
+  const r = runPhysics(tools.physics, [model, 'particles']);
+  return { status: r.status, message: r.message, n: Number(r.keys.get('particles')), info: JSON.parse(r.keys.get('info') ?? '') as never };
 }
 
 const zz8dSkip = skip !== false ? skip : existsSync(ZZ8D) ? false : `${ZZ8D} is not there`;
