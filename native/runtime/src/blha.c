@@ -5,7 +5,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "ampfit_blha.h"
@@ -13,25 +12,6 @@
 
 static blha_state state;
 static int started;
-
-/* Momenta (4 per particle) in, the amplitude and its σ out, for models whose
- * graph input is "momenta"; a Born-normalised model's ratio is multiplied by
- * born. The signature is that of ampfit_eval_momenta (the phys20 branch),
- * which also maps momenta to the zz coordinates: once it is in the library
- * this becomes a call to it and coordinate models work here too. */
-static int eval_momenta(const ampfit_model *m, const double *p, size_t n, const double *born, double *out, double *sigma) {
-  size_t i;
-  int st;
-  if (m->input_kind != 1) return amp_fail(AMPFIT_ERR_UNSUPPORTED, "the model takes coordinates, not four-momenta");
-  st = ampfit_eval(m, p, n, out, sigma);
-  if (born != NULL) {
-    for (i = 0; i < n; i++) {
-      out[i] *= born[i];
-      if (sigma != NULL) sigma[i] *= fabs(born[i]);
-    }
-  }
-  return st;
-}
 
 static const blha_proc *find(int id) {
   size_t lo = 0, hi = state.n_procs;
@@ -78,10 +58,10 @@ static int eval_point(int id, const double *pp, double mu, const double *alphas,
   d = 4 * (size_t)p->n_particles;
   /* BLHA's (E, px, py, pz, m) per particle → ampfit's (E, px, py, pz); the mass is implied by the momentum. */
   for (i = 0; i < (size_t)p->n_particles; i++) memcpy(q + 4 * i, pp + 5 * i, 4 * sizeof *q);
-  if (p->born != NULL && (st = eval_momenta(p->born, q, 1, NULL, &born, NULL)) != AMPFIT_OK) return st;
+  if (p->born != NULL && (st = ampfit_eval_momenta(p->born, q, 1, NULL, &born, NULL)) != AMPFIT_OK) return st;
   if (p->src != NULL)
     for (i = 0; i < d; i++) x[i] = q[p->src[i]];
-  st = eval_momenta(p->model, p->src != NULL ? x : q, 1, p->ratio ? &born : NULL, &value, &sigma);
+  st = ampfit_eval_momenta(p->model, p->src != NULL ? x : q, 1, p->ratio ? &born : NULL, &value, &sigma);
   if (st != AMPFIT_OK) return st;
   value *= p->factor;
   sigma *= fabs(p->factor);

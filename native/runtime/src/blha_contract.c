@@ -101,10 +101,9 @@ static int model_at(reader *r, const char *path, const ampfit_model **out) {
   if ((k = (size_t)ampfit_load(path, &m)) != AMPFIT_OK) {
     return fail_at(r, (int)k, "%s", ampfit_last_error());
   }
-  if (m->input_kind != 1) {
-    /* The zz coordinate models need the momentum → coordinate mapping (ampfit_eval_momenta), not in this build. */
+  if (ampfit_n_particles(m, &k) != AMPFIT_OK) {
     ampfit_free(m);
-    return fail_at(r, AMPFIT_ERR_UNSUPPORTED, "model %s takes unit-hypercube coordinates; BLHA here evaluates models whose inputs are four-momenta", path);
+    return fail_at(r, AMPFIT_ERR_UNSUPPORTED, "model %s: BLHA passes four-momenta, and %s", path, ampfit_last_error());
   }
   a = grow(st->models, st->n_models, sizeof *st->models);
   if (a != NULL) st->models = a;
@@ -230,6 +229,12 @@ static int set_member(reader *r, const char *name) {
         st = fail_at(r, AMPFIT_ERR_FORMAT, "set function '%s': its model %s takes other inputs than the set declares", fname, path);
         break;
       }
+      for (j = 0; j < d && src[j] == (int32_t)j && !reflect[j]; j++) {}
+      /* A coordinate model's map acts after ampfit_eval_momenta's own mapping, where this file cannot reach. */
+      if (j < d && m->input_kind != 1) {
+        st = fail_at(r, AMPFIT_ERR_UNSUPPORTED, "member '%s' maps the coordinates of its base model; BLHA serves derived members of momentum models only", name);
+        break;
+      }
       for (j = 0; j < d && !reflect[j]; j++) {}
       if (j < d) {
         st = fail_at(r, AMPFIT_ERR_UNSUPPORTED, "member '%s' reflects input %s (1-x): four-momenta can only be permuted", name, m->names[src[j]]);
@@ -335,10 +340,10 @@ static int add_subprocess(reader *r, char **tok, size_t nt, char **ans, size_t n
   if (na < 2 || !parse_int(ans[0], &count) || count < 1 || (size_t)count != na - 1)
     return fail_at(r, AMPFIT_ERR_FORMAT, "the subprocess has no ids: its answer must be '| <count> <id> ...' (e.g. '| 1 0')");
   if (r->model == NULL) return fail_at(r, AMPFIT_ERR_FORMAT, "no AmpfitModel or AmpfitMember line before this subprocess says which surrogate answers it");
-  if (n_particles > BLHA_MAX_PARTICLES || r->model->dim != 4 * n_particles) {
-    return fail_at(r, AMPFIT_ERR_FORMAT, "the subprocess has %zu particles, its model takes %zu inputs (4 per particle)", n_particles, r->model->dim);
-  }
-  if (r->born != NULL && r->born->dim != r->model->dim) return fail_at(r, AMPFIT_ERR_FORMAT, "the AmpfitBorn model takes other inputs than the subprocess's model");
+  ampfit_n_particles(r->model, &k);
+  if (n_particles > BLHA_MAX_PARTICLES || k != n_particles) return fail_at(r, AMPFIT_ERR_FORMAT, "the subprocess has %zu particles, its model takes %zu", n_particles, k);
+  if (r->born != NULL && (ampfit_n_particles(r->born, &k), k != n_particles))
+    return fail_at(r, AMPFIT_ERR_FORMAT, "the subprocess has %zu particles, its AmpfitBorn model takes %zu", n_particles, k);
   if (r->born == NULL && (is_ratio(r->model) || r->type == BLHA_LOOP))
     return fail_at(r, AMPFIT_ERR_FORMAT, is_ratio(r->model) ? "the model regresses a ratio to the Born: name a Born model with AmpfitBorn"
                                                             : "AmplitudeType Loop returns the Born in rval[3]: name a Born model with AmpfitBorn, or use AmplitudeType LoopInduced or Tree");
