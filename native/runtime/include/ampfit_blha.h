@@ -7,7 +7,8 @@
  * lines "21 21 -> 22 22 21 | 1 7" give each subprocess its id — with a few
  * OLP-specific keywords that say which surrogate answers the subprocess lines
  * that follow them (paths are relative to the contract file):
- *   AmpfitModel <model dir or model.ampfit>
+ *   AmpfitModel <model dir or model.ampfit>   (inputs four-momenta, or zz
+ *                               coordinates with a momentum map: ampfit_eval_momenta)
  *   AmpfitSet <set dir>  then  AmpfitMember <function name>   (src/sets/)
  *   AmpfitBorn <model> | none   the Born |M_tree|^2 (needed for AmplitudeType
  *                               Loop and for Born-normalised models)
