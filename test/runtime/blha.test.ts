@@ -19,6 +19,7 @@ import { mapMomenta } from '../../src/data/momentumMap.js';
 import { runTraining } from '../../src/training/run.js';
 import { memoryLogger } from '../../src/util/log.js';
 import { Rng } from '../../src/util/rng.js';
+import { MZ, zzMomenta } from './zzMomenta.js';
 import { REPO, SAMPLE_2D, SHARED_DATA, tempDir, writeText } from '../helpers.js';
 import { AGREEMENT, haveGcc, maxRelativeDifference, writeDoubles } from '../export/fixtures.js';
 
@@ -215,34 +216,6 @@ test('OLP_Start, evaluations, a failed restart and ampfit_blha_finish are clean 
     assert.match(r.stderr, /ERROR SUMMARY: 0 errors/);
   }
 });
-
-const MZ = 91.1876;
-
-/** u ū → Z(e⁻e⁺) Z(μ⁻μ⁺) with both Z on shell, each decaying isotropically in its rest frame: 24 doubles. */
-function zzMomenta(rts: number, cosTheta: number, rng: Rng): number[] {
-  const e = rts / 2;
-  const k = Math.sqrt(e * e - MZ * MZ);
-  const sin = Math.sqrt(1 - cosTheta * cosTheta);
-  const phi = 2 * Math.PI * rng.uniform();
-  const z1 = [k * sin * Math.cos(phi), k * sin * Math.sin(phi), k * cosTheta];
-  const decay = (v: number[]): number[] => {
-    const c = 2 * rng.uniform() - 1;
-    const s = Math.sqrt(1 - c * c);
-    const a = 2 * Math.PI * rng.uniform();
-    const beta = v.map((q) => q / e);
-    const b2 = beta.reduce((t, q) => t + q * q, 0);
-    const gamma = e / MZ;
-    const boost = (l: number[]): number[] => {
-      const bp = beta[0] * l[1] + beta[1] * l[2] + beta[2] * l[3];
-      const f = ((gamma - 1) * bp) / b2 + gamma * l[0];
-      return [gamma * (l[0] + bp), ...beta.map((q, j) => l[j + 1] + f * q)];
-    };
-    const h = MZ / 2;
-    const n = [s * Math.cos(a), s * Math.sin(a), c];
-    return [...boost([h, ...n.map((q) => h * q)]), ...boost([h, ...n.map((q) => -h * q)])];
-  };
-  return [e, 0, 0, e, e, 0, 0, -e, ...decay(z1), ...decay(z1.map((q) => -q))];
-}
 
 test('a zz2d ratio model through its momentum map with a Born model: Loop gives (0, 0, ratio × Born, Born) as ampfit predict does (≤ 1e-12)', { skip }, async () => {
   const f = await (ready as Promise<Fixture>);

@@ -28,7 +28,7 @@ module ampfit
   end type ampfit_model
 
   public :: ampfit_load, ampfit_free, ampfit_input_dim, ampfit_has_sigma, ampfit_eval, ampfit_check, &
-            ampfit_last_error, ampfit_version
+            ampfit_n_particles, ampfit_eval_momenta, ampfit_last_error, ampfit_version
 
   interface
     integer(c_int) function c_load(path, out) bind(C, name='ampfit_load')
@@ -58,6 +58,20 @@ module ampfit
       real(c_double), dimension(*), intent(out) :: out
       type(c_ptr), value :: sigma
     end function c_eval
+    integer(c_int) function c_n_particles(m, k) bind(C, name='ampfit_n_particles')
+      import :: c_ptr, c_int, c_size_t
+      type(c_ptr), value :: m
+      integer(c_size_t), intent(out) :: k
+    end function c_n_particles
+    integer(c_int) function c_eval_momenta(m, p, n, born, out, sigma) bind(C, name='ampfit_eval_momenta')
+      import :: c_ptr, c_int, c_size_t, c_double
+      type(c_ptr), value :: m
+      real(c_double), dimension(*), intent(in) :: p
+      integer(c_size_t), value :: n
+      type(c_ptr), value :: born
+      real(c_double), dimension(*), intent(out) :: out
+      type(c_ptr), value :: sigma
+    end function c_eval_momenta
     integer(c_int) function c_check(m, x, n, codes) bind(C, name='ampfit_check')
       import :: c_ptr, c_int, c_size_t, c_double
       type(c_ptr), value :: m
@@ -128,6 +142,39 @@ contains
     end if
     status = int(c_eval(model%h, x, int(size(out), c_size_t), out, s))
   end function ampfit_eval
+
+  integer function ampfit_n_particles(model, n_particles) result(status)
+    type(ampfit_model), intent(in) :: model
+    integer, intent(out) :: n_particles
+    integer(c_size_t) :: k
+    k = 0
+    status = int(c_n_particles(model%h, k))
+    n_particles = int(k)
+  end function ampfit_n_particles
+
+  ! p(4, n_particles, n): (E, px, py, pz) of each particle of each point;
+  ! born(n) for a Born-normalised model (else absent); out(n); sigma(n) optional.
+  integer function ampfit_eval_momenta(model, p, out, born, sigma) result(status)
+    type(ampfit_model), intent(in) :: model
+    real(c_double), intent(in), contiguous :: p(:, :, :)
+    real(c_double), intent(out), contiguous :: out(:)
+    real(c_double), intent(in), contiguous, target, optional :: born(:)
+    real(c_double), intent(out), contiguous, target, optional :: sigma(:)
+    type(c_ptr) :: b, s
+    b = c_null_ptr
+    s = c_null_ptr
+    status = AMPFIT_ERR_ARGUMENT
+    if (size(p, 1) /= 4 .or. size(p, 3) /= size(out)) return
+    if (present(born)) then
+      if (size(born) /= size(out)) return
+      if (size(born) > 0) b = c_loc(born(1))
+    end if
+    if (present(sigma)) then
+      if (size(sigma) /= size(out)) return
+      if (size(sigma) > 0) s = c_loc(sigma(1))
+    end if
+    status = int(c_eval_momenta(model%h, p, int(size(out), c_size_t), b, out, s))
+  end function ampfit_eval_momenta
 
   integer function ampfit_check(model, x, codes) result(status)
     type(ampfit_model), intent(in) :: model

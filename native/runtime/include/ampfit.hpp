@@ -3,6 +3,8 @@
  *   ampfit::model m("run/model.ampfit");           // throws ampfit::error
  *   std::vector<double> y = m.eval(x);             // x: n * m.input_dim() doubles
  *   m.eval(x.data(), n, y.data(), sigma.data());   // caller-owned buffers
+ *   m.eval_momenta(p.data(), n, born.data(), y.data());   // four-momenta in
+ *   double f = m.eval_fallback(x.data(), n, y.data(), 1e-3, exact);   // exact(x, k, out)
  *
  * A model is move-only (it owns the C handle) and every method is const: the
  * C handle is read-only after load, so one model may be shared by any number
@@ -12,9 +14,11 @@
 #define AMPFIT_HPP
 
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 #if __cplusplus >= 202002L
 #include <span>
@@ -132,6 +136,50 @@ class model {
     std::vector<int> codes(points(x.size()));
     detail::check(ampfit_check(h_.get(), x.data(), codes.size(), codes.data()));
     return codes;
+  }
+
+  /* How many four-momenta a point of eval_momenta takes (throws for a coordinate model without a momentum map). */
+  std::size_t n_particles() const {
+    std::size_t k = 0;
+    detail::check(ampfit_n_particles(h_.get(), &k));
+    return k;
+  }
+
+  /* n points of n_particles() four-momenta (E, px, py, pz); born: n values for
+   * a Born-normalised model (else nullptr). Throws as eval does. */
+  void eval_momenta(const double *p, std::size_t n, const double *born, double *out, double *sigma = nullptr) const {
+    detail::check(ampfit_eval_momenta(h_.get(), p, n, born, out, sigma));
+  }
+
+  int try_eval_momenta(const double *p, std::size_t n, const double *born, double *out, double *sigma = nullptr) const noexcept {
+    return ampfit_eval_momenta(h_.get(), p, n, born, out, sigma);
+  }
+
+  /* ampfit_eval_fallback with any callable exact(const double *x, std::size_t k, double *out)
+   * (k gathered points, row-major); returns the fraction of points that fell
+   * back. An exception thrown by exact is rethrown here, after the C call. */
+  template <class Exact>
+  double eval_fallback(const double *x, std::size_t n, double *out, double tol, Exact &&exact) const {
+    struct call {
+      typename std::remove_reference<Exact>::type *f;
+      std::exception_ptr thrown;
+      static int run(const double *xs, std::size_t k, double *o, void *user) {
+        call *c = static_cast<call *>(user);
+        try {
+          (*c->f)(xs, k, o);
+          return 0;
+        } catch (...) {
+          /* Exceptions must not cross the C library's frames. */
+          c->thrown = std::current_exception();
+          return 1;
+        }
+      }
+    } c{&exact, nullptr};
+    double fraction = 0;
+    const int status = ampfit_eval_fallback(h_.get(), x, n, out, tol, &call::run, &c, &fraction);
+    if (c.thrown) std::rethrow_exception(c.thrown);
+    detail::check(status);
+    return fraction;
   }
 
 #if __cplusplus >= 202002L

@@ -4,6 +4,8 @@
     m = ampfit.Model("run/model.ampfit")          # or a model directory
     y = m.eval(x)                                  # x: (n, m.input_dim) float64
     y, sigma = m.eval(x, sigma=True)
+    y = m.eval_momenta(p, born=b)                  # p: (n, m.n_particles, 4) four-momenta
+    y, fraction = m.eval_fallback(x, 1e-3, exact)  # exact(x_k) -> k values where σ/|y| > 1e-3
 
 The shared library is found, in this order, from the `library` argument, the
 AMPFIT_LIBRARY environment variable, ../build/libampfit.so beside this file
@@ -36,6 +38,7 @@ class AmpfitError(Exception):
 _lib = None
 _DOUBLES = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
 _INTS = np.ctypeslib.ndpointer(dtype=np.int32, flags="C_CONTIGUOUS")
+_EXACT = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_double), ctypes.c_size_t, ctypes.POINTER(ctypes.c_double), ctypes.c_void_p)
 
 
 def _declare(lib):
@@ -53,8 +56,11 @@ def _declare(lib):
         "ampfit_has_sigma": ([vp, ctypes.POINTER(i)], i),
         "ampfit_info": ([vp, ctypes.POINTER(ctypes.c_char_p)], i),
         "ampfit_check": ([vp, _DOUBLES, sz, _INTS], i),
-        # sigma is a plain pointer so that None passes NULL.
+        # sigma and born are plain pointers so that None passes NULL.
         "ampfit_eval": ([vp, _DOUBLES, sz, _DOUBLES, vp], i),
+        "ampfit_n_particles": ([vp, ctypes.POINTER(sz)], i),
+        "ampfit_eval_momenta": ([vp, _DOUBLES, sz, vp, _DOUBLES, vp], i),
+        "ampfit_eval_fallback": ([vp, _DOUBLES, sz, _DOUBLES, ctypes.c_double, _EXACT, vp, ctypes.POINTER(ctypes.c_double)], i),
     }
     for name, (args, res) in sigs.items():
         f = getattr(lib, name)
@@ -167,3 +173,62 @@ class Model:
         if not (status == ERR_DOMAIN and not strict):
             _check(self._lib, status)
         return (out, sig) if sigma else out
+
+    def n_particles(self):
+        """Four-momenta per point of eval_momenta (AmpfitError for a coordinate model without a momentum map)."""
+        k = ctypes.c_size_t()
+        _check(self._lib, self._lib.ampfit_n_particles(self._h, ctypes.byref(k)))
+        return k.value
+
+    def eval_momenta(self, p, born=None, sigma=False, strict=True):
+        """As eval, from four-momenta p of shape (n, n_particles, 4) (or
+        (n, 4 n_particles)); born: n values, required by a Born-normalised
+        model, whose ratio it multiplies."""
+        k = self.n_particles()
+        a = np.ascontiguousarray(p, dtype=np.float64)
+        if a.ndim == 2 and a.shape[1] == 4 * k:
+            a = a.reshape(a.shape[0], k, 4)
+        if a.ndim != 3 or a.shape[1:] != (k, 4):
+            raise AmpfitError(5, f"p must have shape (n, {k}, 4), got {np.shape(p)}")
+        n = a.shape[0]
+        b = None if born is None else np.ascontiguousarray(born, dtype=np.float64)
+        if b is not None and b.shape != (n,):
+            raise AmpfitError(5, f"born must have shape ({n},), got {np.shape(born)}")
+        out = np.empty(n)
+        sig = np.empty(n) if sigma else None
+        status = self._lib.ampfit_eval_momenta(self._h, a.reshape(-1), n, None if b is None else b.ctypes.data, out,
+                                               None if sig is None else sig.ctypes.data)
+        if not (status == ERR_DOMAIN and not strict):
+            _check(self._lib, status)
+        return (out, sig) if sigma else out
+
+    def eval_fallback(self, x, tol, exact):
+        """Values where the surrogate is trusted, exact(points) elsewhere:
+        wherever σ/|value| > tol, the point is outside the domain or has no
+        value. exact gets a (k, input_dim) array and returns k values. Returns
+        (values, fraction that fell back); an exception in exact is re-raised."""
+        a = self._points(x)
+        n, d = a.shape
+        out = np.empty(n)
+        fraction = ctypes.c_double()
+        raised = []
+
+        def trampoline(xs, k, o, _user):
+            try:
+                pts = np.ctypeslib.as_array(xs, shape=(k * d,)).reshape(k, d).copy() if k > 0 else np.empty((0, d))
+                v = np.asarray(exact(pts), dtype=np.float64).reshape(-1)
+                if v.shape != (k,):
+                    raise AmpfitError(5, f"exact returned {v.shape[0]} values for {k} points")
+                if k > 0:
+                    np.ctypeslib.as_array(o, shape=(k,))[:] = v
+                return 0
+            except BaseException as e:  # noqa: BLE001 — it must not cross the C frames; re-raised below
+                raised.append(e)
+                return 1
+
+        callback = _EXACT(trampoline)
+        status = self._lib.ampfit_eval_fallback(self._h, a, n, out, float(tol), callback, None, ctypes.byref(fraction))
+        if raised:
+            raise raised[0]
+        _check(self._lib, status)
+        return out, fraction.value
