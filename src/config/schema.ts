@@ -3,6 +3,7 @@ import { ACTIVATIONS } from '../kernels/types.js';
 import { TARGET_TRANSFORMS } from '../transforms/target.js';
 import { SYMMETRY_MODES } from '../symmetry/modes.js';
 import { FEATURE_KINDS } from '../features/momentumFeatures.js';
+import { MOMENTUM_MAPS } from '../data/momentumMap.js';
 import { MAX_L } from '../features/harmonics.js';
 import { capabilities, MODEL_TYPES, typesWith } from './modelTypes.js';
 import { RECIPES, recipeDefaults, type RecipeKeys } from './recipe.js';
@@ -75,6 +76,13 @@ export const DataConfigSchema = z.strictObject({
    * conservation to `tolerance`·√ŝ, positive s_ij where their log is a feature).
    */
   momenta: MomentaConfigSchema.nullable().default(null),
+  /**
+   * Where hypercube coordinates come from, for callers that have four-momenta:
+   * 'zz4l-8d', 'zz4l-4d' or 'zz4l-2d', the zz data sets' x1..xD of
+   * u ū → e⁻e⁺ μ⁻μ⁺ (src/data/momentumMap.ts). Stored in the model, so
+   * libampfit's ampfit_eval_momenta maps a generator's momenta itself.
+   */
+  momentum_map: z.enum(MOMENTUM_MAPS).nullable().default(null),
   /**
    * Periodic inputs: networks read cos(2πx/period) and sin(2πx/period) in
    * place of x, so f(0) = f(period) has no seam. A name means period 1 (a
@@ -365,6 +373,9 @@ function checkArchitecture(c: z.output<typeof RunConfigBase>, ctx: z.RefinementC
   }
   if (c.features !== undefined && c.data.momenta === null) {
     ctx.addIssue({ code: 'custom', path: ['features'], message: 'features needs data.momenta (the particles whose four-momenta are the inputs)' });
+  }
+  if (c.data.momenta !== null && c.data.momentum_map !== null) {
+    ctx.addIssue({ code: 'custom', path: ['data', 'momentum_map'], message: 'data.momentum_map maps momenta to hypercube coordinates; a data.momenta model reads the momenta themselves: give one of them' });
   }
   if (c.data.momenta !== null && c.data.inputs !== null) {
     ctx.addIssue({ code: 'custom', path: ['data', 'inputs'], message: 'give data.inputs or data.momenta, not both (momenta name their own columns)' });

@@ -1,3 +1,4 @@
+import { checkMomentumMapInputs } from '../data/momentumMap.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '../config/schema.js';
@@ -101,6 +102,7 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   );
   for (const s of data.report.skippedExamples) log.warn(`skipped ${s.file}:${s.line}${s.column === null ? '' : ` column '${s.column}'`}: ${s.problem}`);
 
+  checkMomentumMapInputs(config.data.momentum_map, data.inputNames);
   const symmetries = resolveSymmetries(config.symmetries, data.inputNames);
   checkSymmetryDomain(symmetries, data);
   checkAngleDomain(resolveInputStage(config, data.inputNames), data);

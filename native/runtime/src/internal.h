@@ -107,6 +107,10 @@ struct ampfit_model {
   amp_op *ops;
   size_t out_value, out_sigma; /* out_sigma: SIZE_MAX if none */
   char *info;
+  /* momenta.c: the config's data.momentum_map (-1 none), four-momenta per point (0: cannot take momenta), target is a ratio to a Born. */
+  int momentum_map;
+  size_t n_particles;
+  int born_ratio;
 };
 
 /* exec.c */
@@ -114,5 +118,12 @@ struct ampfit_model {
 int amp_momenta_row(const amp_momenta *m, const double *p, double *f);
 /* The inverse target transform and |dy/dt| (TargetTransform.inverseValue, inverseSlope). */
 double amp_inverse(const amp_transform *t, double v);
+
+/* momenta.c */
+/* Reads the header's momentum map and Born, and adds them to the info JSON. */
+int amp_physics_load(ampfit_model *m, const char *src);
+/* The data card's coordinates of six momenta (u, ubar, e-, e+, mu-, mu+; E, px, py, pz each) under map 0 (zz4l-8d),
+ * 1 (zz4l-4d) or 2 (zz4l-2d): AMPFIT_POINT_OK, or a point code with the reason written to why. */
+int amp_zz4l_map(int map, const double *p, double *x, char *why, size_t why_size);
 
 #endif

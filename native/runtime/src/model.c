@@ -612,6 +612,7 @@ static int load_bytes(unsigned char *bytes, size_t n, const char *src, ampfit_mo
   free(c.written);
   if (st == AMPFIT_OK) st = load_domain(m, src);
   if (st == AMPFIT_OK) st = build_info(m, (const char *)bytes + PREFIX);
+  if (st == AMPFIT_OK) st = amp_physics_load(m, src);
   if (st != AMPFIT_OK) { ampfit_free(m); return st; }
   *out = m;
   amp_clear_error();
