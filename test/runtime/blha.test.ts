@@ -15,16 +15,14 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { validateConfig } from '../../src/config/load.js';
-import { mapMomenta } from '../../src/data/momentumMap.js';
 import { runTraining } from '../../src/training/run.js';
 import { memoryLogger } from '../../src/util/log.js';
-import { Rng } from '../../src/util/rng.js';
-import { MZ, zzMomenta } from './zzMomenta.js';
+import { predictColumns } from './predictCli.js';
+import { zzPoints } from './zzMomenta.js';
 import { REPO, SAMPLE_2D, SHARED_DATA, tempDir, writeText } from '../helpers.js';
 import { AGREEMENT, haveGcc, maxRelativeDifference, writeDoubles } from '../export/fixtures.js';
 
 const RUNTIME = join(REPO, 'native/runtime');
-const BIN = join(REPO, 'bin/ampfit.js');
 const GGYYG = join(SHARED_DATA, 'ggyyg/ggyyg_train_00.csv.gz');
 const work = tempDir('ampfit-blha-');
 const skip = haveGcc() ? false : 'gcc is not installed';
@@ -78,13 +76,8 @@ const ready = skip === false ? fixture() : null;
 
 /** `ampfit predict` of the points: value and σ_syst columns. */
 function predict(args: readonly string[], f: Fixture, name: string): { value: Float64Array; sigma: Float64Array } {
-  const out = join(work, `${name}.csv`);
-  run(process.execPath, [BIN, 'predict', ...args, '--input', f.csv, '--output', out, '--force']);
-  const lines = readFileSync(out, 'utf8').trim().split('\n');
-  const header = lines[0].split(',');
-  const col = (c: string): Float64Array => Float64Array.from(lines.slice(1), (l) => Number(l.split(',')[header.indexOf(c)]));
-  assert.ok(header.includes('prediction') && header.includes('sigma_syst'), header.join(','));
-  return { value: col('prediction'), sigma: col('sigma_syst') };
+  const [value, sigma] = predictColumns(args, f.csv, join(work, `${name}.csv`), ['prediction', 'sigma_syst']);
+  return { value, sigma };
 }
 
 const CONTRACT = `# OLE_contract.lh: the answer to Sherpa's order file, subprocess ids after '|'
@@ -227,23 +220,10 @@ test('a zz2d ratio model through its momentum map with a Born model: Loop gives 
   const ratio = await train('zz-ratio', { target: 'f01', born: 'f00' });
   const born = await train('zz-born', { target: 'f00' });
   const n = 40;
-  const rng = new Rng(7);
-  const p = new Float64Array(Array.from({ length: n }, () => zzMomenta(2 * MZ + 10 + rng.uniform() * 800, 2 * rng.uniform() - 1, rng)).flat());
-  const points = join(work, 'zz.bin');
-  writeDoubles(points, p);
   // The reference: ampfit predict on the TypeScript map's coordinates of the same momenta.
-  const x = mapMomenta('zz4l-2d', p, n);
-  const csv = writeText(work, 'zz.csv', ['x1,x2', ...Array.from({ length: n }, (_, i) => `${x[2 * i]},${x[2 * i + 1]}`)].join('\n') + '\n');
-  const column = (args: string[], col: string): Float64Array => {
-    const out = join(work, 'zz-predicted.csv');
-    run(process.execPath, [BIN, 'predict', ...args, '--input', csv, '--output', out, '--force']);
-    const lines = readFileSync(out, 'utf8').trim().split('\n');
-    const k = lines[0].split(',').indexOf(col);
-    assert.ok(k >= 0, lines[0]);
-    return Float64Array.from(lines.slice(1), (l) => Number(l.split(',')[k]));
-  };
-  const wantRatio = column(['--model', ratio, '--ratio'], 'prediction_ratio');
-  const wantBorn = column(['--model', born], 'prediction');
+  const { momenta: points, csv } = zzPoints(work, 'zz', n, 7);
+  const [wantRatio] = predictColumns(['--model', ratio, '--ratio'], csv, join(work, 'zz-ratio.csv'), ['prediction_ratio']);
+  const [wantBorn] = predictColumns(['--model', born], csv, join(work, 'zz-born.csv'), ['prediction']);
   const contract = writeText(work, 'zz.lh', 'AmplitudeType Loop\nAmpfitModel zz-ratio\nAmpfitBorn zz-born\n2 -2 -> 11 -11 13 -13 | 1 3\n');
   const out = run(f.lhole, [contract, points, String(n), '6', '91.1876', '3']).split('\n');
   assert.equal(out[0], 'start 1 ');
