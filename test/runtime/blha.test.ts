@@ -235,3 +235,16 @@ test('a zz2d ratio model through its momentum map with a Born model: Loop gives 
   assert.ok(b.max <= AGREEMENT && v.max <= AGREEMENT, `Born ${b.max}, finite ${v.max}`);
   process.stderr.write(`BLHA zz2d Loop: max relative difference from ampfit predict: finite ${v.max}, Born ${b.max}\n`);
 });
+
+test('OLP_EvalSubProcess2 from 4 threads after one OLP_Start gives the bits of 1 thread, clean under helgrind', { skip: skip !== false ? skip : spawnSync('valgrind', ['--version']).status === 0 ? false : 'valgrind is not installed' }, async () => {
+  const f = await (ready as Promise<Fixture>);
+  const exe = join(work, 'blha_threads');
+  run('gcc', ['-O2', '-g', '-std=c11', '-Wall', '-Wextra', '-Werror', '-I', join(RUNTIME, 'include'), join(REPO, 'test/runtime/callers/blha_threads.c'),
+    join(RUNTIME, 'build/libampfit.a'), '-lm', '-pthread', '-o', exe]);
+  const contract = writeText(work, 'OLE_contract.lh', CONTRACT);
+  assert.equal(run(exe, [contract, f.points, String(N), '5', '2', '4']).trim(), 'identical 1');
+  const r = spawnSync('valgrind', ['--tool=helgrind', '--error-exitcode=99', exe, contract, f.points, '8', '5', '2', '3'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(r.status, 0, r.stderr.slice(-4000));
+  assert.match(r.stderr, /ERROR SUMMARY: 0 errors/);
+  assert.equal(r.stdout.trim(), 'identical 1');
+});
