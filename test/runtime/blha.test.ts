@@ -63,12 +63,14 @@ async function fixture(): Promise<Fixture> {
     uncertainty: 'ensemble', ensemble_members: 2, steps_per_epoch: 20, epochs: 2, decay_epochs: 2, batch_size: 64, threads: 1, seed: 3,
   }, 'blha-dsi');
   await runTraining({ config, outDir: dir, log: memoryLogger() });
-  // A function set as train-set writes it: A is the model, B(p) = 0.5 · A(p with the photons p3, p4 exchanged).
+  // A function set as train-set writes it: A is the model, B(p) = 0.5 · A(p with the photons p3, p4 exchanged), D(p) = 2 · B(p exchanged).
   const set = join(work, 'set');
   mkdirSync(set);
   const swapped = INPUTS.map((n) => n.replace(/^p3_/, 'q4_').replace(/^p4_/, 'p3_').replace(/^q4_/, 'p4_'));
   writeFileSync(join(set, 'set.json'), JSON.stringify({ name: 'ggyyg', inputs: INPUTS, functions: [
     { name: 'A', model: '../dsi' }, { name: 'B', from: 'A', map: `(${swapped.join(', ')})`, factor: 0.5 }, { name: 'C', from: 'A', map: `(1-p1_E, ${INPUTS.slice(1).join(', ')})` },
+    // A chain: the exchange twice is no exchange, and 2 · 0.5 = 1, so D = A.
+    { name: 'D', from: 'B', map: `(${swapped.join(', ')})`, factor: 2 },
   ] }));
   return { lhole, dir, set, points, csv };
 }
@@ -96,6 +98,8 @@ AmpfitModel            dsi
 AmpfitSet              set
 AmpfitMember           B
 21 21 -> 22 22 21      | 1 2   # the photon exchange of A, halved
+AmpfitMember           D
+21 21 -> 22 22 21      | 1 4
 
 AmplitudeType          Loop         | OK
 AmpfitModel            dsi
@@ -118,7 +122,7 @@ function parse(lines: readonly string[]): Row[] {
 test('a Sherpa-style LH_OLE caller: OLP_Start, OLP_Info, OLP_SetParameter, then OLP_EvalSubProcess2/OLP_EvalSubProcess agree with ampfit predict (≤ 1e-12)', { skip }, async () => {
   const f = await (ready as Promise<Fixture>);
   const contract = writeText(work, 'OLE_contract.lh', CONTRACT);
-  const out = run(f.lhole, [contract, f.points, String(N), '5', '1000', '1', '2', '7', '8', '999']).split('\n');
+  const out = run(f.lhole, [contract, f.points, String(N), '5', '1000', '1', '2', '4', '7', '8', '999']).split('\n');
   assert.equal(out[0], 'start 1 ');
   const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
   assert.match(out[1], new RegExp(`^info ampfit ${version.replace(/\./g, '\\.')} ampfit surrogate amplitudes`));
@@ -131,7 +135,7 @@ test('a Sherpa-style LH_OLE caller: OLP_Start, OLP_Info, OLP_SetParameter, then 
     'param mass(6) 173.19999999999999 2',
   ]);
   const rows = parse(out);
-  assert.equal(rows.length, 5 * N);
+  assert.equal(rows.length, 6 * N);
   const A = predict(['--model', f.dir], f, 'A');
   const B = predict(['--set', f.set, '--function', 'B'], f, 'B');
   const of = (id: number): Row[] => rows.filter((r) => r.id === id);
@@ -147,6 +151,10 @@ test('a Sherpa-style LH_OLE caller: OLP_Start, OLP_Info, OLP_SetParameter, then 
     process.stderr.write(`BLHA id ${id}: max relative difference from ampfit predict ${v.max}, acc ${acc.max}\n`);
   }
   assert.ok(of(2).some((r, i) => Math.abs(r.rval[0] - 0.5 * of(1)[i].rval[0]) > 1e-6 * Math.abs(r.rval[0])), 'B is not simply A halved: the map acts');
+  // The chain folds to the identity and factor 1: D is A to the bit, as predict --set says too.
+  assert.deepEqual(of(4).map((r) => r.rval[0]), of(1).map((r) => r.rval[0]));
+  const D = predict(['--set', f.set, '--function', 'D'], f, 'D');
+  assert.ok(maxRelativeDifference(of(4).map((r) => r.rval[0]), D.value).max <= AGREEMENT);
   // Loop: (1/ε², 1/ε, finite, Born); here the stand-in Born is the model itself.
   const loop = of(7);
   assert.ok(loop.every((r, i) => r.rval[0] === 0 && r.rval[1] === 0 && r.rval[2] === of(1)[i].rval[0] && r.rval[3] === r.rval[2] && r.blha1.every((y, k) => y === r.rval[k])));
