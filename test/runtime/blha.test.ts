@@ -15,16 +15,14 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { validateConfig } from '../../src/config/load.js';
-import { mapMomenta } from '../../src/data/momentumMap.js';
 import { runTraining } from '../../src/training/run.js';
 import { memoryLogger } from '../../src/util/log.js';
-import { Rng } from '../../src/util/rng.js';
-import { MZ, zzMomenta } from './zzMomenta.js';
+import { predictColumns } from './predictCli.js';
+import { zzPoints } from './zzMomenta.js';
 import { REPO, SAMPLE_2D, SHARED_DATA, tempDir, writeText } from '../helpers.js';
 import { AGREEMENT, haveGcc, maxRelativeDifference, writeDoubles } from '../export/fixtures.js';
 
 const RUNTIME = join(REPO, 'native/runtime');
-const BIN = join(REPO, 'bin/ampfit.js');
 const GGYYG = join(SHARED_DATA, 'ggyyg/ggyyg_train_00.csv.gz');
 const work = tempDir('ampfit-blha-');
 const skip = haveGcc() ? false : 'gcc is not installed';
@@ -65,12 +63,14 @@ async function fixture(): Promise<Fixture> {
     uncertainty: 'ensemble', ensemble_members: 2, steps_per_epoch: 20, epochs: 2, decay_epochs: 2, batch_size: 64, threads: 1, seed: 3,
   }, 'blha-dsi');
   await runTraining({ config, outDir: dir, log: memoryLogger() });
-  // A function set as train-set writes it: A is the model, B(p) = 0.5 · A(p with the photons p3, p4 exchanged).
+  // A function set as train-set writes it: A is the model, B(p) = 0.5 · A(p with the photons p3, p4 exchanged), D(p) = 2 · B(p exchanged).
   const set = join(work, 'set');
   mkdirSync(set);
   const swapped = INPUTS.map((n) => n.replace(/^p3_/, 'q4_').replace(/^p4_/, 'p3_').replace(/^q4_/, 'p4_'));
   writeFileSync(join(set, 'set.json'), JSON.stringify({ name: 'ggyyg', inputs: INPUTS, functions: [
     { name: 'A', model: '../dsi' }, { name: 'B', from: 'A', map: `(${swapped.join(', ')})`, factor: 0.5 }, { name: 'C', from: 'A', map: `(1-p1_E, ${INPUTS.slice(1).join(', ')})` },
+    // A chain: the exchange twice is no exchange, and 2 · 0.5 = 1, so D = A.
+    { name: 'D', from: 'B', map: `(${swapped.join(', ')})`, factor: 2 },
   ] }));
   return { lhole, dir, set, points, csv };
 }
@@ -78,13 +78,8 @@ const ready = skip === false ? fixture() : null;
 
 /** `ampfit predict` of the points: value and σ_syst columns. */
 function predict(args: readonly string[], f: Fixture, name: string): { value: Float64Array; sigma: Float64Array } {
-  const out = join(work, `${name}.csv`);
-  run(process.execPath, [BIN, 'predict', ...args, '--input', f.csv, '--output', out, '--force']);
-  const lines = readFileSync(out, 'utf8').trim().split('\n');
-  const header = lines[0].split(',');
-  const col = (c: string): Float64Array => Float64Array.from(lines.slice(1), (l) => Number(l.split(',')[header.indexOf(c)]));
-  assert.ok(header.includes('prediction') && header.includes('sigma_syst'), header.join(','));
-  return { value: col('prediction'), sigma: col('sigma_syst') };
+  const [value, sigma] = predictColumns(args, f.csv, join(work, `${name}.csv`), ['prediction', 'sigma_syst']);
+  return { value, sigma };
 }
 
 const CONTRACT = `# OLE_contract.lh: the answer to Sherpa's order file, subprocess ids after '|'
@@ -103,6 +98,8 @@ AmpfitModel            dsi
 AmpfitSet              set
 AmpfitMember           B
 21 21 -> 22 22 21      | 1 2   # the photon exchange of A, halved
+AmpfitMember           D
+21 21 -> 22 22 21      | 1 4
 
 AmplitudeType          Loop         | OK
 AmpfitModel            dsi
@@ -125,7 +122,7 @@ function parse(lines: readonly string[]): Row[] {
 test('a Sherpa-style LH_OLE caller: OLP_Start, OLP_Info, OLP_SetParameter, then OLP_EvalSubProcess2/OLP_EvalSubProcess agree with ampfit predict (≤ 1e-12)', { skip }, async () => {
   const f = await (ready as Promise<Fixture>);
   const contract = writeText(work, 'OLE_contract.lh', CONTRACT);
-  const out = run(f.lhole, [contract, f.points, String(N), '5', '1000', '1', '2', '7', '8', '999']).split('\n');
+  const out = run(f.lhole, [contract, f.points, String(N), '5', '1000', '1', '2', '4', '7', '8', '999']).split('\n');
   assert.equal(out[0], 'start 1 ');
   const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
   assert.match(out[1], new RegExp(`^info ampfit ${version.replace(/\./g, '\\.')} ampfit surrogate amplitudes`));
@@ -138,7 +135,7 @@ test('a Sherpa-style LH_OLE caller: OLP_Start, OLP_Info, OLP_SetParameter, then 
     'param mass(6) 173.19999999999999 2',
   ]);
   const rows = parse(out);
-  assert.equal(rows.length, 5 * N);
+  assert.equal(rows.length, 6 * N);
   const A = predict(['--model', f.dir], f, 'A');
   const B = predict(['--set', f.set, '--function', 'B'], f, 'B');
   const of = (id: number): Row[] => rows.filter((r) => r.id === id);
@@ -154,6 +151,10 @@ test('a Sherpa-style LH_OLE caller: OLP_Start, OLP_Info, OLP_SetParameter, then 
     process.stderr.write(`BLHA id ${id}: max relative difference from ampfit predict ${v.max}, acc ${acc.max}\n`);
   }
   assert.ok(of(2).some((r, i) => Math.abs(r.rval[0] - 0.5 * of(1)[i].rval[0]) > 1e-6 * Math.abs(r.rval[0])), 'B is not simply A halved: the map acts');
+  // The chain folds to the identity and factor 1: D is A to the bit, as predict --set says too.
+  assert.deepEqual(of(4).map((r) => r.rval[0]), of(1).map((r) => r.rval[0]));
+  const D = predict(['--set', f.set, '--function', 'D'], f, 'D');
+  assert.ok(maxRelativeDifference(of(4).map((r) => r.rval[0]), D.value).max <= AGREEMENT);
   // Loop: (1/ε², 1/ε, finite, Born); here the stand-in Born is the model itself.
   const loop = of(7);
   assert.ok(loop.every((r, i) => r.rval[0] === 0 && r.rval[1] === 0 && r.rval[2] === of(1)[i].rval[0] && r.rval[3] === r.rval[2] && r.blha1.every((y, k) => y === r.rval[k])));
@@ -227,23 +228,10 @@ test('a zz2d ratio model through its momentum map with a Born model: Loop gives 
   const ratio = await train('zz-ratio', { target: 'f01', born: 'f00' });
   const born = await train('zz-born', { target: 'f00' });
   const n = 40;
-  const rng = new Rng(7);
-  const p = new Float64Array(Array.from({ length: n }, () => zzMomenta(2 * MZ + 10 + rng.uniform() * 800, 2 * rng.uniform() - 1, rng)).flat());
-  const points = join(work, 'zz.bin');
-  writeDoubles(points, p);
   // The reference: ampfit predict on the TypeScript map's coordinates of the same momenta.
-  const x = mapMomenta('zz4l-2d', p, n);
-  const csv = writeText(work, 'zz.csv', ['x1,x2', ...Array.from({ length: n }, (_, i) => `${x[2 * i]},${x[2 * i + 1]}`)].join('\n') + '\n');
-  const column = (args: string[], col: string): Float64Array => {
-    const out = join(work, 'zz-predicted.csv');
-    run(process.execPath, [BIN, 'predict', ...args, '--input', csv, '--output', out, '--force']);
-    const lines = readFileSync(out, 'utf8').trim().split('\n');
-    const k = lines[0].split(',').indexOf(col);
-    assert.ok(k >= 0, lines[0]);
-    return Float64Array.from(lines.slice(1), (l) => Number(l.split(',')[k]));
-  };
-  const wantRatio = column(['--model', ratio, '--ratio'], 'prediction_ratio');
-  const wantBorn = column(['--model', born], 'prediction');
+  const { momenta: points, csv } = zzPoints(work, 'zz', n, 7);
+  const [wantRatio] = predictColumns(['--model', ratio, '--ratio'], csv, join(work, 'zz-ratio.csv'), ['prediction_ratio']);
+  const [wantBorn] = predictColumns(['--model', born], csv, join(work, 'zz-born.csv'), ['prediction']);
   const contract = writeText(work, 'zz.lh', 'AmplitudeType Loop\nAmpfitModel zz-ratio\nAmpfitBorn zz-born\n2 -2 -> 11 -11 13 -13 | 1 3\n');
   const out = run(f.lhole, [contract, points, String(n), '6', '91.1876', '3']).split('\n');
   assert.equal(out[0], 'start 1 ');
@@ -254,4 +242,17 @@ test('a zz2d ratio model through its momentum map with a Born model: Loop gives 
   const v = maxRelativeDifference(rows.map((r) => r.rval[2]), Float64Array.from(wantRatio, (y, i) => y * wantBorn[i]));
   assert.ok(b.max <= AGREEMENT && v.max <= AGREEMENT, `Born ${b.max}, finite ${v.max}`);
   process.stderr.write(`BLHA zz2d Loop: max relative difference from ampfit predict: finite ${v.max}, Born ${b.max}\n`);
+});
+
+test('OLP_EvalSubProcess2 from 4 threads after one OLP_Start gives the bits of 1 thread, clean under helgrind', { skip: skip !== false ? skip : spawnSync('valgrind', ['--version']).status === 0 ? false : 'valgrind is not installed' }, async () => {
+  const f = await (ready as Promise<Fixture>);
+  const exe = join(work, 'blha_threads');
+  run('gcc', ['-O2', '-g', '-std=c11', '-Wall', '-Wextra', '-Werror', '-I', join(RUNTIME, 'include'), join(REPO, 'test/runtime/callers/blha_threads.c'),
+    join(RUNTIME, 'build/libampfit.a'), '-lm', '-pthread', '-o', exe]);
+  const contract = writeText(work, 'OLE_contract.lh', CONTRACT);
+  assert.equal(run(exe, [contract, f.points, String(N), '5', '2', '4']).trim(), 'identical 1');
+  const r = spawnSync('valgrind', ['--tool=helgrind', '--error-exitcode=99', exe, contract, f.points, '8', '5', '2', '3'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(r.status, 0, r.stderr.slice(-4000));
+  assert.match(r.stderr, /ERROR SUMMARY: 0 errors/);
+  assert.equal(r.stdout.trim(), 'identical 1');
 });

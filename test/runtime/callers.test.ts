@@ -14,17 +14,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { validateConfig } from '../../src/config/load.js';
-import { mapMomenta } from '../../src/data/momentumMap.js';
 import { runTraining } from '../../src/training/run.js';
 import { memoryLogger } from '../../src/util/log.js';
-import { Rng } from '../../src/util/rng.js';
 import { REPO, SAMPLE_2D, SAMPLE_4D, tempDir, writeText } from '../helpers.js';
-import { MZ, zzMomenta } from './zzMomenta.js';
+import { predictColumns } from './predictCli.js';
+import { zzPoints } from './zzMomenta.js';
 import { AGREEMENT, haveGcc, maxRelativeDifference, writeDoubles } from '../export/fixtures.js';
 
 const RUNTIME = join(REPO, 'native/runtime');
 const CALLERS = join(REPO, 'test/runtime/callers');
-const BIN = join(REPO, 'bin/ampfit.js');
 const work = tempDir('ampfit-callers-');
 const has = (cmd: string): boolean => spawnSync(cmd, ['--version'], { encoding: 'utf8' }).status === 0;
 const noGcc = haveGcc() ? false : 'gcc is not installed';
@@ -59,16 +57,9 @@ async function momentumFixture(): Promise<{ zz: string; momenta: string; wantMom
   const config = validateConfig({ data: { files: SAMPLE_2D, target: 'f01', born: 'f00', max_rows: 1500, momentum_map: 'zz4l-2d' }, model_type: 'poly', degree: 5,
     target_transform: 'log-standardize' }, 'callers-zz');
   await runTraining({ config, outDir: zz, log: memoryLogger() });
-  const rng = new Rng(11);
-  const p = new Float64Array(Array.from({ length: M }, () => zzMomenta(2 * MZ + 10 + rng.uniform() * 800, 2 * rng.uniform() - 1, rng)).flat());
-  const momenta = join(work, 'momenta.bin');
-  writeDoubles(momenta, p);
-  const x = mapMomenta('zz4l-2d', p, M);
-  const csv = writeText(work, 'zz.csv', ['x1,x2', ...Array.from({ length: M }, (_, i) => `${x[2 * i]},${x[2 * i + 1]}`)].join('\n') + '\n');
-  run(process.execPath, [BIN, 'predict', '--model', zz, '--input', csv, '--output', join(work, 'zz-predicted.csv'), '--ratio']);
-  const out = readFileSync(join(work, 'zz-predicted.csv'), 'utf8').trim().split('\n');
-  const k = out[0].split(',').indexOf('prediction_ratio');
-  return { zz, momenta, wantMomenta: Float64Array.from(out.slice(1), (l, i) => Number(l.split(',')[k]) * (1 + i / M)) };
+  const { momenta, csv } = zzPoints(work, 'zz', M, 11);
+  const [ratio] = predictColumns(['--model', zz, '--ratio'], csv, join(work, 'zz-predicted.csv'), ['prediction_ratio']);
+  return { zz, momenta, wantMomenta: ratio.map((y, i) => y * (1 + i / M)) };
 }
 
 /** An ensemble sk-DNN (it has a learned σ) trained briefly, N sample rows, and what `ampfit predict --ratio` writes for them (the ratio and its σ_syst, as ampfit_eval returns them). */
@@ -85,12 +76,8 @@ async function fixture(): Promise<Fixture> {
     activation: 'elu', uncertainty: 'ensemble', ensemble_members: 2, steps_per_epoch: 20, epochs: 2, decay_epochs: 2, batch_size: 64, threads: 1, seed: 3,
   }, 'callers');
   await runTraining({ config, outDir: dir, log: memoryLogger() });
-  run(process.execPath, [BIN, 'predict', '--model', dir, '--input', csv, '--output', join(work, 'predicted.csv'), '--ratio']);
-  const out = readFileSync(join(work, 'predicted.csv'), 'utf8').trim().split('\n');
-  const header = out[0].split(',');
-  const col = (name: string): Float64Array => Float64Array.from(out.slice(1), (l) => Number(l.split(',')[header.indexOf(name)]));
-  assert.ok(header.includes('prediction_ratio') && header.includes('sigma_syst'), header.join(','));
-  return { dir, points, want: col('prediction_ratio'), wantSigma: col('sigma_syst'), ...(await momentumFixture()) };
+  const [want, wantSigma] = predictColumns(['--model', dir, '--ratio'], csv, join(work, 'predicted.csv'), ['prediction_ratio', 'sigma_syst']);
+  return { dir, points, want, wantSigma, ...(await momentumFixture()) };
 }
 const ready = noGcc === false ? fixture() : null;
 
@@ -118,7 +105,8 @@ function agreesMomenta(label: string, lines: readonly string[], f: Fixture): voi
   process.stderr.write(`${label} eval_momenta: max relative difference from ampfit predict × Born: ${v.max}\n`);
 }
 
-test('C++: 4 std::threads sharing one ampfit::model give the bits of 1 thread and agree with ampfit predict (≤ 1e-12); errors are ampfit::error', { skip: noGcc }, async () => {
+const noGxx = noGcc !== false ? noGcc : has('g++') ? false : 'g++ is not installed';
+test('C++: 4 std::threads sharing one ampfit::model give the bits of 1 thread and agree with ampfit predict (≤ 1e-12); errors are ampfit::error', { skip: noGxx }, async () => {
   const f = await (ready as Promise<Fixture>);
   const exe = join(work, 'threads');
   run('g++', ['-std=c++20', '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(RUNTIME, 'include'), join(CALLERS, 'threads.cpp'), join(RUNTIME, 'build/libampfit.a'),
@@ -132,7 +120,7 @@ test('C++: 4 std::threads sharing one ampfit::model give the bits of 1 thread an
   agreesMomenta('C++', lines, f);
 });
 
-test('C++ threads under valgrind helgrind: no data race reported on the shared handle', { skip: noGcc !== false ? noGcc : has('valgrind') ? false : 'valgrind is not installed' }, async () => {
+test('C++ threads under valgrind helgrind: no data race reported on the shared handle', { skip: noGxx !== false ? noGxx : has('valgrind') ? false : 'valgrind is not installed' }, async () => {
   const f = await (ready as Promise<Fixture>);
   const exe = join(work, 'threads-g');
   run('g++', ['-std=c++20', '-O1', '-g', '-I', join(RUNTIME, 'include'), join(CALLERS, 'threads.cpp'), join(RUNTIME, 'build/libampfit.a'), '-lm', '-pthread', '-o', exe]);

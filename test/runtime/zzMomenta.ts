@@ -1,7 +1,11 @@
 // Four-momenta of on-shell u ū → Z Z → e⁻e⁺ μ⁻μ⁺ points for the runtime's
 // momentum tests (the zz4l-2d map reads them; the oracle is not needed).
 
-import type { Rng } from '../../src/util/rng.js';
+import { join } from 'node:path';
+import { mapMomenta } from '../../src/data/momentumMap.js';
+import { Rng } from '../../src/util/rng.js';
+import { writeDoubles } from '../export/fixtures.js';
+import { writeText } from '../helpers.js';
 
 export const MZ = 91.1876;
 
@@ -29,4 +33,15 @@ export function zzMomenta(rts: number, cosTheta: number, rng: Rng): number[] {
     return [...boost([h, ...n.map((q) => h * q)]), ...boost([h, ...n.map((q) => -h * q)])];
   };
   return [e, 0, 0, e, e, 0, 0, -e, ...decay(z1), ...decay(z1.map((q) => -q))];
+}
+
+/** n random points (√ŝ up to 1000 GeV): their momenta in <name>.bin, and a CSV (x1, x2) of the TypeScript zz4l-2d map of them, for predict. */
+export function zzPoints(work: string, name: string, n: number, seed: number): { momenta: string; csv: string } {
+  const rng = new Rng(seed);
+  const p = new Float64Array(Array.from({ length: n }, () => zzMomenta(2 * MZ + 10 + rng.uniform() * 800, 2 * rng.uniform() - 1, rng)).flat());
+  const momenta = join(work, `${name}.bin`);
+  writeDoubles(momenta, p);
+  const x = mapMomenta('zz4l-2d', p, n);
+  const csv = writeText(work, `${name}.csv`, ['x1,x2', ...Array.from({ length: n }, (_, i) => `${x[2 * i]},${x[2 * i + 1]}`)].join('\n') + '\n');
+  return { momenta, csv };
 }

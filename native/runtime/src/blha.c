@@ -44,7 +44,8 @@ static int eval_point(int id, const double *pp, double mu, const double *alphas,
   int k, st;
   if (rval == NULL || pp == NULL) return amp_fail(AMPFIT_ERR_ARGUMENT, "OLP_EvalSubProcess: NULL momenta or result");
   if (p == NULL) {
-    for (k = 0; k < 4; k++) rval[k] = NAN;
+    /* Without a subprocess its rval's length is unknown: BLHA2's shortest is 1. */
+    rval[0] = NAN;
     if (acc != NULL) *acc = NAN;
     return started ? amp_fail(AMPFIT_ERR_ARGUMENT, "OLP_EvalSubProcess: no subprocess has id %d in the contract", id)
                    : amp_fail(AMPFIT_ERR_ARGUMENT, "OLP_EvalSubProcess before a successful OLP_Start");
