@@ -11,8 +11,9 @@
  *   surrogate: y(x) f00 with y the model's Born ratio f01/f00 (ampfit_eval);
  *   fallback:  the same through ampfit_eval_fallback, whose exact function
  *              (the oracle's f01/f00) takes the points with sigma_y/|y| > T.
- * Each run: the same seed, a warm-up of N/10 calls to adapt the grid, then
- * 5 iterations of N/5 calls (GSL's gsl_monte_vegas). Printed per run: the
+ * Each run: the same seed, a warm-up of 5 iterations of N/10 calls to adapt
+ * the grid, then 5 iterations of N calls (GSL's gsl_monte_vegas: N is per
+ * iteration), 5.5 N integrand calls in all. Printed per run: the
  * integral, its MC error, chi^2/dof, the bias against the exact run in units
  * of the MC error, the fraction of integrand calls that evaluated the exact
  * f01, and the wall and CPU time.
@@ -133,13 +134,13 @@ int main(int argc, char **argv) {
   ampfit_has_sigma(m, &has_sigma);
   if (!has_sigma) { fprintf(stderr, "%s: the model learned no uncertainty; the fallback needs one\n", argv[1]); return 1; }
   zz_init();
-  printf("integrand %s over [0,1]^8, %zu calls (+%zu warm-up), seed %lu, tol %g\n", virtual_only ? "f01" : "f00+f01", calls, calls / 10, seed, tol);
-  printf("%-19s %22s %10s %8s %10s %9s %9s %8s %8s\n", "run", "integral", "MC err %", "chi2/dof", "bias %", "bias/err", "exact %", "wall s", "cpu s");
+  printf("integrand %s over [0,1]^8, 5 iterations of %zu calls (after 5 of %zu to adapt), seed %lu, tol %g\n", virtual_only ? "f01" : "f00+f01", calls, calls / 10, seed, tol);
+  printf("%-19s %22s %10s %8s %10s %9s %9s %8s %8s %9s\n", "run", "integral", "MC err %", "chi2/dof", "bias %", "bias/err", "exact %", "wall s", "cpu s", "calls");
   for (k = 0; k < 3; k++) {
     run_state s = {m, k, virtual_only, tol, 0, 0, 0, 0, 0};
     o[k] = integrate(&s, calls, seed);
-    printf("%-19s %22.15e %10.4f %8.3f %10.4f %9.3f %9.4f %8.2f %8.2f\n", names[k], o[k].result, 100 * o[k].error / fabs(o[k].result), o[k].chisq,
-           100 * (o[k].result - o[0].result) / fabs(o[0].result), (o[k].result - o[0].result) / o[k].error, 100 * o[k].fraction, o[k].wall, o[k].cpu);
+    printf("%-19s %22.15e %10.4f %8.3f %10.4f %9.3f %9.4f %8.2f %8.2f %9zu\n", names[k], o[k].result, 100 * o[k].error / fabs(o[k].result), o[k].chisq,
+           100 * (o[k].result - o[0].result) / fabs(o[0].result), (o[k].result - o[0].result) / o[k].error, 100 * o[k].fraction, o[k].wall, o[k].cpu, o[k].calls);
     if (o[k].failures > 0) printf("  %zu integrand calls failed (counted as 0)\n", o[k].failures);
   }
   ampfit_free(m);
