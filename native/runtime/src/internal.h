@@ -90,6 +90,12 @@ typedef struct {
   const uint16_t *feature;
   const float *threshold;
   const double *value;
+  /* Set by amp_plan at load (exec.c): */
+  int fused_act;         /* dense: the activation of the next op, applied here (-1 none); that op is then skipped */
+  double fused_param;
+  int skip;              /* an activation fused into the dense before it */
+  double *wp, *bp;       /* dense: weights packed in column panels and the bias padded to them (owned, dense.c) */
+  int simd;              /* dense: the AVX2 kernel may run */
 } amp_op;
 
 struct ampfit_model {
@@ -107,12 +113,34 @@ struct ampfit_model {
   amp_op *ops;
   size_t out_value, out_sigma; /* out_sigma: SIZE_MAX if none */
   char *info;
+  /* The evaluation plan (amp_plan): buffer b's rows start at work + buf_off[b] * rows; buffers whose
+   * lives do not overlap share space, so a block's workspace stays in cache. */
+  size_t *buf_off;
+  size_t row_doubles;   /* workspace doubles per row */
+  size_t scratch;       /* doubles of per-row scratch (legendre, orbit, fold) */
 };
 
 /* exec.c */
+/* After the ops are parsed: fuses dense + activation, packs the dense weights and lays out the workspace. */
+int amp_plan(ampfit_model *m);
+void amp_plan_free(ampfit_model *m);
 /* Momentum checks of src/data/momenta.ts checkMomentumRow: 0 or a reason (1..4); writes the features when f is not NULL. */
 int amp_momenta_row(const amp_momenta *m, const double *p, double *f);
 /* The inverse target transform and |dy/dt| (TargetTransform.inverseValue, inverseSlope). */
 double amp_inverse(const amp_transform *t, double v);
+
+/* dense.c: y = act(x W + b + res) for nb rows, the sum over inputs ascending as src/export/c (no FMA). */
+int amp_dense_pack(amp_op *op);
+void amp_dense_free(amp_op *op);
+/* act is op->fused_act when it is linear, relu or leaky_relu (done in registers), else the caller applies it. */
+void amp_dense(const amp_op *op, const double *x, size_t ldx, const double *res, double *y, size_t nb, int act);
+int amp_dense_in_register(int act);
+
+/* dense.c: y = act(x W + b + res) for nb rows, the sum over inputs ascending as src/export/c (no FMA). */
+int amp_dense_pack(amp_op *op);
+void amp_dense_free(amp_op *op);
+/* act is op->fused_act when it is linear, relu or leaky_relu (done in registers), else the caller applies it. */
+void amp_dense(const amp_op *op, const double *x, size_t ldx, const double *res, double *y, size_t nb, int act);
+int amp_dense_in_register(int act);
 
 #endif

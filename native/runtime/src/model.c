@@ -418,6 +418,7 @@ static void free_ops(ampfit_model *m) {
 void ampfit_free(ampfit_model *m) {
   size_t i;
   if (m == NULL) return;
+  amp_plan_free(m);
   free_ops(m);
   if (m->names != NULL) for (i = 0; i < m->dim; i++) free(m->names[i]);
   free(m->names);
@@ -512,7 +513,7 @@ static int load_graph(ampfit_model *m, ctx *c, const amp_json *g) {
       (m->out_sigma != NONE && (m->out_sigma >= m->n_bufs || !c->written[m->out_sigma] || m->widths[m->out_sigma] != 1))) {
     return amp_fail(AMPFIT_ERR_FORMAT, "model %s: the graph's outputs are not 1-wide buffers its ops write", c->src);
   }
-  return AMPFIT_OK;
+  return amp_plan(m);
 }
 
 /* header.input_domain, or what src/models/domain.ts storedDomain implies for older models. */
