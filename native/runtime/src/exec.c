@@ -385,6 +385,9 @@ static void run_op(const ampfit_model *mod, const amp_op *op, double **B, size_t
         }
       }
       break;
+    case OP_ANGULAR:
+      for (r = 0; r < nb; r++) B[op->output][r] = amp_angular_row(&op->ang, B[op->input] + r * win, B[op->aux] + r * W[op->aux], scratch);
+      break;
     default:
       break;
   }
@@ -522,6 +525,7 @@ int amp_plan(ampfit_model *m) {
     op_buffers(op, 0, release_slot, k, &p); /* written but never read */
     op_buffers(op, 1, release_slot, k, &p);
     if (op->kind == OP_LEGENDRE && op->n_in * ((size_t)op->degree + 1) > m->scratch) m->scratch = op->n_in * ((size_t)op->degree + 1);
+    if (op->kind == OP_ANGULAR && amp_angular_scratch(&op->ang) > m->scratch) m->scratch = amp_angular_scratch(&op->ang);
     if ((op->kind == OP_ORBIT || op->kind == OP_FOLD) && 3 * (op->width + (size_t)op->group.elements) > m->scratch) {
       /* doubles for the coordinates, ints for the signs and the order (an int fits in a double's space) */
       m->scratch = 3 * (op->width + (size_t)op->group.elements);

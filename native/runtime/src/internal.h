@@ -42,7 +42,7 @@ const amp_json *amp_json_get(const amp_json *obj, const char *key);
 /* ---- the model (model.c builds it, exec.c evaluates it) ---- */
 enum {
   OP_DENSE, OP_ACTIVATION, OP_RATIONAL, OP_KAN, OP_GATHER, OP_CONCAT, OP_MOMENTA, OP_LEGENDRE, OP_FOREST, OP_MEAN,
-  OP_ORBIT, OP_FOLD, OP_VARIANCE, OP_INVERSE, OP_SIGMA, OP_PERIODIC
+  OP_ORBIT, OP_FOLD, OP_VARIANCE, OP_INVERSE, OP_SIGMA, OP_PERIODIC, OP_ANGULAR
 };
 /* Activation codes as src/kernels/types.ts ACTIVATIONS. */
 enum { ACT_LINEAR, ACT_RELU, ACT_LEAKY, ACT_ELU, ACT_SOFTPLUS, ACT_GELU, ACT_SILU, ACT_TANH };
@@ -67,6 +67,25 @@ typedef struct {
   double *shift, *scale; /* per invariant pair (owned by the op) */
 } amp_momenta;
 
+/* The angularHead op (angular.c): decay k's cos θ = cos_off[k] + cos_scale[k] * x[cos_idx[k]], φ likewise. */
+typedef struct {
+  int l_max, decays;
+  size_t per, k_size, zn;   /* harmonics per decay, their products, the decay tensor's size */
+  size_t l_at, e_at;        /* offsets of L and e in the inner outputs */
+  double alpha, beta;
+  size_t idx[2 * 3];        /* cos, phi column per decay (at most 3 decays) */
+  double off[2 * 3], scale[2 * 3];
+  amp_transform tr;
+  double *norm;             /* (l_max + 1)^2 normalisations, indexed l(l+1)/2 + m (owned) */
+  double *weight;           /* zn (owned) */
+} amp_angular;
+/* The head's output T(ŷ) for raw row x and inner outputs o; scratch holds amp_angular_scratch(a) doubles. */
+double amp_angular_row(const amp_angular *a, const double *x, const double *o, double *scratch);
+size_t amp_angular_scratch(const amp_angular *a);
+/* Fills norm and weight: 0, or AMPFIT_ERR_MEMORY. */
+int amp_angular_init(amp_angular *a);
+void amp_angular_free(amp_angular *a);
+
 typedef struct {
   int kind;
   size_t input, output;  /* buffers */
@@ -84,6 +103,7 @@ typedef struct {
   amp_group group;
   amp_momenta mom;
   double *periods;       /* owned */
+  amp_angular ang;
   /* forest */
   size_t n_trees, n_nodes;
   const int32_t *tree_offset, *left;
