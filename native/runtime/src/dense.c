@@ -6,7 +6,8 @@
  * + b_j, then + res_j: the rounding of src/export/c and of the loop this
  * replaces (no FMA: built with -ffp-contract=off, and the AVX2 copy enables
  * no FMA either). The AVX2 copy is chosen at load where the CPU has it, so
- * the library itself stays built for the baseline ISA. */
+ * the library itself stays built for the baseline ISA (-DAMPFIT_BASELINE_ONLY
+ * leaves the AVX2 copy out: for checking that both give the same bits). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,9 @@ typedef long long m4 __attribute__((vector_size(32)));
 
 #define INLINE static inline __attribute__((always_inline))
 
-INLINE v4 ld(const double *p) { return *(const v4u *)p; }
-INLINE void st(double *p, v4 v) { *(v4u *)p = v; }
+/* Macros, not functions: a function returning a 32-byte vector has a different ABI with and without AVX. */
+#define ld(p) (*(const v4u *)(const void *)(p))
+#define st(p, v) (*(v4u *)(void *)(p) = (v))
 
 int amp_dense_in_register(int act) { return act == ACT_LINEAR || act == ACT_RELU || act == ACT_LEAKY; }
 
@@ -41,7 +43,7 @@ int amp_dense_pack(amp_op *op) {
     }
   }
   if (op->b != NULL) memcpy(op->bp, op->b, op->n_out * sizeof(double));
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(AMPFIT_BASELINE_ONLY)
   __builtin_cpu_init();
   op->simd = __builtin_cpu_supports("avx2");
 #endif
@@ -139,13 +141,13 @@ INLINE void tile(const int MR, const int NP, size_t k, const double *x, size_t l
 
 static void dense_base(const amp_op *op, const double *x, size_t ldx, const double *res, double *y, size_t nb, int act) DENSE_BODY
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(AMPFIT_BASELINE_ONLY)
 __attribute__((target("avx2"))) static void dense_avx2(const amp_op *op, const double *x, size_t ldx, const double *res, double *y, size_t nb,
                                                        int act) DENSE_BODY
 #endif
 
 void amp_dense(const amp_op *op, const double *x, size_t ldx, const double *res, double *y, size_t nb, int act) {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(AMPFIT_BASELINE_ONLY)
   if (op->simd) { dense_avx2(op, x, ldx, res, y, nb, act); return; }
 #endif
   dense_base(op, x, ldx, res, y, nb, act);
