@@ -8,7 +8,7 @@ import type { RunConfig } from '../config/schema.js';
 import { getKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
 import {
-  Network, Trainer, describeNetwork, glorotUniform, parseNetworkConfig,
+  Network, Trainer, describeNetwork, parseNetworkConfig,
   type EpochStats, type FinishSettings, type NetworkConfig, type NetworkFactory, type ScheduleConfig, type StopReason, type TrainableNetwork,
   type TrainerSnapshot,
 } from '../nn/index.js';
@@ -293,7 +293,7 @@ function denseFamily(type: 'dnn' | 'skdnn'): NetworkFamily {
     create(config, inputDim, kernels, rng, outputs = 1) {
       const base = networkConfigFor({ ...config, model_type: type }, inputDim);
       const network = new Network(outputs === 1 ? base : { ...base, outputs }, kernels);
-      glorotUniform(network.plan, network.params, rng);
+      network.init(rng);
       return network;
     },
     restore: function restore(config: unknown, kernels: Kernels): TrainableNetwork {

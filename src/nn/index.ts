@@ -7,9 +7,9 @@ export {
   DEFAULT_ACTIVATION, LINEAR, defaultActivationParam, describeNetwork, makeNetworkConfig, outputCount, parseNetworkConfig,
   type NetworkConfig, type NetworkConfigInput, type NetworkType,
 } from './config.js';
-export { buildPlan, countParameters, type DenseOp, type NetworkPlan } from './plan.js';
+export { buildPlan, countParameters, PlanBuilder, type DenseOp, type NetworkPlan, type PlanOp } from './plan.js';
 export { Network, PREDICT_CHUNK_ROWS, predictChunkRows, type LayerView } from './network.js';
-export { glorotUniform } from './init.js';
+export { glorotUniform, initParameters } from './init.js';
 export {
   learningRate, learningRateAtFraction, paperExponentialSchedule, parseScheduleConfig,
   type ConstantSchedule, type CosineSchedule, type ExponentialSchedule, type OneCycleSchedule,

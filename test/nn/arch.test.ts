@@ -1,4 +1,4 @@
-// Paper 2's architectures on the layer executor: finite-difference checks of
+// Paper 2's architectures on the network executor: finite-difference checks of
 // every parameter and input gradient (rational activations, KAN layers, Deep
 // Sets embeddings), native kernels against the reference, and the rational
 // initialisation's fit.
@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadNative } from '../../src/kernels/native.js';
-import { fitRational, LayerNet, parseArchConfig } from '../../src/nn/arch/index.js';
+import { archNetwork, fitRational, parseArchConfig } from '../../src/nn/arch/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { checkNetworkGradient, referenceKernels } from './helpers.js';
 
@@ -28,7 +28,7 @@ const CASES: Record<string, unknown> = {
 };
 
 function setup(name: string, kernels = referenceKernels) {
-  const net = new LayerNet(parseArchConfig(CASES[name], name), kernels);
+  const net = archNetwork(parseArchConfig(CASES[name], name), kernels);
   const rng = new Rng(`arch-${name}`);
   net.init(rng);
   // Move every parameter off its initial value (zero biases, shared init coefficients) so every path is exercised.
