@@ -7,7 +7,6 @@
 import type { RunConfig } from '../config/schema.js';
 import { defaultActivationParam } from '../nn/config.js';
 import { archNetwork, describeArch, parseArchConfig, restoreArchNetwork, type ActivationSpec, type ArchConfig } from '../nn/arch/index.js';
-import { HEAD_OUTPUTS } from '../uncertainty/gaussian.js';
 import { AmpfitError } from '../util/errors.js';
 import { neuralType, type NetworkFamily } from './neural.js';
 import type { RegressorType } from './regressor.js';
@@ -50,10 +49,8 @@ function family(type: 'mlp' | 'kan' | 'ds'): NetworkFamily {
   return {
     type,
     create(config, inputDim, kernels, rng, outputs = 1) {
-      if (outputs !== 1) throw new AmpfitError(`model_type '${type}' has one output; structured heads need dnn or skdnn`);
       const arch = archConfigFor({ ...config, model_type: type }, inputDim);
-      // A learned uncertainty needs the (mean, log σ²) head, as withUncertaintyHead gives dnn and skdnn.
-      const net = archNetwork(config.uncertainty === 'none' ? arch : { ...arch, outputs: HEAD_OUTPUTS }, kernels);
+      const net = archNetwork(outputs === 1 ? arch : { ...arch, outputs }, kernels);
       net.init(rng);
       return net;
     },
