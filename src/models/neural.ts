@@ -286,7 +286,7 @@ export function neuralType(family: NetworkFamily): RegressorType {
   return { type: family.type, fit: fit(family), load: load(family) };
 }
 
-/** Paper 1's DNN and sk-DNN on the dense-op plan executor. */
+/** Paper 1's DNN and sk-DNN: plans of dense ops. */
 function denseFamily(type: 'dnn' | 'skdnn'): NetworkFamily {
   return {
     type,

@@ -1,4 +1,5 @@
-// Public API of the neural-network layer: paper 1's DNN and sk-DNN, their
+// Public API of the neural-network layer: network plans and their one executor
+// (every family; paper 1's DNN and sk-DNN built here), their
 // initialisation, Adam, learning-rate schedules and the trainer (MSE by
 // default, or any Objective). Every
 // numerical operation goes through an injected Kernels object.
