@@ -242,7 +242,7 @@ const RunConfigBase = z
     /** bdt: rounds without a better validation RMSE before stopping (paper 1: 25). */
     early_stopping_rounds: positiveInt.default(25),
 
-    // Learned uncertainties (paper 2; src/uncertainty/), for dnn and skdnn:
+    // Learned uncertainties (paper 2; src/uncertainty/), for every network model type:
     // the network gets a second output, log σ², and trains on the
     // heteroscedastic loss; 'bnn' and 'ensemble' add statistical uncertainties.
     uncertainty: z.enum(['none', 'heteroscedastic', 'bnn', 'ensemble']).default('none'),
