@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { resolveCoordinates } from '../config/coordinates.js';
 import type { RunConfig } from '../config/schema.js';
 import { loadDataset, take, takeRows, type Dataset } from '../data/dataset.js';
 import { resolveDataFiles } from '../data/files.js';
@@ -102,6 +103,8 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   for (const s of data.report.skippedExamples) log.warn(`skipped ${s.file}:${s.line}${s.column === null ? '' : ` column '${s.column}'`}: ${s.problem}`);
 
   const symmetries = resolveSymmetries(config.symmetries, data.inputNames);
+  // The report's coordinate names: a name the files lack fails now, not when the report is made.
+  resolveCoordinates(config.coordinates, data.inputNames, 'config');
   checkSymmetryDomain(symmetries, data);
   checkAngleDomain(resolveInputStage(config, data.inputNames), data);
 
