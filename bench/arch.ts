@@ -21,7 +21,7 @@ import type { RunConfig } from '../src/config/schema.js';
 import { featureDim } from '../src/features/momentumFeatures.js';
 import { reference } from '../src/kernels/reference.js';
 import { archConfigFor } from '../src/models/layered.js';
-import { LayerNet } from '../src/nn/arch/index.js';
+import { archNetwork } from '../src/nn/arch/index.js';
 import { runTraining } from '../src/training/run.js';
 import { createLogger } from '../src/util/log.js';
 import { foreignCpusSince, loadMark } from './machineLoad.js';
@@ -84,7 +84,7 @@ function parameters(c: RunConfig): number {
   const m = c.data.momenta;
   if (m === null) throw new Error('bench:arch needs momenta');
   const d = featureDim({ layout: { particles: m.particles, incoming: m.incoming, tolerance: m.tolerance }, features: c.features ?? 'momenta' });
-  return new LayerNet(archConfigFor(c, d), reference).paramCount;
+  return archNetwork(archConfigFor(c, d), reference).paramCount;
 }
 
 /** The width (a multiple of the model's step) whose parameter count is closest to the target. */

@@ -1,8 +1,9 @@
-/* Node-API surface of the kernels. Every argument is checked here, before any
- * kernel runs: types, integral dimensions, exact typed-array lengths, and
- * overlaps between outputs and other arrays. A bad call throws a JS TypeError or
- * RangeError whose message matches src/kernels/checks.ts word for word, so both
- * backends fail the same way; nothing here may crash or exit the process. */
+/* Node-API surface of the kernels. Before any kernel runs, every argument is
+ * checked as far as memory safety needs: types, integral dimensions, exact
+ * typed-array lengths (and, for the tree kernels, overlaps and index ranges).
+ * A bad call throws a JS TypeError or RangeError whose message matches
+ * src/kernels/checks.ts word for word, so both backends fail the same way;
+ * nothing here may crash or exit the process. */
 #include <math.h>
 #include <node_api.h>
 #include <stdarg.h>
@@ -165,29 +166,6 @@ static int want_len(napi_env env, const char *fn, const char *name, const arr_t 
   return 0;
 }
 
-static int overlap(const arr_t *a, const arr_t *b) {
-  if (!a->present || !b->present || a->len == 0 || b->len == 0) return 0;
-  const char *a0 = (const char *)a->p, *a1 = a0 + a->len * sizeof(double);
-  const char *b0 = (const char *)b->p, *b1 = b0 + b->len * sizeof(double);
-  return a0 < b1 && b0 < a1;
-}
-
-static int same(const arr_t *a, const arr_t *b) {
-  return a->present && b->present && a->len > 0 && a->p == b->p && a->len == b->len;
-}
-
-/* `out` must not share memory with any of the `n` arrays in `others`. */
-static int disjoint(napi_env env, const char *fn, const char *oname, const arr_t *out, int n,
-                    const arr_t *const *others, const char *const *names) {
-  for (int i = 0; i < n; i++) {
-    if (overlap(out, others[i])) {
-      throw_msg(env, 1, fn, "%s overlaps %s", oname, names[i]);
-      return -1;
-    }
-  }
-  return 0;
-}
-
 static napi_value undefined(napi_env env) {
   napi_value u;
   napi_get_undefined(env, &u);
@@ -223,165 +201,178 @@ static int want_ld(napi_env env, const char *fn, const char *name, long ld, long
   return 0;
 }
 
+/* ---- float64 kernels (gemm, dense, Adam, rational, KAN expansion), table-driven.
+ * The TypeScript wrapper (src/kernels/native.ts) runs src/kernels/checks.ts
+ * (and rationalChecks.ts, kanChecks.ts) first: the semantic checks — which
+ * arrays may alias, a linear activation for z = y — live there once. Here
+ * each function is a table of its arguments, read by one parser, and a table
+ * of the lengths memory safety needs; a direct call that breaks them still
+ * gets the same words as the TypeScript checks, never a crash. ---- */
+
+typedef enum { ARG_F64, ARG_F64_OR_NULL, ARG_DIM, ARG_INT, ARG_FINITE, ARG_BOOL } arg_kind;
+
+typedef struct {
+  arg_kind kind;
+  const char *name;
+  double lo, hi; /* ARG_INT's range */
+} arg_spec;
+
+typedef struct {
+  arr_t a;  /* ARG_F64, ARG_F64_OR_NULL */
+  long i;   /* ARG_DIM, ARG_INT, ARG_BOOL (0/1) */
+  double d; /* ARG_FINITE */
+} arg_val;
+
+#define MAX_ARGS 16
+#define ARGS(spec) spec, sizeof spec / sizeof spec[0]
+
+static int parse_args(napi_env env, napi_callback_info info, const char *fn, const arg_spec *spec,
+                      size_t count, arg_val *v) {
+  napi_value argv[MAX_ARGS];
+  if (get_args(env, info, count, argv, fn)) return -1;
+  for (size_t i = 0; i < count; i++) {
+    const arg_spec *s = &spec[i];
+    int b = 0, bad = 0;
+    switch (s->kind) {
+      case ARG_F64: bad = get_arr(env, argv[i], fn, s->name, 0, &v[i].a); break;
+      case ARG_F64_OR_NULL: bad = get_arr(env, argv[i], fn, s->name, 1, &v[i].a); break;
+      case ARG_DIM: bad = get_dim(env, argv[i], fn, s->name, &v[i].i); break;
+      case ARG_INT: bad = get_int_in(env, argv[i], fn, s->name, s->lo, s->hi, &v[i].i); break;
+      case ARG_FINITE: bad = get_finite(env, argv[i], fn, s->name, &v[i].d); break;
+      case ARG_BOOL:
+        bad = get_bool(env, argv[i], fn, s->name, &b);
+        v[i].i = b;
+        break;
+    }
+    if (bad) return -1;
+  }
+  return 0;
+}
+
+typedef struct {
+  int arg;
+  long long expected;
+  const char *expr;
+} len_spec;
+
+#define LENS(spec) spec, sizeof spec / sizeof spec[0]
+
+static int want_lens(napi_env env, const char *fn, const arg_spec *spec, const arg_val *v,
+                     const len_spec *lens, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    const len_spec *l = &lens[i];
+    if (want_len(env, fn, spec[l->arg].name, &v[l->arg].a, l->expected, l->expr)) return -1;
+  }
+  return 0;
+}
+
+static double *ptr(const arg_val *v) { return v->a.present ? v->a.p : 0; }
+
+static const arg_spec GEMM[] = {
+    {ARG_BOOL, "transA"}, {ARG_BOOL, "transB"}, {ARG_DIM, "m"},   {ARG_DIM, "n"},
+    {ARG_DIM, "k"},       {ARG_FINITE, "alpha"}, {ARG_F64, "a"},  {ARG_DIM, "lda"},
+    {ARG_F64, "b"},       {ARG_DIM, "ldb"},     {ARG_FINITE, "beta"}, {ARG_F64, "c"},
+    {ARG_DIM, "ldc"}};
+
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
   const char *fn = "gemm";
-  napi_value argv[13];
-  if (get_args(env, info, 13, argv, fn)) return 0;
-  int ta, tb;
-  long m, n, k, lda, ldb, ldc;
-  double alpha, beta;
-  arr_t a, b, c;
-  if (get_bool(env, argv[0], fn, "transA", &ta) || get_bool(env, argv[1], fn, "transB", &tb) ||
-      get_dim(env, argv[2], fn, "m", &m) || get_dim(env, argv[3], fn, "n", &n) ||
-      get_dim(env, argv[4], fn, "k", &k) || get_finite(env, argv[5], fn, "alpha", &alpha) ||
-      get_arr(env, argv[6], fn, "a", 0, &a) || get_dim(env, argv[7], fn, "lda", &lda) ||
-      get_arr(env, argv[8], fn, "b", 0, &b) || get_dim(env, argv[9], fn, "ldb", &ldb) ||
-      get_finite(env, argv[10], fn, "beta", &beta) || get_arr(env, argv[11], fn, "c", 0, &c) ||
-      get_dim(env, argv[12], fn, "ldc", &ldc))
-    return 0;
+  arg_val v[13];
+  if (parse_args(env, info, fn, ARGS(GEMM), v)) return 0;
+  int ta = (int)v[0].i, tb = (int)v[1].i;
+  long m = v[2].i, n = v[3].i, k = v[4].i, lda = v[7].i, ldb = v[9].i, ldc = v[12].i;
   long arows = ta ? k : m, acols = ta ? m : k;
   long brows = tb ? n : k, bcols = tb ? k : n;
   if (want_ld(env, fn, "lda", lda, acols) || want_ld(env, fn, "ldb", ldb, bcols) ||
-      want_ld(env, fn, "ldc", ldc, n) || want_matrix(env, fn, "a", &a, arows, acols, lda) ||
-      want_matrix(env, fn, "b", &b, brows, bcols, ldb) ||
-      want_matrix(env, fn, "c", &c, m, n, ldc))
+      want_ld(env, fn, "ldc", ldc, n) || want_matrix(env, fn, "a", &v[6].a, arows, acols, lda) ||
+      want_matrix(env, fn, "b", &v[8].a, brows, bcols, ldb) ||
+      want_matrix(env, fn, "c", &v[11].a, m, n, ldc))
     return 0;
-  const arr_t *ins[] = {&a, &b};
-  const char *names[] = {"a", "b"};
-  if (disjoint(env, fn, "c", &c, 2, ins, names)) return 0;
-  if (af_par_gemm(ta, tb, m, n, k, alpha, a.p, lda, b.p, ldb, beta, c.p, ldc)) return oom(env, fn);
+  if (af_par_gemm(ta, tb, m, n, k, v[5].d, v[6].a.p, lda, v[8].a.p, ldb, v[10].d, v[11].a.p, ldc))
+    return oom(env, fn);
   return undefined(env);
 }
+
+static const arg_spec DENSE_FORWARD[] = {
+    {ARG_F64, "x"},         {ARG_DIM, "n"},   {ARG_DIM, "nIn"},
+    {ARG_F64, "w"},         {ARG_F64_OR_NULL, "b"},
+    {ARG_DIM, "nOut"},      {ARG_INT, "act code", 0, AF_ACT_COUNT - 1},
+    {ARG_FINITE, "act.param"}, {ARG_F64_OR_NULL, "residual"},
+    {ARG_F64, "z"},         {ARG_F64, "y"}};
 
 static napi_value js_dense_forward(napi_env env, napi_callback_info info) {
   const char *fn = "denseForward";
-  napi_value argv[11];
-  if (get_args(env, info, 11, argv, fn)) return 0;
-  arr_t x, w, b, res, z, y;
-  long n, nIn, nOut, act;
-  double param;
-  if (get_arr(env, argv[0], fn, "x", 0, &x) || get_dim(env, argv[1], fn, "n", &n) ||
-      get_dim(env, argv[2], fn, "nIn", &nIn) || get_arr(env, argv[3], fn, "w", 0, &w) ||
-      get_arr(env, argv[4], fn, "b", 1, &b) || get_dim(env, argv[5], fn, "nOut", &nOut) ||
-      get_int_in(env, argv[6], fn, "act code", 0, AF_ACT_COUNT - 1, &act) ||
-      get_finite(env, argv[7], fn, "act.param", &param) ||
-      get_arr(env, argv[8], fn, "residual", 1, &res) || get_arr(env, argv[9], fn, "z", 0, &z) ||
-      get_arr(env, argv[10], fn, "y", 0, &y))
-    return 0;
+  arg_val v[11];
+  if (parse_args(env, info, fn, ARGS(DENSE_FORWARD), v)) return 0;
+  long n = v[1].i, nIn = v[2].i, nOut = v[5].i;
   long long nI = (long long)n * nIn, IO = (long long)nIn * nOut, nO = (long long)n * nOut;
-  if (want_len(env, fn, "x", &x, nI, "n*nIn") || want_len(env, fn, "w", &w, IO, "nIn*nOut") ||
-      want_len(env, fn, "b", &b, nOut, "nOut") ||
-      want_len(env, fn, "residual", &res, nO, "n*nOut") ||
-      want_len(env, fn, "z", &z, nO, "n*nOut") || want_len(env, fn, "y", &y, nO, "n*nOut"))
-    return 0;
-  const arr_t *ins[] = {&x, &w, &b};
-  const char *names[] = {"x", "w", "b"};
-  if (disjoint(env, fn, "z", &z, 3, ins, names) || disjoint(env, fn, "y", &y, 3, ins, names))
-    return 0;
-  if (same(&z, &y)) {
-    if (act != AF_ACT_LINEAR) {
-      throw_msg(env, 1, fn, "y may be the same array as z only when act is linear");
-      return 0;
-    }
-  } else if (overlap(&z, &y)) {
-    throw_msg(env, 1, fn, "y overlaps z");
-    return 0;
-  }
-  if (overlap(&res, &z) && !same(&res, &z)) {
-    throw_msg(env, 1, fn, "residual partially overlaps z");
-    return 0;
-  }
-  if (overlap(&res, &y) && !same(&res, &y)) {
-    throw_msg(env, 1, fn, "residual partially overlaps y");
-    return 0;
-  }
-  if (af_par_dense_forward(x.p, n, nIn, w.p, b.present ? b.p : 0, nOut, (int)act, param,
-                           res.present ? res.p : 0, z.p, y.p))
+  const len_spec lens[] = {{0, nI, "n*nIn"}, {3, IO, "nIn*nOut"}, {4, nOut, "nOut"},
+                           {8, nO, "n*nOut"}, {9, nO, "n*nOut"},  {10, nO, "n*nOut"}};
+  if (want_lens(env, fn, DENSE_FORWARD, v, LENS(lens))) return 0;
+  if (af_par_dense_forward(v[0].a.p, n, nIn, v[3].a.p, ptr(&v[4]), nOut, (int)v[6].i, v[7].d,
+                           ptr(&v[8]), v[9].a.p, v[10].a.p))
     return oom(env, fn);
   return undefined(env);
 }
+
+static const arg_spec DENSE_BACKWARD[] = {
+    {ARG_F64, "x"},     {ARG_DIM, "n"},   {ARG_DIM, "nIn"},
+    {ARG_F64, "w"},     {ARG_DIM, "nOut"}, {ARG_INT, "act code", 0, AF_ACT_COUNT - 1},
+    {ARG_FINITE, "act.param"}, {ARG_F64, "z"}, {ARG_F64, "y"},
+    {ARG_F64, "dy"},    {ARG_F64, "dz"},  {ARG_F64_OR_NULL, "dx"},
+    {ARG_F64, "gw"},    {ARG_F64_OR_NULL, "gb"}, {ARG_BOOL, "accumulate"}};
 
 static napi_value js_dense_backward(napi_env env, napi_callback_info info) {
   const char *fn = "denseBackward";
-  napi_value argv[15];
-  if (get_args(env, info, 15, argv, fn)) return 0;
-  arr_t x, w, z, y, dy, dz, dx, gw, gb;
-  long n, nIn, nOut, act;
-  double param;
-  int accumulate;
-  if (get_arr(env, argv[0], fn, "x", 0, &x) || get_dim(env, argv[1], fn, "n", &n) ||
-      get_dim(env, argv[2], fn, "nIn", &nIn) || get_arr(env, argv[3], fn, "w", 0, &w) ||
-      get_dim(env, argv[4], fn, "nOut", &nOut) ||
-      get_int_in(env, argv[5], fn, "act code", 0, AF_ACT_COUNT - 1, &act) ||
-      get_finite(env, argv[6], fn, "act.param", &param) ||
-      get_arr(env, argv[7], fn, "z", 0, &z) || get_arr(env, argv[8], fn, "y", 0, &y) ||
-      get_arr(env, argv[9], fn, "dy", 0, &dy) || get_arr(env, argv[10], fn, "dz", 0, &dz) ||
-      get_arr(env, argv[11], fn, "dx", 1, &dx) || get_arr(env, argv[12], fn, "gw", 0, &gw) ||
-      get_arr(env, argv[13], fn, "gb", 1, &gb) ||
-      get_bool(env, argv[14], fn, "accumulate", &accumulate))
-    return 0;
+  arg_val v[15];
+  if (parse_args(env, info, fn, ARGS(DENSE_BACKWARD), v)) return 0;
+  long n = v[1].i, nIn = v[2].i, nOut = v[4].i;
   long long nI = (long long)n * nIn, IO = (long long)nIn * nOut, nO = (long long)n * nOut;
-  if (want_len(env, fn, "x", &x, nI, "n*nIn") || want_len(env, fn, "w", &w, IO, "nIn*nOut") ||
-      want_len(env, fn, "z", &z, nO, "n*nOut") || want_len(env, fn, "y", &y, nO, "n*nOut") ||
-      want_len(env, fn, "dy", &dy, nO, "n*nOut") || want_len(env, fn, "dz", &dz, nO, "n*nOut") ||
-      want_len(env, fn, "dx", &dx, nI, "n*nIn") || want_len(env, fn, "gw", &gw, IO, "nIn*nOut") ||
-      want_len(env, fn, "gb", &gb, nOut, "nOut"))
-    return 0;
-  if (overlap(&dz, &dy) && !same(&dz, &dy)) {
-    throw_msg(env, 1, fn, "dz partially overlaps dy");
-    return 0;
-  }
-  const arr_t *all[] = {&x, &w, &z, &y, &dy, &dz, &dx, &gw};
-  const char *names[] = {"x", "w", "z", "y", "dy", "dz", "dx", "gw"};
-  if (disjoint(env, fn, "dz", &dz, 4, all, names) || disjoint(env, fn, "dx", &dx, 6, all, names) ||
-      disjoint(env, fn, "gw", &gw, 7, all, names) || disjoint(env, fn, "gb", &gb, 8, all, names))
-    return 0;
-  if (af_par_dense_backward(x.p, n, nIn, w.p, nOut, (int)act, param, z.p, dy.p, dz.p,
-                            dx.present ? dx.p : 0, gw.p, gb.present ? gb.p : 0, accumulate))
+  const len_spec lens[] = {{0, nI, "n*nIn"},  {3, IO, "nIn*nOut"}, {7, nO, "n*nOut"},
+                           {8, nO, "n*nOut"},  {9, nO, "n*nOut"},   {10, nO, "n*nOut"},
+                           {11, nI, "n*nIn"},  {12, IO, "nIn*nOut"}, {13, nOut, "nOut"}};
+  if (want_lens(env, fn, DENSE_BACKWARD, v, LENS(lens))) return 0;
+  if (af_par_dense_backward(v[0].a.p, n, nIn, v[3].a.p, nOut, (int)v[5].i, v[6].d, v[7].a.p,
+                            v[9].a.p, v[10].a.p, ptr(&v[11]), v[12].a.p, ptr(&v[13]), (int)v[14].i))
     return oom(env, fn);
   return undefined(env);
 }
+
+static const arg_spec ADAM[] = {
+    {ARG_F64, "p"},       {ARG_F64, "g"},        {ARG_F64, "m"},
+    {ARG_F64, "v"},       {ARG_FINITE, "lr"},    {ARG_FINITE, "beta1"},
+    {ARG_FINITE, "beta2"}, {ARG_FINITE, "eps"},  {ARG_INT, "step", 1.0, MAX_STEP}};
 
 static napi_value js_adam_step(napi_env env, napi_callback_info info) {
   const char *fn = "adamStep";
-  napi_value argv[9];
-  if (get_args(env, info, 9, argv, fn)) return 0;
-  arr_t p, g, m, v;
-  double lr, b1, b2, eps;
-  long step;
-  if (get_arr(env, argv[0], fn, "p", 0, &p) || get_arr(env, argv[1], fn, "g", 0, &g) ||
-      get_arr(env, argv[2], fn, "m", 0, &m) || get_arr(env, argv[3], fn, "v", 0, &v) ||
-      get_finite(env, argv[4], fn, "lr", &lr) || get_finite(env, argv[5], fn, "beta1", &b1) ||
-      get_finite(env, argv[6], fn, "beta2", &b2) || get_finite(env, argv[7], fn, "eps", &eps) ||
-      get_int_in(env, argv[8], fn, "step", 1.0, MAX_STEP, &step))
-    return 0;
-  long long np = (long long)p.len;
-  if (want_len(env, fn, "g", &g, np, "p.length") || want_len(env, fn, "m", &m, np, "p.length") ||
-      want_len(env, fn, "v", &v, np, "p.length"))
-    return 0;
-  const arr_t *all[] = {&p, &g, &m, &v};
-  const char *names[] = {"p", "g", "m", "v"};
-  if (disjoint(env, fn, "g", &g, 1, all, names) || disjoint(env, fn, "m", &m, 2, all, names) ||
-      disjoint(env, fn, "v", &v, 3, all, names))
-    return 0;
-  if (af_par_adam(p.p, g.p, m.p, v.p, (long)p.len, lr, b1, b2, eps, (double)step))
+  arg_val v[9];
+  if (parse_args(env, info, fn, ARGS(ADAM), v)) return 0;
+  long long np = (long long)v[0].a.len;
+  const len_spec lens[] = {{1, np, "p.length"}, {2, np, "p.length"}, {3, np, "p.length"}};
+  if (want_lens(env, fn, ADAM, v, LENS(lens))) return 0;
+  if (af_par_adam(v[0].a.p, v[1].a.p, v[2].a.p, v[3].a.p, (long)np, v[4].d, v[5].d, v[6].d, v[7].d,
+                  (double)v[8].i))
     return oom(env, fn);
   return undefined(env);
 }
 
+/* Rational arguments: x, n, width, groups, degP, degQ, coef, then y or (dy, dx, gcoef). The
+ * kernel indexes coefficient blocks by channel / (width / groups): groups must divide width. */
+#define RATIONAL_SHAPE                                                              \
+  {ARG_F64, "x"}, {ARG_DIM, "n"}, {ARG_DIM, "width"}, {ARG_INT, "groups", 1.0, MAX_DIM}, \
+      {ARG_INT, "degP", 0.0, 16.0}, {ARG_INT, "degQ", 0.0, 16.0}, {ARG_F64, "coef"}
 
-/* ---- rational activation: checks of src/kernels/rationalChecks.ts (the JS
- * wrapper runs those first; these repeat what memory safety needs) ---- */
+static const arg_spec RATIONAL_FORWARD[] = {RATIONAL_SHAPE, {ARG_F64, "y"}};
+static const arg_spec RATIONAL_BACKWARD[] = {
+    RATIONAL_SHAPE, {ARG_F64, "dy"}, {ARG_F64_OR_NULL, "dx"}, {ARG_F64, "gcoef"}};
 
-static int rational_shape(napi_env env, napi_value *argv, const char *fn, long *n, long *width,
-                          long *groups, long *degP, long *degQ) {
-  if (get_dim(env, argv[1], fn, "n", n) || get_dim(env, argv[2], fn, "width", width) ||
-      get_int_in(env, argv[3], fn, "groups", 1.0, *width > 1 ? (double)*width : 1.0, groups) ||
-      get_int_in(env, argv[4], fn, "degP", 0.0, 16.0, degP) ||
-      get_int_in(env, argv[5], fn, "degQ", 0.0, 16.0, degQ))
+static int rational_groups(napi_env env, const char *fn, const arg_val *v) {
+  long width = v[2].i, groups = v[3].i, most = width > 1 ? width : 1;
+  if (groups > most) {
+    throw_msg(env, 1, fn, "groups must be an integer in [1, %ld] (got %ld)", most, groups);
     return -1;
-  if (*width % *groups != 0) {
-    throw_msg(env, 1, fn, "groups (%ld) must divide width (%ld)", *groups, *width);
+  }
+  if (width % groups != 0) {
+    throw_msg(env, 1, fn, "groups (%ld) must divide width (%ld)", groups, width);
     return -1;
   }
   return 0;
@@ -389,67 +380,44 @@ static int rational_shape(napi_env env, napi_value *argv, const char *fn, long *
 
 static napi_value js_rational_forward(napi_env env, napi_callback_info info) {
   const char *fn = "rationalForward";
-  napi_value argv[8];
-  if (get_args(env, info, 8, argv, fn)) return 0;
-  arr_t x, coef, y;
-  long n, width, groups, degP, degQ;
-  if (get_arr(env, argv[0], fn, "x", 0, &x) ||
-      rational_shape(env, argv, fn, &n, &width, &groups, &degP, &degQ) ||
-      get_arr(env, argv[6], fn, "coef", 0, &coef) || get_arr(env, argv[7], fn, "y", 0, &y))
-    return 0;
+  arg_val v[8];
+  if (parse_args(env, info, fn, ARGS(RATIONAL_FORWARD), v) || rational_groups(env, fn, v)) return 0;
+  long n = v[1].i, width = v[2].i, groups = v[3].i, degP = v[4].i, degQ = v[5].i;
   long long nW = (long long)n * width, nC = (long long)groups * (degP + 1 + degQ);
-  if (want_len(env, fn, "x", &x, nW, "n*width") ||
-      want_len(env, fn, "coef", &coef, nC, "groups*(degP+1+degQ)") ||
-      want_len(env, fn, "y", &y, nW, "n*width"))
-    return 0;
-  const arr_t *ins[] = {&coef};
-  const char *names[] = {"coef"};
-  if (disjoint(env, fn, "y", &y, 1, ins, names)) return 0;
-  if (af_rational_forward(x.p, n, width, groups, degP, degQ, coef.p, y.p)) return oom(env, fn);
+  const len_spec lens[] = {{0, nW, "n*width"}, {6, nC, "groups*(degP+1+degQ)"}, {7, nW, "n*width"}};
+  if (want_lens(env, fn, RATIONAL_FORWARD, v, LENS(lens))) return 0;
+  if (af_rational_forward(v[0].a.p, n, width, groups, degP, degQ, v[6].a.p, v[7].a.p))
+    return oom(env, fn);
   return undefined(env);
 }
 
 static napi_value js_rational_backward(napi_env env, napi_callback_info info) {
   const char *fn = "rationalBackward";
-  napi_value argv[10];
-  if (get_args(env, info, 10, argv, fn)) return 0;
-  arr_t x, coef, dy, dx, gcoef;
-  long n, width, groups, degP, degQ;
-  if (get_arr(env, argv[0], fn, "x", 0, &x) ||
-      rational_shape(env, argv, fn, &n, &width, &groups, &degP, &degQ) ||
-      get_arr(env, argv[6], fn, "coef", 0, &coef) || get_arr(env, argv[7], fn, "dy", 0, &dy) ||
-      get_arr(env, argv[8], fn, "dx", 1, &dx) || get_arr(env, argv[9], fn, "gcoef", 0, &gcoef))
-    return 0;
+  arg_val v[10];
+  if (parse_args(env, info, fn, ARGS(RATIONAL_BACKWARD), v) || rational_groups(env, fn, v)) return 0;
+  long n = v[1].i, width = v[2].i, groups = v[3].i, degP = v[4].i, degQ = v[5].i;
   long long nW = (long long)n * width, nC = (long long)groups * (degP + 1 + degQ);
-  if (want_len(env, fn, "x", &x, nW, "n*width") ||
-      want_len(env, fn, "coef", &coef, nC, "groups*(degP+1+degQ)") ||
-      want_len(env, fn, "dy", &dy, nW, "n*width") || want_len(env, fn, "dx", &dx, nW, "n*width") ||
-      want_len(env, fn, "gcoef", &gcoef, nC, "groups*(degP+1+degQ)"))
-    return 0;
-  const arr_t *dx_others[] = {&coef, &gcoef};
-  const char *dx_names[] = {"coef", "gcoef"};
-  const arr_t *g_others[] = {&x, &coef, &dy};
-  const char *g_names[] = {"x", "coef", "dy"};
-  if (disjoint(env, fn, "dx", &dx, 2, dx_others, dx_names) ||
-      disjoint(env, fn, "gcoef", &gcoef, 3, g_others, g_names))
-    return 0;
-  if (af_rational_backward(x.p, n, width, groups, degP, degQ, coef.p, dy.p, dx.present ? dx.p : 0,
-                           gcoef.p))
+  const len_spec lens[] = {{0, nW, "n*width"}, {6, nC, "groups*(degP+1+degQ)"},
+                           {7, nW, "n*width"}, {8, nW, "n*width"},
+                           {9, nC, "groups*(degP+1+degQ)"}};
+  if (want_lens(env, fn, RATIONAL_BACKWARD, v, LENS(lens))) return 0;
+  if (af_rational_backward(v[0].a.p, n, width, groups, degP, degQ, v[6].a.p, v[7].a.p, ptr(&v[8]),
+                           v[9].a.p))
     return oom(env, fn);
   return undefined(env);
 }
 
+/* KAN arguments: x, n, nIn, grid, lo, hi, then f or (df, dx). The kernel's knot interval
+ * index assumes lo < hi. */
+#define KAN_SHAPE                                                                     \
+  {ARG_F64, "x"}, {ARG_DIM, "n"}, {ARG_DIM, "nIn"}, {ARG_INT, "grid", 1.0, 1000.0}, \
+      {ARG_FINITE, "lo"}, {ARG_FINITE, "hi"}
 
-/* ---- KAN expansion: checks of src/kernels/kanChecks.ts (run first by the JS
- * wrapper; these repeat what memory safety needs) ---- */
+static const arg_spec KAN_EXPAND[] = {KAN_SHAPE, {ARG_F64, "f"}};
+static const arg_spec KAN_EXPAND_BACKWARD[] = {KAN_SHAPE, {ARG_F64, "df"}, {ARG_F64, "dx"}};
 
-static int kan_shape(napi_env env, napi_value *argv, const char *fn, long *n, long *nIn, long *grid,
-                     double *lo, double *hi) {
-  if (get_dim(env, argv[1], fn, "n", n) || get_dim(env, argv[2], fn, "nIn", nIn) ||
-      get_int_in(env, argv[3], fn, "grid", 1.0, 1000.0, grid) ||
-      get_finite(env, argv[4], fn, "lo", lo) || get_finite(env, argv[5], fn, "hi", hi))
-    return -1;
-  if (!(*lo < *hi)) {
+static int kan_interval(napi_env env, const char *fn, const arg_val *v) {
+  if (!(v[4].d < v[5].d)) {
     throw_msg(env, 1, fn, "lo must be below hi");
     return -1;
   }
@@ -458,44 +426,25 @@ static int kan_shape(napi_env env, napi_value *argv, const char *fn, long *n, lo
 
 static napi_value js_kan_expand(napi_env env, napi_callback_info info) {
   const char *fn = "kanExpand";
-  napi_value argv[7];
-  if (get_args(env, info, 7, argv, fn)) return 0;
-  arr_t x, f;
-  long n, nIn, grid;
-  double lo, hi;
-  if (get_arr(env, argv[0], fn, "x", 0, &x) || kan_shape(env, argv, fn, &n, &nIn, &grid, &lo, &hi) ||
-      get_arr(env, argv[6], fn, "f", 0, &f))
-    return 0;
+  arg_val v[7];
+  if (parse_args(env, info, fn, ARGS(KAN_EXPAND), v) || kan_interval(env, fn, v)) return 0;
+  long n = v[1].i, nIn = v[2].i, grid = v[3].i;
   long long nI = (long long)n * nIn;
-  if (want_len(env, fn, "x", &x, nI, "n*nIn") ||
-      want_len(env, fn, "f", &f, nI * (grid + 4), "n*nIn*(grid+4)"))
-    return 0;
-  const arr_t *ins[] = {&x};
-  const char *names[] = {"x"};
-  if (disjoint(env, fn, "f", &f, 1, ins, names)) return 0;
-  af_kan_expand(x.p, n, nIn, grid, lo, hi, f.p);
+  const len_spec lens[] = {{0, nI, "n*nIn"}, {6, nI * (grid + 4), "n*nIn*(grid+4)"}};
+  if (want_lens(env, fn, KAN_EXPAND, v, LENS(lens))) return 0;
+  af_kan_expand(v[0].a.p, n, nIn, grid, v[4].d, v[5].d, v[6].a.p);
   return undefined(env);
 }
 
 static napi_value js_kan_expand_backward(napi_env env, napi_callback_info info) {
   const char *fn = "kanExpandBackward";
-  napi_value argv[8];
-  if (get_args(env, info, 8, argv, fn)) return 0;
-  arr_t x, df, dx;
-  long n, nIn, grid;
-  double lo, hi;
-  if (get_arr(env, argv[0], fn, "x", 0, &x) || kan_shape(env, argv, fn, &n, &nIn, &grid, &lo, &hi) ||
-      get_arr(env, argv[6], fn, "df", 0, &df) || get_arr(env, argv[7], fn, "dx", 0, &dx))
-    return 0;
+  arg_val v[8];
+  if (parse_args(env, info, fn, ARGS(KAN_EXPAND_BACKWARD), v) || kan_interval(env, fn, v)) return 0;
+  long n = v[1].i, nIn = v[2].i, grid = v[3].i;
   long long nI = (long long)n * nIn;
-  if (want_len(env, fn, "x", &x, nI, "n*nIn") ||
-      want_len(env, fn, "df", &df, nI * (grid + 4), "n*nIn*(grid+4)") ||
-      want_len(env, fn, "dx", &dx, nI, "n*nIn"))
-    return 0;
-  const arr_t *ins[] = {&x, &df};
-  const char *names[] = {"x", "df"};
-  if (disjoint(env, fn, "dx", &dx, 2, ins, names)) return 0;
-  af_kan_expand_backward(x.p, n, nIn, grid, lo, hi, df.p, dx.p);
+  const len_spec lens[] = {{0, nI, "n*nIn"}, {6, nI * (grid + 4), "n*nIn*(grid+4)"}, {7, nI, "n*nIn"}};
+  if (want_lens(env, fn, KAN_EXPAND_BACKWARD, v, LENS(lens))) return 0;
+  af_kan_expand_backward(v[0].a.p, n, nIn, grid, v[4].d, v[5].d, v[6].a.p, v[7].a.p);
   return undefined(env);
 }
 

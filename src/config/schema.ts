@@ -7,6 +7,8 @@ import { MOMENTUM_MAPS } from '../data/momentumMap.js';
 import { MAX_L } from '../features/harmonics.js';
 import { capabilities, MODEL_TYPES, typesWith } from './modelTypes.js';
 import { RECIPES, recipeDefaults, type RecipeKeys } from './recipe.js';
+import { momentumColumns } from '../data/momenta.js';
+import { CoordinatesSchema, coordinateNameProblems } from './coordinates.js';
 
 // The run configuration. Keys follow paper 1's configuration files where they
 // mean the same thing (model_type, depth, width, scaled, initial_lr, final_lr,
@@ -242,7 +244,7 @@ const RunConfigBase = z
     /** bdt: rounds without a better validation RMSE before stopping (paper 1: 25). */
     early_stopping_rounds: positiveInt.default(25),
 
-    // Learned uncertainties (paper 2; src/uncertainty/), for dnn and skdnn:
+    // Learned uncertainties (paper 2; src/uncertainty/), for every network model type:
     // the network gets a second output, log σ², and trains on the
     // heteroscedastic loss; 'bnn' and 'ensemble' add statistical uncertainties.
     uncertainty: z.enum(['none', 'heteroscedastic', 'bnn', 'ensemble']).default('none'),
@@ -287,6 +289,9 @@ const RunConfigBase = z
      * of up to 12 000 parameters. null (default): Adam only.
      */
     finish: FinishConfigSchema.nullable().default(null),
+
+    /** Physical names and maps of input coordinates for the report's axes (src/config/coordinates.ts). */
+    coordinates: CoordinatesSchema,
 
     /** R_τ thresholds in percent. */
     taus: z.array(z.number().positive()).min(1).default([1, 0.1, 0.01]),
@@ -345,6 +350,7 @@ export const RunConfigSchema = RunConfigBase
       }
     }
     checkArchitecture(c, ctx);
+    checkCoordinates(c, ctx);
     checkFinish(c, ctx);
     const transform = c.target_transform;
     checkInputStructure(c, ctx, transform);
@@ -364,6 +370,18 @@ function checkFinish(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): v
   if (c.angular !== null && c.angular.born_shape_weight > 0) {
     issue('finish cannot be combined with angular.born_shape_weight > 0 (the Born-shape term is a second loss); set it to 0');
   }
+}
+
+/**
+ * Coordinate names against the inputs the config names (data.inputs, the
+ * momentum columns) or, when the inputs are every x<number> column of the
+ * files, against that pattern; training checks them again against the files.
+ */
+function checkCoordinates(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): void {
+  const named = c.data.momenta !== null ? momentumColumns(c.data.momenta) : c.data.inputs;
+  const known = named === null ? (n: string) => /^x\d+$/.test(n) : (n: string) => named.includes(n);
+  const words = named === null ? 'the inputs are the x<number> columns' : `inputs: ${named.join(', ')}`;
+  for (const p of coordinateNameProblems(c.coordinates, known, words)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
 }
 
 /** Combinations of architecture keys that cannot work, named before any data is read. */

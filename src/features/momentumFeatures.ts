@@ -6,7 +6,7 @@
 //
 // Layout of a feature row: [momenta: P×(E, px, py, pz) / momentum_scale]
 // then [invariants: (log(s_ij) − shift_k) / scale_k, pairs i < j in order].
-// Deep Sets rely on this order (src/nn/arch/deepSets.ts).
+// Deep Sets rely on this order (src/nn/arch/plan.ts).
 
 import {
   checkMomentumRow, invariantNames, invariantPairs, momentumColumns, rowInvariants, type MomentumLayout,

@@ -7,7 +7,7 @@
 //   (1−s)³/6, (3s³ − 6s² + 4)/6, (−3s³ + 3s² + 3s + 1)/6, s³/6,
 // with derivatives (÷h) −(1−s)²/2, 1.5s² − 2s, −1.5s² + s + ½, s²/2.
 // Beyond the extended grid only silu remains. A KAN layer is this expansion
-// followed by one dense map (src/nn/arch/kanLayer.ts).
+// followed by one dense map (src/nn/arch/plan.ts).
 
 /** Features per input: silu + G + 3 splines. */
 export function kanFeatures(grid: number): number {

@@ -1,7 +1,8 @@
 // Loads the Node-API addon (native/, built by scripts/build-native.mjs into
 // build/Release/ampfit_native.node) and exposes it as Kernels with backend
-// 'native'. The addon validates every argument itself (native/binding.c); the
-// wrapper only turns the Activation object into the integer code of the ABI.
+// 'native'. The semantic checks of every float64 kernel (src/kernels/checks.ts:
+// aliasing, activations) run here, once, as for the TypeScript reference; the
+// addon (native/binding.c) checks what memory safety needs, in the same words.
 //
 // Environment: AMPFIT_NATIVE=0 disables the addon; AMPFIT_THREADS=<n> sets the
 // initial thread count (default: the CPUs this process may run on).
@@ -12,7 +13,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { activation, MAX_THREADS } from './checks.js';
+import { checkAdam, checkDenseBackward, checkDenseForward, checkGemm, MAX_THREADS } from './checks.js';
 import { checkKanExpand, checkKanExpandBackward } from './kanChecks.js';
 import { checkRationalBackward, checkRationalForward } from './rationalChecks.js';
 import type { BinMatrix, Kernels } from './types.js';
@@ -118,19 +119,22 @@ function wrap(addon: NativeAddon): Kernels {
     backend: 'native',
     threads: () => addon.threads(),
     setThreads: (n) => addon.setThreads(n),
-    gemm: (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
-      addon.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
+    gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      checkGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      addon.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
     denseForward(x, n, nIn, w, b, nOut, act, residual, z, y) {
-      const code = activation('denseForward', act);
+      const code = checkDenseForward(x, n, nIn, w, b, nOut, act, residual, z, y);
       addon.denseForward(x, n, nIn, w, b, nOut, code, act.param, residual, z, y);
     },
     denseBackward(x, n, nIn, w, nOut, act, z, y, dy, dz, dx, gw, gb, accumulate) {
-      const code = activation('denseBackward', act);
+      const code = checkDenseBackward(x, n, nIn, w, nOut, act, z, y, dy, dz, dx, gw, gb, accumulate);
       addon.denseBackward(x, n, nIn, w, nOut, code, act.param, z, y, dy, dz, dx, gw, gb, accumulate);
     },
-    adamStep: (p, g, m, v, lr, beta1, beta2, eps, step) => addon.adamStep(p, g, m, v, lr, beta1, beta2, eps, step),
-    // For the rational and KAN kernels the TypeScript checks run first, so both backends
-    // fail with the same words; the addon repeats the length checks memory safety needs.
+    adamStep(p, g, m, v, lr, beta1, beta2, eps, step) {
+      checkAdam(p, g, m, v, lr, beta1, beta2, eps, step);
+      addon.adamStep(p, g, m, v, lr, beta1, beta2, eps, step);
+    },
     rationalForward(x, n, width, groups, degP, degQ, coef, y) {
       checkRationalForward(x, n, width, groups, degP, degQ, coef, y);
       addon.rationalForward(x, n, width, groups, degP, degQ, coef, y);

@@ -1,13 +1,12 @@
 // Paper 2's architectures as model types — 'mlp' (fixed or rational
 // activations: GroupKAN-g), 'kan' and 'ds' (Deep Sets; DSI with
 // features: momenta+invariants) — trained by the same loop as dnn/skdnn
-// (src/models/neural.ts), on the layer executor (src/nn/arch), with the
+// (src/models/neural.ts), on the network executor (plans from src/nn/arch), with the
 // same learned-uncertainty objectives (paper 2's BNN-DSI and RE-DSI).
 
 import type { RunConfig } from '../config/schema.js';
 import { defaultActivationParam } from '../nn/config.js';
-import { describeArch, LayerNet, parseArchConfig, type ActivationSpec, type ArchConfig } from '../nn/arch/index.js';
-import { HEAD_OUTPUTS } from '../uncertainty/gaussian.js';
+import { archNetwork, describeArch, parseArchConfig, restoreArchNetwork, type ActivationSpec, type ArchConfig } from '../nn/arch/index.js';
 import { AmpfitError } from '../util/errors.js';
 import { neuralType, type NetworkFamily } from './neural.js';
 import type { RegressorType } from './regressor.js';
@@ -50,14 +49,12 @@ function family(type: 'mlp' | 'kan' | 'ds'): NetworkFamily {
   return {
     type,
     create(config, inputDim, kernels, rng, outputs = 1) {
-      if (outputs !== 1) throw new AmpfitError(`model_type '${type}' has one output; structured heads need dnn or skdnn`);
       const arch = archConfigFor({ ...config, model_type: type }, inputDim);
-      // A learned uncertainty needs the (mean, log σ²) head, as withUncertaintyHead gives dnn and skdnn.
-      const net = new LayerNet(config.uncertainty === 'none' ? arch : { ...arch, outputs: HEAD_OUTPUTS }, kernels);
+      const net = archNetwork(outputs === 1 ? arch : { ...arch, outputs }, kernels);
       net.init(rng);
       return net;
     },
-    restore: (config, kernels) => LayerNet.fromJSON(config, kernels),
+    restore: restoreArchNetwork,
     describe: (config) => describeArch(parseArchConfig(config, 'model.regressor.network')),
   };
 }

@@ -15,6 +15,7 @@ import type { TrainableNetwork } from '../nn/trainable.js';
 import type { TrainingData } from '../nn/trainer.js';
 import { TargetTransform } from '../transforms/target.js';
 import { AmpfitError } from '../util/errors.js';
+import { networkOutputs } from '../uncertainty/setup.js';
 import type { Rng } from '../util/rng.js';
 import type { FitContext, TrainData } from './regressor.js';
 
@@ -36,7 +37,7 @@ export function networkSetup(create: Create, config: RunConfig, data: TrainData,
   const plainData: TrainingData = { xTrain: data.xTrain, yTrain: data.yTrain, xVal: data.xVal, yVal: data.yVal, wTrain: data.wTrain ?? null, wVal: data.wVal ?? null };
   const stage = resolveInputStage(config, ctx.inputNames);
   if (stage === null) {
-    return { trainingData: plainData, create: (rng) => create(config, data.d, kernels, rng), objective: undefined, lossNote: null, final: (n) => n };
+    return { trainingData: plainData, create: (rng) => create(config, data.d, kernels, rng, networkOutputs(config)), objective: undefined, lossNote: null, final: (n) => n };
   }
   const weight = config.angular?.born_shape_weight ?? 0;
   const bornTrain = data.bornTrain ?? null;

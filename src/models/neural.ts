@@ -8,7 +8,7 @@ import type { RunConfig } from '../config/schema.js';
 import { getKernels } from '../kernels/index.js';
 import type { Kernels } from '../kernels/types.js';
 import {
-  Network, Trainer, describeNetwork, glorotUniform, parseNetworkConfig,
+  Network, Trainer, describeNetwork, parseNetworkConfig,
   type EpochStats, type FinishSettings, type NetworkConfig, type NetworkFactory, type ScheduleConfig, type StopReason, type TrainableNetwork,
   type TrainerSnapshot,
 } from '../nn/index.js';
@@ -20,12 +20,12 @@ import { progressHeader, progressRow, sci, type ProgressColumn } from '../util/p
 import { formatDuration, type Logger } from '../util/log.js';
 import type { Rng } from '../util/rng.js';
 import { loadUncertain } from '../uncertainty/regressor.js';
-import { describeUncertainty, uncertainRegressorOf, uncertaintyObjective, withUncertaintyHead } from '../uncertainty/setup.js';
+import { describeUncertainty, uncertainRegressorOf, uncertaintyObjective } from '../uncertainty/setup.js';
 import { float64Array, type EmittedOutput, type EpochRecord, type FitContext, type FitResult, type Regressor, type RegressorType, type SerializedRegressor, type TrainData } from './regressor.js';
 
 // Networks trained by the Trainer as pipeline model types — paper 1's DNN and
 // sk-DNN here, paper 2's families in layered.ts (each a NetworkFamily): config → network → Trainer,
-// on the MSE or, with config `uncertainty` (dnn and skdnn so far), on a
+// on the MSE or, with config `uncertainty` (any family), on a
 // learned-uncertainty objective (src/uncertainty/), with a checkpoint after every epoch so an interrupted run resumes (losing at
 // most the epoch in progress) and ends with the same weights as an
 // uninterrupted one.
@@ -39,7 +39,7 @@ const RESUMABLE_CHANGES = new Set(['epochs', 'patience', 'time_budget_s', 'threa
 /** How one family of networks is created for a run, rebuilt from its stored config, and named in logs. */
 export interface NetworkFamily {
   readonly type: string;
-  /** A new network for this run's config and input width, initialised from rng; `outputs` > 1 for a structured head. */
+  /** A new network for this run's config and input width, initialised from rng; `outputs` > 1 for a (mean, log σ²) or structured head. */
   create(config: RunConfig, inputDim: number, kernels: Kernels, rng: Rng, outputs?: number): TrainableNetwork;
   /** Rebuilds a network (parameters unset) from the config a snapshot or model file stored. */
   readonly restore: NetworkFactory;
@@ -70,10 +70,10 @@ export class NeuralRegressor implements Regressor {
 export function networkConfigFor(config: RunConfig, inputDim: number): NetworkConfig {
   if (config.model_type !== 'dnn' && config.model_type !== 'skdnn') throw new AmpfitError(`not a neural model type: ${config.model_type}`);
   if (config.activation === 'rational') throw new AmpfitError(`activation 'rational' needs model_type 'mlp' or 'ds', not '${config.model_type}'`);
-  return withUncertaintyHead(parseNetworkConfig(
+  return parseNetworkConfig(
     { type: config.model_type, inputDim, depth: config.depth, width: config.width, activation: { name: config.activation, param: config.activation_param } },
     'config',
-  ), config);
+  );
 }
 
 export function scheduleFor(c: RunConfig): ScheduleConfig {
@@ -286,14 +286,14 @@ export function neuralType(family: NetworkFamily): RegressorType {
   return { type: family.type, fit: fit(family), load: load(family) };
 }
 
-/** Paper 1's DNN and sk-DNN on the dense-op plan executor. */
+/** Paper 1's DNN and sk-DNN: plans of dense ops. */
 function denseFamily(type: 'dnn' | 'skdnn'): NetworkFamily {
   return {
     type,
     create(config, inputDim, kernels, rng, outputs = 1) {
       const base = networkConfigFor({ ...config, model_type: type }, inputDim);
       const network = new Network(outputs === 1 ? base : { ...base, outputs }, kernels);
-      glorotUniform(network.plan, network.params, rng);
+      network.init(rng);
       return network;
     },
     restore: function restore(config: unknown, kernels: Kernels): TrainableNetwork {

@@ -1,4 +1,5 @@
-// Public API of the neural-network layer: paper 1's DNN and sk-DNN, their
+// Public API of the neural-network layer: network plans and their one executor
+// (every family; paper 1's DNN and sk-DNN built here), their
 // initialisation, Adam, learning-rate schedules and the trainer (MSE by
 // default, or any Objective). Every
 // numerical operation goes through an injected Kernels object.
@@ -7,9 +8,9 @@ export {
   DEFAULT_ACTIVATION, LINEAR, defaultActivationParam, describeNetwork, makeNetworkConfig, outputCount, parseNetworkConfig,
   type NetworkConfig, type NetworkConfigInput, type NetworkType,
 } from './config.js';
-export { buildPlan, countParameters, type DenseOp, type NetworkPlan } from './plan.js';
+export { buildPlan, countParameters, PlanBuilder, type DenseOp, type NetworkPlan, type PlanOp } from './plan.js';
 export { Network, PREDICT_CHUNK_ROWS, predictChunkRows, type LayerView } from './network.js';
-export { glorotUniform } from './init.js';
+export { glorotUniform, initParameters } from './init.js';
 export {
   learningRate, learningRateAtFraction, paperExponentialSchedule, parseScheduleConfig,
   type ConstantSchedule, type CosineSchedule, type ExponentialSchedule, type OneCycleSchedule,

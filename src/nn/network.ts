@@ -1,6 +1,7 @@
-// Forward and backward passes of a NetworkPlan over a batch, using only the
-// injected Kernels (dense layers, gemm) so the same code runs on the native
-// addon and the TypeScript reference.
+// The network executor: forward and backward passes of a NetworkPlan (every
+// family's network) over a batch, using only the injected Kernels (dense,
+// rational, KAN expansion, gemm) so the same code runs on the native addon
+// and the TypeScript reference.
 //
 // Memory policy: all parameters live in ONE flat Float64Array (so Adam is one
 // kernel call) and layers hold subarray views into it; gradients likewise.
@@ -11,11 +12,14 @@
 import type { GraphBuilder } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';
 import type { Kernels } from '../kernels/types.js';
+import { rationalCoefCount } from '../kernels/rational.js';
 import type { Rng } from '../util/rng.js';
-import { outputCount, type NetworkConfig } from './config.js';
-import { glorotUniform } from './init.js';
+import type { TrainableNetwork } from './trainable.js';
+import type { NetworkConfig } from './config.js';
+import { initParameters } from './init.js';
 import { BatchCache } from '../util/batchCache.js';
-import { buildPlan, type DenseOp, type NetworkPlan } from './plan.js';
+import { buildPlan, opInputs, type DenseOp, type NetworkPlan, type PlanOp } from './plan.js';
+import { copyRowTails, gatherMembers, scatterMembers } from './rows.js';
 
 /** Most rows per inference chunk (validation in the trainer uses this many); bounds the buffers (~chunk × width × 8 B each). */
 export const PREDICT_CHUNK_ROWS = 8192;
@@ -37,18 +41,45 @@ export function predictChunkRows(maxWidth: number): number {
 }
 
 
-/** One dense op bound to its parameter and gradient views. */
+/** One op bound to its parameter and gradient views (empty for a parameter-free op). */
 interface BoundOp {
-  readonly op: DenseOp;
+  readonly op: PlanOp;
+  /** Dense: W; rational: the coefficient blocks. */
   readonly w: Float64Array;
   readonly b: Float64Array | null;
   readonly gw: Float64Array;
   readonly gb: Float64Array | null;
-  readonly linear: boolean;
   /** In reverse order, is this op the first to write grad[input] (overwrite) or must it add? */
   readonly dxFirst: boolean;
-  /** Same for the residual buffer; meaningless when op.residual < 0. */
+  /** Same for the residual buffer; meaningless without one. */
   readonly residualFirst: boolean;
+}
+
+const NONE = new Float64Array(0);
+
+/** Where an op's parameters sit in a flat vector (params or grads). */
+function paramViews(op: PlanOp, v: Float64Array): { w: Float64Array; b: Float64Array | null } {
+  switch (op.kind) {
+    case 'dense':
+      return {
+        w: v.subarray(op.wOffset, op.wOffset + op.nIn * op.nOut),
+        b: op.bOffset >= 0 ? v.subarray(op.bOffset, op.bOffset + op.nOut) : null,
+      };
+    case 'rational':
+      return { w: v.subarray(op.offset, op.offset + op.groups * rationalCoefCount(op.degP, op.degQ)), b: null };
+    default:
+      return { w: NONE, b: null };
+  }
+}
+
+/** A dense op with a non-linear activation keeps its pre-activation apart; every other op writes its output only. */
+function keepsPreActivation(op: PlanOp): boolean {
+  return op.kind === 'dense' && op.act.name !== 'linear';
+}
+
+/** Values of buffer b for n input rows. */
+function bufferLength(plan: NetworkPlan, b: number, n: number): number {
+  return n * plan.rowFactors[b] * plan.bufferWidths[b];
 }
 
 /** Buffers for training: every pre-activation and activation is kept for backward. */
@@ -58,15 +89,15 @@ class TrainWorkspace {
   readonly grad: Float64Array[] = [];
 
   constructor(readonly n: number, plan: NetworkPlan) {
-    const empty = new Float64Array(0);
-    this.z.push(empty);
-    this.y.push(empty); // buffer 0 is the caller's input, bound in forward()
-    this.grad.push(empty);
+    this.z.push(NONE);
+    this.y.push(NONE); // buffer 0 is the caller's input, bound in forward()
+    this.grad.push(NONE);
     for (const op of plan.ops) {
-      const z = new Float64Array(n * op.nOut);
-      this.z.push(z);
-      this.y.push(op.act.name === 'linear' ? z : new Float64Array(n * op.nOut));
-      this.grad.push(new Float64Array(n * op.nOut));
+      const len = bufferLength(plan, op.output, n);
+      const y = new Float64Array(len);
+      this.y.push(y);
+      this.z.push(keepsPreActivation(op) ? new Float64Array(len) : y);
+      this.grad.push(new Float64Array(len));
     }
   }
 }
@@ -74,7 +105,7 @@ class TrainWorkspace {
 /**
  * Buffers for inference only: pre-activations share one scratch array and
  * activation buffers are recycled once their last reader has run, so a large
- * chunk needs a handful of n×width arrays instead of one per layer.
+ * chunk needs a handful of buffers instead of one per op.
  */
 class InferWorkspace {
   readonly z: Float64Array[];
@@ -83,37 +114,31 @@ class InferWorkspace {
   constructor(readonly n: number, plan: NetworkPlan) {
     const ops = plan.ops;
     const nBuf = ops.length + 1;
-    let maxWidth = 1;
-    for (const op of ops) maxWidth = Math.max(maxWidth, op.nOut);
+    let maxLength = 1;
+    for (const op of ops) maxLength = Math.max(maxLength, bufferLength(plan, op.output, n));
     const lastUse = new Array<number>(nBuf).fill(-1);
     ops.forEach((op, i) => {
-      lastUse[op.input] = i;
-      if (op.residual >= 0) lastUse[op.residual] = i;
+      for (const b of opInputs(op)) lastUse[b] = i;
     });
-    const scratch = new Float64Array(n * maxWidth);
-    const slots: Float64Array[] = [];
+    const scratch = new Float64Array(maxLength);
     const free: Float64Array[] = [];
     const slotOf: Float64Array[] = new Array<Float64Array>(nBuf);
     this.z = new Array<Float64Array>(nBuf);
     this.y = new Array<Float64Array>(nBuf);
     ops.forEach((op, i) => {
-      let slot = free.pop();
-      if (slot === undefined) {
-        slot = new Float64Array(n * maxWidth);
-        slots.push(slot);
-      }
+      const slot = free.pop() ?? new Float64Array(maxLength);
       slotOf[op.output] = slot;
-      const y = slot.subarray(0, n * op.nOut);
+      const len = bufferLength(plan, op.output, n);
+      const y = slot.subarray(0, len);
       this.y[op.output] = y;
-      this.z[op.output] = op.act.name === 'linear' ? y : scratch.subarray(0, n * op.nOut);
+      this.z[op.output] = keepsPreActivation(op) ? scratch.subarray(0, len) : y;
       // Released only after this op, because it still reads them while writing its output.
-      for (const b of [op.input, op.residual]) {
+      for (const b of opInputs(op)) {
         if (b > 0 && lastUse[b] === i && !free.includes(slotOf[b])) free.push(slotOf[b]);
       }
     });
   }
 }
-
 
 export interface LayerView {
   readonly name: string;
@@ -125,20 +150,28 @@ export interface LayerView {
   readonly b: Float64Array | null;
 }
 
-export class Network {
+/**
+ * Any family's network: C is the plain JSON of its architecture (paper 1's
+ * NetworkConfig, or paper 2's ArchConfig with the plan src/nn/arch builds).
+ */
+export class Network<C = NetworkConfig> implements TrainableNetwork {
   readonly plan: NetworkPlan;
   readonly paramCount: number;
   readonly inputDim: number;
   /** Values per row of the output: 1, or 2 for uncertainty models (row-major n×outputDim). */
   readonly outputDim: number;
-  /** All weights and biases; layers are views into it. Write in place only. */
+  /** All parameters; ops hold views into it. Write in place only. */
   readonly params: Float64Array;
   /** dLoss/dparams of the last backward(), same layout as params. */
   readonly grads: Float64Array;
   /** predict()'s chunk size for this network's widths. */
   readonly predictChunkRows: number;
+  readonly config: C;
 
   private readonly bound: BoundOp[];
+  /** Per buffer: does backward need its gradient, when dL/dx is asked for and when it is not. */
+  private readonly needWithInput: boolean[];
+  private readonly needWithoutInput: boolean[];
   private readonly trainCache = new BatchCache((n) => new TrainWorkspace(n, this.plan));
   private readonly inferCache = new BatchCache((n) => new InferWorkspace(n, this.plan));
   /** The workspace of the last forward(), which backward() differentiates. */
@@ -146,45 +179,50 @@ export class Network {
   /** Most recent inference workspace: the common case of repeated equal chunks skips the cache. */
   private lastInfer: InferWorkspace | null = null;
 
-  constructor(readonly config: NetworkConfig, readonly kernels: Kernels) {
-    this.plan = buildPlan(config);
+  constructor(config: NetworkConfig & C, kernels: Kernels);
+  constructor(config: C, kernels: Kernels, plan: NetworkPlan);
+  constructor(config: C, readonly kernels: Kernels, plan?: NetworkPlan) {
+    this.config = config;
+    // Without a plan the first signature applies: config is a NetworkConfig.
+    this.plan = plan ?? buildPlan(config as NetworkConfig & C);
+    const ops = this.plan.ops;
     this.paramCount = this.plan.paramCount;
-    this.inputDim = config.inputDim;
-    this.outputDim = outputCount(config);
+    this.inputDim = this.plan.inputDim;
+    this.outputDim = this.plan.bufferWidths[ops.length];
     this.params = new Float64Array(this.paramCount);
     this.grads = new Float64Array(this.paramCount);
-    this.predictChunkRows = predictChunkRows(Math.max(...this.plan.bufferWidths));
+    this.predictChunkRows = predictChunkRows(Math.max(...this.plan.bufferWidths.map((w, b) => w * this.plan.rowFactors[b])));
     const seen = new Set<number>();
     const firsts: { dx: boolean; res: boolean }[] = [];
-    for (let i = this.plan.ops.length - 1; i >= 0; i--) {
-      const op = this.plan.ops[i];
-      const dx = !seen.has(op.input);
-      seen.add(op.input);
-      const res = op.residual >= 0 && !seen.has(op.residual);
-      if (op.residual >= 0) seen.add(op.residual);
+    for (let i = ops.length - 1; i >= 0; i--) {
+      const [input, residual] = opInputs(ops[i]);
+      const dx = !seen.has(input);
+      seen.add(input);
+      const res = residual !== undefined && !seen.has(residual);
+      if (residual !== undefined) seen.add(residual);
       firsts[i] = { dx, res };
     }
-    this.bound = this.plan.ops.map((op, i) => {
-      const wEnd = op.wOffset + op.nIn * op.nOut;
-      const hasBias = op.bOffset >= 0;
-      return {
-        op,
-        w: this.params.subarray(op.wOffset, wEnd),
-        b: hasBias ? this.params.subarray(op.bOffset, op.bOffset + op.nOut) : null,
-        gw: this.grads.subarray(op.wOffset, wEnd),
-        gb: hasBias ? this.grads.subarray(op.bOffset, op.bOffset + op.nOut) : null,
-        linear: op.act.name === 'linear',
-        dxFirst: firsts[i].dx,
-        residualFirst: firsts[i].res,
-      };
+    this.needWithInput = this.gradientsNeeded(true);
+    this.needWithoutInput = this.gradientsNeeded(false);
+    this.bound = ops.map((op, i) => {
+      const p = paramViews(op, this.params);
+      const g = paramViews(op, this.grads);
+      return { op, w: p.w, b: p.b, gw: g.w, gb: g.b, dxFirst: firsts[i].dx, residualFirst: firsts[i].res };
     });
   }
 
-  /** Weight/bias views per layer, in parameter order (for export and inspection). */
+  /** Overwrites every parameter with its initial value, drawn from rng as the plan's ops say. */
+  init(rng: Rng): void {
+    initParameters(this.plan, this.params, rng);
+  }
+
+  /** Weight/bias views per dense op, in parameter order (for export and inspection). */
   layers(): LayerView[] {
-    return this.bound.map((b) => ({
-      name: b.op.name, nIn: b.op.nIn, nOut: b.op.nOut, activation: b.op.act, w: b.w, b: b.b,
-    }));
+    return this.bound.flatMap(({ op, w, b }) => (op.kind === 'dense' ? [{ name: op.name, nIn: op.nIn, nOut: op.nOut, activation: op.act, w, b }] : []));
+  }
+
+  get outputLayerStart(): number {
+    return this.plan.outputLayerStart;
   }
 
   /**
@@ -196,14 +234,7 @@ export class Network {
     const xin = this.checkInput(x, n);
     const ws = this.last?.n === n ? this.last : this.trainCache.get(n);
     ws.y[0] = xin;
-    const k = this.kernels;
-    for (const b of this.bound) {
-      const op = b.op;
-      k.denseForward(
-        ws.y[op.input], n, op.nIn, b.w, b.b, op.nOut, op.act,
-        op.residual >= 0 ? ws.y[op.residual] : null, ws.z[op.output], ws.y[op.output],
-      );
-    }
+    this.run(ws.y, ws.z, n);
     this.last = ws;
     return ws.y[ws.y.length - 1];
   }
@@ -225,31 +256,12 @@ export class Network {
     // The kernels insist on exact lengths; a longer caller array is used through a view.
     const dOutN = dOut.length === nOutVals ? dOut : dOut.subarray(0, nOutVals);
     const dIn = dInput === null || dInput.length === n * this.inputDim ? dInput : dInput.subarray(0, n * this.inputDim);
-    const k = this.kernels;
+    const need = dIn === null ? this.needWithoutInput : this.needWithInput;
+    const gradOf = (b: number): Float64Array | null => (!need[b] ? null : b === 0 ? dIn : ws.grad[b]);
     const lastIndex = this.bound.length - 1;
-    for (let i = lastIndex; i >= 0; i--) {
-      const b = this.bound[i];
-      const op = b.op;
-      const dz = ws.grad[op.output];
-      const dy = i === lastIndex ? dOutN : dz; // dz overwrites dy in place inside the net
-      const gradIn = op.input === 0 ? dIn : ws.grad[op.input];
-      const dxDirect = gradIn !== null && b.dxFirst ? gradIn : null;
-      k.denseBackward(
-        ws.y[op.input], n, op.nIn, b.w, op.nOut, op.act, ws.z[op.output], ws.y[op.output],
-        dy, dz, dxDirect, b.gw, b.gb, false,
-      );
-      if (gradIn !== null && !b.dxFirst) {
-        // A second consumer of the same buffer: grad[input] += dz·Wᵀ.
-        k.gemm(false, true, n, op.nIn, op.nOut, 1, dz, op.nOut, b.w, op.nOut, 1, gradIn, op.nIn);
-      }
-      if (op.residual >= 0) {
-        const gradRes = op.residual === 0 ? dIn : ws.grad[op.residual];
-        if (gradRes !== null) {
-          if (b.residualFirst) gradRes.set(dz);
-          else for (let j = 0; j < dz.length; j++) gradRes[j] += dz[j];
-        }
-      }
-    }
+    // A dense output op reads dL/doutput where it is; any other op finds it in its gradient buffer.
+    if (this.bound[lastIndex].op.kind !== 'dense') ws.grad[lastIndex + 1].set(dOutN);
+    for (let i = lastIndex; i >= 0; i--) this.backwardOp(this.bound[i], ws, i === lastIndex ? dOutN : null, gradOf);
   }
 
   /**
@@ -260,42 +272,31 @@ export class Network {
     const xin = this.checkInput(x, n);
     const ws = this.lastInfer?.n === n ? this.lastInfer : this.inferCache.get(n);
     this.lastInfer = ws;
-    const k = this.kernels;
-    const y = ws.y;
-    y[0] = xin;
-    for (const b of this.bound) {
-      const op = b.op;
-      k.denseForward(
-        y[op.input], n, op.nIn, b.w, b.b, op.nOut, op.act,
-        op.residual >= 0 ? y[op.residual] : null, ws.z[op.output], y[op.output],
-      );
-    }
-    return y[y.length - 1];
+    ws.y[0] = xin;
+    this.run(ws.y, ws.z, n);
+    return ws.y[ws.y.length - 1];
   }
 
-  /** Outputs (n×outputDim) for n rows of x, computed in chunks of `chunkRows` (default: predictChunkRows); writes into `out` if given. */
-  get outputLayerStart(): number {
-    return this.plan.ops[this.plan.ops.length - 1].wOffset;
-  }
-
-  spawn(rng: Rng): Network {
-    const m = new Network(this.config, this.kernels);
-    glorotUniform(m.plan, m.params, rng);
+  spawn(rng: Rng): Network<C> {
+    const m = new Network<C>(this.config, this.kernels, this.plan);
+    m.init(rng);
     return m;
   }
 
   emit(g: GraphBuilder, x: Buf, params: Float64Array = this.params): Buf {
     if (params.length !== this.paramCount) throw new RangeError(`Network.emit: ${params.length} parameters for ${this.paramCount}`);
+    const ops = this.plan.ops;
+    // A stacked segment's ops run on one particle at a time in the graph, emitted by their unstack op.
+    const inSegment = new Set<number>();
+    for (const op of ops) if (op.kind === 'unstack') for (const p of op.parts) for (let i = p.first; i <= p.last; i++) inSegment.add(i);
     const buffers: Buf[] = [x];
-    for (const op of this.plan.ops) {
-      const w = params.subarray(op.wOffset, op.wOffset + op.nIn * op.nOut);
-      const b = op.bOffset >= 0 ? params.subarray(op.bOffset, op.bOffset + op.nOut) : null;
-      const z = g.dense(op.name, buffers[op.input], w, b, op.nOut, op.residual >= 0 ? buffers[op.residual] : null);
-      buffers[op.output] = g.activation(z, op.act);
-    }
+    ops.forEach((op, i) => {
+      if (!inSegment.has(i)) buffers[op.output] = this.emitOp(g, op, buffers, params);
+    });
     return buffers[buffers.length - 1];
   }
 
+  /** Outputs (n×outputDim) for n rows of x, computed in chunks of `chunkRows` (default: predictChunkRows); writes into `out` if given. */
   predict(x: Float64Array, n: number, out?: Float64Array, chunkRows = this.predictChunkRows): Float64Array {
     const d = this.inputDim;
     const k = this.outputDim;
@@ -307,6 +308,131 @@ export class Network {
       result.set(this.infer(x.subarray(r * d, (r + m) * d), m), r * k);
     }
     return result;
+  }
+
+  /** Every op over n input rows; y[0] is the input. */
+  private run(y: Float64Array[], z: Float64Array[], n: number): void {
+    const k = this.kernels;
+    const { rowFactors, bufferWidths } = this.plan;
+    for (const b of this.bound) {
+      const op = b.op;
+      const rows = n * rowFactors[op.input];
+      switch (op.kind) {
+        case 'dense':
+          k.denseForward(
+            y[op.input], rows, op.nIn, b.w, b.b, op.nOut, op.act, op.residual >= 0 ? y[op.residual] : null, z[op.output], y[op.output],
+          );
+          break;
+        case 'rational':
+          k.rationalForward(y[op.input], rows, op.width, op.groups, op.degP, op.degQ, b.w, y[op.output]);
+          break;
+        case 'kanExpand':
+          k.kanExpand(y[op.input], rows, op.nIn, op.grid, op.lo, op.hi, y[op.output]);
+          break;
+        case 'stack':
+          gatherMembers(y[op.input], rows, bufferWidths[op.input], op.members, op.columns, y[op.output]);
+          break;
+        case 'unstack': {
+          const width = bufferWidths[op.output];
+          for (const p of op.parts) scatterMembers(y[p.buffer], rows, width, p.members, op.columns, y[op.output]);
+          copyRowTails(y[op.input], bufferWidths[op.input], y[op.output], width, rows, op.extras);
+          break;
+        }
+      }
+    }
+  }
+
+  /** One op's backward: its parameter gradient (overwritten) and its share of its inputs' gradients. dOut: the caller's dL/doutput for the output op. */
+  private backwardOp(b: BoundOp, ws: TrainWorkspace, dOut: Float64Array | null, gradOf: (buffer: number) => Float64Array | null): void {
+    const k = this.kernels;
+    const { rowFactors, bufferWidths } = this.plan;
+    const op = b.op;
+    const rows = ws.n * rowFactors[op.input];
+    const dy = ws.grad[op.output];
+    const gradIn = gradOf(op.input);
+    switch (op.kind) {
+      case 'dense': {
+        // dz overwrites dy in place inside the net.
+        const dxDirect = gradIn !== null && b.dxFirst ? gradIn : null;
+        k.denseBackward(
+          ws.y[op.input], rows, op.nIn, b.w, op.nOut, op.act, ws.z[op.output], ws.y[op.output], dOut ?? dy, dy, dxDirect, b.gw, b.gb, false,
+        );
+        if (gradIn !== null && !b.dxFirst) {
+          // A second reader of the same buffer: grad[input] += dz·Wᵀ.
+          k.gemm(false, true, rows, op.nIn, op.nOut, 1, dy, op.nOut, b.w, op.nOut, 1, gradIn, op.nIn);
+        }
+        const gradRes = op.residual >= 0 ? gradOf(op.residual) : null;
+        if (gradRes !== null) {
+          if (b.residualFirst) gradRes.set(dy);
+          else for (let j = 0; j < dy.length; j++) gradRes[j] += dy[j];
+        }
+        return;
+      }
+      case 'rational':
+        k.rationalBackward(ws.y[op.input], rows, op.width, op.groups, op.degP, op.degQ, b.w, dy, gradIn, b.gw);
+        return;
+      case 'kanExpand':
+        if (gradIn !== null) k.kanExpandBackward(ws.y[op.input], rows, op.nIn, op.grid, op.lo, op.hi, dy, gradIn);
+        return;
+      case 'stack':
+        if (gradIn !== null) scatterMembers(dy, rows, bufferWidths[op.input], op.members, op.columns, gradIn);
+        return;
+      case 'unstack': {
+        const width = bufferWidths[op.output];
+        for (const p of op.parts) {
+          const gp = gradOf(p.buffer);
+          if (gp !== null) gatherMembers(dy, rows, width, p.members, op.columns, gp);
+        }
+        if (gradIn !== null) copyRowTails(dy, width, gradIn, bufferWidths[op.input], rows, op.extras);
+        return;
+      }
+    }
+  }
+
+  /** Appends one op's inference to the model graph, reading buffers[i] for the plan's buffer i. */
+  private emitOp(g: GraphBuilder, op: PlanOp, buffers: readonly Buf[], params: Float64Array): Buf {
+    const { w, b } = paramViews(op, params);
+    switch (op.kind) {
+      case 'dense':
+        return g.activation(g.dense(op.name, buffers[op.input], w, b, op.nOut, op.residual >= 0 ? buffers[op.residual] : null), op.act);
+      case 'rational':
+        return g.rational(op.name, buffers[op.input], op.groups, op.degP, op.degQ, w);
+      case 'kanExpand':
+        return g.kanExpand(buffers[op.input], op.grid, op.lo, op.hi);
+      case 'stack':
+        throw new Error(`Network.emit: ${op.name} is emitted by its unstack op`);
+      case 'unstack': {
+        // Per particle, in row order: its columns through its type's ops (shared weights), then the extras.
+        const count = op.parts.reduce((s, p) => s + p.members.length, 0);
+        const parts: Buf[] = [];
+        for (let q = 0; q < count; q++) {
+          const part = op.parts.find((p) => p.members.includes(q));
+          const stack = part === undefined ? undefined : this.plan.ops[part.first];
+          if (part === undefined || stack?.kind !== 'stack') throw new Error(`Network.emit: ${op.name} has no stacked segment for member ${q}`);
+          const local = buffers.slice();
+          local[stack.output] = g.gather(buffers[stack.input], Array.from({ length: stack.columns }, (_, c) => q * stack.columns + c));
+          for (let i = part.first + 1; i <= part.last; i++) local[this.plan.ops[i].output] = this.emitOp(g, this.plan.ops[i], local, params);
+          parts.push(local[part.buffer]);
+        }
+        const inWidth = this.plan.bufferWidths[op.input];
+        if (op.extras > 0) parts.push(g.gather(buffers[op.input], Array.from({ length: op.extras }, (_, e) => inWidth - op.extras + e)));
+        return g.concat(parts);
+      }
+    }
+  }
+
+  /**
+   * Per buffer: whether backward computes dL/dbuffer — for the input when
+   * asked, and for a buffer written by an op with parameters or reading a
+   * buffer whose gradient is needed (a KAN expansion or Deep Sets stack of
+   * the input needs none in training).
+   */
+  private gradientsNeeded(withInput: boolean): boolean[] {
+    const need = [withInput];
+    for (const op of this.plan.ops) {
+      need[op.output] = op.kind === 'dense' || op.kind === 'rational' || opInputs(op).some((b) => need[b]);
+    }
+    return need;
   }
 
   private checkInput(x: Float64Array, n: number): Float64Array {

@@ -1,6 +1,6 @@
-// What the Trainer needs of a network, so networks other than the dense-op
-// plan executor (src/nn/arch: learnable activations, KAN layers, Deep Sets)
-// train with the same loop, schedules, early stopping and checkpoints.
+// What the Trainer needs of a network: every family's Network (src/nn/network.ts)
+// and the wrappers around one (the structured input stage) train with the
+// same loop, schedules, early stopping and checkpoints.
 
 import type { GraphBuilder } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';

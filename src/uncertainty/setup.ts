@@ -4,7 +4,6 @@
 
 import type { RunConfig } from '../config/schema.js';
 import type { TrainData } from '../models/regressor.js';
-import type { NetworkConfig } from '../nn/index.js';
 import type { Objective } from '../nn/objective.js';
 import { AmpfitError } from '../util/errors.js';
 import type { TrainableNetwork } from '../nn/trainable.js';
@@ -21,9 +20,9 @@ type UncertaintyConfig = Pick<
   'uncertainty' | 'bnn_prior_width' | 'bnn_last_layer_only' | 'bnn_samples' | 'ensemble_members' | 'ensemble_beta' | 'calibrate_sigma' | 'seed'
 >;
 
-/** The network a run trains: with the (mean, log σ²) head when it learns uncertainties. */
-export function withUncertaintyHead(network: NetworkConfig, c: Pick<RunConfig, 'uncertainty'>): NetworkConfig {
-  return c.uncertainty === 'none' ? network : { ...network, outputs: HEAD_OUTPUTS };
+/** Output width of the network a run trains, of any family: 2, the (mean, log σ²) head, when it learns uncertainties. */
+export function networkOutputs(c: Pick<RunConfig, 'uncertainty'>): number {
+  return c.uncertainty === 'none' ? 1 : HEAD_OUTPUTS;
 }
 
 /**

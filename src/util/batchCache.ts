@@ -1,5 +1,5 @@
 /**
- * Work buffers per batch size, for the network executors: the training batch
+ * Work buffers per batch size, for the network executor: the training batch
  * and the validation and prediction chunks alternate, so a few sizes are kept
  * and the least recently used one goes first. Making a buffer allocates; a
  * hit allocates nothing, so a training step allocates nothing.

@@ -17,7 +17,7 @@ import { describeSurrogate } from '../../src/export/describe.js';
 import { exportOnnx } from '../../src/export/onnx.js';
 import { getKernels } from '../../src/kernels/index.js';
 import { loadModel, type Surrogate } from '../../src/models/surrogate.js';
-import { LayerNet, parseArchConfig } from '../../src/nn/arch/index.js';
+import { archNetwork, parseArchConfig } from '../../src/nn/arch/index.js';
 import { Trainer } from '../../src/nn/index.js';
 import { runTraining } from '../../src/training/run.js';
 import { memoryLogger } from '../../src/util/log.js';
@@ -193,7 +193,7 @@ for (const arch of [
     const rng = new Rng(`learn-${arch.type}`);
     const x = uniformPoints(rng, 3000, 2);
     const y = sinSquareTarget(x, 2);
-    const net = new LayerNet(parseArchConfig(arch), getKernels('auto'));
+    const net = archNetwork(parseArchConfig(arch), getKernels('auto'));
     net.init(rng.fork('init'));
     const trainer = new Trainer(net, { xTrain: x.subarray(0, 4000), yTrain: y.subarray(0, 2000), xVal: x.subarray(4000), yVal: y.subarray(2000) }, {
       maxEpochs: 60, batchSize: 64, patience: null, rng: rng.fork('batches'),

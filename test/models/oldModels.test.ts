@@ -1,8 +1,10 @@
-// Model files written by ampfit before the model graph (commit 2605b79, see
-// test/fixtures/models/expected.json): they still load, predict the same
-// bits on the TypeScript kernels, and every one of them — an averaging
-// sk-DNN, a heteroscedastic DNN, boosted trees, a polynomial, a DSI on
-// momenta — exports to ONNX and C that agree with predict to 1e-12.
+// Model files written by older ampfit (see test/fixtures/models/expected.json):
+// before the model graph (commit 2605b79) an averaging sk-DNN, a
+// heteroscedastic DNN, boosted trees, a polynomial and a DSI on momenta;
+// before the two network executors became one (696c985) an MLP, a GroupKAN,
+// a KAN, a DS, a KAN ensemble and a Bayesian-last-layer GroupKAN. They still
+// load, predict the same bits on the TypeScript kernels, and export to ONNX
+// and C that agree with predict to 1e-12.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,8 +23,10 @@ const FIXTURES = join(REPO, 'test/fixtures/models');
 const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as { cases: Record<string, { x: number[]; y_bits: string[] }> };
 const NAMES = Object.keys(expected.cases);
 
-test('model files written before the model graph predict the same bits (TypeScript kernels)', () => {
-  assert.deepEqual(NAMES, ['skdnn-average', 'dnn-heteroscedastic', 'bdt', 'poly', 'dsi']);
+test('model files written by older ampfit predict the same bits (TypeScript kernels)', () => {
+  assert.deepEqual(NAMES, [
+    'skdnn-average', 'dnn-heteroscedastic', 'bdt', 'poly', 'dsi', 'mlp-gelu', 'groupkan-4', 'kan', 'ds', 'kan-ensemble', 'mlp-bnn-last',
+  ]);
   // A child process, so that AMPFIT_NATIVE=0 selects the reference kernels for every model it loads.
   const script = `
     import { loadModel } from ${JSON.stringify(join(REPO, 'dist/src/models/surrogate.js'))};

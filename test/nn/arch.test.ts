@@ -1,4 +1,4 @@
-// Paper 2's architectures on the layer executor: finite-difference checks of
+// Paper 2's architectures on the network executor: finite-difference checks of
 // every parameter and input gradient (rational activations, KAN layers, Deep
 // Sets embeddings), native kernels against the reference, and the rational
 // initialisation's fit.
@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadNative } from '../../src/kernels/native.js';
-import { fitRational, LayerNet, parseArchConfig } from '../../src/nn/arch/index.js';
+import { archNetwork, buildArchPlan, fitRational, parseArchConfig } from '../../src/nn/arch/index.js';
+import { PlanBuilder } from '../../src/nn/plan.js';
 import { Rng } from '../../src/util/rng.js';
 import { checkNetworkGradient, referenceKernels } from './helpers.js';
 
@@ -28,7 +29,7 @@ const CASES: Record<string, unknown> = {
 };
 
 function setup(name: string, kernels = referenceKernels) {
-  const net = new LayerNet(parseArchConfig(CASES[name], name), kernels);
+  const net = archNetwork(parseArchConfig(CASES[name], name), kernels);
   const rng = new Rng(`arch-${name}`);
   net.init(rng);
   // Move every parameter off its initial value (zero biases, shared init coefficients) so every path is exercised.
@@ -77,4 +78,31 @@ test('rational (5,4) initialisation fits GELU and SiLU on [-3, 3]', () => {
   assert.ok(silu.maxError < 1e-6, `SiLU max error ${silu.maxError}`);
   assert.ok(tanh.maxError < 2e-5, `tanh max error ${tanh.maxError}`);
   for (const fit of [gelu, silu, tanh]) for (let k = 6; k < 10; k++) assert.ok(fit.coef[k] > 0, `b_${k - 5} = ${fit.coef[k]} must be positive`);
+});
+
+test('a Deep Sets plan: one stacked segment per particle type, rows stacked by type, parameters in layer order', () => {
+  const plan = buildArchPlan(parseArchConfig(CASES['DSI (2 extras) GroupKAN-1'], 'dsi'));
+  assert.deepEqual(plan.ops.map((op) => `${op.kind}:${op.name}`), [
+    'stack:embed.g.stack', 'dense:embed.g.dense1', 'rational:embed.g.dense1.rational',
+    'stack:embed.a.stack', 'dense:embed.a.dense1', 'rational:embed.a.dense1.rational',
+    'unstack:embed', 'dense:head.dense1', 'rational:head.dense1.rational', 'dense:head.output',
+  ]);
+  // Two g particles → 2 rows per event in the g segment, one a particle → 1; the head reads 3 × latent 2 + 2 extras.
+  assert.deepEqual(plan.rowFactors, [1, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(plan.bufferWidths, [14, 4, 2, 2, 4, 2, 2, 8, 4, 4, 1]);
+  // (4·2+2 + 10 coefficients) per type, then 8·4+4 + 10, then 4+1.
+  assert.equal(plan.paramCount, 2 * 20 + 46 + 5);
+  assert.equal(plan.outputLayerStart, 2 * 20 + 46);
+});
+
+test('the plan builder refuses a buffer whose readers cannot share its gradient', () => {
+  const b = new PlanBuilder(4);
+  const h = b.dense('dense1', 0, 4, { name: 'linear', param: 0 }, true);
+  b.rational('act', h, 1, 1, 1, { block: new Float64Array(3), stream: [] });
+  b.dense('other', h, 1, { name: 'linear', param: 0 }, true);
+  assert.throws(() => b.finish(), /buffer 1 is read by act, other/);
+  const s = new PlanBuilder(8);
+  s.stack('stack', 0, [0], 4);
+  s.dense('whole', 0, 2, { name: 'linear', param: 0 }, true);
+  assert.throws(() => s.finish(), /buffer 0 is read by stack, whole/);
 });

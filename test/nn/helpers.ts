@@ -59,7 +59,7 @@ export function checkFiniteDifferences(
   }
 }
 
-/** What checkNetworkGradient needs: Network (dnn/skdnn) and LayerNet both have it. */
+/** What checkNetworkGradient needs of a network (any family). */
 export interface Differentiable {
   readonly params: Float64Array;
   readonly grads: Float64Array;

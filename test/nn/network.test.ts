@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  buildPlan, countParameters, describeNetwork, glorotUniform, makeNetworkConfig, Network, parseNetworkConfig,
+  buildPlan, countParameters, type DenseOp, describeNetwork, glorotUniform, makeNetworkConfig, Network, parseNetworkConfig,
 } from '../../src/nn/index.js';
 import { ConfigError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
@@ -42,10 +42,14 @@ test('sk-DNN plan: skip map only where the width changes', () => {
     'block1.dense1', 'block1.dense2', 'block1.skip', 'block1.dense3',
     'block2.dense1', 'block2.dense2', 'block2.dense3', 'output',
   ]);
-  const skip = plan.ops[2];
+  const dense = plan.ops.map((op) => {
+    assert.equal(op.kind, 'dense');
+    return op as DenseOp;
+  });
+  const skip = dense[2];
   assert.equal(skip.bOffset, -1);
-  assert.equal(plan.ops[3].residual, skip.output);
-  assert.equal(plan.ops[6].residual, plan.ops[3].output); // identity: the block's own input
+  assert.equal(dense[3].residual, skip.output);
+  assert.equal(dense[6].residual, dense[3].output); // identity: the block's own input
 });
 
 // An independent, direct transcription of block(x) = g(h(x) + W x), to pin forward().

@@ -44,7 +44,7 @@ function serialize(m: SyntheticModel, rng: Rng): { serialized: SerializedRegress
   glorotUniform(net.plan, net.params, rng.fork('weights'));
   const biases = rng.fork('biases');
   for (const op of net.plan.ops) {
-    if (op.bOffset >= 0) for (let j = 0; j < op.nOut; j++) net.params[op.bOffset + j] = spread * biases.normal();
+    if (op.kind === 'dense' && op.bOffset >= 0) for (let j = 0; j < op.nOut; j++) net.params[op.bOffset + j] = spread * biases.normal();
   }
   return { serialized: { spec: { type: r.type, network: config }, arrays: { params: net.params } }, d: config.inputDim, count: net.paramCount };
 }

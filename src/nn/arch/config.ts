@@ -1,5 +1,5 @@
-// Paper 2's architectures as plain JSON (stored in snapshots and model files)
-// and their construction as layer chains. Sorted by increasing complexity:
+// Paper 2's architectures as plain JSON (stored in snapshots and model files;
+// plan.ts builds their networks). Sorted by increasing complexity:
 // - 'mlp': depth × width dense layers with a fixed or a learnable rational
 //   activation (GroupKAN when rational), then a linear Dense(1);
 // - 'kan': depth KAN layers of width, then a KAN layer to the output;
@@ -7,15 +7,9 @@
 //   latent, activated) of each particle's four-momentum, concatenated in
 //   particle order with the extra features (DSI: invariants), then an mlp head.
 
-import { ACTIVATIONS, type Activation, type ActivationName, type Kernels } from '../../kernels/types.js';
+import { ACTIVATIONS, type Activation, type ActivationName } from '../../kernels/types.js';
 import { ConfigError } from '../../util/errors.js';
-import { LINEAR, defaultActivationParam } from '../config.js';
-import { Chain } from './chain.js';
-import { ParticleEmbedding } from './deepSets.js';
-import { KanLayer } from './kanLayer.js';
-import { DenseLayer, type Layer } from './layer.js';
-import { RationalLayer } from './rationalLayer.js';
-import { fitRational } from './rationalInit.js';
+import { defaultActivationParam } from '../config.js';
 
 export type ActivationSpec =
   | { readonly kind: 'fixed'; readonly activation: Activation }
@@ -61,56 +55,6 @@ export interface DeepSetsConfig {
 }
 
 export type ArchConfig = MlpConfig | KanConfig | DeepSetsConfig;
-
-/** Layers computing `width` activations of the previous dense map: fused into it when fixed. */
-function denseActivated(k: Kernels, name: string, nIn: number, width: number, act: ActivationSpec): Layer[] {
-  if (act.kind === 'fixed') return [new DenseLayer(k, name, nIn, width, act.activation)];
-  const init = fitRational(act.init.name, act.init.param, act.degP, act.degQ, act.range).coef;
-  return [new DenseLayer(k, name, nIn, width, LINEAR), new RationalLayer(k, `${name}.rational`, width, act.groups, act.degP, act.degQ, init)];
-}
-
-function mlpLayers(k: Kernels, prefix: string, nIn: number, depth: number, width: number, act: ActivationSpec, outputs: number): Layer[] {
-  const layers: Layer[] = [];
-  let w = nIn;
-  for (let l = 1; l <= depth; l++) {
-    layers.push(...denseActivated(k, `${prefix}dense${l}`, w, width, act));
-    w = width;
-  }
-  layers.push(new DenseLayer(k, `${prefix}output`, w, outputs, LINEAR));
-  return layers;
-}
-
-export function buildChain(config: ArchConfig, k: Kernels): Chain {
-  switch (config.type) {
-    case 'mlp':
-      return new Chain(mlpLayers(k, '', config.inputDim, config.depth, config.width, config.activation, config.outputs ?? 1));
-    case 'kan': {
-      const layers: Layer[] = [];
-      let w = config.inputDim;
-      const [lo, hi] = config.range;
-      for (let l = 1; l <= config.depth; l++) {
-        layers.push(new KanLayer(k, `kan${l}`, w, config.width, config.grid, lo, hi));
-        w = config.width;
-      }
-      layers.push(new KanLayer(k, 'output', w, config.outputs ?? 1, config.grid, lo, hi));
-      return new Chain(layers);
-    }
-    case 'ds': {
-      const c = config;
-      const embed = (type: string): Chain => {
-        const layers: Layer[] = [];
-        let w = 4;
-        for (let l = 1; l <= c.embedDepth; l++) {
-          layers.push(...denseActivated(k, `embed.${type}.dense${l}`, w, c.latent, c.activation));
-          w = c.latent;
-        }
-        return new Chain(layers);
-      };
-      const embedding = new ParticleEmbedding('embed', c.particleTypes, c.extras, embed);
-      return new Chain([embedding, ...mlpLayers(k, 'head.', embedding.nOut, c.depth, c.width, c.activation, c.outputs ?? 1)]);
-    }
-  }
-}
 
 /** Paper-style names: "MLP 3-128 (30D, gelu)", "GroupKAN-4 MLP 3-128", "KAN 2-16 (grid 10)", "DSI 3-128 (latent 64)". */
 export function describeArch(c: ArchConfig): string {
