@@ -6,11 +6,16 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ORACLE_SRC = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/oracle');
 let built: string | null = null;
+
+/** The folder of the built oracle: libzzoracle.a and driver/zz_oracle.h, for C programs that link it. */
+export function zzOracleDir(): string {
+  return dirname(zzOracle());
+}
 
 /** Path of the zzoracle program, compiled on first use (gfortran and gcc needed). */
 export function zzOracle(): string {

@@ -3,9 +3,12 @@ import { ACTIVATIONS } from '../kernels/types.js';
 import { TARGET_TRANSFORMS } from '../transforms/target.js';
 import { SYMMETRY_MODES } from '../symmetry/modes.js';
 import { FEATURE_KINDS } from '../features/momentumFeatures.js';
+import { MOMENTUM_MAPS } from '../data/momentumMap.js';
 import { MAX_L } from '../features/harmonics.js';
 import { capabilities, MODEL_TYPES, typesWith } from './modelTypes.js';
 import { RECIPES, recipeDefaults, type RecipeKeys } from './recipe.js';
+import { momentumColumns } from '../data/momenta.js';
+import { CoordinatesSchema, coordinateNameProblems } from './coordinates.js';
 
 // The run configuration. Keys follow paper 1's configuration files where they
 // mean the same thing (model_type, depth, width, scaled, initial_lr, final_lr,
@@ -75,6 +78,13 @@ export const DataConfigSchema = z.strictObject({
    * conservation to `tolerance`·√ŝ, positive s_ij where their log is a feature).
    */
   momenta: MomentaConfigSchema.nullable().default(null),
+  /**
+   * Where hypercube coordinates come from, for callers that have four-momenta:
+   * 'zz4l-8d', 'zz4l-4d' or 'zz4l-2d', the zz data sets' x1..xD of
+   * u ū → e⁻e⁺ μ⁻μ⁺ (src/data/momentumMap.ts). Stored in the model, so
+   * libampfit's ampfit_eval_momenta maps a generator's momenta itself.
+   */
+  momentum_map: z.enum(MOMENTUM_MAPS).nullable().default(null),
   /**
    * Periodic inputs: networks read cos(2πx/period) and sin(2πx/period) in
    * place of x, so f(0) = f(period) has no seam. A name means period 1 (a
@@ -280,6 +290,9 @@ const RunConfigBase = z
      */
     finish: FinishConfigSchema.nullable().default(null),
 
+    /** Physical names and maps of input coordinates for the report's axes (src/config/coordinates.ts). */
+    coordinates: CoordinatesSchema,
+
     /** R_τ thresholds in percent. */
     taus: z.array(z.number().positive()).min(1).default([1, 0.1, 0.01]),
     /** Kernel threads (default: all cores). */
@@ -337,6 +350,7 @@ export const RunConfigSchema = RunConfigBase
       }
     }
     checkArchitecture(c, ctx);
+    checkCoordinates(c, ctx);
     checkFinish(c, ctx);
     const transform = c.target_transform;
     checkInputStructure(c, ctx, transform);
@@ -358,6 +372,18 @@ function checkFinish(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): v
   }
 }
 
+/**
+ * Coordinate names against the inputs the config names (data.inputs, the
+ * momentum columns) or, when the inputs are every x<number> column of the
+ * files, against that pattern; training checks them again against the files.
+ */
+function checkCoordinates(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): void {
+  const named = c.data.momenta !== null ? momentumColumns(c.data.momenta) : c.data.inputs;
+  const known = named === null ? (n: string) => /^x\d+$/.test(n) : (n: string) => named.includes(n);
+  const words = named === null ? 'the inputs are the x<number> columns' : `inputs: ${named.join(', ')}`;
+  for (const p of coordinateNameProblems(c.coordinates, known, words)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+}
+
 /** Combinations of architecture keys that cannot work, named before any data is read. */
 function checkArchitecture(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): void {
   if (c.activation === 'rational' && capabilities(c.model_type).activation !== 'rational') {
@@ -365,6 +391,9 @@ function checkArchitecture(c: z.output<typeof RunConfigBase>, ctx: z.RefinementC
   }
   if (c.features !== undefined && c.data.momenta === null) {
     ctx.addIssue({ code: 'custom', path: ['features'], message: 'features needs data.momenta (the particles whose four-momenta are the inputs)' });
+  }
+  if (c.data.momenta !== null && c.data.momentum_map !== null) {
+    ctx.addIssue({ code: 'custom', path: ['data', 'momentum_map'], message: 'data.momentum_map maps momenta to hypercube coordinates; a data.momenta model reads the momenta themselves: give one of them' });
   }
   if (c.data.momenta !== null && c.data.inputs !== null) {
     ctx.addIssue({ code: 'custom', path: ['data', 'inputs'], message: 'give data.inputs or data.momenta, not both (momenta name their own columns)' });

@@ -8,6 +8,8 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { resolveCoordinates, type CoordinatesConfig, type ResolvedCoordinate } from '../config/coordinates.js';
+import type { RunConfig } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
 import { resolveDataFiles } from '../data/files.js';
 import { heldOutRows } from '../training/heldOut.js';
@@ -20,8 +22,9 @@ import { modelLabel } from '../models/labels.js';
 import { AmpfitError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { AMPFIT_VERSION } from '../util/version.js';
-import { niceEdges, finiteExtent, heatMap, sharedDeltaRangePct, uncertaintySummary } from './summarize.js';
-import type { EvalSplit, HeatStat, ModelReport, ReportData, SpeedResult } from './types.js';
+import type { ScaledPull } from '../uncertainty/calibration.js';
+import { configDifferences, niceEdges, finiteExtent, heatMap, profile, sharedDeltaRangePct, uncertaintySummary } from './summarize.js';
+import type { CoordinateInfo, EvalSplit, HeatStat, ModelReport, Profile, ReportData, SpeedResult } from './types.js';
 
 /** Predictions for a report: the value, and a per-point σ (same units) when the model learns one. */
 export interface PointPredictions {
@@ -63,6 +66,12 @@ export interface ModelInput {
   readonly pred: Float64Array;
   readonly sigma: Float64Array | null;
   readonly speed: SpeedResult | null;
+  /** The config's coordinate names and maps (absent: none). */
+  readonly coordinates?: CoordinatesConfig;
+  /** The run's resolved config, for the column of keys that differ between runs (absent: not compared). */
+  readonly config?: Readonly<Record<string, unknown>> | null;
+  /** metrics.json's scaled statistical pulls on this split (absent: none). */
+  readonly scaledPulls?: readonly ScaledPull[] | null;
 }
 
 export interface AssembleOptions {
@@ -86,19 +95,46 @@ export const DELTA_BINS = 100;
 export function assembleReport(models: readonly ModelInput[], opts: AssembleOptions): ReportData {
   if (models.length === 0) throw new AmpfitError('report: no models');
   const warnings = [...(opts.warnings ?? [])];
-  const coords = resolveCoords(models, opts.coords ?? null, warnings);
+  const resolved = models.map((m) => resolveCoordinates(m.coordinates ?? {}, m.inputs, `${m.dir}/config.json`));
+  const coordinates = mergeCoordinates(models, resolved, warnings);
+  const named = coordinates.filter((c) => models.some((m) => m.coordinates?.[c.name] !== undefined)).map((c) => c.name);
+  const coords = resolveCoords(models, opts.coords ?? null, named, warnings);
   const bins = opts.bins ?? DEFAULT_BINS;
   const deltas = models.map((m) => relativeErrors(m.pred, m.truth));
   const range = opts.deltaRangePct ?? sharedDeltaRangePct(deltas);
   if (!(range > 0)) throw new AmpfitError(`report: the signed-δ range must be positive, got ${range}`);
+  const labelOf = new Map(coordinates.map((c) => [c.name, c.label]));
+  // Mapped columns, each computed once: a map is an expression walked per point.
+  const columns = models.map((m, i) => {
+    const cache = new Map<string, Float64Array>();
+    return (name: string): Float64Array => {
+      let col = cache.get(name);
+      if (col === undefined) {
+        col = resolved[i].find((c) => c.name === name)!.column(m.x, m.truth.length);
+        cache.set(name, col);
+      }
+      return col;
+    };
+  });
 
   let xEdges: number[] = [];
   let yEdges: number[] = [];
-  const coordCols = coords === null ? null : models.map((m) => ({ x: column(m, coords[0]), y: column(m, coords[1]) }));
+  const coordCols = coords === null ? null : columns.map((col) => ({ x: col(coords[0]), y: col(coords[1]) }));
   if (coordCols !== null) {
     xEdges = niceEdges(...finiteExtent(coordCols.map((c) => c.x)), bins);
     yEdges = niceEdges(...finiteExtent(coordCols.map((c) => c.y)), bins);
   }
+  // Profiles of the named coordinates (what the config calls physics), or of every input when none is named.
+  const profiled = (named.length > 0 ? named : coordinates.map((c) => c.name)).flatMap((name) => {
+    const having = models.flatMap((m, i) => (m.inputs.includes(name) ? [i] : []));
+    const [lo, hi] = finiteExtent(having.map((i) => columns[i](name)));
+    if (!(hi >= lo)) {
+      warnings.push(`coordinate ${name} (${labelOf.get(name)}) has no finite value: no δ profile`);
+      return [];
+    }
+    return [{ name, edges: niceEdges(lo, hi, bins) }];
+  });
+  const diff = configDifferences(models.map((m) => m.config ?? null));
 
   const labels = uniqueLabels(models);
   const reports = models.map((m, i): ModelReport => {
@@ -128,17 +164,28 @@ export function assembleReport(models: readonly ModelInput[], opts: AssembleOpti
       deltaHistogram: histogram(delta, linearEdges(-range / 100, range / 100, DELTA_BINS)),
       absDeltaHistogram: histogram(absd, logEdges(-8, 1, 5)),
       history: m.history,
-      heatmap: coords === null || coordCols === null ? null : heatMap({ x: coords[0], y: coords[1] }, coordCols[i].x, coordCols[i].y, delta, xEdges, yEdges),
+      heatmap:
+        coords === null || coordCols === null ? null : heatMap({ x: labelOf.get(coords[0])!, y: labelOf.get(coords[1])! }, coordCols[i].x, coordCols[i].y, delta, xEdges, yEdges),
+      profiles: profiled.filter((p) => m.inputs.includes(p.name)).map((p): Profile => profile({ name: p.name, label: labelOf.get(p.name)! }, columns[i](p.name), delta, p.edges)),
+      configValues: diff.values[i],
+      scaledPulls: m.scaledPulls ?? null,
       speed: m.speed,
       uncertainty: m.sigma === null ? null : uncertaintySummary(m.pred, m.truth, m.sigma),
     };
   });
+  for (const r of reports) {
+    for (const p of r.profiles) {
+      if (p.skipped > 0) warnings.push(`${r.label}: ${p.skipped} points with a non-finite ${p.label} or δ are not in its δ profile`);
+    }
+  }
   return {
     title: opts.title ?? 'ampfit report',
     created: new Date().toISOString(),
     ampfitVersion: AMPFIT_VERSION,
     source: opts.source,
     coords,
+    coordinates,
+    differingKeys: diff.keys,
     heatStat: opts.heatStat ?? 'mean',
     deltaRangePct: range,
     models: reports,
@@ -146,7 +193,46 @@ export function assembleReport(models: readonly ModelInput[], opts: AssembleOpti
   };
 }
 
-function resolveCoords(models: readonly ModelInput[], wanted: readonly [string, string] | null, warnings: string[]): readonly [string, string] | null {
+/**
+ * One axis title per coordinate over all models: named coordinates first (in
+ * the first naming model's order), then the other inputs. Models that name
+ * a coordinate differently are told; the first one's name is used.
+ */
+function mergeCoordinates(models: readonly ModelInput[], resolved: readonly ResolvedCoordinate[][], warnings: string[]): CoordinateInfo[] {
+  const named: CoordinateInfo[] = [];
+  const plain: CoordinateInfo[] = [];
+  const from = new Map<string, string>();
+  models.forEach((m, i) => {
+    const order = [...Object.keys(m.coordinates ?? {}), ...m.inputs];
+    for (const name of order) {
+      const r = resolved[i].find((c) => c.name === name)!;
+      const isNamed = m.coordinates?.[name] !== undefined;
+      const earlier = named.find((c) => c.name === name);
+      if (earlier !== undefined) {
+        if (isNamed && (earlier.label !== r.label || earlier.map !== r.map)) {
+          warnings.push(`coordinate ${name}: ${m.label} names it '${r.label}'${r.map === null ? '' : ` = ${r.map}`}, ${from.get(name)} '${earlier.label}'${earlier.map === null ? '' : ` = ${earlier.map}`}; the axes use the latter`);
+        }
+        continue;
+      }
+      const info = { name, label: r.label, map: r.map };
+      if (isNamed) {
+        named.push(info);
+        from.set(name, m.label);
+        const k = plain.findIndex((c) => c.name === name);
+        if (k >= 0) plain.splice(k, 1);
+      } else if (!plain.some((c) => c.name === name)) {
+        plain.push(info);
+      }
+    }
+  });
+  return [...named, ...plain];
+}
+
+/**
+ * The heat map's pair: the one asked for, else the first two named
+ * coordinates all models have, else the first model's first two inputs.
+ */
+function resolveCoords(models: readonly ModelInput[], wanted: readonly [string, string] | null, named: readonly string[], warnings: string[]): readonly [string, string] | null {
   if (wanted !== null) {
     if (wanted[0] === wanted[1]) throw new AmpfitError(`--coords: the two coordinates must differ (got ${wanted[0]} twice)`);
     for (const m of models) {
@@ -156,6 +242,8 @@ function resolveCoords(models: readonly ModelInput[], wanted: readonly [string, 
     }
     return wanted;
   }
+  const shared = named.filter((c) => models.every((m) => m.inputs.includes(c)));
+  if (shared.length >= 2) return [shared[0], shared[1]];
   const first = models[0].inputs;
   if (first.length < 2) {
     warnings.push(`${models[0].label} has one input: no heat map of δ over two coordinates`);
@@ -168,15 +256,6 @@ function resolveCoords(models: readonly ModelInput[], wanted: readonly [string, 
     }
   }
   return pick;
-}
-
-function column(m: ModelInput, name: string): Float64Array {
-  const d = m.inputs.length;
-  const j = m.inputs.indexOf(name);
-  const n = m.truth.length;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = m.x[i * d + j];
-  return out;
 }
 
 /** Labels as the training table prints them; repeated ones get their directory's name. */
@@ -270,6 +349,9 @@ export async function collectReport(paths: readonly string[], opts: CollectOptio
       metrics: points.split === 'test' ? saved.test : points.split === 'validation' ? saved.validation : null,
       taus: h.config.taus,
       history: readJson<EpochRecord[]>(join(dir, 'history.json')) ?? [],
+      coordinates: (h.config as Partial<RunConfig>).coordinates ?? {},
+      config: h.config as unknown as Record<string, unknown>,
+      scaledPulls: points.split === 'test' ? saved.uncertainty?.test?.pull_stat_scaled ?? null : points.split === 'validation' ? saved.uncertainty?.validation.pull_stat_scaled ?? null : null,
       x: points.x,
       truth: points.truth,
       pred,

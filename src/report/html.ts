@@ -8,9 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { verdictOfMetrics, type PrecisionMetrics } from '../metrics/precision.js';
-import { binomialStderrPct } from '../metrics/verdict.js';
-import { buildCharts, modelColor, type Chart } from './charts.js';
+import { buildCharts, modelColor, pageSpecs, type Chart } from './charts.js';
 import { toVega } from './render.js';
+import { rStderrPct } from './summarize.js';
 import type { ModelReport, ReportData } from './types.js';
 
 /** Vega's UMD build, which defines the global `vega` the page script uses. */
@@ -20,7 +20,7 @@ export function vegaRuntime(): string {
 }
 
 export function renderHtml(data: ReportData, charts: readonly Chart[] = buildCharts(data)): string {
-  const embedded = charts.map((c) => ({ id: c.id, title: c.title, vega: toVega(c), marks: c.marks }));
+  const embedded = charts.map((c) => ({ id: c.id, title: c.title, panels: pageSpecs(c).map(toVega), marks: c.marks }));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -57,9 +57,12 @@ ${modelsTable(data)}
 }
 
 function chartSection(c: Chart): string {
+  // A grid reflows into as many columns of at least c.layout pixels as the page holds; each view fills its cell.
+  const grid = c.layout === 'wide' ? 'panels wide' : 'panels grid';
+  const style = c.layout === 'wide' ? '' : ` style="grid-template-columns: repeat(auto-fill, minmax(${c.layout}px, 1fr))"`;
   return `<section class="chart" id="chart-${c.id}">
 <h2>${esc(c.title)}</h2>
-<div class="view" id="view-${c.id}"></div>
+<div class="${grid}"${style}>${c.panels.map((_, k) => `<div class="view" id="view-${c.id}-${k}"></div>`).join('')}</div>
 <p class="caption">${esc(c.caption)}</p>
 </section>`;
 }
@@ -85,8 +88,7 @@ function precisionColumns(data: ReportData): Column[] {
     { head: 'n', key: 'n', value: metric((p) => p.n), format: (v) => v.toLocaleString('en-US'), title: 'points evaluated' },
     ...taus.flatMap((t): Column[] => [
       { head: `R<sub>${esc(t)}</sub> (%)`, key: `R_pct.${t}`, value: metric((p) => p.R_pct[t]), format: (v) => v.toFixed(2), title: `share of points with |δ| < ${t} %` },
-      // Computed from R and n when absent: metrics.json of older versions lacks it.
-      { head: '±', key: `R_stderr_pct.${t}`, value: metric((p) => (p.R_pct[t] === undefined ? undefined : binomialStderrPct(p.R_pct[t], p.n))), format: (v) => v.toFixed(2), title: `binomial standard error of R_${t}, sqrt(R(1−R)/n)` },
+      { head: '±', key: `R_stderr_pct.${t}`, value: metric((p) => rStderrPct(p, t)), format: (v) => v.toFixed(2), title: `binomial standard error of R_${t}, sqrt(R(1−R)/n)` },
     ]),
     { head: 'τ<sub>90</sub> (%)', key: 'verdict.tau90_pct', value: metric((p) => verdictOfMetrics(p)?.tau90_pct), format: small, title: '90 % of the points have |δ| below this (the 90th percentile of |δ|)' },
     { head: 'μ<sub>δ</sub> (%)', key: 'mu_delta_pct', value: metric((p) => p.mu_delta_pct), format: signed, title: 'mean of δ' },
@@ -136,17 +138,23 @@ function verdictCell(p: PrecisionMetrics): string {
 }
 
 function modelsTable(data: ReportData): string {
+  const compared = data.differingKeys.length > 0;
   const rows = data.models.map((m) => {
     const t = m.training;
     const trained = t === null ? '' : `${t.epochsRun} epochs (best ${t.bestEpoch}) in ${t.seconds.toFixed(1)} s; ${t.stoppedBecause}`;
-    return `<tr><th scope="row">${swatch(data, m)}${esc(m.label)}</th><td>${esc(m.modelType)}</td><td>${esc(m.inputs.join(', '))}</td><td>${esc(trained)}</td><td class="path">${esc(m.dir)}</td></tr>`;
+    const differs = data.differingKeys.map((k, j) => `<li data-key="${esc(k)}"><code>${esc(k)}</code>: ${esc(m.configValues[j] ?? '(absent)')}</li>`).join('');
+    return `<tr data-model="${m.id}"><th scope="row">${swatch(data, m)}${esc(m.label)}</th><td>${esc(m.modelType)}</td><td>${esc(m.inputs.join(', '))}</td><td>${esc(trained)}</td>` +
+      `${compared ? `<td class="differs"><ul>${differs}</ul></td>` : ''}<td class="path">${esc(m.dir)}</td></tr>`;
   });
+  const named = data.coordinates.filter((c) => c.label !== c.name || c.map !== null);
   return `<table class="models">
-<thead><tr><th>model</th><th>type</th><th>inputs</th><th>training</th><th>directory</th></tr></thead>
+<thead><tr><th>model</th><th>type</th><th>inputs</th><th>training</th>${compared ? '<th title="config.json keys whose values differ between the models">config keys that differ</th>' : ''}<th>directory</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
-</table>`;
+</table>
+${compared ? `<p class="caption">Config keys that differ: the values in each model's config.json of the ${data.differingKeys.length} keys (dotted paths) that are not the same in all compared models.</p>` : ''}
+${named.length > 0 ? `<p class="caption">Coordinates (the config's <code>coordinates</code>): ${named.map((c) => `${esc(c.name)} → ${esc(c.label)}${c.map === null ? '' : ` = <code>${esc(c.map)}</code>`}`).join('; ')}.</p>` : ''}`;
 }
 
 function swatch(data: ReportData, m: ModelReport): string {
@@ -192,9 +200,12 @@ const PAGE_SCRIPT = `
   try {
     for (var i = 0; i < charts.length; i++) {
       var c = charts[i];
-      var view = new vega.View(vega.parse(c.vega), { renderer: 'svg', container: '#view-' + c.id, hover: true });
-      await view.runAsync();
-      views[c.id] = view;
+      views[c.id] = [];
+      for (var k = 0; k < c.panels.length; k++) {
+        var view = new vega.View(vega.parse(c.panels[k]), { renderer: 'svg', container: '#view-' + c.id + '-' + k, hover: true });
+        await view.runAsync();
+        views[c.id].push(view);
+      }
     }
     document.body.dataset.rendered = 'ok';
   } catch (e) {
@@ -227,6 +238,9 @@ td.path { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
 .warnings { background: #fff4e5; border: 1px solid #f0c36d; padding: 4px 14px; }
 .warnings h2 { border: none; margin-top: 8px; }
 .error { background: #fde8e8; border: 1px solid #e0a0a0; padding: 8px; }
-.view { overflow-x: auto; }
+.panels.grid { display: grid; gap: 8px 16px; }
+.view { min-width: 0; overflow-x: auto; }
+td.differs ul { margin: 0; padding-left: 1.1em; }
+td.differs li { white-space: nowrap; }
 footer { margin-top: 32px; border-top: 1px solid #ddd; padding-top: 8px; }
 `;

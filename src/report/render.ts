@@ -10,15 +10,17 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { AmpfitError } from '../util/errors.js';
-import type { Chart } from './charts.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { imageSpec, type Chart } from './chartKit.js';
 
-/** A chart compiled to Vega: what the page embeds and what the images are drawn from. */
-export function toVega(chart: Chart): vega.Spec {
-  return compile(chart.spec).spec;
+/** A Vega-Lite spec compiled to Vega: the page embeds its panels' (pageSpecs), the images are drawn from imageSpec's. */
+export function toVega(spec: TopLevelSpec): vega.Spec {
+  return compile(spec).spec;
 }
 
+/** The chart as one figure: its panels side by side at the image widths. */
 export async function renderSvg(chart: Chart): Promise<string> {
-  const view = new vega.View(vega.parse(toVega(chart)), { renderer: 'none' });
+  const view = new vega.View(vega.parse(toVega(imageSpec(chart))), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

@@ -3,8 +3,9 @@
 // the calibration summaries of a learned σ (paper 2). No I/O, so tests feed
 // them synthetic points with known answers.
 
-import { histogram, linearEdges, logEdges, quantileSorted } from '../metrics/precision.js';
-import type { HeatCell, HeatMap, UncertaintySummary } from './types.js';
+import { histogram, linearEdges, logEdges, quantileSorted, type PrecisionMetrics } from '../metrics/precision.js';
+import { binomialStderrPct } from '../metrics/verdict.js';
+import type { HeatCell, HeatMap, Profile, ProfileBin, UncertaintySummary } from './types.js';
 
 /**
  * bins + 1 equal-width edges covering [lo, hi], on a round grid when one fits:
@@ -44,6 +45,7 @@ export function finiteExtent(arrays: readonly Float64Array[]): [number, number] 
   for (const a of arrays) {
     for (let i = 0; i < a.length; i++) {
       const v = a[i];
+      if (!Number.isFinite(v)) continue;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
@@ -104,6 +106,65 @@ export function heatMap(
     }
   }
   return { xName: names.x, yName: names.y, xEdges: [...xEdges], yEdges: [...yEdges], cells };
+}
+
+/**
+ * Quantiles of δ (in percent) in bins of one coordinate: the median and the
+ * central 68 % and 95 % intervals (percentiles 16–84 and 2.5–97.5, the
+ * ±1σ and ±2σ of a Gaussian). Points with a non-finite coordinate or δ are
+ * counted in `skipped`: a NaN prediction has no signed δ to rank.
+ */
+export function profile(names: { readonly name: string; readonly label: string }, xs: Float64Array, delta: Float64Array, edges: readonly number[]): Profile {
+  const nb = edges.length - 1;
+  const groups: number[][] = Array.from({ length: nb }, () => []);
+  let skipped = 0;
+  for (let i = 0; i < delta.length; i++) {
+    const k = Number.isFinite(delta[i]) && Number.isFinite(xs[i]) ? equalBin(xs[i], edges) : -1;
+    if (k < 0) skipped++;
+    else groups[k].push(delta[i]);
+  }
+  const bins: ProfileBin[] = [];
+  groups.forEach((g, i) => {
+    if (g.length === 0) return;
+    const s = Float64Array.from(g).sort();
+    const q = (p: number): number => 100 * quantileSorted(s, p);
+    bins.push({ i, n: g.length, medianPct: q(0.5), lo68Pct: q(0.16), hi68Pct: q(0.84), lo95Pct: q(0.025), hi95Pct: q(0.975) });
+  });
+  return { name: names.name, label: names.label, edges: [...edges], bins, skipped };
+}
+
+/**
+ * The binomial standard error of R_τ (percentage points): metrics.json's own
+ * (which counts weights, Kish's n_eff), else from R and n for metrics
+ * written before it was stored. The table and the R_τ chart both read it here.
+ */
+export function rStderrPct(p: PrecisionMetrics, tau: string): number | undefined {
+  const r = p.R_pct[tau];
+  if (r === undefined) return undefined;
+  return (p.R_stderr_pct as Record<string, number> | undefined)?.[tau] ?? binomialStderrPct(r, p.n);
+}
+
+/**
+ * The config keys whose values differ between runs, as dotted paths to
+ * leaves (objects are walked, arrays and scalars compared as JSON), sorted;
+ * with each run's value as JSON text, null where the key is absent.
+ */
+export function configDifferences(configs: readonly (Readonly<Record<string, unknown>> | null)[]): { keys: string[]; values: (string | null)[][] } {
+  const flat = configs.map((c) => (c === null ? new Map<string, string>() : flatten(c)));
+  if (configs.length < 2) return { keys: [], values: configs.map(() => []) };
+  const all = new Set<string>();
+  for (const f of flat) for (const k of f.keys()) all.add(k);
+  const keys = [...all].filter((k) => new Set(flat.map((f) => f.get(k) ?? null)).size > 1).sort();
+  return { keys, values: flat.map((f) => keys.map((k) => f.get(k) ?? null)) };
+}
+
+function flatten(obj: Readonly<Record<string, unknown>>, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix === '' ? k : `${prefix}.${k}`;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length > 0) flatten(v as Record<string, unknown>, key, out);
+    else out.set(key, JSON.stringify(v));
+  }
+  return out;
 }
 
 /** The smallest of 1, 2, 5 × 10^k that is ≥ v. */

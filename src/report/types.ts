@@ -6,6 +6,7 @@
 import type { Histogram, PrecisionMetrics } from '../metrics/precision.js';
 import type { EpochRecord } from '../models/regressor.js';
 import type { HeldOutSplit } from '../training/heldOut.js';
+import type { ScaledPull } from '../uncertainty/calibration.js';
 
 export interface ReportData {
   readonly title: string;
@@ -16,6 +17,14 @@ export interface ReportData {
   readonly source: string;
   /** The heat maps' coordinates (input column names); null when a model has fewer than two inputs. */
   readonly coords: readonly [string, string] | null;
+  /**
+   * Every coordinate of the models' inputs with its axis title and map (the
+   * config's `coordinates`; unnamed inputs are their own label): named ones
+   * first, in config order.
+   */
+  readonly coordinates: readonly CoordinateInfo[];
+  /** The config keys (dotted paths) whose values differ between the models, sorted; empty for one model. */
+  readonly differingKeys: readonly string[];
   /** Which statistic of δ the heat maps colour: the mean of δ (bias) or of |δ| (size). */
   readonly heatStat: HeatStat;
   /** Half-width in percent of the signed-δ histogram's range, shared by all models. */
@@ -26,6 +35,15 @@ export interface ReportData {
 }
 
 export type HeatStat = 'mean' | 'abs';
+
+export interface CoordinateInfo {
+  /** The input column. */
+  readonly name: string;
+  /** Axis title: the config's label, else the name. */
+  readonly label: string;
+  /** The map's expression, null when the axis shows the input itself. */
+  readonly map: string | null;
+}
 
 /** Which rows the metrics, histograms and heat map of a model describe. */
 export type EvalSplit = HeldOutSplit;
@@ -55,6 +73,15 @@ export interface ModelReport {
   readonly history: readonly EpochRecord[];
   /** Null when the report has no coordinates (models with one input). */
   readonly heatmap: HeatMap | null;
+  /** δ in bins of each profiled coordinate (the named ones, else every input) that the model has. */
+  readonly profiles: readonly Profile[];
+  /** Values of the report's differingKeys in this model's config (JSON text; null: the key is absent). */
+  readonly configValues: readonly (string | null)[];
+  /**
+   * metrics.json's scaled statistical pulls (paper 2, eq. 39) on the
+   * evaluated split, K = 1, 2, 4, … M; null for models without members and on --data.
+   */
+  readonly scaledPulls: readonly ScaledPull[] | null;
   /** Null when speed was not measured (reports built from arrays). */
   readonly speed: SpeedResult | null;
   /** Present only for models whose predictions carry a per-point σ. */
@@ -69,6 +96,29 @@ export interface HeatMap {
   readonly yEdges: readonly number[];
   /** Only cells holding points; empty cells have no mean and are left blank. */
   readonly cells: readonly HeatCell[];
+}
+
+/** The distribution of δ in bins of one coordinate: median and the central 68 % and 95 % (percent). */
+export interface Profile {
+  readonly name: string;
+  readonly label: string;
+  readonly edges: readonly number[];
+  /** Non-empty bins only. */
+  readonly bins: readonly ProfileBin[];
+  /** Points whose coordinate or δ is not finite, left out. */
+  readonly skipped: number;
+}
+
+export interface ProfileBin {
+  readonly i: number;
+  readonly n: number;
+  readonly medianPct: number;
+  /** 16th and 84th percentiles of δ. */
+  readonly lo68Pct: number;
+  readonly hi68Pct: number;
+  /** 2.5th and 97.5th percentiles of δ. */
+  readonly lo95Pct: number;
+  readonly hi95Pct: number;
 }
 
 export interface HeatCell {

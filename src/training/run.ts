@@ -1,5 +1,7 @@
+import { checkMomentumMapInputs } from '../data/momentumMap.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { resolveCoordinates } from '../config/coordinates.js';
 import type { RunConfig } from '../config/schema.js';
 import { loadDataset, take, takeRows, type Dataset } from '../data/dataset.js';
 import { resolveDataFiles } from '../data/files.js';
@@ -101,7 +103,10 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   );
   for (const s of data.report.skippedExamples) log.warn(`skipped ${s.file}:${s.line}${s.column === null ? '' : ` column '${s.column}'`}: ${s.problem}`);
 
+  checkMomentumMapInputs(config.data.momentum_map, data.inputNames);
   const symmetries = resolveSymmetries(config.symmetries, data.inputNames);
+  // The report's coordinate names: a name the files lack fails now, not when the report is made.
+  resolveCoordinates(config.coordinates, data.inputNames, 'config');
   checkSymmetryDomain(symmetries, data);
   checkAngleDomain(resolveInputStage(config, data.inputNames), data);
 

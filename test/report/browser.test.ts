@@ -39,7 +39,7 @@ const MODELS = [
 /** Browser side: items per named mark in every view (see test/report/support.ts for the rules). */
 const COUNT_MARKS = `(() => {
   const out = {};
-  for (const [id, view] of Object.entries(window.ampfitViews)) {
+  for (const [id, views] of Object.entries(window.ampfitViews)) {
     const counts = {};
     const visit = (node) => {
       if (node.marktype && node.marktype !== 'group' && node.role === 'mark' && node.name && node.name.endsWith('_marks')) {
@@ -51,7 +51,7 @@ const COUNT_MARKS = `(() => {
         else if (item.marktype) visit(item);
       }
     };
-    visit(view.scenegraph().root);
+    for (const view of views) visit(view.scenegraph().root);
     out[id] = counts;
   }
   return out;
@@ -86,7 +86,7 @@ test('report page in headless Chromium: every chart drawn with the expected mark
   const charts = buildCharts(data);
   assert.deepEqual(
     charts.map((c) => c.id),
-    ['delta', 'abs-delta', 'heatmap', 'training', 'pulls', 'sigma-delta'],
+    ['delta', 'abs-delta', 'r-tau', 'heatmap', 'profiles', 'training', 'wall-time', 'pulls', 'sigma-delta'],
   );
   mkdirSync(SHOTS, { recursive: true });
   const pagePath = join(SHOTS, 'report.html');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as vega from 'vega';
 import { assembleReport, DELTA_BINS } from '../../src/report/collect.js';
-import { buildCharts, populatedRange, type Chart } from '../../src/report/charts.js';
+import { buildCharts, imageSpec, populatedRange, type Chart } from '../../src/report/charts.js';
 import { renderSvg, svgToPng, toVega } from '../../src/report/render.js';
 import { renderHtml } from '../../src/report/html.js';
 import { PULL_BINS } from '../../src/report/summarize.js';
@@ -15,7 +15,7 @@ import { countMarkItems, syntheticModel, type SceneNode } from './support.js';
 // fails here. The browser test repeats this on the page with real models.
 
 async function drawnItems(chart: Chart): Promise<Record<string, number>> {
-  const view = new vega.View(vega.parse(toVega(chart)), { renderer: 'none' });
+  const view = new vega.View(vega.parse(toVega(imageSpec(chart))), { renderer: 'none' });
   await view.runAsync();
   // vega's typings omit the scenegraph's root node.
   const counts = countMarkItems((view.scenegraph() as unknown as { root: SceneNode }).root);
@@ -31,7 +31,7 @@ test('without σ there are no pull panels; every mark draws as many items as the
   const charts = buildCharts(data);
   assert.deepEqual(
     charts.map((c) => c.id),
-    ['delta', 'abs-delta', 'heatmap', 'training'],
+    ['delta', 'abs-delta', 'r-tau', 'heatmap', 'profiles', 'training', 'wall-time'],
   );
   for (const c of charts) assert.deepEqual(await drawnItems(c), c.marks, c.id);
   const byId = Object.fromEntries(charts.map((c) => [c.id, c]));
@@ -41,8 +41,8 @@ test('without σ there are no pull panels; every mark draws as many items as the
 
   // Mean |δ| instead of mean δ: the same cells, on a log colour scale.
   const abs = buildCharts(assembleReport([plain], { source: 'synthetic', bins: 8, heatStat: 'abs', deltaRangePct: 5 }));
-  assert.equal(abs[2].title, 'Mean |δ| in bins of x1 and x2');
-  assert.deepEqual(await drawnItems(abs[2]), { heat_m1: 64 });
+  assert.equal(abs[3].title, 'Mean |δ| in bins of x1 and x2');
+  assert.deepEqual(await drawnItems(abs[3]), { heat_m1: 64 });
   assert.match(abs[0].caption, /100 bins over ±5 %/);
 });
 
@@ -53,7 +53,7 @@ test('a model with σ adds the pull and σ-vs-|δ| panels for that model only', 
   const charts = buildCharts(data);
   assert.deepEqual(
     charts.map((c) => c.id),
-    ['delta', 'abs-delta', 'heatmap', 'training', 'pulls', 'sigma-delta'],
+    ['delta', 'abs-delta', 'r-tau', 'heatmap', 'profiles', 'training', 'wall-time', 'pulls', 'sigma-delta'],
   );
   const byId = Object.fromEntries(charts.map((c) => [c.id, c]));
   for (const c of charts) assert.deepEqual(await drawnItems(c), c.marks, c.id);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateConfig } from '../../src/config/load.js';
+import { loadConfig, validateConfig } from '../../src/config/load.js';
 import { loadDataset } from '../../src/data/dataset.js';
 import { readModelFile } from '../../src/io/modelFile.js';
 import { loadModel } from '../../src/models/surrogate.js';
@@ -19,6 +19,9 @@ import { memoryLogger } from '../../src/util/log.js';
 import { gunzipSync } from 'node:zlib';
 import { REPO, SAMPLE_2D, SAMPLE_4D, SHARED_DATA, tempDir, writeText } from '../helpers.js';
 import { AGREEMENT, haveGcc, maxRelativeDifference, writeDoubles } from '../export/fixtures.js';
+import { uniformPoints } from '../nn/helpers.js';
+import { Rng } from '../../src/util/rng.js';
+import { describeSurrogate } from '../../src/export/describe.js';
 
 const RUNTIME = join(REPO, 'native/runtime');
 const work = tempDir('ampfit-runtime-');
@@ -158,6 +161,35 @@ test('libampfit evaluates a Deep Sets model on ggyyg momenta as predict does, an
   // The negated energy is also outside the training range, which is checked first.
   assert.deepEqual(codes.lines.map((l) => Number(l.split(' ')[0])), [2, 3, 0]);
 });
+
+// Angular models (issue 15): the angularHead op, from the zz8d recipe (two decays, l ≤ 2, boson-swap orbit, Born-shape
+// term) and a variant with one decay, l ≤ 1, a linear target transform and no symmetry.
+const ZZ8D = join(SHARED_DATA, 'zz8d/zz8d_train_00.csv.gz');
+const ANGULAR: { name: string; overrides: string[] }[] = [
+  { name: 'zz8d recipe', overrides: [] },
+  { name: 'one decay, l ≤ 1, standardize', overrides: ['angular.l_max=1', 'angular.decays=[{"cos_theta":"x5","phi":"x6"}]', 'symmetries=[]', 'target_transform="standardize"'] },
+];
+for (const [i, a] of ANGULAR.entries()) {
+  test(`libampfit evaluates an angular model (${a.name}) as predict does (≤ 1e-12)`, { skip }, async () => {
+    const config = loadConfig(join(REPO, 'examples/zz8d-best.json'), [
+      `data.files=${JSON.stringify(ZZ8D)}`, 'data.max_rows=1500', 'width=12', 'depth=1', 'steps_per_epoch=5', 'epochs=2', 'time_budget_s=null',
+      'lr_clock="epochs"', 'batch_size=64', 'threads=1', ...a.overrides,
+    ]);
+    const dir = join(work, `angular-${i}`);
+    await runTraining({ config, outDir: dir, log: memoryLogger() });
+    const m = loadModel(dir);
+    assert.ok(describeSurrogate(m).graph.ops.some((op) => op.kind === 'angularHead'), 'the graph has an angularHead op');
+    const n = 400;
+    const x = uniformPoints(new Rng(`angular ${i}`), n, 8);
+    const want = m.predict(x, n);
+    const got = evalC(dir, x, n);
+    assert.equal(got.status, 0, got.message);
+    const { max, at } = maxRelativeDifference(got.value, want);
+    assert.ok(max <= AGREEMENT, `${a.name}: max relative difference ${max} at ${at}: ${got.value[at]} vs ${want[at]}`);
+    // The head is not a constant: the points' values spread.
+    assert.ok(Math.max(...want) - Math.min(...want) > 1e-6 * Math.max(...want.map(Math.abs)), 'predictions vary');
+  });
+}
 
 test('ampfit_check: NaN, outside the unit cube, inside; eval gives NaN there and AMPFIT_ERR_DOMAIN after evaluating the rest', { skip }, async () => {
   const dir = await model('dnn');

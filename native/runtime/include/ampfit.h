@@ -83,14 +83,41 @@ const char *ampfit_point_strerror(int code);
  * AMPFIT_ERR_DOMAIN after evaluating all the others. */
 int ampfit_eval(const ampfit_model *model, const double *x, size_t n, double *out, double *sigma);
 
+/* Physics inputs: four-momenta in, the amplitude out. */
+/* How many four-momenta one point takes: the particles of a momentum-input
+ * model, or the six (u, ubar, e-, e+, mu-, mu+) of a coordinate model whose
+ * config declares data.momentum_map; AMPFIT_ERR_UNSUPPORTED for any other
+ * coordinate model. ampfit_info's "particles" names them in order. */
+int ampfit_n_particles(const ampfit_model *model, size_t *n);
+
+/* Evaluates n points given as four-momenta: p holds n x n_particles x 4
+ * doubles (E, px, py, pz in GeV, incoming particles with positive energy).
+ * A momentum-input model reads them as ampfit_eval does; a model with a
+ * momentum map gets the data card's coordinates of them (any frame: they are
+ * boosted to the partonic CM frame). If the model's target is a ratio to a
+ * Born (ampfit_info's "born" is not null), out[i] = ratio x born[i] and
+ * sigma[i] = sigma_ratio x |born[i]| (born is then required, else
+ * AMPFIT_ERR_ARGUMENT); otherwise out is the target and born may be NULL.
+ * Points whose momenta fail the checks (finite, positive energies, massless
+ * to 1e-6 s, momentum conserved to 1e-6 sqrt(s), coordinates inside the
+ * domain) give NaN, and the call returns AMPFIT_ERR_DOMAIN after evaluating
+ * all the others. */
+int ampfit_eval_momenta(const ampfit_model *model, const double *p, size_t n, const double *born, double *out, double *sigma);
+
 /* The caller's exact function: n points, row-major like x; writes out[0..n-1]; returns 0 on success. */
 typedef int (*ampfit_exact_fn)(const double *x, size_t n, double *out, void *user);
 
-/* As ampfit_eval, but wherever sigma/|value| > tol, the point is outside the
- * domain, or the value is not finite, out[i] comes from exact_fn instead
- * (called once, with all such points gathered). *fallback_fraction (may be
- * NULL) receives the fraction of the n points that fell back. Requires a
- * model with a learned uncertainty unless tol is +inf. */
+/* As ampfit_eval, but wherever sigma/|value| > tol (precisely: !(sigma <=
+ * tol |value|), so a NaN sigma or a zero value with sigma > 0 falls back too),
+ * the point is outside the domain, or the value is not finite, out[i] comes
+ * from exact_fn instead (called once per call, with all such points gathered
+ * row-major, none if no point falls back). *fallback_fraction (may be NULL)
+ * receives the fraction of the n points that fell back. A model without a
+ * learned uncertainty gives AMPFIT_ERR_UNSUPPORTED unless tol is +INFINITY
+ * (then only points without a value fall back); tol < 0 or NaN is
+ * AMPFIT_ERR_ARGUMENT. Points outside the domain are not an error here. If
+ * exact_fn returns nonzero, the gathered points are NaN and the call returns
+ * AMPFIT_ERR_CALLBACK with the code in ampfit_last_error(). */
 int ampfit_eval_fallback(const ampfit_model *model, const double *x, size_t n, double *out, double tol,
                          ampfit_exact_fn exact_fn, void *user, double *fallback_fraction);
 

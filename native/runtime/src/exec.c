@@ -2,10 +2,14 @@
  * graph over the block in list order, in float64 and in the evaluation order
  * src/graph/ops.ts states (the arithmetic of the C exporter,
  * src/export/c/ (every file), statement for statement), so results agree with
- * `ampfit predict` to rounding. The handle is never written: each call
- * allocates its own workspace, so threads may share one handle. Compile
- * with -ffp-contract=off: a fused multiply-add would change the roundings. */
+ * `ampfit predict` to rounding. The handle is never written after load: the
+ * workspace is on the stack for small calls and otherwise a per-thread
+ * buffer kept between calls, so threads share one handle without locks and a
+ * call does not allocate. Compile with -ffp-contract=off: a fused
+ * multiply-add would change the roundings. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -78,6 +82,23 @@ static double activate(int code, double p, double v) {
     case ACT_TANH: return tanh(v);
     default: return v;
   }
+}
+
+/* activate() over n values, the switch outside the loop (in may equal out). */
+static void activate_all(int code, double p, const double *in, double *out, size_t n) {
+  size_t i;
+#define EACH(expr) for (i = 0; i < n; i++) { const double v = in[i]; out[i] = (expr); } break
+  switch (code) {
+    case ACT_RELU: EACH(v < 0 ? 0.0 : v);
+    case ACT_LEAKY: EACH(v > 0 ? v : p * v);
+    case ACT_ELU: EACH(v > 0 ? v : p * expm1(v));
+    case ACT_SOFTPLUS: EACH((v > 0 ? v : 0.0) + log1p(exp(-fabs(v))));
+    case ACT_GELU: EACH(0.5 * v * amp_erfc(-v * 0.70710678118654752440));
+    case ACT_SILU: EACH(activate(ACT_SILU, p, v));
+    case ACT_TANH: EACH(tanh(v));
+    default: if (in != out) memcpy(out, in, n * sizeof *out); break;
+  }
+#undef EACH
 }
 
 /* TargetTransform.inverseValue (src/export/c/functions.ts inverseTransformC). */
@@ -179,26 +200,16 @@ static void run_op(const ampfit_model *mod, const amp_op *op, double **B, size_t
   const size_t win = W[op->input], wout = op->kind == OP_ORBIT ? 0 : W[op->output];
   size_t r, i, j, k;
   switch (op->kind) {
-    case OP_DENSE:
-      for (r = 0; r < nb; r++) {
-        const double *x = B[op->input] + r * win;
-        /* restrict: z never overlaps the weights, so the j loop vectorises; each z[j] still sums over i in order, as predict does. */
-        double *restrict z = B[op->output] + r * wout;
-        for (j = 0; j < op->n_out; j++) z[j] = 0.0;
-        for (i = 0; i < op->n_in; i++) {
-          const double xi = x[i];
-          const double *restrict wi = op->w + i * op->n_out;
-          for (j = 0; j < op->n_out; j++) z[j] += xi * wi[j];
-        }
-        if (op->b != NULL) for (j = 0; j < op->n_out; j++) z[j] = z[j] + op->b[j];
-        if (op->aux != NONE) {
-          const double *res = B[op->aux] + r * wout;
-          for (j = 0; j < op->n_out; j++) z[j] = z[j] + res[j];
-        }
-      }
+    case OP_DENSE: {
+      /* A fused activation writes the next op's buffer; those not done in registers run here, on the block still in cache. */
+      const int act = op->fused_act < 0 ? ACT_LINEAR : op->fused_act;
+      double *y = B[op->output];
+      amp_dense(op, B[op->input], win, op->aux == NONE ? NULL : B[op->aux], y, nb, amp_dense_in_register(act) ? act : ACT_LINEAR);
+      if (!amp_dense_in_register(act)) activate_all(act, op->fused_param, y, y, nb * op->n_out);
       break;
+    }
     case OP_ACTIVATION:
-      for (i = 0; i < nb * win; i++) B[op->output][i] = activate(op->act, op->param, B[op->input][i]);
+      if (!op->skip) activate_all(op->act, op->param, B[op->input], B[op->output], nb * win);
       break;
     case OP_RATIONAL: {
       const size_t per = win / (size_t)op->groups, nc = (size_t)(op->deg_p + 1 + op->deg_q);
@@ -374,6 +385,9 @@ static void run_op(const ampfit_model *mod, const amp_op *op, double **B, size_t
         }
       }
       break;
+    case OP_ANGULAR:
+      for (r = 0; r < nb; r++) B[op->output][r] = amp_angular_row(&op->ang, B[op->input] + r * win, B[op->aux] + r * W[op->aux], scratch);
+      break;
     default:
       break;
   }
@@ -399,50 +413,195 @@ int ampfit_check(const ampfit_model *m, const double *x, size_t n, int *codes) {
   return AMPFIT_OK;
 }
 
+/* The buffers op reads (reading) or writes, through visit(b, ctx). */
+static void op_buffers(const amp_op *op, int reading, void (*visit)(size_t, size_t, void *), size_t k, void *ctx) {
+  size_t j;
+  if (!reading) {
+    if (op->kind == OP_ORBIT) for (j = 0; j < op->n_list; j++) visit(op->list[j], k, ctx);
+    else visit(op->output, k, ctx);
+    return;
+  }
+  if (op->kind == OP_CONCAT || op->kind == OP_MEAN) {
+    for (j = 0; j < op->n_list; j++) visit(op->list[j], k, ctx);
+    return;
+  }
+  visit(op->input, k, ctx);
+  if (op->aux != NONE) visit(op->aux, k, ctx);
+}
+
+typedef struct {
+  size_t *last;    /* per buffer: the last op reading it */
+  size_t *readers; /* per buffer: how many ops read it */
+  size_t *slot;    /* per buffer: its slot */
+  size_t *slot_w;  /* per slot: width */
+  unsigned char *slot_free;
+  size_t n_slots;
+  const size_t *widths;
+} planner;
+
+static void note_read(size_t b, size_t k, void *ctx) {
+  planner *p = ctx;
+  p->last[b] = k;
+  p->readers[b]++;
+}
+
+/* A slot for buffer b: the free one that fits best, else the widest free one widened, else a new one. */
+static void take_slot(size_t b, size_t k, void *ctx) {
+  planner *p = ctx;
+  const size_t w = p->widths[b];
+  size_t s, best = NONE, widest = NONE;
+  (void)k;
+  for (s = 0; s < p->n_slots; s++) {
+    if (!p->slot_free[s]) continue;
+    if (p->slot_w[s] >= w && (best == NONE || p->slot_w[s] < p->slot_w[best])) best = s;
+    if (widest == NONE || p->slot_w[s] > p->slot_w[widest]) widest = s;
+  }
+  if (best == NONE) best = widest;
+  if (best == NONE) {
+    best = p->n_slots++;
+    p->slot_w[best] = 0;
+  }
+  if (p->slot_w[best] < w) p->slot_w[best] = w;
+  p->slot_free[best] = 0;
+  p->slot[b] = best;
+}
+
+static void release_slot(size_t b, size_t k, void *ctx) {
+  planner *p = ctx;
+  if ((p->last[b] == k || p->last[b] == NONE) && b != 0) p->slot_free[p->slot[b]] = 1;
+}
+
+void amp_plan_free(ampfit_model *m) {
+  size_t k;
+  if (m->ops != NULL) for (k = 0; k < m->n_ops; k++) amp_dense_free(&m->ops[k]);
+  free(m->buf_off);
+  m->buf_off = NULL;
+}
+
+int amp_plan(ampfit_model *m) {
+  const size_t nb = m->n_bufs;
+  planner p;
+  size_t k, b, at = 0;
+  int st = AMPFIT_OK;
+  memset(&p, 0, sizeof p);
+  p.widths = m->widths;
+  p.last = calloc(nb, sizeof *p.last);
+  p.readers = calloc(nb, sizeof *p.readers);
+  p.slot = calloc(nb, sizeof *p.slot);
+  p.slot_w = calloc(nb, sizeof *p.slot_w);
+  p.slot_free = calloc(nb, 1);
+  m->buf_off = calloc(nb, sizeof *m->buf_off);
+  if (p.last == NULL || p.readers == NULL || p.slot == NULL || p.slot_w == NULL || p.slot_free == NULL || m->buf_off == NULL) {
+    st = amp_fail(AMPFIT_ERR_MEMORY, "out of memory");
+    goto done;
+  }
+  for (b = 0; b < nb; b++) p.last[b] = NONE;
+  for (k = 0; k < m->n_ops; k++) {
+    m->ops[k].fused_act = -1;
+    op_buffers(&m->ops[k], 1, note_read, k, &p);
+  }
+  /* The graph's outputs live to the end. */
+  p.last[m->out_value] = m->n_ops;
+  if (m->out_sigma != NONE) p.last[m->out_sigma] = m->n_ops;
+  /* dense then an activation that alone reads its sum: one op writing the activation's buffer. */
+  for (k = 0; k + 1 < m->n_ops; k++) {
+    amp_op *d = &m->ops[k], *a = &m->ops[k + 1];
+    if (d->kind == OP_DENSE && a->kind == OP_ACTIVATION && a->input == d->output && p.readers[d->output] == 1 && p.last[d->output] == k + 1) {
+      d->fused_act = a->act;
+      d->fused_param = a->param;
+      d->output = a->output;
+      a->skip = 1;
+    }
+  }
+  for (k = 0; k < m->n_ops; k++) {
+    amp_op *op = &m->ops[k];
+    if (op->skip) continue;
+    if (op->kind == OP_DENSE && (st = amp_dense_pack(op)) != AMPFIT_OK) {
+      st = amp_fail(st, "out of memory");
+      goto done;
+    }
+    /* Outputs first, then the inputs read for the last time are freed: an op never writes over what it reads. */
+    op_buffers(op, 0, take_slot, k, &p);
+    op_buffers(op, 0, release_slot, k, &p); /* written but never read */
+    op_buffers(op, 1, release_slot, k, &p);
+    if (op->kind == OP_LEGENDRE && op->n_in * ((size_t)op->degree + 1) > m->scratch) m->scratch = op->n_in * ((size_t)op->degree + 1);
+    if (op->kind == OP_ANGULAR && amp_angular_scratch(&op->ang) > m->scratch) m->scratch = amp_angular_scratch(&op->ang);
+    if ((op->kind == OP_ORBIT || op->kind == OP_FOLD) && 3 * (op->width + (size_t)op->group.elements) > m->scratch) {
+      /* doubles for the coordinates, ints for the signs and the order (an int fits in a double's space) */
+      m->scratch = 3 * (op->width + (size_t)op->group.elements);
+    }
+  }
+  {
+    size_t *slot_off = p.last; /* reused: the reads are planned */
+    for (k = 0; k < p.n_slots; k++) {
+      slot_off[k] = at;
+      at += p.slot_w[k];
+    }
+    for (b = 1; b < nb; b++) m->buf_off[b] = slot_off[p.slot[b]];
+  }
+  m->row_doubles = at;
+done:
+  free(p.last);
+  free(p.readers);
+  free(p.slot);
+  free(p.slot_w);
+  free(p.slot_free);
+  return st;
+}
+
+/* The per-thread workspace of calls too large for the stack: kept between calls, freed when the thread ends. */
+static pthread_key_t arena_key;
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+static int arena_ok;
+static _Thread_local double *arena;
+static _Thread_local size_t arena_cap;
+
+static void arena_init(void) { arena_ok = pthread_key_create(&arena_key, free) == 0; }
+
+/* After the library is unloaded no thread-exit destructor may point into it (the buffers then leak instead). */
+__attribute__((destructor)) static void arena_fini(void) {
+  if (arena_ok) pthread_key_delete(arena_key);
+}
+
+static double *arena_get(size_t n) {
+  void *p = NULL;
+  if (n <= arena_cap) return arena;
+  pthread_once(&arena_once, arena_init);
+  if (posix_memalign(&p, 64, n * sizeof(double)) != 0) return NULL;
+  free(arena);
+  arena = p;
+  arena_cap = n;
+  if (arena_ok) pthread_setspecific(arena_key, p);
+  return arena;
+}
+
+#define STACK_DOUBLES 4096
+
 int ampfit_eval(const ampfit_model *m, const double *x, size_t n, double *out, double *sigma) {
-  double **B;
-  double *work, *scratch;
+  double **B, *work, *scratch;
+  double stack[STACK_DOUBLES] __attribute__((aligned(64)));
   int *iscratch, codes[BLOCK];
-  size_t b, total = 0, b0, bad = 0, first_bad = NONE, max_w = 1, k;
+  size_t bad = 0, first_bad = NONE, b0, b, k, need, ptrs;
   int first_code = 0;
   if (m == NULL || out == NULL || (x == NULL && n > 0)) return amp_fail(AMPFIT_ERR_ARGUMENT, "ampfit_eval: NULL argument");
   if (n > ((size_t)-1) / sizeof(double) / m->dim) return amp_fail(AMPFIT_ERR_ARGUMENT, "ampfit_eval: n = %zu is too large", n);
   if (n == 0) return AMPFIT_OK;
-  /* Workspace per call: up to BLOCK rows of every buffer but the input (no slot reuse: models are small next to
-   * the block). Only as many rows as the call has points: a single point must not allocate (and fault in) a
-   * whole block's buffers. */
+  /* Only as many rows as the call has points: a single point must not touch a whole block's buffers. */
   const size_t rows = n < BLOCK ? n : BLOCK;
-  for (b = 1; b < m->n_bufs; b++) total += m->widths[b];
-  for (b = 0; b < m->n_bufs; b++) if (m->widths[b] > max_w) max_w = m->widths[b];
-  for (k = 0; k < m->n_ops; k++) {
-    /* Legendre's table of P_k per coordinate. */
-    if (m->ops[k].kind == OP_LEGENDRE) {
-      const size_t need = m->ops[k].n_in * ((size_t)m->ops[k].degree + 1);
-      if (need > max_w) max_w = need;
-    }
-    if (m->ops[k].kind == OP_ORBIT && (size_t)m->ops[k].group.elements > max_w) max_w = (size_t)m->ops[k].group.elements;
-  }
-  B = malloc(m->n_bufs * sizeof *B);
-  work = malloc((total * rows + max_w) * sizeof *work);
-  iscratch = malloc(2 * max_w * sizeof *iscratch);
-  if (B == NULL || work == NULL || iscratch == NULL) {
-    free(B); free(work); free(iscratch);
-    return amp_fail(AMPFIT_ERR_MEMORY, "ampfit_eval: cannot allocate its workspace");
-  }
-  scratch = work + total * rows;
-  {
-    size_t at = 0;
-    for (b = 1; b < m->n_bufs; b++) {
-      B[b] = work + at;
-      at += m->widths[b] * rows;
-    }
-  }
+  ptrs = (m->n_bufs * sizeof(double *) + sizeof(double) - 1) / sizeof(double);
+  need = ptrs + m->row_doubles * rows + 2 * m->scratch + 8;
+  work = need <= STACK_DOUBLES ? stack : arena_get(need);
+  if (work == NULL) return amp_fail(AMPFIT_ERR_MEMORY, "ampfit_eval: cannot allocate its workspace");
+  B = (double **)(void *)work;
+  scratch = work + ptrs + m->row_doubles * rows;
+  iscratch = (int *)(void *)(scratch + m->scratch);
+  for (b = 1; b < m->n_bufs; b++) B[b] = work + ptrs + m->buf_off[b] * rows;
   for (b0 = 0; b0 < n; b0 += BLOCK) {
     const size_t nb = n - b0 < BLOCK ? n - b0 : BLOCK;
     size_t r;
     B[0] = (double *)(x + b0 * m->dim); /* read only: no op writes buffer 0 (checked at load) */
     for (r = 0; r < nb; r++) codes[r] = box_code(m, x + (b0 + r) * m->dim);
-    for (k = 0; k < m->n_ops; k++) run_op(m, &m->ops[k], B, nb, codes, scratch, iscratch);
+    for (k = 0; k < m->n_ops; k++) if (!m->ops[k].skip) run_op(m, &m->ops[k], B, nb, codes, scratch, iscratch);
     for (r = 0; r < nb; r++) {
       if (codes[r] != AMPFIT_POINT_OK) {
         out[b0 + r] = NAN;
@@ -454,9 +613,6 @@ int ampfit_eval(const ampfit_model *m, const double *x, size_t n, double *out, d
       if (sigma != NULL) sigma[b0 + r] = m->out_sigma == NONE ? NAN : B[m->out_sigma][r];
     }
   }
-  free(B);
-  free(work);
-  free(iscratch);
   if (bad > 0) {
     return amp_fail(AMPFIT_ERR_DOMAIN, "ampfit_eval: %zu of %zu points are outside the model's domain (NaN); the first, point %zu: %s", bad, n,
                     first_bad, ampfit_point_strerror(first_code));

@@ -42,7 +42,7 @@ const amp_json *amp_json_get(const amp_json *obj, const char *key);
 /* ---- the model (model.c builds it, exec.c evaluates it) ---- */
 enum {
   OP_DENSE, OP_ACTIVATION, OP_RATIONAL, OP_KAN, OP_GATHER, OP_CONCAT, OP_MOMENTA, OP_LEGENDRE, OP_FOREST, OP_MEAN,
-  OP_ORBIT, OP_FOLD, OP_VARIANCE, OP_INVERSE, OP_SIGMA, OP_PERIODIC
+  OP_ORBIT, OP_FOLD, OP_VARIANCE, OP_INVERSE, OP_SIGMA, OP_PERIODIC, OP_ANGULAR
 };
 /* Activation codes as src/kernels/types.ts ACTIVATIONS. */
 enum { ACT_LINEAR, ACT_RELU, ACT_LEAKY, ACT_ELU, ACT_SOFTPLUS, ACT_GELU, ACT_SILU, ACT_TANH };
@@ -67,6 +67,25 @@ typedef struct {
   double *shift, *scale; /* per invariant pair (owned by the op) */
 } amp_momenta;
 
+/* The angularHead op (angular.c): decay k's cos θ = cos_off[k] + cos_scale[k] * x[cos_idx[k]], φ likewise. */
+typedef struct {
+  int l_max, decays;
+  size_t per, k_size, zn;   /* harmonics per decay, their products, the decay tensor's size */
+  size_t l_at, e_at;        /* offsets of L and e in the inner outputs */
+  double alpha, beta;
+  size_t idx[2 * 3];        /* cos, phi column per decay (at most 3 decays) */
+  double off[2 * 3], scale[2 * 3];
+  amp_transform tr;
+  double *norm;             /* (l_max + 1)^2 normalisations, indexed l(l+1)/2 + m (owned) */
+  double *weight;           /* zn (owned) */
+} amp_angular;
+/* The head's output T(ŷ) for raw row x and inner outputs o; scratch holds amp_angular_scratch(a) doubles. */
+double amp_angular_row(const amp_angular *a, const double *x, const double *o, double *scratch);
+size_t amp_angular_scratch(const amp_angular *a);
+/* Fills norm and weight: 0, or AMPFIT_ERR_MEMORY. */
+int amp_angular_init(amp_angular *a);
+void amp_angular_free(amp_angular *a);
+
 typedef struct {
   int kind;
   size_t input, output;  /* buffers */
@@ -84,12 +103,19 @@ typedef struct {
   amp_group group;
   amp_momenta mom;
   double *periods;       /* owned */
+  amp_angular ang;
   /* forest */
   size_t n_trees, n_nodes;
   const int32_t *tree_offset, *left;
   const uint16_t *feature;
   const float *threshold;
   const double *value;
+  /* Set by amp_plan at load (exec.c): */
+  int fused_act;         /* dense: the activation of the next op, applied here (-1 none); that op is then skipped */
+  double fused_param;
+  int skip;              /* an activation fused into the dense before it */
+  double *wp, *bp;       /* dense: weights packed in column panels and the bias padded to them (owned, dense.c) */
+  int simd;              /* dense: the AVX2 kernel may run */
 } amp_op;
 
 struct ampfit_model {
@@ -107,12 +133,38 @@ struct ampfit_model {
   amp_op *ops;
   size_t out_value, out_sigma; /* out_sigma: SIZE_MAX if none */
   char *info;
+  /* momenta.c: the config's data.momentum_map (-1 none), four-momenta per point (0: cannot take momenta), target is a ratio to a Born. */
+  int momentum_map;
+  size_t n_particles;
+  int born_ratio;
+  /* The evaluation plan (amp_plan): buffer b's rows start at work + buf_off[b] * rows; buffers whose
+   * lives do not overlap share space, so a block's workspace stays in cache. */
+  size_t *buf_off;
+  size_t row_doubles;   /* workspace doubles per row */
+  size_t scratch;       /* doubles of per-row scratch (legendre, orbit, fold) */
 };
 
 /* exec.c */
+/* After the ops are parsed: fuses dense + activation, packs the dense weights and lays out the workspace. */
+int amp_plan(ampfit_model *m);
+void amp_plan_free(ampfit_model *m);
 /* Momentum checks of src/data/momenta.ts checkMomentumRow: 0 or a reason (1..4); writes the features when f is not NULL. */
 int amp_momenta_row(const amp_momenta *m, const double *p, double *f);
 /* The inverse target transform and |dy/dt| (TargetTransform.inverseValue, inverseSlope). */
 double amp_inverse(const amp_transform *t, double v);
+
+/* momenta.c */
+/* Reads the header's momentum map and Born, and adds them to the info JSON. */
+int amp_physics_load(ampfit_model *m, const char *src);
+/* The data card's coordinates of six momenta (u, ubar, e-, e+, mu-, mu+; E, px, py, pz each) under map 0 (zz4l-8d),
+ * 1 (zz4l-4d) or 2 (zz4l-2d): AMPFIT_POINT_OK, or a point code with the reason written to why. */
+int amp_zz4l_map(int map, const double *p, double *x, char *why, size_t why_size);
+
+/* dense.c: y = act(x W + b + res) for nb rows, the sum over inputs ascending as src/export/c (no FMA). */
+int amp_dense_pack(amp_op *op);
+void amp_dense_free(amp_op *op);
+/* act is op->fused_act when it is linear, relu or leaky_relu (done in registers), else the caller applies it. */
+void amp_dense(const amp_op *op, const double *x, size_t ldx, const double *res, double *y, size_t nb, int act);
+int amp_dense_in_register(int act);
 
 #endif

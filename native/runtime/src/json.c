@@ -18,6 +18,7 @@ typedef struct {
   char *err;
   size_t err_size;
   int failed;
+  char point; /* the locale's decimal point, looked up once per parse (localeconv is not free) */
 } parser;
 
 static void fail(parser *p, const char *what) {
@@ -103,15 +104,14 @@ static char *string(parser *p) {
 static int number(parser *p, amp_json *v) {
   char buf[64], *end;
   size_t j = p->i, k;
-  const char *dp = localeconv()->decimal_point;
   if (j < p->n && p->s[j] == '-') j++;
   if (j >= p->n || p->s[j] < '0' || p->s[j] > '9') return fail(p, "unexpected character"), 0;
   while (j < p->n && ((p->s[j] >= '0' && p->s[j] <= '9') || p->s[j] == '.' || p->s[j] == 'e' || p->s[j] == 'E' || p->s[j] == '+' || p->s[j] == '-')) j++;
   if (j - p->i >= sizeof buf - 8) return fail(p, "number too long"), 0;
   for (k = 0; p->i + k < j; k++) buf[k] = p->s[p->i + k];
   buf[k] = '\0';
-  if (dp != NULL && dp[0] != '.' && dp[0] != '\0' && dp[1] == '\0') {
-    for (k = 0; buf[k] != '\0'; k++) if (buf[k] == '.') buf[k] = dp[0];
+  if (p->point != '.') {
+    for (k = 0; buf[k] != '\0'; k++) if (buf[k] == '.') buf[k] = p->point;
   }
   v->type = AMP_JNUM;
   v->num = strtod(buf, &end);
@@ -228,7 +228,9 @@ static void release(amp_json *v) {
 amp_json *amp_json_parse(const char *text, size_t n, char *err, size_t err_size) {
   parser p;
   amp_json *v = malloc(sizeof *v);
+  const char *dp = localeconv()->decimal_point;
   p.s = text; p.n = n; p.i = 0; p.err = err; p.err_size = err_size; p.failed = 0;
+  p.point = dp != NULL && dp[0] != '\0' && dp[1] == '\0' ? dp[0] : '.';
   if (v == NULL) {
     snprintf(err, err_size, "out of memory");
     return NULL;

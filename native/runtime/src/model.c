@@ -177,9 +177,52 @@ static void f_group(opctx *p, amp_op *op, size_t d) {
   for (k = 0; k < G * d; k++) if (op->group.src[k] < 0 || (size_t)op->group.src[k] >= d) { op_fail(p, "its group maps to a coordinate out of range%s%llu", "", 0); return; }
 }
 
+/* angularHead's fields (src/graph/ops.ts AngularHeadOp); win: the row's width, winner: the inner outputs'. */
+static void f_angular(opctx *p, amp_op *op, size_t win, size_t winner) {
+  amp_angular *a = &op->ang;
+  const amp_json *decays = amp_json_get(p->o, "decays");
+  size_t k, r, need;
+  a->l_max = (int)f_int(p, "lMax");
+  a->l_at = f_int(p, "lAt");
+  a->e_at = f_int(p, "eAt");
+  a->alpha = f_num(p, "alpha");
+  a->beta = f_num(p, "beta");
+  f_transform(p, amp_json_get(p->o, "transform"), &a->tr);
+  if (p->bad) return;
+  if (decays == NULL || decays->type != AMP_JARR || decays->n < 1 || decays->n > 3 || a->l_max > 8) {
+    op_fail(p, "it needs 1 to 3 decays and lMax <= 8%s%llu", "", 0);
+    return;
+  }
+  a->decays = (int)decays->n;
+  a->per = (size_t)(a->l_max + 1) * (size_t)(a->l_max + 1);
+  a->k_size = 1;
+  a->zn = 1;
+  for (k = 0; k < decays->n; k++) {
+    a->k_size *= a->per;
+    a->zn *= 4;
+    for (r = 0; r < 2; r++) {
+      const amp_json *m = amp_json_get(&decays->items[k], r == 0 ? "cos" : "phi");
+      const amp_json *idx = amp_json_get(m, "index"), *off = amp_json_get(m, "offset"), *sc = amp_json_get(m, "scale");
+      if (!is_count(idx) || (size_t)idx->num >= win || off == NULL || off->type != AMP_JNUM || sc == NULL || sc->type != AMP_JNUM) {
+        op_fail(p, "decay %s%llu has a malformed angle map", "", k);
+        return;
+      }
+      a->idx[2 * k + r] = (size_t)idx->num;
+      a->off[2 * k + r] = off->num;
+      a->scale[2 * k + r] = sc->num;
+    }
+  }
+  need = a->e_at + a->k_size - 1 > a->l_at + a->zn * a->zn ? a->e_at + a->k_size - 1 : a->l_at + a->zn * a->zn;
+  if (need > winner || a->e_at < 1 || a->l_at < 1) {
+    op_fail(p, "its inner outputs are narrower than its L and e (need %s%llu)", "", need);
+    return;
+  }
+  if (amp_angular_init(a) != AMPFIT_OK) op_fail(p, "out of memory%s%llu", "", 0);
+}
+
 static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
   static const char *kinds[] = {"dense", "activation", "rational", "kanExpand", "gather", "concat", "momentumFeatures", "legendre",
-                                "forest", "mean", "orbit", "fold", "variance", "inverseTransform", "sigma", "periodic"};
+                                "forest", "mean", "orbit", "fold", "variance", "inverseTransform", "sigma", "periodic", "angularHead"};
   static const char *acts[] = {"linear", "relu", "leaky_relu", "elu", "softplus", "gelu", "silu", "tanh"};
   ampfit_model *m = c->m;
   const amp_json *kind = amp_json_get(o, "kind");
@@ -194,10 +237,11 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
   p.kind = kind->str;
   if (op->kind < 0) {
     return amp_fail(AMPFIT_ERR_UNSUPPORTED, "model %s: graph op %zu is '%s', which libampfit %s does not evaluate (implemented: dense, activation, "
-                    "rational, kanExpand, gather, concat, momentumFeatures, legendre, forest, mean, orbit, fold, variance, inverseTransform, sigma, periodic)",
+                    "rational, kanExpand, gather, concat, momentumFeatures, legendre, forest, mean, orbit, fold, variance, inverseTransform, sigma, periodic, "
+                    "angularHead)",
                     c->src, i, kind->str, ampfit_version());
   }
-  if (op->kind != OP_CONCAT && op->kind != OP_MEAN && op->kind != OP_SIGMA) op->input = f_in(&p, amp_json_get(o, "input"), "input");
+  if (op->kind != OP_CONCAT && op->kind != OP_MEAN && op->kind != OP_SIGMA && op->kind != OP_ANGULAR) op->input = f_in(&p, amp_json_get(o, "input"), "input");
   if (op->kind == OP_ORBIT) {
     if (p.bad) return AMPFIT_ERR_FORMAT;
     op->list = f_bufs(&p, "outputs", 0, &op->n_list);
@@ -214,6 +258,10 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
     case OP_SIGMA:
       op->input = f_in(&p, amp_json_get(o, "variance"), "variance");
       op->aux = f_in(&p, amp_json_get(o, "value"), "value");
+      break;
+    case OP_ANGULAR:
+      op->input = f_in(&p, amp_json_get(o, "row"), "row");
+      op->aux = f_in(&p, amp_json_get(o, "inner"), "inner");
       break;
     default:
       break;
@@ -389,6 +437,10 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
         op->param = f_num(&p, "scale");
         f_transform(&p, amp_json_get(o, "transform"), &op->tr);
         break;
+      case OP_ANGULAR:
+        f_angular(&p, op, win, m->widths[op->aux]);
+        check_width(&p, op->output, 1, "its output");
+        break;
       case OP_PERIODIC:
         op->width = win;
         op->periods = f_nums(&p, amp_json_get(o, "periods"), "periods", win);
@@ -409,6 +461,7 @@ static void free_ops(ampfit_model *m) {
   for (i = 0; i < m->n_ops; i++) {
     free(m->ops[i].list);
     free(m->ops[i].periods);
+    amp_angular_free(&m->ops[i].ang);
     free(m->ops[i].mom.shift);
     free(m->ops[i].mom.scale);
   }
@@ -418,6 +471,7 @@ static void free_ops(ampfit_model *m) {
 void ampfit_free(ampfit_model *m) {
   size_t i;
   if (m == NULL) return;
+  amp_plan_free(m);
   free_ops(m);
   if (m->names != NULL) for (i = 0; i < m->dim; i++) free(m->names[i]);
   free(m->names);
@@ -512,7 +566,7 @@ static int load_graph(ampfit_model *m, ctx *c, const amp_json *g) {
       (m->out_sigma != NONE && (m->out_sigma >= m->n_bufs || !c->written[m->out_sigma] || m->widths[m->out_sigma] != 1))) {
     return amp_fail(AMPFIT_ERR_FORMAT, "model %s: the graph's outputs are not 1-wide buffers its ops write", c->src);
   }
-  return AMPFIT_OK;
+  return amp_plan(m);
 }
 
 /* header.input_domain, or what src/models/domain.ts storedDomain implies for older models. */
@@ -612,6 +666,7 @@ static int load_bytes(unsigned char *bytes, size_t n, const char *src, ampfit_mo
   free(c.written);
   if (st == AMPFIT_OK) st = load_domain(m, src);
   if (st == AMPFIT_OK) st = build_info(m, (const char *)bytes + PREFIX);
+  if (st == AMPFIT_OK) st = amp_physics_load(m, src);
   if (st != AMPFIT_OK) { ampfit_free(m); return st; }
   *out = m;
   amp_clear_error();
