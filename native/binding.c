@@ -355,17 +355,38 @@ static napi_value js_adam_step(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-/* Rational arguments: x, n, width, groups, degP, degQ, coef, then y or (dy, dx, gcoef). The
- * kernel indexes coefficient blocks by channel / (width / groups): groups must divide width. */
+/* Rational and KAN arguments share their leading shape and size each array by one
+ * of two products; the `size` field of these tables names which (1 or 2). */
+typedef struct {
+  long long value;
+  const char *expr;
+} size_spec;
+
+static int want_sizes(napi_env env, const char *fn, const arg_spec *spec, size_t count,
+                      const arg_val *v, const int *size_of, const size_spec *sizes) {
+  for (size_t i = 0; i < count; i++) {
+    if (size_of[i] == 0) continue;
+    const size_spec *z = &sizes[size_of[i] - 1];
+    if (want_len(env, fn, spec[i].name, &v[i].a, z->value, z->expr)) return -1;
+  }
+  return 0;
+}
+
+/* x, n, width, groups, degP, degQ, coef, then y or (dy, dx, gcoef). The kernel indexes
+ * coefficient blocks by channel / (width / groups): groups must divide width. */
 #define RATIONAL_SHAPE                                                              \
   {ARG_F64, "x"}, {ARG_DIM, "n"}, {ARG_DIM, "width"}, {ARG_INT, "groups", 1.0, MAX_DIM}, \
       {ARG_INT, "degP", 0.0, 16.0}, {ARG_INT, "degQ", 0.0, 16.0}, {ARG_F64, "coef"}
 
 static const arg_spec RATIONAL_FORWARD[] = {RATIONAL_SHAPE, {ARG_F64, "y"}};
+static const int RATIONAL_FORWARD_SIZES[] = {1, 0, 0, 0, 0, 0, 2, 1};
 static const arg_spec RATIONAL_BACKWARD[] = {
     RATIONAL_SHAPE, {ARG_F64, "dy"}, {ARG_F64_OR_NULL, "dx"}, {ARG_F64, "gcoef"}};
+static const int RATIONAL_BACKWARD_SIZES[] = {1, 0, 0, 0, 0, 0, 2, 1, 1, 2};
 
-static int rational_groups(napi_env env, const char *fn, const arg_val *v) {
+static int rational_args(napi_env env, napi_callback_info info, const char *fn,
+                         const arg_spec *spec, size_t count, const int *size_of, arg_val *v) {
+  if (parse_args(env, info, fn, spec, count, v)) return -1;
   long width = v[2].i, groups = v[3].i, most = width > 1 ? width : 1;
   if (groups > most) {
     throw_msg(env, 1, fn, "groups must be an integer in [1, %ld] (got %ld)", most, groups);
@@ -375,18 +396,16 @@ static int rational_groups(napi_env env, const char *fn, const arg_val *v) {
     throw_msg(env, 1, fn, "groups (%ld) must divide width (%ld)", groups, width);
     return -1;
   }
-  return 0;
+  const size_spec sizes[] = {{(long long)v[1].i * width, "n*width"},
+                             {(long long)groups * (v[4].i + 1 + v[5].i), "groups*(degP+1+degQ)"}};
+  return want_sizes(env, fn, spec, count, v, size_of, sizes);
 }
 
 static napi_value js_rational_forward(napi_env env, napi_callback_info info) {
   const char *fn = "rationalForward";
   arg_val v[8];
-  if (parse_args(env, info, fn, ARGS(RATIONAL_FORWARD), v) || rational_groups(env, fn, v)) return 0;
-  long n = v[1].i, width = v[2].i, groups = v[3].i, degP = v[4].i, degQ = v[5].i;
-  long long nW = (long long)n * width, nC = (long long)groups * (degP + 1 + degQ);
-  const len_spec lens[] = {{0, nW, "n*width"}, {6, nC, "groups*(degP+1+degQ)"}, {7, nW, "n*width"}};
-  if (want_lens(env, fn, RATIONAL_FORWARD, v, LENS(lens))) return 0;
-  if (af_rational_forward(v[0].a.p, n, width, groups, degP, degQ, v[6].a.p, v[7].a.p))
+  if (rational_args(env, info, fn, ARGS(RATIONAL_FORWARD), RATIONAL_FORWARD_SIZES, v)) return 0;
+  if (af_rational_forward(v[0].a.p, v[1].i, v[2].i, v[3].i, v[4].i, v[5].i, v[6].a.p, v[7].a.p))
     return oom(env, fn);
   return undefined(env);
 }
@@ -394,57 +413,49 @@ static napi_value js_rational_forward(napi_env env, napi_callback_info info) {
 static napi_value js_rational_backward(napi_env env, napi_callback_info info) {
   const char *fn = "rationalBackward";
   arg_val v[10];
-  if (parse_args(env, info, fn, ARGS(RATIONAL_BACKWARD), v) || rational_groups(env, fn, v)) return 0;
-  long n = v[1].i, width = v[2].i, groups = v[3].i, degP = v[4].i, degQ = v[5].i;
-  long long nW = (long long)n * width, nC = (long long)groups * (degP + 1 + degQ);
-  const len_spec lens[] = {{0, nW, "n*width"}, {6, nC, "groups*(degP+1+degQ)"},
-                           {7, nW, "n*width"}, {8, nW, "n*width"},
-                           {9, nC, "groups*(degP+1+degQ)"}};
-  if (want_lens(env, fn, RATIONAL_BACKWARD, v, LENS(lens))) return 0;
-  if (af_rational_backward(v[0].a.p, n, width, groups, degP, degQ, v[6].a.p, v[7].a.p, ptr(&v[8]),
-                           v[9].a.p))
+  if (rational_args(env, info, fn, ARGS(RATIONAL_BACKWARD), RATIONAL_BACKWARD_SIZES, v)) return 0;
+  if (af_rational_backward(v[0].a.p, v[1].i, v[2].i, v[3].i, v[4].i, v[5].i, v[6].a.p, v[7].a.p,
+                           ptr(&v[8]), v[9].a.p))
     return oom(env, fn);
   return undefined(env);
 }
 
-/* KAN arguments: x, n, nIn, grid, lo, hi, then f or (df, dx). The kernel's knot interval
- * index assumes lo < hi. */
+/* x, n, nIn, grid, lo, hi, then f or (df, dx). The kernel's knot interval index assumes
+ * lo < hi. */
 #define KAN_SHAPE                                                                     \
   {ARG_F64, "x"}, {ARG_DIM, "n"}, {ARG_DIM, "nIn"}, {ARG_INT, "grid", 1.0, 1000.0}, \
       {ARG_FINITE, "lo"}, {ARG_FINITE, "hi"}
 
 static const arg_spec KAN_EXPAND[] = {KAN_SHAPE, {ARG_F64, "f"}};
+static const int KAN_EXPAND_SIZES[] = {1, 0, 0, 0, 0, 0, 2};
 static const arg_spec KAN_EXPAND_BACKWARD[] = {KAN_SHAPE, {ARG_F64, "df"}, {ARG_F64, "dx"}};
+static const int KAN_EXPAND_BACKWARD_SIZES[] = {1, 0, 0, 0, 0, 0, 2, 1};
 
-static int kan_interval(napi_env env, const char *fn, const arg_val *v) {
+static int kan_args(napi_env env, napi_callback_info info, const char *fn, const arg_spec *spec,
+                    size_t count, const int *size_of, arg_val *v) {
+  if (parse_args(env, info, fn, spec, count, v)) return -1;
   if (!(v[4].d < v[5].d)) {
     throw_msg(env, 1, fn, "lo must be below hi");
     return -1;
   }
-  return 0;
+  long long nI = (long long)v[1].i * v[2].i;
+  const size_spec sizes[] = {{nI, "n*nIn"}, {nI * (v[3].i + 4), "n*nIn*(grid+4)"}};
+  return want_sizes(env, fn, spec, count, v, size_of, sizes);
 }
 
 static napi_value js_kan_expand(napi_env env, napi_callback_info info) {
-  const char *fn = "kanExpand";
   arg_val v[7];
-  if (parse_args(env, info, fn, ARGS(KAN_EXPAND), v) || kan_interval(env, fn, v)) return 0;
-  long n = v[1].i, nIn = v[2].i, grid = v[3].i;
-  long long nI = (long long)n * nIn;
-  const len_spec lens[] = {{0, nI, "n*nIn"}, {6, nI * (grid + 4), "n*nIn*(grid+4)"}};
-  if (want_lens(env, fn, KAN_EXPAND, v, LENS(lens))) return 0;
-  af_kan_expand(v[0].a.p, n, nIn, grid, v[4].d, v[5].d, v[6].a.p);
+  if (kan_args(env, info, "kanExpand", ARGS(KAN_EXPAND), KAN_EXPAND_SIZES, v)) return 0;
+  af_kan_expand(v[0].a.p, v[1].i, v[2].i, v[3].i, v[4].d, v[5].d, v[6].a.p);
   return undefined(env);
 }
 
 static napi_value js_kan_expand_backward(napi_env env, napi_callback_info info) {
-  const char *fn = "kanExpandBackward";
   arg_val v[8];
-  if (parse_args(env, info, fn, ARGS(KAN_EXPAND_BACKWARD), v) || kan_interval(env, fn, v)) return 0;
-  long n = v[1].i, nIn = v[2].i, grid = v[3].i;
-  long long nI = (long long)n * nIn;
-  const len_spec lens[] = {{0, nI, "n*nIn"}, {6, nI * (grid + 4), "n*nIn*(grid+4)"}, {7, nI, "n*nIn"}};
-  if (want_lens(env, fn, KAN_EXPAND_BACKWARD, v, LENS(lens))) return 0;
-  af_kan_expand_backward(v[0].a.p, n, nIn, grid, v[4].d, v[5].d, v[6].a.p, v[7].a.p);
+  if (kan_args(env, info, "kanExpandBackward", ARGS(KAN_EXPAND_BACKWARD), KAN_EXPAND_BACKWARD_SIZES,
+               v))
+    return 0;
+  af_kan_expand_backward(v[0].a.p, v[1].i, v[2].i, v[3].i, v[4].d, v[5].d, v[6].a.p, v[7].a.p);
   return undefined(env);
 }
 

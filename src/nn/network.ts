@@ -19,7 +19,7 @@ import type { NetworkConfig } from './config.js';
 import { initParameters } from './init.js';
 import { BatchCache } from '../util/batchCache.js';
 import { buildPlan, opInputs, type DenseOp, type NetworkPlan, type PlanOp } from './plan.js';
-import { copyRowTails, gatherMembers, scatterMembers } from './rows.js';
+import { copyRowTails, moveMembers } from './rows.js';
 
 /** Most rows per inference chunk (validation in the trainer uses this many); bounds the buffers (~chunk × width × 8 B each). */
 export const PREDICT_CHUNK_ROWS = 8192;
@@ -330,11 +330,11 @@ export class Network<C = NetworkConfig> implements TrainableNetwork {
           k.kanExpand(y[op.input], rows, op.nIn, op.grid, op.lo, op.hi, y[op.output]);
           break;
         case 'stack':
-          gatherMembers(y[op.input], rows, bufferWidths[op.input], op.members, op.columns, y[op.output]);
+          moveMembers('gather', y[op.input], y[op.output], rows, bufferWidths[op.input], op.members, op.columns);
           break;
         case 'unstack': {
           const width = bufferWidths[op.output];
-          for (const p of op.parts) scatterMembers(y[p.buffer], rows, width, p.members, op.columns, y[op.output]);
+          for (const p of op.parts) moveMembers('scatter', y[op.output], y[p.buffer], rows, width, p.members, op.columns);
           copyRowTails(y[op.input], bufferWidths[op.input], y[op.output], width, rows, op.extras);
           break;
         }
@@ -375,13 +375,13 @@ export class Network<C = NetworkConfig> implements TrainableNetwork {
         if (gradIn !== null) k.kanExpandBackward(ws.y[op.input], rows, op.nIn, op.grid, op.lo, op.hi, dy, gradIn);
         return;
       case 'stack':
-        if (gradIn !== null) scatterMembers(dy, rows, bufferWidths[op.input], op.members, op.columns, gradIn);
+        if (gradIn !== null) moveMembers('scatter', gradIn, dy, rows, bufferWidths[op.input], op.members, op.columns);
         return;
       case 'unstack': {
         const width = bufferWidths[op.output];
         for (const p of op.parts) {
           const gp = gradOf(p.buffer);
-          if (gp !== null) gatherMembers(dy, rows, width, p.members, op.columns, gp);
+          if (gp !== null) moveMembers('gather', dy, gp, rows, width, p.members, op.columns);
         }
         if (gradIn !== null) copyRowTails(dy, width, gradIn, bufferWidths[op.input], rows, op.extras);
         return;

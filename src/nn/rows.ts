@@ -2,30 +2,21 @@
 // member q's `columns` values at q·columns) and a stacked layout (event r's
 // m-th member as row r·k + m), for the Deep Sets stack/unstack ops.
 
-/** Event layout → stack: to[(r·k + m)·columns + c] = from[r·rowWidth + members[m]·columns + c]. */
-export function gatherMembers(
-  from: Float64Array, n: number, rowWidth: number, members: readonly number[], columns: number, to: Float64Array,
+/**
+ * 'gather' reads the event layout `rows` into the stack, to[(r·k + m)·columns + c] =
+ * rows[r·rowWidth + members[m]·columns + c]; 'scatter' writes the stack back
+ * into `rows`, leaving its other columns as they are.
+ */
+export function moveMembers(
+  dir: 'gather' | 'scatter', rows: Float64Array, stack: Float64Array, n: number, rowWidth: number, members: readonly number[], columns: number,
 ): void {
   const k = members.length;
   for (let r = 0; r < n; r++) {
     for (let m = 0; m < k; m++) {
       const rowAt = r * rowWidth + members[m] * columns;
       const stackAt = (r * k + m) * columns;
-      for (let c = 0; c < columns; c++) to[stackAt + c] = from[rowAt + c];
-    }
-  }
-}
-
-/** Stack → event layout, the inverse of gatherMembers; other columns of `to` are left as they are. */
-export function scatterMembers(
-  from: Float64Array, n: number, rowWidth: number, members: readonly number[], columns: number, to: Float64Array,
-): void {
-  const k = members.length;
-  for (let r = 0; r < n; r++) {
-    for (let m = 0; m < k; m++) {
-      const rowAt = r * rowWidth + members[m] * columns;
-      const stackAt = (r * k + m) * columns;
-      for (let c = 0; c < columns; c++) to[rowAt + c] = from[stackAt + c];
+      if (dir === 'gather') for (let c = 0; c < columns; c++) stack[stackAt + c] = rows[rowAt + c];
+      else for (let c = 0; c < columns; c++) rows[rowAt + c] = stack[stackAt + c];
     }
   }
 }
