@@ -8,6 +8,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { keyApplies } from '../config/applicability.js';
 import { resolveCoordinates, type CoordinatesConfig, type ResolvedCoordinate } from '../config/coordinates.js';
 import type { RunConfig } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
@@ -134,7 +135,7 @@ export function assembleReport(models: readonly ModelInput[], opts: AssembleOpti
     }
     return [{ name, edges: niceEdges(lo, hi, bins) }];
   });
-  const diff = configDifferences(models.map((m) => m.config ?? null));
+  const diff = configDifferences(models.map((m) => m.config ?? null), (key, c) => keyApplies(key.split('.')[0], String(c.model_type)));
 
   const labels = uniqueLabels(models);
   const reports = models.map((m, i): ModelReport => {

@@ -142,7 +142,11 @@ function modelsTable(data: ReportData): string {
   const rows = data.models.map((m) => {
     const t = m.training;
     const trained = t === null ? '' : `${t.epochsRun} epochs (best ${t.bestEpoch}) in ${t.seconds.toFixed(1)} s; ${t.stoppedBecause}`;
-    const differs = data.differingKeys.map((k, j) => `<li data-key="${esc(k)}"><code>${esc(k)}</code>: ${esc(m.configValues[j] ?? '(absent)')}</li>`).join('');
+    // Keys this model does not read (or lacks) are left out of its list.
+    const differs = data.differingKeys.flatMap((k, j) => {
+      const v = m.configValues[j];
+      return v === null ? [] : [`<li data-key="${esc(k)}"><code>${esc(k)}</code>: ${esc(v)}</li>`];
+    }).join('');
     return `<tr data-model="${m.id}"><th scope="row">${swatch(data, m)}${esc(m.label)}</th><td>${esc(m.modelType)}</td><td>${esc(m.inputs.join(', '))}</td><td>${esc(trained)}</td>` +
       `${compared ? `<td class="differs"><ul>${differs}</ul></td>` : ''}<td class="path">${esc(m.dir)}</td></tr>`;
   });
@@ -153,7 +157,7 @@ function modelsTable(data: ReportData): string {
 ${rows.join('\n')}
 </tbody>
 </table></div>
-${compared ? `<p class="caption">Config keys that differ: the values in each model's config.json of the ${data.differingKeys.length} keys (dotted paths) that are not the same in all compared models.</p>` : ''}
+${compared ? `<p class="caption">Config keys that differ: the values in each model's config.json of the ${data.differingKeys.length} keys (dotted paths) that are not the same in all compared models; a key its model type does not read is not listed for it.</p>` : ''}
 ${named.length > 0 ? `<p class="caption">Coordinates (the config's <code>coordinates</code>): ${named.map((c) => `${esc(c.name)} → ${esc(c.label)}${c.map === null ? '' : ` = <code>${esc(c.map)}</code>`}`).join('; ')}.</p>` : ''}`;
 }
 
