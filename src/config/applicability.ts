@@ -68,6 +68,12 @@ export const KEY_MODEL_TYPES = {
   patience: NETWORKS,
 } as const satisfies Partial<Record<keyof RunConfigInput, readonly ModelType[]>>;
 
+/** Whether a model type reads a top-level config key (keys not listed apply to every type). */
+export function keyApplies(key: string, modelType: string): boolean {
+  const types = (KEY_MODEL_TYPES as Partial<Record<string, readonly string[]>>)[key];
+  return types === undefined || types.includes(modelType);
+}
+
 /** What the network keys mean for a model type that has none of them, to say in the error. */
 const HINTS: Partial<Record<string, string>> = {
   learning_rate: "for networks the learning rate is 'initial_lr' (and 'final_lr')",

@@ -8,6 +8,8 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { keyApplies } from '../config/applicability.js';
+import { expressionNames, parseExpression } from '../config/expression.js';
 import { resolveCoordinates, type CoordinatesConfig, type ResolvedCoordinate } from '../config/coordinates.js';
 import type { RunConfig } from '../config/schema.js';
 import type { Dataset } from '../data/dataset.js';
@@ -95,9 +97,12 @@ export const DELTA_BINS = 100;
 export function assembleReport(models: readonly ModelInput[], opts: AssembleOptions): ReportData {
   if (models.length === 0) throw new AmpfitError('report: no models');
   const warnings = [...(opts.warnings ?? [])];
-  const resolved = models.map((m) => resolveCoordinates(m.coordinates ?? {}, m.inputs, `${m.dir}/config.json`));
-  const coordinates = mergeCoordinates(models, resolved, warnings);
+  const own = models.map((m) => resolveCoordinates(m.coordinates ?? {}, m.inputs, `${m.dir}/config.json`));
+  const coordinates = mergeCoordinates(models, own, warnings);
   const named = coordinates.filter((c) => models.some((m) => m.coordinates?.[c.name] !== undefined)).map((c) => c.name);
+  // One axis, one meaning: a column one model's config names is mapped the same way for every model that has it.
+  const shared: CoordinatesConfig = Object.fromEntries(coordinates.filter((c) => named.includes(c.name)).map((c) => [c.name, { label: c.label, map: c.map }]));
+  const resolved = models.map((m) => resolveCoordinates(coordinatesFor(shared, m.inputs), m.inputs, `${m.dir}/config.json`));
   const coords = resolveCoords(models, opts.coords ?? null, named, warnings);
   const bins = opts.bins ?? DEFAULT_BINS;
   const deltas = models.map((m) => relativeErrors(m.pred, m.truth));
@@ -134,7 +139,7 @@ export function assembleReport(models: readonly ModelInput[], opts: AssembleOpti
     }
     return [{ name, edges: niceEdges(lo, hi, bins) }];
   });
-  const diff = configDifferences(models.map((m) => m.config ?? null));
+  const diff = configDifferences(models.map((m) => m.config ?? null), (key, c) => keyApplies(key.split('.')[0], String(c.model_type)));
 
   const labels = uniqueLabels(models);
   const reports = models.map((m, i): ModelReport => {
@@ -191,6 +196,12 @@ export function assembleReport(models: readonly ModelInput[], opts: AssembleOpti
     models: reports,
     warnings,
   };
+}
+
+/** The shared coordinates a model's inputs can evaluate (a map may read inputs another model lacks). */
+function coordinatesFor(shared: CoordinatesConfig, inputs: readonly string[]): CoordinatesConfig {
+  const ok = Object.entries(shared).filter(([name, c]) => inputs.includes(name) && (c.map === null || expressionNames(parseExpression(c.map)).every((v) => inputs.includes(v))));
+  return Object.fromEntries(ok);
 }
 
 /**

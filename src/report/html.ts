@@ -118,12 +118,12 @@ function precisionTable(data: ReportData): string {
   });
   const speeds = data.models.flatMap((m) => (m.speed === null ? [] : [`${m.label}: ${m.speed.backend}`]));
   const nonFinite = data.models.filter((m) => m.metrics.nonFinite > 0).map((m) => `${m.label}: ${m.metrics.nonFinite} predictions are NaN or infinite`);
-  return `<table class="numbers">
+  return `<div class="scroll"><table class="numbers">
 <thead>${head}</thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
-</table>
+</table></div>
 <p class="caption">R<sub>τ</sub>: share of points with |δ| &lt; τ %, ± its binomial standard error sqrt(R(1−R)/n); R<sub>1</sub> &gt; 90 %: paper 1's criterion (undecided within two standard errors); τ<sub>90</sub>: 90 % of the points have |δ| below it; μ<sub>δ</sub>, σ<sub>δ</sub>: mean and standard deviation of δ = (prediction − true)/|true| (paper 1, Table 2).
 ${data.models.some((m) => m.split === 'test') ? 'On the test split the numbers are those of the model\'s metrics.json.' : ''}
 ${speeds.length > 0 ? `Speed: points per second of <code>loadModel(dir).predict(x, n)</code> on the evaluation rows in calls of <em>batch</em> points, wall clock on this machine when the report was made, after one warm-up call (${esc(speeds.join('; '))}).` : ''}
@@ -142,18 +142,22 @@ function modelsTable(data: ReportData): string {
   const rows = data.models.map((m) => {
     const t = m.training;
     const trained = t === null ? '' : `${t.epochsRun} epochs (best ${t.bestEpoch}) in ${t.seconds.toFixed(1)} s; ${t.stoppedBecause}`;
-    const differs = data.differingKeys.map((k, j) => `<li data-key="${esc(k)}"><code>${esc(k)}</code>: ${esc(m.configValues[j] ?? '(absent)')}</li>`).join('');
+    // Keys this model does not read (or lacks) are left out of its list.
+    const differs = data.differingKeys.flatMap((k, j) => {
+      const v = m.configValues[j];
+      return v === null ? [] : [`<li data-key="${esc(k)}"><code>${esc(k)}</code>: ${esc(v)}</li>`];
+    }).join('');
     return `<tr data-model="${m.id}"><th scope="row">${swatch(data, m)}${esc(m.label)}</th><td>${esc(m.modelType)}</td><td>${esc(m.inputs.join(', '))}</td><td>${esc(trained)}</td>` +
       `${compared ? `<td class="differs"><ul>${differs}</ul></td>` : ''}<td class="path">${esc(m.dir)}</td></tr>`;
   });
   const named = data.coordinates.filter((c) => c.label !== c.name || c.map !== null);
-  return `<table class="models">
+  return `<div class="scroll"><table class="models">
 <thead><tr><th>model</th><th>type</th><th>inputs</th><th>training</th>${compared ? '<th title="config.json keys whose values differ between the models">config keys that differ</th>' : ''}<th>directory</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
-</table>
-${compared ? `<p class="caption">Config keys that differ: the values in each model's config.json of the ${data.differingKeys.length} keys (dotted paths) that are not the same in all compared models.</p>` : ''}
+</table></div>
+${compared ? `<p class="caption">Config keys that differ: the values in each model's config.json of the ${data.differingKeys.length} keys (dotted paths) that are not the same in all compared models; a key its model type does not read is not listed for it.</p>` : ''}
 ${named.length > 0 ? `<p class="caption">Coordinates (the config's <code>coordinates</code>): ${named.map((c) => `${esc(c.name)} → ${esc(c.label)}${c.map === null ? '' : ` = <code>${esc(c.map)}</code>`}`).join('; ')}.</p>` : ''}`;
 }
 
@@ -233,11 +237,12 @@ table.numbers td { text-align: right; font-variant-numeric: tabular-nums; white-
 table.numbers td.text, table.models td { text-align: left; }
 tbody th { text-align: left; font-weight: normal; white-space: nowrap; }
 table.models thead th { text-align: left; }
-td.path { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; }
+td.path { font-family: "DejaVu Sans Mono", monospace; font-size: 12px; word-break: break-all; }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; vertical-align: baseline; }
 .warnings { background: #fff4e5; border: 1px solid #f0c36d; padding: 4px 14px; }
 .warnings h2 { border: none; margin-top: 8px; }
 .error { background: #fde8e8; border: 1px solid #e0a0a0; padding: 8px; }
+.scroll { overflow-x: auto; max-width: 100%; }
 .panels.grid { display: grid; gap: 8px 16px; }
 .view { min-width: 0; overflow-x: auto; }
 td.differs ul { margin: 0; padding-left: 1.1em; }

@@ -147,10 +147,19 @@ export function rStderrPct(p: PrecisionMetrics, tau: string): number | undefined
 /**
  * The config keys whose values differ between runs, as dotted paths to
  * leaves (objects are walked, arrays and scalars compared as JSON), sorted;
- * with each run's value as JSON text, null where the key is absent.
+ * with each run's value as JSON text, null where the key is absent or its
+ * run does not read it (`applies`: a DNN's config.json holds the trees'
+ * max_depth default, which says nothing about the DNN).
  */
-export function configDifferences(configs: readonly (Readonly<Record<string, unknown>> | null)[]): { keys: string[]; values: (string | null)[][] } {
-  const flat = configs.map((c) => (c === null ? new Map<string, string>() : flatten(c)));
+export function configDifferences(
+  configs: readonly (Readonly<Record<string, unknown>> | null)[],
+  applies: (key: string, config: Readonly<Record<string, unknown>>) => boolean = () => true,
+): { keys: string[]; values: (string | null)[][] } {
+  const flat = configs.map((c) => {
+    const f = c === null ? new Map<string, string>() : flatten(c);
+    for (const k of [...f.keys()]) if (!applies(k, c!)) f.delete(k);
+    return f;
+  });
   if (configs.length < 2) return { keys: [], values: configs.map(() => []) };
   const all = new Set<string>();
   for (const f of flat) for (const k of f.keys()) all.add(k);

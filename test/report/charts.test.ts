@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as vega from 'vega';
 import { assembleReport, DELTA_BINS } from '../../src/report/collect.js';
-import { buildCharts, imageSpec, populatedRange, type Chart } from '../../src/report/charts.js';
+import { buildCharts, imageSpec, pageSpecs, populatedRange, rTauCurve, type Chart } from '../../src/report/charts.js';
+import { binomialStderrPct } from '../../src/metrics/verdict.js';
 import { renderSvg, svgToPng, toVega } from '../../src/report/render.js';
 import { renderHtml } from '../../src/report/html.js';
 import { PULL_BINS } from '../../src/report/summarize.js';
@@ -89,4 +90,75 @@ test('images: the SVG has text in DejaVu Sans and the PNG draws it (the font fil
   for (let i = 0; i < img.pixels.length; i += 4) if (img.pixels[i] < 128) dark++;
   assert.ok(dark > 40, `${dark} dark pixels: the text was not drawn`);
   assert.deepEqual([...img.png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+});
+
+test('R_τ chart: the curve is the share below each |δ| bin edge ± its binomial error; the points are the table\'s R_τ', async () => {
+  const data = assembleReport([plain], { source: 'synthetic', bins: 4 });
+  const m = data.models[0];
+  const h = m.absDeltaHistogram;
+  const [lo, hi] = populatedRange([h]);
+  const curve = rTauCurve(m.label, h, lo, hi);
+  assert.equal(curve.length, hi - lo + 2);
+  const absd = Float64Array.from(plain.pred, (p, i) => Math.abs((p - plain.truth[i]) / plain.truth[i]));
+  for (const row of curve) {
+    // Counted directly from the points: |δ| below the edge.
+    const below = absd.filter((v) => v < row.tau / 100).length;
+    const r = (100 * below) / 3000;
+    assert.ok(Math.abs(row.r - r) < 1e-9, `τ ${row.tau}: ${row.r} vs ${r}`);
+    assert.ok(Math.abs(row.hi - row.r - binomialStderrPct(r, 3000)) < 1e-12);
+  }
+  assert.equal(curve[curve.length - 1].r, 100);
+  const chart = buildCharts(data).find((c) => c.id === 'r-tau')!;
+  assert.deepEqual(await drawnItems(chart), { rtau_band: curve.length, rtau: curve.length, rtau_err: 2, rtau_pts: 2, rtau_90: 1 });
+  const pts = (chart.panels[0] as { layer: { name: string; data: { values: { tau: number; r: number; lo: number; hi: number }[] } }[] }).layer.find((l) => l.name === 'rtau_pts')!.data.values;
+  assert.deepEqual(pts.map((p) => p.tau), [1, 0.1]);
+  for (const p of pts) {
+    const se = m.metrics.R_stderr_pct[String(p.tau)];
+    assert.equal(p.r, m.metrics.R_pct[String(p.tau)]);
+    assert.ok(Math.abs(p.hi - p.r - se) < 1e-12 && Math.abs(p.r - p.lo - se) < 1e-12);
+  }
+});
+
+test('named coordinates label the heat map and the profiles; maps bin the physical values; scaled pulls give one point per K', async () => {
+  const named = {
+    ...withSigma,
+    coordinates: { x2: { label: 'cos θ*', map: '2*x2 - 1' }, x1: { label: '√ŝ [GeV]', map: '200 + 800*x1' } },
+    scaledPulls: [1, 2, 4].map((K) => ({ K, mean: 0.01, width: 1 / Math.sqrt(K), n: 3000, non_finite: 0 })),
+  };
+  const data = assembleReport([named, plain], { source: 'synthetic', bins: 5 });
+  // The named coordinates come first, in the config's order, and make the default heat map.
+  assert.deepEqual(data.coordinates.map((c) => [c.name, c.label]), [['x2', 'cos θ*'], ['x1', '√ŝ [GeV]']]);
+  assert.deepEqual(data.coords, ['x2', 'x1']);
+  const h = data.models[0].heatmap!;
+  assert.deepEqual([h.xName, h.yName], ['cos θ*', '√ŝ [GeV]']);
+  // The edges span the mapped values (cos θ* in [−1, 1], √ŝ in [200, 1000]), for the model without a config of its own too.
+  const within = (e: readonly number[], lo: number, hi: number): void => assert.ok(e[0] >= lo - 1e-9 && e[0] < lo + 0.01 * (hi - lo) && e[5] <= hi + 1e-9 && e[5] > hi - 0.01 * (hi - lo), String(e));
+  within(h.xEdges, -1, 1);
+  within(h.yEdges, 200, 1000);
+  assert.deepEqual(data.models[1].heatmap!.yEdges, h.yEdges);
+  for (const m of data.models) {
+    assert.deepEqual(m.profiles.map((p) => p.label), ['cos θ*', '√ŝ [GeV]']);
+    assert.equal(m.profiles[1].bins.reduce((a, b) => a + b.n, 0), 3000);
+    within(m.profiles[1].edges, 200, 1000);
+  }
+  assert.equal(data.models[1].heatmap!.cells.reduce((a, c) => a + c.n, 0), 3000, 'the unnamed model is binned in the mapped coordinates');
+  const charts = buildCharts(data);
+  const byId = Object.fromEntries(charts.map((c) => [c.id, c]));
+  assert.equal(byId.heatmap.title, 'Mean δ in bins of cos θ* and √ŝ [GeV]');
+  assert.equal(byId.profiles.panels.length, 4);
+  for (const c of charts) assert.deepEqual(await drawnItems(c), c.marks, c.id);
+  assert.deepEqual(byId['scaled-pulls'].marks, { spull: 3, spull_pts: 3, spull_one: 1 });
+  assert.match(byId['scaled-pulls'].caption, /with σ: K=1 1\.000, K=2 0\.707, K=4 0\.500/);
+  const svg = await renderSvg(byId.profiles);
+  assert.ok(svg.includes('cos θ*') && svg.includes('√ŝ [GeV]'), 'axis titles in the image');
+});
+
+test('page specs fill their container; image specs have fixed widths', () => {
+  const data = assembleReport([plain], { source: 'synthetic', bins: 4 });
+  for (const c of buildCharts(data)) {
+    for (const s of pageSpecs(c)) assert.equal((s as { width?: unknown }).width, 'container', c.id);
+    const img = imageSpec(c) as { width?: unknown; concat?: { width?: unknown }[] };
+    if (c.panels.length === 1) assert.equal(img.width, c.image.width, c.id);
+    else for (const p of img.concat!) assert.equal(p.width, c.image.width, c.id);
+  }
 });

@@ -43,7 +43,10 @@ test('ampfit report <folder of runs> writes one self-contained page and, with --
   // Self-contained: no external script, style, image or font.
   assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)=/i);
   assert.ok(html.includes('vega.min.js') === false && html.includes('"use strict"'), 'Vega is inlined');
-  assert.equal((html.match(/<tr data-model=/g) ?? []).length, 2);
+  // One row per model in the precision table and one in the models table.
+  assert.equal((html.match(/<tr data-model=/g) ?? []).length, 4);
+  // The two runs differ in degree only (and their names are empty): the models table says so.
+  assert.equal((html.match(/<li data-key="degree"><code>degree<\/code>: [46]<\/li>/g) ?? []).length, 2);
   assert.match(html, /<td data-key="n" data-value="400">400<\/td>/);
   // Paper 1's verdict and the binomial error of every R_τ (issue 19), computed from the model's own metrics.json.
   assert.match(html, /<th title="paper 1's criterion[^"]*">R<sub>1<\/sub> &gt; 90 %<\/th>/);
@@ -53,10 +56,11 @@ test('ampfit report <folder of runs> writes one self-contained page and, with --
   assert.ok(Math.abs(se - 100 * Math.sqrt((r1 / 100) * (1 - r1 / 100) / 400)) < 1e-12, `R_1 ${r1} ± ${se}`);
   assert.match(html, /data-key="verdict\.tau90_pct" data-value="[\d.e+-]+"/);
 
-  // Two polynomials have no training curves (one record each), so three plots.
+  // Two polynomials have no training curves (one record each), so five plots.
   const files = readdirSync(images).sort();
-  assert.deepEqual(files, ['abs-delta.png', 'abs-delta.svg', 'delta.png', 'delta.svg', 'heatmap.png', 'heatmap.svg']);
-  for (const id of ['delta', 'abs-delta', 'heatmap']) {
+  const ids = ['abs-delta', 'delta', 'heatmap', 'profiles', 'r-tau'];
+  assert.deepEqual(files, ids.flatMap((id) => [`${id}.png`, `${id}.svg`]));
+  for (const id of ids) {
     const svg = readFileSync(join(images, `${id}.svg`), 'utf8');
     const m = /^<svg[^>]* width="(\d+)" height="(\d+)"/.exec(svg);
     assert.ok(m !== null, `${id}.svg has a size`);

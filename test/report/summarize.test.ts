@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { heatMap, niceCeil, niceEdges, sharedDeltaRangePct, uncertaintySummary, PULL_BINS } from '../../src/report/summarize.js';
+import { precisionMetrics, type PrecisionMetrics } from '../../src/metrics/precision.js';
+import { configDifferences, heatMap, niceCeil, niceEdges, profile, rStderrPct, sharedDeltaRangePct, uncertaintySummary, PULL_BINS } from '../../src/report/summarize.js';
 import { syntheticModel } from './support.js';
 
 test('niceEdges: round grids with exactly the asked number of bins, covering the data', () => {
@@ -77,4 +78,60 @@ test('uncertaintySummary: pulls of a calibrated σ follow a unit Gaussian', () =
   const half = m.sigma!.map((v) => v / 2);
   const over = uncertaintySummary(m.pred, m.truth, half);
   assert.ok(Math.abs(over.pullStd - 2) < 0.05, `std ${over.pullStd}`);
+});
+
+test('profile: median and the 68 % / 95 % quantiles of δ per bin, worked out by hand; non-finite points skipped and counted', () => {
+  // Bin [0, 1): δ = 0.01 … 0.05 (five points); bin [1, 2]: one point; bin [2, 3] empty; a NaN δ and a NaN coordinate.
+  const xs = new Float64Array([0.1, 0.2, 0.3, 0.4, 0.5, 1.5, 0.6, NaN]);
+  const d = new Float64Array([0.01, 0.02, 0.03, 0.04, 0.05, -0.02, NaN, 0.01]);
+  const p = profile({ name: 'x1', label: '√ŝ [GeV]' }, xs, d, [0, 1, 2, 3]);
+  assert.equal(p.label, '√ŝ [GeV]');
+  assert.equal(p.skipped, 2);
+  assert.deepEqual(p.bins.map((b) => [b.i, b.n]), [[0, 5], [1, 1]]);
+  const close = (a: number, b: number): void => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
+  // Linear interpolation between order statistics: q(p) at position 4p of 0..4.
+  close(p.bins[0].medianPct, 3);
+  close(p.bins[0].lo68Pct, 1 + 0.64);
+  close(p.bins[0].hi68Pct, 4 + 0.36);
+  close(p.bins[0].lo95Pct, 1.1);
+  close(p.bins[0].hi95Pct, 4.9);
+  for (const k of ['medianPct', 'lo68Pct', 'hi68Pct', 'lo95Pct', 'hi95Pct'] as const) close(p.bins[1][k], -2);
+});
+
+test('profile: a Gaussian δ gives bands at ±1σ and ±1.96σ', () => {
+  const m = syntheticModel('g', 40000, 0.01, 7, false);
+  const xs = Float64Array.from({ length: 40000 }, (_, i) => m.x[2 * i]);
+  const d = Float64Array.from(m.pred, (p, i) => (p - m.truth[i]) / m.truth[i]);
+  const p = profile({ name: 'x1', label: 'x1' }, xs, d, [0, 0.5, 1]);
+  // σ_rel = 1 % × (1 + x1): about 1.25 % in the first half, 1.75 % in the second; 4 standard errors of a quantile of 20 000 points.
+  const [a, b] = p.bins;
+  assert.ok(Math.abs(a.hi68Pct - a.lo68Pct - 2 * 1.25) < 0.06, `${a.lo68Pct} ${a.hi68Pct}`);
+  assert.ok(Math.abs(b.hi95Pct - b.lo95Pct - 2 * 1.96 * 1.75) < 0.15, `${b.lo95Pct} ${b.hi95Pct}`);
+  assert.ok(Math.abs(a.medianPct) < 0.05 && Math.abs(b.medianPct) < 0.05);
+});
+
+test('configDifferences: dotted leaf keys that differ, with each run\'s JSON value; keys a run does not read are null', () => {
+  const a = { model_type: 'dnn', depth: 4, data: { files: 'f', max_rows: null }, taus: [1, 0.1], max_depth: 20, finish: null };
+  const b = { model_type: 'bdt', depth: 9, data: { files: 'f', max_rows: 100 }, taus: [1, 0.1], max_depth: 4, finish: null };
+  const all = configDifferences([a, b]);
+  assert.deepEqual(all.keys, ['data.max_rows', 'depth', 'max_depth', 'model_type']);
+  assert.deepEqual(all.values, [['null', '4', '20', '"dnn"'], ['100', '9', '4', '"bdt"']]);
+  // The DNN does not read max_depth, the trees not depth: only the applicable values are compared and shown.
+  const used = configDifferences([a, b], (k, c) => (k === 'max_depth' ? c.model_type === 'bdt' : k === 'depth' ? c.model_type === 'dnn' : true));
+  assert.deepEqual(used.keys, ['data.max_rows', 'depth', 'max_depth', 'model_type']);
+  assert.deepEqual(used.values, [['null', '4', null, '"dnn"'], ['100', null, '4', '"bdt"']]);
+  // Same applicable values: not a difference.
+  const same = configDifferences([{ ...a, max_depth: 7 }, { ...a, max_depth: 9 }], (k) => k !== 'max_depth');
+  assert.deepEqual(same.keys, []);
+  assert.deepEqual(configDifferences([a]).keys, []);
+});
+
+test('rStderrPct: metrics.json\'s binomial error, or sqrt(R(1−R)/n) for metrics written before it was stored', () => {
+  const m = syntheticModel('r', 400, 0.01, 3, false);
+  const p = precisionMetrics(m.pred, m.truth, [1, 0.1]);
+  assert.equal(rStderrPct(p, '1'), p.R_stderr_pct['1']);
+  const old = { ...p, R_stderr_pct: undefined } as unknown as PrecisionMetrics;
+  const r = p.R_pct['1'] / 100;
+  assert.ok(Math.abs(rStderrPct(old, '1')! - 100 * Math.sqrt((r * (1 - r)) / 400)) < 1e-12);
+  assert.equal(rStderrPct(p, '5'), undefined);
 });
