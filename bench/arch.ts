@@ -1,7 +1,8 @@
 // Paper 2's architecture comparison on the shipped momentum-level dataset
 // ggyyg (g g → γ γ g, target msq over 5 decades, log-standardised): MLP with
 // ReLU, LeakyReLU and GELU, GroupKAN-1 and -4 (learnable rational
-// activations), KAN, MLP-I (momenta + log invariants), DS and DSI, each sized
+// activations), KAN, MLP-I (momenta + log invariants), DS, DSI and L-GATr
+// (2 blocks, Adam from 1e-3: a smaller peak rate for the transformer, not tuned), each sized
 // to about the same number of parameters and trained for the same time on one
 // thread (equal CPU time), then R_1, R_0.1, σ_δ on the test split, parameters
 // and training samples per second.
@@ -22,6 +23,8 @@ import { featureDim } from '../src/features/momentumFeatures.js';
 import { reference } from '../src/kernels/reference.js';
 import { archConfigFor } from '../src/models/layered.js';
 import { archNetwork } from '../src/nn/arch/index.js';
+import { lgatrConfigFor } from '../src/models/lgatr.js';
+import { LGATrNet } from '../src/nn/lgatr/network.js';
 import { runTraining } from '../src/training/run.js';
 import { createLogger } from '../src/util/log.js';
 import { foreignCpusSince, loadMark } from './machineLoad.js';
@@ -45,6 +48,8 @@ const MODELS: Record<string, { keys: Record<string, unknown>; step: number }> = 
   'mlp-i': { keys: { model_type: 'mlp', activation: 'gelu', depth: 3, features: 'momenta+invariants' }, step: 1 },
   ds: { keys: { model_type: 'ds', activation: 'gelu', depth: 3, ds_latent: 64, ds_embed_depth: 2 }, step: 1 },
   dsi: { keys: { model_type: 'ds', activation: 'gelu', depth: 3, ds_latent: 64, ds_embed_depth: 2, features: 'momenta+invariants' }, step: 1 },
+  // width = multivector channels: even (geometric product + join) and a multiple of the 2 heads.
+  lgatr: { keys: { model_type: 'lgatr', depth: 2, lgatr_heads: 2, initial_lr: 1e-3 }, step: 2 },
 };
 
 function option(name: string, fallback: string): string {
@@ -57,7 +62,6 @@ function config(model: string, width: number, budgetS: number, maxRows: number |
     {
       name: model,
       data: { files: DATA, target: 'msq', momenta: { particles: PARTICLES }, max_rows: maxRows },
-      ...MODELS[model].keys,
       width,
       target_transform: 'log-standardize',
       test_fraction: 0.2,
@@ -74,6 +78,7 @@ function config(model: string, width: number, budgetS: number, maxRows: number |
       time_budget_s: budgetS,
       threads,
       seed: 1,
+      ...MODELS[model].keys,
     },
     'bench:arch',
   );
@@ -84,6 +89,7 @@ function parameters(c: RunConfig): number {
   const m = c.data.momenta;
   if (m === null) throw new Error('bench:arch needs momenta');
   const d = featureDim({ layout: { particles: m.particles, incoming: m.incoming, tolerance: m.tolerance }, features: c.features ?? 'momenta' });
+  if (c.model_type === 'lgatr') return new LGATrNet(lgatrConfigFor(c, d), reference).paramCount;
   return archNetwork(archConfigFor(c, d), reference).paramCount;
 }
 
@@ -93,7 +99,10 @@ function widthFor(model: string, target: number, budgetS: number, maxRows: numbe
   let best = step;
   let bestGap = Infinity;
   for (let w = step; w <= 1024; w += step) {
-    const gap = Math.abs(parameters(config(model, w, budgetS, maxRows, threads)) - target);
+    const p = parameters(config(model, w, budgetS, maxRows, threads));
+    // Counts grow with width: past twice the target nothing closer follows (and an L-GATr of 1024 channels would not fit in memory).
+    if (p > 2 * target) break;
+    const gap = Math.abs(p - target);
     if (gap < bestGap) {
       best = w;
       bestGap = gap;

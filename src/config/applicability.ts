@@ -33,6 +33,7 @@ export const KEY_MODEL_TYPES = {
   kan_range: ['kan'],
   ds_latent: ['ds'],
   ds_embed_depth: ['ds'],
+  lgatr_heads: ['lgatr'],
   degree: ['poly'],
   ridge: ['poly'],
   max_bin: TREES,

@@ -210,6 +210,8 @@ const RunConfigBase = z
     /** ds: width of the per-particle embedding (paper 2: 64) and its number of dense layers. */
     ds_latent: positiveInt.default(64),
     ds_embed_depth: positiveInt.default(2),
+    /** lgatr: attention heads; width (multivector channels) must be a multiple of them, and even (half geometric product, half join). */
+    lgatr_heads: positiveInt.default(2),
     /** poly: total degree of the polynomial basis. */
     degree: positiveInt.max(40).default(8),
     /** poly: ridge penalty on the standardised normal equations. */
@@ -406,6 +408,7 @@ function checkArchitecture(c: z.output<typeof RunConfigBase>, ctx: z.RefinementC
   if (c.model_type === 'ds' && c.data.momenta !== null && c.features === 'invariants') {
     ctx.addIssue({ code: 'custom', path: ['features'], message: "model_type 'ds' embeds the momenta: features must be 'momenta' (DS) or 'momenta+invariants' (DSI)" });
   }
+  if (c.model_type === 'lgatr') checkLGATr(c, ctx);
   if (c.activation === 'rational' && c.width % c.rational_groups !== 0) {
     ctx.addIssue({ code: 'custom', path: ['rational_groups'], message: `rational_groups (${c.rational_groups}) must divide width (${c.width})` });
   }
@@ -414,6 +417,15 @@ function checkArchitecture(c: z.output<typeof RunConfigBase>, ctx: z.RefinementC
   }
   if (c.kan_range[0] >= c.kan_range[1]) {
     ctx.addIssue({ code: 'custom', path: ['kan_range'], message: `kan_range must be [lo, hi] with lo < hi, got [${c.kan_range.join(', ')}]` });
+  }
+}
+
+function checkLGATr(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): void {
+  if (c.features !== undefined && c.features !== 'momenta') {
+    ctx.addIssue({ code: 'custom', path: ['features'], message: "model_type 'lgatr' reads the four-momenta themselves (its invariants are built inside): features must be 'momenta'" });
+  }
+  if (c.width % c.lgatr_heads !== 0 || c.width % 2 !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['width'], message: `lgatr: width (${c.width} multivector channels) must be even and a multiple of lgatr_heads (${c.lgatr_heads})` });
   }
 }
 

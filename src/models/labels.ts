@@ -19,6 +19,8 @@ function architecture(c: ModelHeader['config']): string {
       return `${c.activation === 'rational' ? `GroupKAN-${c.rational_groups} ` : ''}MLP${c.features === 'invariants' || c.features === 'momenta+invariants' ? '-I' : ''} ${c.depth}-${c.width}`;
     case 'kan':
       return `KAN ${c.depth}-${c.width}`;
+    case 'lgatr':
+      return `L-GATr ${c.depth}-${c.width}`;
     case 'ds':
       return `${c.features === 'momenta+invariants' ? 'DSI' : 'DS'} ${c.depth}-${c.width}`;
     default:

@@ -7,12 +7,13 @@ import { dnnType, skdnnType } from './neural.js';
 import { bdtType } from './gbdt/index.js';
 import { MOMENTUM_TYPE, momentumType } from './momentumRegressor.js';
 import { dsType, kanType, mlpType } from './layered.js';
+import { lgatrType } from './lgatr.js';
 
 // The factory of every model type, by config name: the compiler checks that
 // each name of src/config/modelTypes.ts (where its capabilities are recorded)
 // has one here. A new type is its module, its record there and its line here.
 const TYPES: { readonly [K in ModelTypeName]: RegressorType } = {
-  poly: polynomialType, dnn: dnnType, skdnn: skdnnType, bdt: bdtType, mlp: mlpType, kan: kanType, ds: dsType,
+  poly: polynomialType, dnn: dnnType, skdnn: skdnnType, bdt: bdtType, mlp: mlpType, kan: kanType, ds: dsType, lgatr: lgatrType,
 };
 
 /** Stored-only wrappers that are not config model types. */

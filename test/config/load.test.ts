@@ -120,7 +120,7 @@ test('issue 17: a key of another model type is an error with the reason; its def
     return true;
   });
   const trees = writeText(dir, 'bdt.json', JSON.stringify({ ...minimal, model_type: 'bdt', depth: 4, degree: 3 }));
-  assert.throws(() => loadConfig(trees), /depth: applies to model_type 'dnn', 'skdnn', 'mlp', 'kan', 'ds', not 'bdt'[^\n]*\n\s+degree: applies to model_type 'poly'/);
+  assert.throws(() => loadConfig(trees), /depth: applies to model_type 'dnn', 'skdnn', 'mlp', 'kan', 'ds', 'lgatr', not 'bdt'[^\n]*\n\s+degree: applies to model_type 'poly'/);
   // --set reaches the same check.
   assert.throws(() => loadConfig(writeText(dir, 'p.json', JSON.stringify(minimal)), ['ridge=1e-3']), /ridge: applies to model_type 'poly', not 'skdnn'/);
   // The resolved config a model directory keeps lists every key at its default: it trains again as it is.
