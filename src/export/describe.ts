@@ -124,6 +124,20 @@ function opLabel(op: GraphOp): string {
       return `${op.periods.length} periodic as cos/sin`;
     case 'angularHead':
       return `harmonic head l ≤ ${op.lMax} of ${op.decays.length} decay${op.decays.length === 1 ? '' : 's'}`;
+    case 'mvEmbed':
+      return `${op.tokens} multivector tokens`;
+    case 'mvLinear':
+      return 'equivariant linear';
+    case 'mvNorm':
+      return 'equivariant layer norm';
+    case 'mvGate':
+      return `${op.activation.name} gate`;
+    case 'mvBilinear':
+      return op.product === 'geometric' ? 'geometric product' : 'join';
+    case 'mvAttention':
+      return `attention ${op.heads} heads`;
+    case 'mvReadout':
+      return 'invariant readout';
     case 'gather': case 'concat': case 'inverseTransform': case 'sigma':
       return '';
   }

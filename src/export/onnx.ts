@@ -27,7 +27,10 @@ import type { Activation } from '../kernels/types.js';
 import { hasInvariants, hasMomenta } from '../features/momentumFeatures.js';
 import { invariantPairs } from '../data/momenta.js';
 import { kanFeatures } from '../kernels/kan.js';
-import type { AngularHeadOp, ForestBody, GraphOp, KanExpandOp, LegendreOp, MomentumFeaturesOp, PeriodicOp, RationalOp } from '../graph/ops.js';
+import type {
+  AngularHeadOp, ForestBody, GraphOp, KanExpandOp, LegendreOp, MomentumFeaturesOp, MvAttentionOp, MvBilinearOp, MvEmbedOp, MvLinearOp, MvNormOp, PeriodicOp,
+  RationalOp,
+} from '../graph/ops.js';
 import { DecayTensor, normalisation } from '../features/harmonics.js';
 import type { TargetTransformJSON } from '../transforms/target.js';
 import { A, B, C, D, P, Q, SQRPI, THRESH } from '../kernels/activations.js';
@@ -656,6 +659,92 @@ function angularHead(g: GraphBuilder, op: AngularHeadOp, row: string, o: string)
   return g.div(g.sub(forward, t.shift), t.scale);
 }
 
+// Multivector ops (src/graph/ops.ts MvOp) on [N, 16, T, C] views of the flat
+// [N, 16·T·C] buffers. Sums run in onnxruntime's order (MatMul, ReduceSum),
+// not ampfit's, so results agree to rounding, not bit for bit.
+
+const MVC = 16;
+
+function mvView(g: GraphBuilder, t: string, dims: readonly number[]): string {
+  return g.op('Reshape', [t, g.int64s('mv.shape', [-1, ...dims])]);
+}
+
+/** Blade 0 of a [N, 16, …] view, keeping the axis. */
+function scalarPart(g: GraphBuilder, t: string): string {
+  return g.op('Slice', [t, g.int64s('mv.start', [0]), g.int64s('mv.end', [1]), g.int64s('mv.axis', [1])]);
+}
+
+/** Each token's momentum into its channel-0 vector blades, its class as a scalar 1: one Gemm whose sums have a single nonzero term (exact). */
+function mvEmbed(g: GraphBuilder, op: MvEmbedOp, x: string): string {
+  const T = op.tokens;
+  const C = op.channels;
+  const w = new Float64Array(4 * T * MVC * T * C);
+  const c = new Float64Array(MVC * T * C);
+  for (let t = 0; t < T; t++) {
+    for (let mu = 0; mu < 4; mu++) w[(4 * t + mu) * MVC * T * C + (op.blades[mu] * T + t) * C] = 1;
+    c[t * C + 1 + op.classOf[t]] = 1;
+  }
+  return g.op('Gemm', [x, g.tensor(g.fresh('mv.embed'), [4 * T, MVC * T * C], w), g.tensor(g.fresh('mv.classes'), [MVC * T * C], c)]);
+}
+
+/** Per blade a: x_a·W_grade(a) + dualSign(a)·x_(a^15)·W_(9−grade(a)), bias on blade 0, then the residual. */
+function mvLinear(g: GraphBuilder, op: MvLinearOp, x: string, residual: string | null): string {
+  const { tokens: T, cin, cout } = op;
+  const block = cin * cout;
+  const direct = new Float64Array(MVC * block);
+  const dual = new Float64Array(MVC * block);
+  for (let a = 0; a < MVC; a++) {
+    direct.set(op.w.subarray(op.grade[a] * block, (op.grade[a] + 1) * block), a * block);
+    const d = op.w.subarray((9 - op.grade[a]) * block, (10 - op.grade[a]) * block);
+    for (let k = 0; k < block; k++) dual[a * block + k] = op.dualSign[a] * d[k];
+  }
+  const bias = new Float64Array(MVC * cout);
+  bias.set(op.w.subarray(10 * block, 10 * block + cout));
+  const x4 = mvView(g, x, [MVC, T, cin]);
+  const partner = g.op('Gather', [x4, g.int64s('mv.dual', Array.from({ length: MVC }, (_, a) => a ^ 15))], [axisAttr(1)]);
+  const y = g.add(
+    g.add(g.op('MatMul', [x4, g.tensor(g.fresh(`${op.name}.W`), [MVC, cin, cout], direct)]), g.op('MatMul', [partner, g.tensor(g.fresh(`${op.name}.Wdual`), [MVC, cin, cout], dual)])),
+    g.tensor(g.fresh(`${op.name}.b`), [MVC, 1, cout], bias),
+  );
+  const flat = mvView(g, y, [MVC * T * cout]);
+  return residual === null ? flat : g.add(flat, residual);
+}
+
+function mvNorm(g: GraphBuilder, op: MvNormOp, x: string): string {
+  const x4 = mvView(g, x, [MVC, op.tokens, op.channels]);
+  const metric = g.tensor(g.fresh('mv.metric'), [MVC, 1, 1], Float64Array.from(op.metric));
+  const sq = g.op('ReduceSum', [g.mul(g.mul(x4, metric), x4), g.int64s('mv.axis', [1])], [intAttr('keepdims', 1)]);
+  const n = g.add(g.div(g.op('ReduceSum', [g.unary('Abs', sq), g.int64s('mv.axis', [3])], [intAttr('keepdims', 1)]), op.channels), op.eps);
+  return mvView(g, g.mul(x4, g.div(1, g.unary('Sqrt', n))), [MVC * op.tokens * op.channels]);
+}
+
+/** z = Σ_(a,b) x_a y_b M[a·16 + b, out]: the outer product of the components times the table as a 256 × 16 matrix. */
+function mvBilinear(g: GraphBuilder, op: MvBilinearOp, x: string, y: string): string {
+  const TC = op.tokens * op.channels;
+  const m = new Float64Array(MVC * MVC * MVC);
+  const t = op.table;
+  for (let k = 0; k < t.sign.length; k++) m[(t.left[k] * MVC + t.right[k]) * MVC + t.out[k]] += t.sign[k];
+  const outer = g.mul(mvView(g, x, [MVC, 1, TC]), mvView(g, y, [1, MVC, TC]));
+  const pairs = g.op('Transpose', [mvView(g, outer, [MVC * MVC, TC])], [intsAttr('perm', [0, 2, 1])]);
+  const z = g.op('MatMul', [pairs, g.tensor(g.fresh(`mv.${op.product}`), [MVC * MVC, MVC], m)]);
+  return mvView(g, g.op('Transpose', [z], [intsAttr('perm', [0, 2, 1])]), [MVC * TC]);
+}
+
+function mvAttention(g: GraphBuilder, op: MvAttentionOp, q: string, k: string, v: string): string {
+  const { tokens: T, heads: H, headChannels: Ch } = op;
+  const view = (t: string): string => mvView(g, t, [MVC, T, H, Ch]);
+  // [N, 16, T, H, Ch] → [N, H, T, 16·Ch]: a head's tokens as rows of all its components.
+  const rows = (t: string): string => mvView(g, g.op('Transpose', [t], [intsAttr('perm', [0, 3, 2, 1, 4])]), [H, T, MVC * Ch]);
+  const weights = g.tensor(g.fresh('mv.attention.metric'), [MVC, 1, 1, 1], Float64Array.from(op.metric, (e) => e * op.scale));
+  const qs = rows(g.mul(view(q), weights));
+  const kt = mvView(g, g.op('Transpose', [view(k)], [intsAttr('perm', [0, 3, 1, 4, 2])]), [H, MVC * Ch, T]);
+  const logits = g.op('MatMul', [qs, kt]);
+  const e = g.unary('Exp', g.sub(logits, g.op('ReduceMax', [logits], [intsAttr('axes', [3]), intAttr('keepdims', 1)])));
+  const w = g.div(e, g.op('ReduceSum', [e, g.int64s('mv.axis', [3])], [intAttr('keepdims', 1)]));
+  const o = mvView(g, g.op('MatMul', [w, rows(view(v))]), [H, T, MVC, Ch]);
+  return mvView(g, g.op('Transpose', [o], [intsAttr('perm', [0, 3, 2, 1, 4])]), [MVC * T * H * Ch]);
+}
+
 function unreachable(op: never): never {
   throw new AmpfitError(`export --format onnx: no ONNX form for op '${(op as GraphOp).kind}'`);
 }
@@ -738,6 +827,31 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
       case 'sigma': {
         const slope = inverseSlope(g, t[op.value], op.transform);
         t[op.output] = g.mul(g.mul(op.scale, g.unary('Sqrt', t[op.variance])), slope);
+        break;
+      }
+      case 'mvEmbed':
+        t[op.output] = mvEmbed(g, op, t[op.input]);
+        break;
+      case 'mvLinear':
+        t[op.output] = mvLinear(g, op, t[op.input], op.residual === null ? null : t[op.residual]);
+        break;
+      case 'mvNorm':
+        t[op.output] = mvNorm(g, op, t[op.input]);
+        break;
+      case 'mvGate': {
+        const x4 = mvView(g, t[op.input], [MVC, op.tokens, op.channels]);
+        t[op.output] = mvView(g, g.mul(x4, activation(g, scalarPart(g, x4), op.activation)), [MVC * op.tokens * op.channels]);
+        break;
+      }
+      case 'mvBilinear':
+        t[op.output] = mvBilinear(g, op, t[op.left], t[op.right]);
+        break;
+      case 'mvAttention':
+        t[op.output] = mvAttention(g, op, t[op.q], t[op.k], t[op.v]);
+        break;
+      case 'mvReadout': {
+        const s0 = scalarPart(g, mvView(g, t[op.input], [MVC, op.tokens, op.channels]));
+        t[op.output] = g.div(g.op('ReduceSum', [s0, g.int64s('mv.axes', [1, 2])], [intAttr('keepdims', 0)]), op.tokens);
         break;
       }
       default:

@@ -8,7 +8,12 @@ import type { Activation } from '../kernels/types.js';
 import { featureDim, type MomentumFeatureSpec } from '../features/momentumFeatures.js';
 import { AmpfitError } from '../util/errors.js';
 import type { TargetTransformJSON } from '../transforms/target.js';
-import type { AngularHeadOp, Buf, ForestBody, GraphInput, GraphOp, GroupSpec, ModelGraph } from './ops.js';
+import type {
+  AngularHeadOp, Buf, ForestBody, GraphInput, GraphOp, GroupSpec, ModelGraph, MvAttentionOp, MvBilinearOp, MvEmbedOp, MvLinearOp, MvNormOp,
+} from './ops.js';
+
+/** Components of a multivector (src/nn/lgatr/algebra.ts MV). */
+const MV = 16;
 
 /** Thrown by a model that has no graph form yet: the exporter names it to the user. */
 export class NotExportableError extends AmpfitError {
@@ -169,6 +174,69 @@ export class GraphBuilder {
     this.expect(value, 1, 'σ');
     const output = this.fresh(1);
     this.ops.push({ kind: 'sigma', variance, value, output, scale, transform });
+    return output;
+  }
+
+  mvEmbed(input: Buf, e: Omit<MvEmbedOp, 'kind' | 'input' | 'output'>): Buf {
+    this.expect(input, 4 * e.tokens, 'multivector embedding');
+    if (e.classOf.length !== e.tokens || e.classOf.some((c) => !(Number.isInteger(c) && c >= 0 && 1 + c < e.channels)) || e.blades.length !== 4) {
+      throw new AmpfitError('model graph: multivector embedding: the classes do not fit the channels');
+    }
+    const output = this.fresh(MV * e.tokens * e.channels);
+    this.ops.push({ kind: 'mvEmbed', input, output, ...e, blades: [...e.blades], classOf: [...e.classOf] });
+    return output;
+  }
+
+  mvLinear(l: Omit<MvLinearOp, 'kind' | 'output'>): Buf {
+    this.expect(l.input, MV * l.tokens * l.cin, l.name);
+    if (l.w.length !== 10 * l.cin * l.cout + l.cout) throw new AmpfitError(`model graph: ${l.name} has ${l.w.length} parameters for ${l.cin}→${l.cout} channels`);
+    if (l.residual !== null) this.expect(l.residual, MV * l.tokens * l.cout, `${l.name}'s residual`);
+    const output = this.fresh(MV * l.tokens * l.cout);
+    this.ops.push({ kind: 'mvLinear', ...l, output });
+    return output;
+  }
+
+  mvNorm(input: Buf, n: Omit<MvNormOp, 'kind' | 'input' | 'output'>): Buf {
+    this.expect(input, MV * n.tokens * n.channels, 'multivector layer norm');
+    const output = this.fresh(MV * n.tokens * n.channels);
+    this.ops.push({ kind: 'mvNorm', input, output, ...n });
+    return output;
+  }
+
+  mvGate(input: Buf, tokens: number, channels: number, activation: Activation): Buf {
+    this.expect(input, MV * tokens * channels, 'multivector gate');
+    const output = this.fresh(MV * tokens * channels);
+    this.ops.push({ kind: 'mvGate', input, output, tokens, channels, activation });
+    return output;
+  }
+
+  mvBilinear(left: Buf, right: Buf, b: Omit<MvBilinearOp, 'kind' | 'left' | 'right' | 'output'>): Buf {
+    const w = MV * b.tokens * b.channels;
+    this.expect(left, w, `${b.product} product`);
+    this.expect(right, w, `${b.product} product`);
+    const t = b.table;
+    const n = t.sign.length;
+    if (t.left.length !== n || t.right.length !== n || t.out.length !== n || [...t.left, ...t.right, ...t.out].some((a) => !(Number.isInteger(a) && a >= 0 && a < MV))) {
+      throw new AmpfitError(`model graph: the ${b.product} product's table is malformed`);
+    }
+    const output = this.fresh(w);
+    this.ops.push({ kind: 'mvBilinear', left, right, output, ...b });
+    return output;
+  }
+
+  mvAttention(q: Buf, k: Buf, v: Buf, a: Omit<MvAttentionOp, 'kind' | 'q' | 'k' | 'v' | 'output'>): Buf {
+    if (a.heads * a.headChannels !== a.channels) throw new AmpfitError('model graph: attention heads do not split the channels');
+    const w = MV * a.tokens * a.channels;
+    for (const b of [q, k, v]) this.expect(b, w, 'attention');
+    const output = this.fresh(w);
+    this.ops.push({ kind: 'mvAttention', q, k, v, output, ...a });
+    return output;
+  }
+
+  mvReadout(input: Buf, tokens: number, channels: number): Buf {
+    this.expect(input, MV * tokens * channels, 'multivector readout');
+    const output = this.fresh(channels);
+    this.ops.push({ kind: 'mvReadout', input, output, tokens, channels });
     return output;
   }
 

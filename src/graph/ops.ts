@@ -253,9 +253,125 @@ export interface SigmaOp {
   readonly transform: TargetTransformJSON;
 }
 
+// ---------------------------------------------------------------------------
+// Multivector ops (L-GATr, src/nn/lgatr): a buffer of T tokens × C channels of
+// the spacetime algebra G(1,3) holds 16·T·C values component-major,
+// value (a, t, c) at a·T·C + t·C + c (blade a as src/nn/lgatr/algebra.ts
+// numbers them). The algebra's constants (grades, signs, the metric, the
+// product tables) travel in the ops, derived once in algebra.ts, so no
+// exporter or reader needs an algebra of its own.
+
+/** How every op names its tokens × channels. */
+export interface MvShape {
+  readonly tokens: number;
+  readonly channels: number;
+}
+
+/**
+ * The tokens of a row of 4T (scaled) four-momenta: token t's channel 0 has
+ * component blades[μ] = x[4t + μ], channel 1 + classOf[t] has scalar part 1,
+ * every other value is 0 (channels = 1 + number of classes).
+ */
+export interface MvEmbedOp extends MvShape {
+  readonly kind: 'mvEmbed';
+  readonly input: Buf;
+  readonly output: Buf;
+  readonly blades: readonly number[];
+  readonly classOf: readonly number[];
+}
+
+/**
+ * The equivariant linear map (src/nn/lgatr/equiLinear.ts): with W_k the k-th
+ * cin×cout block of w (row-major, blocks 0–4 the grade projections, 5–9 the
+ * pseudoscalar products, then cout biases),
+ *   y[a,t,o] = (Σ_i x[a,t,i]·W_grade[a][i,o]) + dualSign[a]·(Σ_i x[a^15,t,i]·W_(9−grade[a])[i,o])
+ * (sums ascending i, from 0), then + bias[o] on blade 0, then + residual.
+ */
+export interface MvLinearOp {
+  readonly kind: 'mvLinear';
+  readonly name: string;
+  readonly input: Buf;
+  readonly output: Buf;
+  readonly tokens: number;
+  readonly cin: number;
+  readonly cout: number;
+  readonly w: Float64Array;
+  readonly residual: Buf | null;
+  readonly grade: readonly number[];
+  readonly dualSign: readonly number[];
+}
+
+/**
+ * The equivariant layer norm (src/nn/lgatr/ops.ts): per token,
+ * sq_c = Σ_a (metric[a]·x[a,t,c])·x[a,t,c] (blades ascending),
+ * N = (Σ_c |sq_c|)/C + eps, y = x · (1/√N).
+ */
+export interface MvNormOp extends MvShape {
+  readonly kind: 'mvNorm';
+  readonly input: Buf;
+  readonly output: Buf;
+  readonly metric: readonly number[];
+  readonly eps: number;
+}
+
+/** The scalar gate: y[a,t,c] = act(x[0,t,c])·x[a,t,c]. */
+export interface MvGateOp extends MvShape {
+  readonly kind: 'mvGate';
+  readonly input: Buf;
+  readonly output: Buf;
+  readonly activation: Activation;
+}
+
+/** A bilinear product's terms z[out] += (sign·x[left])·y[right], in list order (algebra.ts BilinearTable). */
+export interface MvProductTable {
+  readonly left: readonly number[];
+  readonly right: readonly number[];
+  readonly out: readonly number[];
+  readonly sign: readonly number[];
+}
+
+/** Channel by channel z = x ∘ y (geometric product or join): z starts at 0 and takes the table's terms in order. */
+export interface MvBilinearOp extends MvShape {
+  readonly kind: 'mvBilinear';
+  readonly product: 'geometric' | 'join';
+  readonly left: Buf;
+  readonly right: Buf;
+  readonly output: Buf;
+  readonly table: MvProductTable;
+}
+
+/**
+ * Multi-head attention over the tokens (src/nn/lgatr/attention.ts), channels
+ * = heads·headChannels, head h owning channels h·Ch … h·Ch + Ch − 1:
+ * logit[h,i,j] = Σ_a (metric[a]·scale)·(Σ_c q[a,i,hc]·k[a,j,hc]) (blades
+ * ascending, from 0), w = softmax_j (max subtracted, exp, sum ascending j,
+ * divide), o[a,i,hc] = Σ_j w[h,i,j]·v[a,j,hc] (ascending j, from 0).
+ */
+export interface MvAttentionOp extends MvShape {
+  readonly kind: 'mvAttention';
+  readonly q: Buf;
+  readonly k: Buf;
+  readonly v: Buf;
+  readonly output: Buf;
+  readonly heads: number;
+  readonly headChannels: number;
+  readonly scale: number;
+  readonly metric: readonly number[];
+}
+
+/** The invariant readout: out[o] = (Σ_t x[0,t,o]) / T, tokens ascending; channels outputs. */
+export interface MvReadoutOp extends MvShape {
+  readonly kind: 'mvReadout';
+  readonly input: Buf;
+  readonly output: Buf;
+}
+
+export type MvOp = MvEmbedOp | MvLinearOp | MvNormOp | MvGateOp | MvBilinearOp | MvAttentionOp | MvReadoutOp;
+
 export type GraphOp =
   | DenseOp | ActivationOp | RationalOp | KanExpandOp | GatherOp | ConcatOp | MomentumFeaturesOp
-  | LegendreOp | ForestOp | MeanOp | OrbitOp | FoldOp | VarianceOp | InverseTransformOp | SigmaOp | PeriodicOp | AngularHeadOp;
+  | LegendreOp | ForestOp | MeanOp | OrbitOp | FoldOp | VarianceOp | InverseTransformOp | SigmaOp | PeriodicOp | AngularHeadOp
+  | MvOp;
 
 export type OpKind = GraphOp['kind'];
 
@@ -287,6 +403,14 @@ export function opInputs(op: GraphOp): Buf[] {
     case 'angularHead':
       return [op.row, op.inner];
     case 'periodic':
+      return [op.input];
+    case 'mvLinear':
+      return op.residual === null ? [op.input] : [op.input, op.residual];
+    case 'mvBilinear':
+      return [op.left, op.right];
+    case 'mvAttention':
+      return [op.q, op.k, op.v];
+    case 'mvEmbed': case 'mvNorm': case 'mvGate': case 'mvReadout':
       return [op.input];
     case 'activation': case 'rational': case 'kanExpand': case 'gather': case 'momentumFeatures':
     case 'legendre': case 'forest': case 'orbit': case 'fold': case 'variance': case 'inverseTransform':

@@ -43,10 +43,14 @@ const name = z.string().startsWith(GRAPH_ARRAY_PREFIX);
 const transform = z.strictObject({ kind: z.enum(TARGET_TRANSFORMS), shift: finite, scale: finite, unit: finite.optional() });
 const group = z.strictObject({ src: name, reflect: name, reflectable: name, elements: int });
 const angle = z.strictObject({ index: int, offset: finite, scale: finite });
+const activation = z.strictObject({ name: z.enum(ACTIVATIONS), param: finite });
+const sign = z.union([z.literal(1), z.literal(-1)]);
+/** One value per multivector component. */
+const blades = <T extends z.ZodTypeAny>(t: T) => z.array(t).length(16);
 
 const OpSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('dense'), name: z.string(), input: int, output: int, nIn: int, nOut: int, w: name, b: name.nullable(), residual: int.nullable() }),
-  z.strictObject({ kind: z.literal('activation'), input: int, output: int, width: int, activation: z.strictObject({ name: z.enum(ACTIVATIONS), param: finite }) }),
+  z.strictObject({ kind: z.literal('activation'), input: int, output: int, width: int, activation }),
   z.strictObject({ kind: z.literal('rational'), name: z.string(), input: int, output: int, width: int, groups: int, degP: int, degQ: int, coef: name }),
   z.strictObject({ kind: z.literal('kanExpand'), input: int, output: int, nIn: int, grid: int, lo: finite, hi: finite }),
   z.strictObject({ kind: z.literal('gather'), input: int, output: int, columns: z.array(int) }),
@@ -74,6 +78,22 @@ const OpSchema = z.discriminatedUnion('kind', [
     kind: z.literal('angularHead'), row: int, inner: int, output: int, lMax: int,
     decays: z.array(z.strictObject({ cos: angle, phi: angle })), transform, alpha: finite, beta: finite, lAt: int, eAt: int,
   }),
+  z.strictObject({ kind: z.literal('mvEmbed'), input: int, output: int, tokens: int, channels: int, blades: z.array(int).length(4), classOf: z.array(int) }),
+  z.strictObject({
+    kind: z.literal('mvLinear'), name: z.string(), input: int, output: int, tokens: int, cin: int, cout: int, w: name, residual: int.nullable(),
+    grade: blades(int), dualSign: blades(sign),
+  }),
+  z.strictObject({ kind: z.literal('mvNorm'), input: int, output: int, tokens: int, channels: int, metric: blades(sign), eps: finite }),
+  z.strictObject({ kind: z.literal('mvGate'), input: int, output: int, tokens: int, channels: int, activation }),
+  z.strictObject({
+    kind: z.literal('mvBilinear'), product: z.enum(['geometric', 'join']), left: int, right: int, output: int, tokens: int, channels: int,
+    table: z.strictObject({ left: z.array(int), right: z.array(int), out: z.array(int), sign: z.array(sign) }),
+  }),
+  z.strictObject({
+    kind: z.literal('mvAttention'), q: int, k: int, v: int, output: int, tokens: int, channels: int, heads: int, headChannels: int, scale: finite,
+    metric: blades(sign),
+  }),
+  z.strictObject({ kind: z.literal('mvReadout'), input: int, output: int, tokens: int, channels: int }),
 ]);
 
 export const GraphSchema = z.strictObject({
@@ -160,6 +180,22 @@ export function serializeGraph(graph: ModelGraph): SerializedGraph {
         return { ...op, activation: { name: op.activation.name, param: op.activation.param } };
       case 'kanExpand': case 'variance': case 'inverseTransform': case 'sigma':
         return { ...op };
+      case 'mvEmbed':
+        return { ...op, blades: [...op.blades], classOf: [...op.classOf] };
+      case 'mvLinear':
+        return { ...op, w: put('w', op.w), grade: [...op.grade], dualSign: op.dualSign.map(toSign) };
+      case 'mvNorm':
+        return { ...op, metric: op.metric.map(toSign) };
+      case 'mvGate':
+        return { ...op, activation: { name: op.activation.name, param: op.activation.param } };
+      case 'mvBilinear': {
+        const t = op.table;
+        return { ...op, table: { left: [...t.left], right: [...t.right], out: [...t.out], sign: t.sign.map(toSign) } };
+      }
+      case 'mvAttention':
+        return { ...op, metric: op.metric.map(toSign) };
+      case 'mvReadout':
+        return { ...op };
     }
   });
   const json: GraphJSON = {
@@ -170,6 +206,12 @@ export function serializeGraph(graph: ModelGraph): SerializedGraph {
     ops,
   };
   return { json, arrays };
+}
+
+/** A sign of the algebra's tables (±1 by construction: algebra.ts derives them from the metric). */
+function toSign(v: number): 1 | -1 {
+  if (v !== 1 && v !== -1) throw new AmpfitError(`model graph: a multivector sign is ${v}, not ±1`);
+  return v;
 }
 
 type Ctor<T extends GraphArray> = { new (n: number): T; readonly name: string };
@@ -225,8 +267,11 @@ export function deserializeGraph(value: unknown, arrays: Readonly<Record<string,
         return { ...op, group: getGroup(op.group, width(op.input)) };
       case 'fold':
         return { ...op, group: getGroup(op.group, width(op.input)) };
+      case 'mvLinear':
+        return { ...op, w: get(op.w, Float64Array, 10 * op.cin * op.cout + op.cout) };
       case 'activation': case 'kanExpand': case 'gather': case 'concat': case 'momentumFeatures': case 'mean': case 'variance':
       case 'inverseTransform': case 'sigma': case 'periodic': case 'angularHead':
+      case 'mvEmbed': case 'mvNorm': case 'mvGate': case 'mvBilinear': case 'mvAttention': case 'mvReadout':
         return op;
     }
   });

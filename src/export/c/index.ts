@@ -30,6 +30,9 @@ import { cArray, commentSafe, cString, hexFloat, sanitizeName } from './literals
 import { MOMENTUM_STATUS, momentaFunction, PAIR_C } from './momenta.js';
 import { foldC, groupC, orbitC } from './symmetry.js';
 import { angularHeadFunctions, periodicC } from './angular.js';
+import {
+  mvAttentionFunction, mvBilinearFunction, mvEmbedFunction, mvGateFunction, mvLinearFunction, mvNormFunction, mvReadoutC, type CFunction,
+} from './multivector.js';
 
 export { hexFloat, hexFloat32, sanitizeName } from './literals.js';
 
@@ -139,6 +142,10 @@ function walk(graph: ModelGraph): Walked {
     return id;
   };
   const forestIds = new Map<object, string>();
+  const use = (f: CFunction): string => {
+    decls.add(f.key, f.text);
+    return f.name;
+  };
   for (const op of graph.ops) {
     const out = (b: Buf = (op as { output: Buf }).output): string => buf(b);
     switch (op.kind) {
@@ -244,6 +251,38 @@ function walk(graph: ModelGraph): Walked {
         body.push(`${out()}[0] = amp_angular_${id}(${buf(op.row)}, ${buf(op.inner)});`);
         break;
       }
+      case 'mvEmbed':
+        body.push(`${use(mvEmbedFunction(op))}(${buf(op.input)}, ${out()});`);
+        break;
+      case 'mvLinear': {
+        const args = [buf(op.input), tables.name(op.w, `${op.name} ${op.cin}->${op.cout}`), ...(op.residual === null ? [] : [buf(op.residual)]), out()];
+        body.push(`${use(mvLinearFunction(op))}(${args.join(', ')});`);
+        break;
+      }
+      case 'mvNorm':
+        body.push(`${use(mvNormFunction(op))}(${buf(op.input)}, ${out()});`);
+        break;
+      case 'mvGate': {
+        const a = op.activation;
+        if (a.name === 'linear') {
+          body.push(`for (i = 0; i < ${16 * op.tokens * op.channels}; i++) ${out()}[i] = ${buf(op.input)}[i] * ${buf(op.input)}[i % ${op.tokens * op.channels}];`);
+          break;
+        }
+        const act: Exclude<ActivationName, 'linear'> = a.name;
+        if (act === 'gelu') decls.add('erfc', ERFC_C);
+        decls.add(`activation ${act}`, () => activationFunction(act));
+        body.push(`${use(mvGateFunction(op.tokens, op.channels, act, activationNeedsParam(a) ? hexFloat(a.param) : null))}(${buf(op.input)}, ${out()});`);
+        break;
+      }
+      case 'mvBilinear':
+        body.push(`${use(mvBilinearFunction(op))}(${buf(op.left)}, ${buf(op.right)}, ${out()});`);
+        break;
+      case 'mvAttention':
+        body.push(`${use(mvAttentionFunction(op))}(${buf(op.q)}, ${buf(op.k)}, ${buf(op.v)}, ${out()});`);
+        break;
+      case 'mvReadout':
+        body.push(...mvReadoutC(op.tokens, op.channels, buf(op.input), out()));
+        break;
       default:
         return unreachable(op);
     }

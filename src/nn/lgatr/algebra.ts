@@ -5,6 +5,8 @@
 // tables are derived here from the metric rather than typed in, so a sign
 // error cannot hide in a hand-written table.
 
+import type { MvProductTable } from '../../graph/ops.js';
+
 /** Components of a multivector. */
 export const MV = 16;
 
@@ -111,4 +113,9 @@ export function applyBilinear(t: BilinearTable, x: ArrayLike<number>, y: ArrayLi
   const z = new Float64Array(MV);
   for (let k = 0; k < t.sign.length; k++) z[t.out[k]] += t.sign[k] * x[t.left[k]] * y[t.right[k]];
   return z;
+}
+
+/** A table as the model graph stores it (plain numbers, the same terms in the same order). */
+export function graphTable(t: BilinearTable): MvProductTable {
+  return { left: Array.from(t.left), right: Array.from(t.right), out: Array.from(t.out), sign: Array.from(t.sign) };
 }

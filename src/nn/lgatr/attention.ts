@@ -11,7 +11,8 @@ import { METRIC, MV } from './algebra.js';
 
 export class Attention {
   readonly width: number;
-  private readonly scale: number;
+  /** 1/√(16·C_head), the logits' scale. */
+  readonly scale: number;
 
   constructor(readonly particles: number, readonly heads: number, readonly headChannels: number) {
     this.width = heads * headChannels;

@@ -8,11 +8,13 @@
 
 import type { Kernels } from '../../kernels/types.js';
 import type { Rng } from '../../util/rng.js';
-import { GEOMETRIC_PRODUCT, JOIN, MV } from './algebra.js';
+import type { GraphBuilder } from '../../graph/builder.js';
+import type { Buf } from '../../graph/ops.js';
+import { GEOMETRIC_PRODUCT, graphTable, JOIN, METRIC, MV } from './algebra.js';
 import { Attention } from './attention.js';
 import { EquiLinear } from './equiLinear.js';
 import {
-  bilinearBackward, bilinearForward, gateBackward, gateForward, layerNormBackward, layerNormForward,
+  bilinearBackward, bilinearForward, GATE, gateBackward, gateForward, layerNormBackward, layerNormForward, NORM_EPS,
 } from './ops.js';
 
 /** The per-batch buffers of one block (the forward's values the backward reads, and its scratch). */
@@ -203,6 +205,28 @@ export class Block {
     addInto(s.dC, s.dC2);
     layerNormBackward(x, rows, C, buf.norm1, buf.sq1, s.dC, s.dC2, buf.dot);
     addInto(dx, s.dC2);
+  }
+
+  /** The block as graph ops on one point's tokens, statement for statement as forward. */
+  emit(g: GraphBuilder, p: Float64Array, x: Buf, name: string): Buf {
+    const P = this.particles;
+    const C = this.channels;
+    const B = this.bilinearChannels;
+    const lin = (i: number, input: Buf, label: string, residual: Buf | null = null): Buf =>
+      this.linears[i].lin.emit(g, `${name}.${label}`, input, this.part(p, i), P, residual);
+    const h1 = g.mvNorm(x, { tokens: P, channels: C, metric: METRIC, eps: NORM_EPS });
+    const { heads, headChannels } = this.attention;
+    const o = g.mvAttention(lin(this.lq, h1, 'q'), lin(this.lk, h1, 'k'), lin(this.lv, h1, 'v'), {
+      tokens: P, channels: this.attention.width, heads, headChannels, scale: this.attention.scale, metric: METRIC,
+    });
+    const x1 = lin(this.lo, o, 'o', x);
+    const h2 = g.mvNorm(x1, { tokens: P, channels: C, metric: METRIC, eps: NORM_EPS });
+    const [fl, fr, fjl, fjr] = this.factors;
+    const gp = g.mvBilinear(lin(fl, h2, 'l'), lin(fr, h2, 'r'), { tokens: P, channels: B, product: 'geometric', table: graphTable(GEOMETRIC_PRODUCT) });
+    const jn = g.mvBilinear(lin(fjl, h2, 'jl'), lin(fjr, h2, 'jr'), { tokens: P, channels: B, product: 'join', table: graphTable(JOIN) });
+    const afterGp = lin(this.lgp, g.mvGate(gp, P, B, GATE), 'gp', x1);
+    // forward adds the join branch to (gp branch + x1): the same sum, a + b = b + a exactly.
+    return lin(this.ljn, g.mvGate(jn, P, B, GATE), 'join', afterGp);
   }
 
   private lin(i: number, p: Float64Array, x: Float64Array, rows: number, y: Float64Array): void {

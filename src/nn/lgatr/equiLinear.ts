@@ -10,6 +10,8 @@
 
 import type { Kernels } from '../../kernels/types.js';
 import type { Rng } from '../../util/rng.js';
+import type { GraphBuilder } from '../../graph/builder.js';
+import type { Buf } from '../../graph/ops.js';
 import { DUAL_SIGN, GRADE, MV, PSEUDOSCALAR } from './algebra.js';
 
 const GRADES = 5;
@@ -61,6 +63,11 @@ export class EquiLinear {
       const b = a ^ PSEUDOSCALAR;
       this.kernels.gemm(false, true, rows, cin, cout, DUAL_SIGN[b], this.slice(dy, b, rows, cout), cout, this.block(p, GRADES + 4 - GRADE[b]), cout, 1, dxa, cin);
     }
+  }
+
+  /** This map as a graph op on `tokens` tokens (p: its parameters, the layout forward reads). */
+  emit(g: GraphBuilder, name: string, x: Buf, p: Float64Array, tokens: number, residual: Buf | null = null): Buf {
+    return g.mvLinear({ name, input: x, tokens, cin: this.cin, cout: this.cout, w: p, residual, grade: GRADE, dualSign: DUAL_SIGN });
   }
 
   private block(p: Float64Array, k: number): Float64Array {

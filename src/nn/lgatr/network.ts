@@ -12,17 +12,16 @@
 // src/features/momentumFeatures.ts builds them with features 'momenta'.
 
 import type { GraphBuilder } from '../../graph/builder.js';
-import { NotExportableError } from '../../graph/builder.js';
 import type { Buf } from '../../graph/ops.js';
 import type { Kernels } from '../../kernels/types.js';
 import { BatchCache } from '../../util/batchCache.js';
 import type { Rng } from '../../util/rng.js';
 import type { TrainableNetwork } from '../trainable.js';
-import { MV, VECTOR_BLADES } from './algebra.js';
+import { METRIC, MV, VECTOR_BLADES } from './algebra.js';
 import { Block, BlockBuffers, BlockScratch } from './block.js';
 import { classList, parseLGATrConfig, type LGATrConfig } from './config.js';
 import { EquiLinear } from './equiLinear.js';
-import { layerNormBackward, layerNormForward } from './ops.js';
+import { layerNormBackward, layerNormForward, NORM_EPS } from './ops.js';
 
 /** Rows per predict() chunk: a chunk's buffers stay near 100 MB for 8 channels and 2 blocks of 5 tokens. */
 const PREDICT_ROWS = 512;
@@ -202,12 +201,17 @@ export class LGATrNet implements TrainableNetwork {
     return result;
   }
 
-  emit(_g: GraphBuilder, _x: Buf): Buf {
-    // The model graph has no multivector ops (geometric product, join, softmax attention, the invariant norm) yet.
-    throw new NotExportableError(
-      "model_type 'lgatr' (L-GATr) has no model-graph form yet (geometric products, attention and the equivariant layer norm are not graph ops); " +
-        'predict with ampfit predict, or export a dnn/skdnn/mlp/ds model',
-    );
+  /** The network as multivector graph ops on one row of scaled momenta, in forward's order. */
+  emit(g: GraphBuilder, x: Buf, params: Float64Array = this.params): Buf {
+    const P = this.particles;
+    const C = this.config.channels;
+    const tokens = g.mvEmbed(x, { tokens: P, channels: this.inputChannels, blades: VECTOR_BLADES, classOf: Array.from(this.classOf) });
+    let s = this.embed.emit(g, 'embed', tokens, this.embedParams(params), P);
+    this.blocks.forEach((b, i) => {
+      s = b.emit(g, this.blockParams(params, i), s, `block${i}`);
+    });
+    const final = g.mvNorm(s, { tokens: P, channels: C, metric: METRIC, eps: NORM_EPS });
+    return g.mvReadout(this.readout.emit(g, 'readout', final, this.readoutParams(params), P), P, this.outputDim);
   }
 
   /** Tokens [16][n·P][1 + classes]: the momentum as the vector part of channel 0, the class one-hot in the scalar parts. */

@@ -4,9 +4,13 @@
 // GELU, and a channel-wise bilinear product (geometric product or join).
 
 import { activate, derivative } from '../../kernels/activations.js';
+import type { Activation } from '../../kernels/types.js';
 import { METRIC, MV, type BilinearTable } from './algebra.js';
 
 const GELU = 5;
+
+/** The gate's activation as the model graph names it (code GELU). */
+export const GATE: Activation = { name: 'gelu', param: 0 };
 
 /**
  * Keeps the norm away from 0: a channel of lightlike vectors (massless
