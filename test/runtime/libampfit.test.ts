@@ -22,6 +22,7 @@ import { AGREEMENT, haveGcc, maxRelativeDifference, writeDoubles } from '../expo
 import { uniformPoints } from '../nn/helpers.js';
 import { Rng } from '../../src/util/rng.js';
 import { describeSurrogate } from '../../src/export/describe.js';
+import { ggyygSlice, perturbedLgatr } from '../support/lgatrModel.js';
 
 const RUNTIME = join(REPO, 'native/runtime');
 const work = tempDir('ampfit-runtime-');
@@ -160,6 +161,22 @@ test('libampfit evaluates a Deep Sets model on ggyyg momenta as predict does, an
   assert.equal(codes.status, 0);
   // The negated energy is also outside the training range, which is checked first.
   assert.deepEqual(codes.lines.map((l) => Number(l.split(' ')[0])), [2, 3, 0]);
+});
+
+// L-GATr on ggyyg momenta: the multivector ops (test/support/lgatrModel.ts: a perturbed model whose value varies over phase space).
+test('libampfit evaluates an L-GATr model on ggyyg momenta as predict does', { skip }, async () => {
+  const n = 300;
+  const { csv, x } = ggyygSlice(work, n);
+  const dir = await perturbedLgatr(work, csv);
+  const m = loadModel(dir);
+  const want = m.predict(x, n);
+  const got = evalC(dir, x, n);
+  assert.equal(got.status, 0, got.message);
+  const { max, at } = maxRelativeDifference(got.value, want);
+  console.log(`# libampfit vs predict (L-GATr): max relative difference ${max.toExponential(2)}`);
+  assert.ok(max <= AGREEMENT, `max relative difference ${max} at ${at}: ${got.value[at]} vs ${want[at]}`);
+  assert.ok(Math.max(...want) / Math.min(...want) > 10, 'the model varies over phase space');
+  assert.ok(drive(dir, 'info').lines.includes('kind 1'), 'input kind: momenta');
 });
 
 // Angular models (issue 15): the angularHead op, from the zz8d recipe (two decays, l ≤ 2, boson-swap orbit, Born-shape

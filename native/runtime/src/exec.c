@@ -388,6 +388,39 @@ static void run_op(const ampfit_model *mod, const amp_op *op, double **B, size_t
     case OP_ANGULAR:
       for (r = 0; r < nb; r++) B[op->output][r] = amp_angular_row(&op->ang, B[op->input] + r * win, B[op->aux] + r * W[op->aux], scratch);
       break;
+    case OP_MV_EMBED:
+      for (r = 0; r < nb; r++) amp_mv_embed(&op->mv, B[op->input] + r * win, B[op->output] + r * wout);
+      break;
+    case OP_MV_LINEAR:
+      for (r = 0; r < nb; r++) {
+        amp_mv_linear(&op->mv, op->w, B[op->input] + r * win, op->aux == NONE ? NULL : B[op->aux] + r * wout, B[op->output] + r * wout, scratch);
+      }
+      break;
+    case OP_MV_NORM:
+      for (r = 0; r < nb; r++) amp_mv_norm(&op->mv, B[op->input] + r * win, B[op->output] + r * wout, scratch);
+      break;
+    case OP_MV_GATE: {
+      /* Every component times act(its channel's scalar part), as src/nn/lgatr/ops.ts gateForward. */
+      const size_t tc = win / 16;
+      for (r = 0; r < nb; r++) {
+        const double *x = B[op->input] + r * win;
+        double *y = B[op->output] + r * wout;
+        for (i = 0; i < tc; i++) {
+          const double g = activate(op->act, op->param, x[i]);
+          for (k = 0; k < 16; k++) y[k * tc + i] = g * x[k * tc + i];
+        }
+      }
+      break;
+    }
+    case OP_MV_BILINEAR:
+      for (r = 0; r < nb; r++) amp_mv_bilinear(&op->mv, B[op->input] + r * win, B[op->aux] + r * win, B[op->output] + r * wout);
+      break;
+    case OP_MV_ATTENTION:
+      for (r = 0; r < nb; r++) amp_mv_attention(&op->mv, B[op->input] + r * win, B[op->aux] + r * win, B[op->aux2] + r * win, B[op->output] + r * wout, scratch);
+      break;
+    case OP_MV_READOUT:
+      for (r = 0; r < nb; r++) amp_mv_readout(&op->mv, B[op->input] + r * win, B[op->output] + r * wout);
+      break;
     default:
       break;
   }
@@ -427,6 +460,17 @@ static void op_buffers(const amp_op *op, int reading, void (*visit)(size_t, size
   }
   visit(op->input, k, ctx);
   if (op->aux != NONE) visit(op->aux, k, ctx);
+  if (op->aux2 != NONE) visit(op->aux2, k, ctx);
+}
+
+/* Per-row scratch doubles of a multivector op (multivector.c). */
+static size_t mv_scratch(const amp_op *op) {
+  switch (op->kind) {
+    case OP_MV_LINEAR: return 2 * op->mv.cout;
+    case OP_MV_NORM: return op->mv.tokens * (op->mv.cin + 1);
+    case OP_MV_ATTENTION: return op->mv.heads * op->mv.tokens * op->mv.tokens;
+    default: return 0;
+  }
 }
 
 typedef struct {
@@ -526,6 +570,7 @@ int amp_plan(ampfit_model *m) {
     op_buffers(op, 1, release_slot, k, &p);
     if (op->kind == OP_LEGENDRE && op->n_in * ((size_t)op->degree + 1) > m->scratch) m->scratch = op->n_in * ((size_t)op->degree + 1);
     if (op->kind == OP_ANGULAR && amp_angular_scratch(&op->ang) > m->scratch) m->scratch = amp_angular_scratch(&op->ang);
+    if (mv_scratch(op) > m->scratch) m->scratch = mv_scratch(op);
     if ((op->kind == OP_ORBIT || op->kind == OP_FOLD) && 3 * (op->width + (size_t)op->group.elements) > m->scratch) {
       /* doubles for the coordinates, ints for the signs and the order (an int fits in a double's space) */
       m->scratch = 3 * (op->width + (size_t)op->group.elements);

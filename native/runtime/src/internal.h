@@ -42,7 +42,8 @@ const amp_json *amp_json_get(const amp_json *obj, const char *key);
 /* ---- the model (model.c builds it, exec.c evaluates it) ---- */
 enum {
   OP_DENSE, OP_ACTIVATION, OP_RATIONAL, OP_KAN, OP_GATHER, OP_CONCAT, OP_MOMENTA, OP_LEGENDRE, OP_FOREST, OP_MEAN,
-  OP_ORBIT, OP_FOLD, OP_VARIANCE, OP_INVERSE, OP_SIGMA, OP_PERIODIC, OP_ANGULAR
+  OP_ORBIT, OP_FOLD, OP_VARIANCE, OP_INVERSE, OP_SIGMA, OP_PERIODIC, OP_ANGULAR,
+  OP_MV_EMBED, OP_MV_LINEAR, OP_MV_NORM, OP_MV_GATE, OP_MV_BILINEAR, OP_MV_ATTENTION, OP_MV_READOUT
 };
 /* Activation codes as src/kernels/types.ts ACTIVATIONS. */
 enum { ACT_LINEAR, ACT_RELU, ACT_LEAKY, ACT_ELU, ACT_SOFTPLUS, ACT_GELU, ACT_SILU, ACT_TANH };
@@ -86,9 +87,36 @@ size_t amp_angular_scratch(const amp_angular *a);
 int amp_angular_init(amp_angular *a);
 void amp_angular_free(amp_angular *a);
 
+/* The multivector ops (multivector.c; src/graph/ops.ts MvOp): buffers of 16 x tokens x channels, component-major.
+ * The algebra's constants come from the file (src/nn/lgatr/algebra.ts derives them), checked at load. */
+typedef struct {
+  size_t tokens, cin, cout;  /* channels in and out (equal but for mvLinear) */
+  size_t heads, head_ch;     /* mvAttention */
+  int grade[16];             /* mvLinear */
+  double sign[16];           /* mvLinear: the dual signs; mvNorm, mvAttention: the metric */
+  int blades[4];             /* mvEmbed: the vector blades */
+  int *class_of;             /* mvEmbed: tokens (owned) */
+  size_t n_terms;            /* mvBilinear: its table (owned) */
+  unsigned char *t_left, *t_right, *t_out;
+  double *t_sign;
+  double eps, scale;
+} amp_mv;
+void amp_mv_embed(const amp_mv *v, const double *x, double *y);
+/* scratch: 2 * cout doubles */
+void amp_mv_linear(const amp_mv *v, const double *w, const double *x, const double *res, double *y, double *scratch);
+/* scratch: tokens * (cin + 1) doubles */
+void amp_mv_norm(const amp_mv *v, const double *x, double *y, double *scratch);
+void amp_mv_bilinear(const amp_mv *v, const double *x, const double *y, double *z);
+/* scratch: heads * tokens * tokens doubles */
+void amp_mv_attention(const amp_mv *v, const double *q, const double *k, const double *val, double *o, double *scratch);
+void amp_mv_readout(const amp_mv *v, const double *x, double *y);
+void amp_mv_free(amp_mv *v);
+
 typedef struct {
   int kind;
   size_t input, output;  /* buffers */
+  size_t aux2;           /* mvAttention: the values (SIZE_MAX none) */
+  amp_mv mv;
   size_t aux;            /* dense: residual (SIZE_MAX none); sigma: value buffer */
   size_t n_in, n_out;    /* dense, kan (n_in), legendre (dim, n terms) */
   size_t width;

@@ -220,9 +220,139 @@ static void f_angular(opctx *p, amp_op *op, size_t win, size_t winner) {
   if (amp_angular_init(a) != AMPFIT_OK) op_fail(p, "out of memory%s%llu", "", 0);
 }
 
+/* Integers in [0, limit) into out: n of them. */
+static void f_ints(opctx *p, const amp_json *v, const char *key, int *out, size_t n, size_t limit) {
+  size_t k;
+  if (p->bad) return;
+  if (v == NULL || v->type != AMP_JARR || v->n != n) { op_fail(p, "'%s' is missing or does not have %llu values", key, (unsigned long long)n); return; }
+  for (k = 0; k < n; k++) {
+    if (!is_count(&v->items[k]) || (size_t)v->items[k].num >= limit) { op_fail(p, "'%s' holds a value out of range (at most %llu)", key, (unsigned long long)limit - 1); return; }
+    out[k] = (int)v->items[k].num;
+  }
+}
+
+/* Signs (+1 or -1) into out: n of them. */
+static void f_signs(opctx *p, const amp_json *v, const char *key, double *out, size_t n) {
+  size_t k;
+  if (p->bad) return;
+  if (v == NULL || v->type != AMP_JARR || v->n != n) { op_fail(p, "'%s' is missing or does not have %llu signs", key, (unsigned long long)n); return; }
+  for (k = 0; k < n; k++) {
+    if (v->items[k].type != AMP_JNUM || (v->items[k].num != 1 && v->items[k].num != -1)) { op_fail(p, "'%s' holds a value that is not +1 or -1%llu", key, 0); return; }
+    out[k] = v->items[k].num;
+  }
+}
+
+/* A multivector op's fields (src/graph/ops.ts MvOp) and its buffers' widths. */
+static void f_mv(opctx *p, amp_op *op, const char *const *acts) {
+  const amp_json *o = p->o;
+  amp_mv *v = &op->mv;
+  const size_t limit = 1u << 16;
+  size_t k, T, mvw;
+  v->tokens = T = f_int(p, "tokens");
+  if (op->kind == OP_MV_LINEAR) {
+    v->cin = f_int(p, "cin");
+    v->cout = f_int(p, "cout");
+  } else {
+    v->cin = v->cout = f_int(p, "channels");
+  }
+  if (p->bad) return;
+  if (T < 1 || T > limit || v->cin < 1 || v->cin > limit || v->cout < 1 || v->cout > limit) { op_fail(p, "its tokens or channels are out of range%s%llu", "", 0); return; }
+  mvw = 16 * T * v->cout;
+  switch (op->kind) {
+    case OP_MV_EMBED: {
+      check_width(p, op->input, 4 * T, "its input");
+      check_width(p, op->output, 16 * T * v->cin, "its output");
+      f_ints(p, amp_json_get(o, "blades"), "blades", v->blades, 4, 16);
+      if (p->bad) return;
+      v->class_of = malloc(T * sizeof *v->class_of);
+      if (v->class_of == NULL) { op_fail(p, "out of memory%s%llu", "", 0); return; }
+      /* channel 1 + class must exist: classes < channels - 1 */
+      f_ints(p, amp_json_get(o, "classOf"), "classOf", v->class_of, T, v->cin - 1);
+      if (!p->bad && v->cin < 2) op_fail(p, "it has no class channels%s%llu", "", 0);
+      break;
+    }
+    case OP_MV_LINEAR: {
+      const amp_json *r = amp_json_get(o, "residual");
+      check_width(p, op->input, 16 * T * v->cin, "its input");
+      check_width(p, op->output, mvw, "its output");
+      f_ints(p, amp_json_get(o, "grade"), "grade", v->grade, 16, 5);
+      f_signs(p, amp_json_get(o, "dualSign"), "dualSign", v->sign, 16);
+      if (p->bad) return;
+      op->w = f_arr(p, o, "w", "float64", 10 * v->cin * v->cout + v->cout, NULL);
+      if (r != NULL && r->type != AMP_JNULL) {
+        op->aux = f_in(p, r, "residual");
+        if (!p->bad) check_width(p, op->aux, mvw, "its residual");
+      }
+      break;
+    }
+    case OP_MV_NORM:
+      check_width(p, op->input, mvw, "its input");
+      check_width(p, op->output, mvw, "its output");
+      f_signs(p, amp_json_get(o, "metric"), "metric", v->sign, 16);
+      v->eps = f_num(p, "eps");
+      break;
+    case OP_MV_GATE: {
+      const amp_json *a = amp_json_get(o, "activation");
+      const amp_json *nm = amp_json_get(a, "name"), *pa = amp_json_get(a, "param");
+      check_width(p, op->input, mvw, "its input");
+      check_width(p, op->output, mvw, "its output");
+      op->act = -1;
+      if (nm != NULL && nm->type == AMP_JSTR) for (k = 0; k < 8; k++) if (strcmp(nm->str, acts[k]) == 0) op->act = (int)k;
+      if (op->act < 0 || pa == NULL || pa->type != AMP_JNUM) { op_fail(p, "unknown or malformed activation%s%llu", "", 0); break; }
+      op->param = pa->num;
+      break;
+    }
+    case OP_MV_BILINEAR: {
+      const amp_json *t = amp_json_get(o, "table"), *sg = amp_json_get(t, "sign");
+      int *idx;
+      size_t n;
+      check_width(p, op->input, mvw, "its left factor");
+      check_width(p, op->aux, mvw, "its right factor");
+      check_width(p, op->output, mvw, "its output");
+      if (p->bad) return;
+      if (sg == NULL || sg->type != AMP_JARR || sg->n > 16 * 16 * 16) { op_fail(p, "its table is malformed%s%llu", "", 0); return; }
+      n = v->n_terms = sg->n;
+      v->t_sign = malloc((n + 1) * sizeof *v->t_sign);
+      v->t_left = malloc(n + 1);
+      v->t_right = malloc(n + 1);
+      v->t_out = malloc(n + 1);
+      idx = malloc((n + 1) * sizeof *idx);
+      if (v->t_sign == NULL || v->t_left == NULL || v->t_right == NULL || v->t_out == NULL || idx == NULL) { free(idx); op_fail(p, "out of memory%s%llu", "", 0); return; }
+      f_signs(p, sg, "table.sign", v->t_sign, n);
+      f_ints(p, amp_json_get(t, "left"), "table.left", idx, n, 16);
+      for (k = 0; k < n && !p->bad; k++) v->t_left[k] = (unsigned char)idx[k];
+      f_ints(p, amp_json_get(t, "right"), "table.right", idx, n, 16);
+      for (k = 0; k < n && !p->bad; k++) v->t_right[k] = (unsigned char)idx[k];
+      f_ints(p, amp_json_get(t, "out"), "table.out", idx, n, 16);
+      for (k = 0; k < n && !p->bad; k++) v->t_out[k] = (unsigned char)idx[k];
+      free(idx);
+      break;
+    }
+    case OP_MV_ATTENTION:
+      v->heads = f_int(p, "heads");
+      v->head_ch = f_int(p, "headChannels");
+      v->scale = f_num(p, "scale");
+      f_signs(p, amp_json_get(o, "metric"), "metric", v->sign, 16);
+      if (p->bad) return;
+      if (v->heads < 1 || v->heads > limit || v->head_ch > limit || v->heads * v->head_ch != v->cin) { op_fail(p, "its heads do not split its channels%s%llu", "", 0); return; }
+      check_width(p, op->input, mvw, "its queries");
+      check_width(p, op->aux, mvw, "its keys");
+      check_width(p, op->aux2, mvw, "its values");
+      check_width(p, op->output, mvw, "its output");
+      break;
+    case OP_MV_READOUT:
+      check_width(p, op->input, mvw, "its input");
+      check_width(p, op->output, v->cin, "its output");
+      break;
+    default:
+      break;
+  }
+}
+
 static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
   static const char *kinds[] = {"dense", "activation", "rational", "kanExpand", "gather", "concat", "momentumFeatures", "legendre",
-                                "forest", "mean", "orbit", "fold", "variance", "inverseTransform", "sigma", "periodic", "angularHead"};
+                                "forest", "mean", "orbit", "fold", "variance", "inverseTransform", "sigma", "periodic", "angularHead",
+                                "mvEmbed", "mvLinear", "mvNorm", "mvGate", "mvBilinear", "mvAttention", "mvReadout"};
   static const char *acts[] = {"linear", "relu", "leaky_relu", "elu", "softplus", "gelu", "silu", "tanh"};
   ampfit_model *m = c->m;
   const amp_json *kind = amp_json_get(o, "kind");
@@ -230,6 +360,7 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
   size_t k;
   memset(op, 0, sizeof *op);
   op->aux = NONE;
+  op->aux2 = NONE;
   p.c = c; p.i = i; p.o = o; p.bad = 0; p.kind = "?";
   if (kind == NULL || kind->type != AMP_JSTR) return amp_fail(AMPFIT_ERR_FORMAT, "model %s: graph op %zu has no kind", c->src, i);
   op->kind = -1;
@@ -238,10 +369,12 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
   if (op->kind < 0) {
     return amp_fail(AMPFIT_ERR_UNSUPPORTED, "model %s: graph op %zu is '%s', which libampfit %s does not evaluate (implemented: dense, activation, "
                     "rational, kanExpand, gather, concat, momentumFeatures, legendre, forest, mean, orbit, fold, variance, inverseTransform, sigma, periodic, "
-                    "angularHead)",
+                    "angularHead, mvEmbed, mvLinear, mvNorm, mvGate, mvBilinear, mvAttention, mvReadout)",
                     c->src, i, kind->str, ampfit_version());
   }
-  if (op->kind != OP_CONCAT && op->kind != OP_MEAN && op->kind != OP_SIGMA && op->kind != OP_ANGULAR) op->input = f_in(&p, amp_json_get(o, "input"), "input");
+  if (op->kind != OP_CONCAT && op->kind != OP_MEAN && op->kind != OP_SIGMA && op->kind != OP_ANGULAR && op->kind != OP_MV_BILINEAR && op->kind != OP_MV_ATTENTION) {
+    op->input = f_in(&p, amp_json_get(o, "input"), "input");
+  }
   if (op->kind == OP_ORBIT) {
     if (p.bad) return AMPFIT_ERR_FORMAT;
     op->list = f_bufs(&p, "outputs", 0, &op->n_list);
@@ -262,6 +395,15 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
     case OP_ANGULAR:
       op->input = f_in(&p, amp_json_get(o, "row"), "row");
       op->aux = f_in(&p, amp_json_get(o, "inner"), "inner");
+      break;
+    case OP_MV_BILINEAR:
+      op->input = f_in(&p, amp_json_get(o, "left"), "left");
+      op->aux = f_in(&p, amp_json_get(o, "right"), "right");
+      break;
+    case OP_MV_ATTENTION:
+      op->input = f_in(&p, amp_json_get(o, "q"), "q");
+      op->aux = f_in(&p, amp_json_get(o, "k"), "k");
+      op->aux2 = f_in(&p, amp_json_get(o, "v"), "v");
       break;
     default:
       break;
@@ -446,6 +588,9 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
         op->periods = f_nums(&p, amp_json_get(o, "periods"), "periods", win);
         check_width(&p, op->output, 2 * win, "its output");
         break;
+      case OP_MV_EMBED: case OP_MV_LINEAR: case OP_MV_NORM: case OP_MV_GATE: case OP_MV_BILINEAR: case OP_MV_ATTENTION: case OP_MV_READOUT:
+        f_mv(&p, op, acts);
+        break;
       default:
         break;
     }
@@ -462,6 +607,7 @@ static void free_ops(ampfit_model *m) {
     free(m->ops[i].list);
     free(m->ops[i].periods);
     amp_angular_free(&m->ops[i].ang);
+    amp_mv_free(&m->ops[i].mv);
     free(m->ops[i].mom.shift);
     free(m->ops[i].mom.scale);
   }
