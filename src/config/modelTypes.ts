@@ -32,8 +32,8 @@ export const MODEL_TYPE_RECORDS = {
   mlp: { ...NETWORK, momenta: true, activation: 'rational', structuredHead: false },
   kan: { ...NETWORK, momenta: true, activation: 'none', structuredHead: false },
   ds: { ...NETWORK, momenta: 'required', activation: 'rational', structuredHead: false },
-  // Its gated GELU is fixed; uncertainty heads and the model graph are not built for it yet.
-  lgatr: { network: true, uncertainty: false, momenta: 'required', activation: 'none', structuredHead: false, symmetry: false, export: false },
+  // Its gated GELU is fixed; uncertainty heads are not built for it yet.
+  lgatr: { network: true, uncertainty: false, momenta: 'required', activation: 'none', structuredHead: false, symmetry: false, export: true },
 } as const satisfies Record<string, ModelTypeCapabilities>;
 
 export type ModelTypeName = keyof typeof MODEL_TYPE_RECORDS;

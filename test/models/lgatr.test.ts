@@ -1,8 +1,9 @@
 // L-GATr through the whole training job on a slice of the shipped ggyyg
 // file: the model file round trip, the prediction's invariance under a
 // rotation + boost of every momentum and under exchanging identical particles
-// (raw GeV momenta, features and all), the export's refusal by name, and the
-// config's refusal of invariant features.
+// (raw GeV momenta, features and all), the model graph the run stores with it
+// (so libampfit and the exports can read it; test/export/lgatr.test.ts checks
+// their values), and the config's refusal of invariant features.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { validateConfig } from '../../src/config/load.js';
 import { describeSurrogate } from '../../src/export/describe.js';
+import { readModelFile } from '../../src/io/modelFile.js';
 import { loadModel } from '../../src/models/surrogate.js';
 import { runTraining } from '../../src/training/run.js';
 import { memoryLogger } from '../../src/util/log.js';
@@ -35,7 +37,7 @@ function maxRelative(a: Float64Array, b: Float64Array): number {
   return m;
 }
 
-test('L-GATr trains on ggyyg, saves, loads, predicts the same bits, is Lorentz and permutation invariant, and export refuses it', async () => {
+test('L-GATr trains on ggyyg, saves, loads, predicts the same bits, is Lorentz and permutation invariant, and stores its graph', async () => {
   const dir = join(work, 'lgatr');
   const log = memoryLogger();
   const run = await runTraining({ config: validateConfig(KEYS, 'lgatr'), outDir: dir, log });
@@ -60,8 +62,11 @@ test('L-GATr trains on ggyyg, saves, loads, predicts the same bits, is Lorentz a
   const perm = maxRelative(f, model.predict(swapped, n));
   assert.ok(perm < 1e-12, `p1 ↔ p2, p3 ↔ p4: max relative change ${perm}`);
 
-  assert.throws(() => describeSurrogate(model), /export: model_type 'lgatr' \(L-GATr\) has no model-graph form/);
-  assert.ok(log.lines.some((l) => /written without its graph.*'lgatr'/.test(l)), 'the run warns that model.ampfit has no graph');
+  assert.ok(!log.lines.some((l) => /written without its graph/.test(l)), 'model.ampfit is written with its graph');
+  const stored = readModelFile<{ graph?: { ops: { kind: string }[] } }>(join(dir, 'model.ampfit')).header.graph;
+  assert.ok(stored !== undefined, 'model.ampfit has a graph');
+  assert.deepEqual([...new Set(stored.ops.map((op) => op.kind))].sort(), ['momentumFeatures', 'mvAttention', 'mvBilinear', 'mvEmbed', 'mvGate', 'mvLinear', 'mvNorm', 'mvReadout', 'inverseTransform'].sort());
+  assert.match(describeSurrogate(model).info.model, /L-GATr.*attention 2 heads/);
 });
 
 test('the config refuses invariant features and a width the heads do not divide for lgatr', () => {
