@@ -21,7 +21,9 @@ import { REPO, SAMPLE_2D, SAMPLE_4D, SHARED_DATA, tempDir, writeText } from '../
 import { AGREEMENT, haveGcc, maxRelativeDifference, writeDoubles } from '../export/fixtures.js';
 import { uniformPoints } from '../nn/helpers.js';
 import { Rng } from '../../src/util/rng.js';
-import { describeSurrogate } from '../../src/export/describe.js';
+import { describeSurrogate, modelGraph } from '../../src/export/describe.js';
+import { serializeGraph } from '../../src/graph/serialize.js';
+import { writeModelFileWithGraph } from '../../src/io/modelStore.js';
 import { ggyygSlice, perturbedLgatr } from '../support/lgatrModel.js';
 
 const RUNTIME = join(REPO, 'native/runtime');
@@ -177,6 +179,22 @@ test('libampfit evaluates an L-GATr model on ggyyg momenta as predict does', { s
   assert.ok(max <= AGREEMENT, `max relative difference ${max} at ${at}: ${got.value[at]} vs ${want[at]}`);
   assert.ok(Math.max(...want) / Math.min(...want) > 10, 'the model varies over phase space');
   assert.ok(drive(dir, 'info').lines.includes('kind 1'), 'input kind: momenta');
+  // The algebra's constants come from the file, so libampfit checks them: a product sign of 2, a blade 16, too few heads.
+  const graph = serializeGraph(modelGraph(m));
+  const tampered = (name: string, edit: (op: Record<string, unknown>) => boolean): Run => {
+    const json = JSON.parse(JSON.stringify(graph.json)) as { ops: Record<string, unknown>[] };
+    assert.ok(json.ops.some(edit), `${name}: nothing to edit`);
+    const f = join(work, `${name}.ampfit`);
+    writeModelFileWithGraph(f, m.header, m.regressor.serialize(), { json: json as typeof graph.json, arrays: graph.arrays });
+    return drive(f, 'load');
+  };
+  const sign = tampered('lgatr-sign', (op) => op.kind === 'mvBilinear' && ((op.table as { sign: number[] }).sign[3] = 2) === 2);
+  assert.equal(sign.status, 2);
+  assert.match(sign.message, /graph op \d+ \(mvBilinear\): 'table.sign' holds a value that is not \+1 or -1/);
+  const blade = tampered('lgatr-blade', (op) => op.kind === 'mvBilinear' && ((op.table as { out: number[] }).out[0] = 16) === 16);
+  assert.match(blade.message, /\(mvBilinear\): 'out' holds a value out of range \(at most 15\)/);
+  const heads = tampered('lgatr-heads', (op) => op.kind === 'mvAttention' && (op.heads = 1) === 1);
+  assert.match(heads.message, /\(mvAttention\): its heads do not split its channels/);
 });
 
 // Angular models (issue 15): the angularHead op, from the zz8d recipe (two decays, l ≤ 2, boson-swap orbit, Born-shape

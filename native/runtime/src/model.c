@@ -319,12 +319,18 @@ static void f_mv(opctx *p, amp_op *op, const char *const *acts) {
       idx = malloc((n + 1) * sizeof *idx);
       if (v->t_sign == NULL || v->t_left == NULL || v->t_right == NULL || v->t_out == NULL || idx == NULL) { free(idx); op_fail(p, "out of memory%s%llu", "", 0); return; }
       f_signs(p, sg, "table.sign", v->t_sign, n);
-      f_ints(p, amp_json_get(t, "left"), "table.left", idx, n, 16);
-      for (k = 0; k < n && !p->bad; k++) v->t_left[k] = (unsigned char)idx[k];
-      f_ints(p, amp_json_get(t, "right"), "table.right", idx, n, 16);
-      for (k = 0; k < n && !p->bad; k++) v->t_right[k] = (unsigned char)idx[k];
-      f_ints(p, amp_json_get(t, "out"), "table.out", idx, n, 16);
-      for (k = 0; k < n && !p->bad; k++) v->t_out[k] = (unsigned char)idx[k];
+      {
+        static const char *fields[3] = {"left", "right", "out"};
+        unsigned char *dst[3];
+        size_t f;
+        dst[0] = v->t_left;
+        dst[1] = v->t_right;
+        dst[2] = v->t_out;
+        for (f = 0; f < 3; f++) {
+          f_ints(p, amp_json_get(t, fields[f]), fields[f], idx, n, 16);
+          for (k = 0; k < n && !p->bad; k++) dst[f][k] = (unsigned char)idx[k];
+        }
+      }
       free(idx);
       break;
     }
