@@ -67,3 +67,15 @@ test(`C export of a ggyyg L-GATr agrees with predict to ${AGREEMENT} relative an
     assert.ok(r < 1e-12, `β = ${beta}: max relative change ${r}`);
   }
 });
+
+// Three heads of two channels and three bilinear channels: no two of the shapes coincide, so a swapped loop bound shows.
+test('ONNX and C exports of a one-block L-GATr with 3 heads agree with predict', { skip: haveGcc() ? false : 'gcc is not installed' }, async () => {
+  const m = loadModel(await perturbedLgatr(work, csv, 'lgatr-3heads', { depth: 1, width: 6, lgatr_heads: 3 }));
+  const want = m.predict(x, N);
+  const model = describeSurrogate(m);
+  const session = await ort.InferenceSession.create(exportOnnx(model, 'lgatr3'), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const onnx = maxRelativeDifference((await session.run({ x: new ort.Tensor('float64', x, [N, 20]) })).y.data as Float64Array, want).max;
+  const c = maxRelativeDifference(compileC([exportC(model, 'lgatr3')], tempDir('ampfit-lgatr3-')).run(0, x).batch, want).max;
+  console.log(`# 3 heads: ONNX ${onnx.toExponential(2)}, C ${c.toExponential(2)}; predictions span a factor ${(Math.max(...want) / Math.min(...want)).toPrecision(3)}`);
+  assert.ok(onnx <= AGREEMENT && c <= AGREEMENT, `ONNX ${onnx}, C ${c}`);
+});

@@ -33,13 +33,13 @@ export function ggyygSlice(work: string, n: number): { csv: string; x: Float64Ar
   return { csv, x: new Float64Array(lines.slice(1, n + 1).flatMap((l) => l.split(',').slice(0, 20).map(Number))) };
 }
 
-/** Trains, perturbs and rewrites the model in work/lgatr; returns that directory. */
-export async function perturbedLgatr(work: string, csv: string): Promise<string> {
-  const dir = join(work, 'lgatr');
+/** Trains, perturbs and rewrites the model in work/<name>; returns that directory. `shape`: depth, width, lgatr_heads. */
+export async function perturbedLgatr(work: string, csv: string, name = 'lgatr', shape: Record<string, number> = { depth: 2, width: 4, lgatr_heads: 2 }): Promise<string> {
+  const dir = join(work, name);
   const config = validateConfig({
-    data: { files: csv, target: 'msq', momenta: { particles: PARTICLES } }, model_type: 'lgatr', depth: 2, width: 4, lgatr_heads: 2,
+    data: { files: csv, target: 'msq', momenta: { particles: PARTICLES } }, model_type: 'lgatr', ...shape,
     epochs: 2, steps_per_epoch: 10, batch_size: 64, target_transform: 'log-standardize', seed: 5, threads: 1,
-  }, 'lgatr');
+  }, name);
   await runTraining({ config, outDir: dir, log: memoryLogger() });
   const m = loadModel(dir);
   const reg = m.regressor;
