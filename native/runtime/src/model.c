@@ -378,8 +378,23 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
                     "angularHead, mvEmbed, mvLinear, mvNorm, mvGate, mvBilinear, mvAttention, mvReadout)",
                     c->src, i, kind->str, ampfit_version());
   }
-  if (op->kind != OP_CONCAT && op->kind != OP_MEAN && op->kind != OP_SIGMA && op->kind != OP_ANGULAR && op->kind != OP_MV_BILINEAR && op->kind != OP_MV_ATTENTION) {
-    op->input = f_in(&p, amp_json_get(o, "input"), "input");
+  {
+    /* Ops whose inputs have names of their own: the keys of input, aux and aux2 (NULL: none). */
+    static const struct { int kind; const char *keys[3]; } named[] = {
+      {OP_SIGMA, {"variance", "value", NULL}}, {OP_ANGULAR, {"row", "inner", NULL}},
+      {OP_MV_BILINEAR, {"left", "right", NULL}}, {OP_MV_ATTENTION, {"q", "k", "v"}},
+    };
+    size_t *dst[3];
+    size_t e, r;
+    dst[0] = &op->input;
+    dst[1] = &op->aux;
+    dst[2] = &op->aux2;
+    for (e = 0; e < sizeof named / sizeof named[0] && named[e].kind != op->kind; e++) continue;
+    if (e < sizeof named / sizeof named[0]) {
+      for (r = 0; r < 3 && named[e].keys[r] != NULL; r++) *dst[r] = f_in(&p, amp_json_get(o, named[e].keys[r]), named[e].keys[r]);
+    } else if (op->kind != OP_CONCAT && op->kind != OP_MEAN) {
+      op->input = f_in(&p, amp_json_get(o, "input"), "input");
+    }
   }
   if (op->kind == OP_ORBIT) {
     if (p.bad) return AMPFIT_ERR_FORMAT;
@@ -393,23 +408,6 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
   switch (op->kind) {
     case OP_CONCAT: case OP_MEAN:
       op->list = f_bufs(&p, "inputs", 1, &op->n_list);
-      break;
-    case OP_SIGMA:
-      op->input = f_in(&p, amp_json_get(o, "variance"), "variance");
-      op->aux = f_in(&p, amp_json_get(o, "value"), "value");
-      break;
-    case OP_ANGULAR:
-      op->input = f_in(&p, amp_json_get(o, "row"), "row");
-      op->aux = f_in(&p, amp_json_get(o, "inner"), "inner");
-      break;
-    case OP_MV_BILINEAR:
-      op->input = f_in(&p, amp_json_get(o, "left"), "left");
-      op->aux = f_in(&p, amp_json_get(o, "right"), "right");
-      break;
-    case OP_MV_ATTENTION:
-      op->input = f_in(&p, amp_json_get(o, "q"), "q");
-      op->aux = f_in(&p, amp_json_get(o, "k"), "k");
-      op->aux2 = f_in(&p, amp_json_get(o, "v"), "v");
       break;
     default:
       break;
