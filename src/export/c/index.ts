@@ -142,9 +142,17 @@ function walk(graph: ModelGraph): Walked {
     return id;
   };
   const forestIds = new Map<object, string>();
+  const cNames = new Map<string, string>();
   const use = (f: CFunction): string => {
-    decls.add(f.key, f.text);
-    return f.name;
+    let name = cNames.get(f.key);
+    if (name === undefined) {
+      const taken = new Set(cNames.values());
+      name = f.name;
+      for (let k = 2; taken.has(name); k++) name = `${f.name}_${k}`;
+      cNames.set(f.key, name);
+      decls.add(f.key, f.text(name));
+    }
+    return name;
   };
   for (const op of graph.ops) {
     const out = (b: Buf = (op as { output: Buf }).output): string => buf(b);

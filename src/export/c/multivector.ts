@@ -16,8 +16,9 @@ const doubles = (values: readonly number[]): string => `{${values.map(hexFloat).
 export interface CFunction {
   /** The declaration's key: equal keys are the same function. */
   readonly key: string;
+  /** The name it would like; the walk makes it unique (two tables of one shape get two names). */
   readonly name: string;
-  readonly text: string;
+  readonly text: (name: string) => string;
 }
 
 /** Tables as literals in the key, so two ops share a function exactly when they compute the same thing. */
@@ -28,11 +29,11 @@ function tableKey(values: readonly number[]): string {
 export function mvEmbedFunction(op: MvEmbedOp): CFunction {
   const { tokens: T, channels: C } = op;
   const key = `mvembed ${T} ${C} ${tableKey(op.blades)} ${tableKey(op.classOf)}`;
-  const name = `amp_mvembed_${T}_${C}_${op.classOf.join('')}`;
+  const name = `amp_mvembed_${T}_${C}`;
   return {
     key, name,
-    text: `/* Token t: its momentum in channel 0's vector blades, its class as a scalar 1. */
-static void ${name}(const double *restrict x, double *restrict y) {
+    text: (fn) => `/* Token t: its momentum in channel 0's vector blades, its class as a scalar 1. */
+static void ${fn}(const double *restrict x, double *restrict y) {
   static const int blade[4] = ${ints(op.blades)};
   static const int cls[${T}] = ${ints(op.classOf)};
   int i, t, mu;
@@ -53,8 +54,8 @@ export function mvLinearFunction(op: MvLinearOp): CFunction {
   const block = cin * cout;
   return {
     key, name,
-    text: `/* Equivariant linear map: grade blocks on blade a, dual blocks on blade a^15, bias on the scalar. */
-static void ${name}(const double *restrict x, const double *restrict w, ${res ? 'const double *restrict res, ' : ''}double *restrict y) {
+    text: (fn) => `/* Equivariant linear map: grade blocks on blade a, dual blocks on blade a^15, bias on the scalar. */
+static void ${fn}(const double *restrict x, const double *restrict w, ${res ? 'const double *restrict res, ' : ''}double *restrict y) {
   static const int grade[16] = ${ints(op.grade)};
   static const double dual_sign[16] = ${doubles(op.dualSign)};
   double acc[${cout}], dacc[${cout}];
@@ -90,8 +91,8 @@ export function mvNormFunction(op: MvNormOp): CFunction {
   const TC = T * C;
   return {
     key, name,
-    text: `/* Equivariant layer norm: x / sqrt(mean_c |<x_c, x_c>| + eps) per token. */
-static void ${name}(const double *restrict x, double *restrict y) {
+    text: (fn) => `/* Equivariant layer norm: x / sqrt(mean_c |<x_c, x_c>| + eps) per token. */
+static void ${fn}(const double *restrict x, double *restrict y) {
   static const double metric[16] = ${doubles(op.metric)};
   double sq[${TC}], inv[${T}];
   int a, i, t, c;
@@ -110,12 +111,12 @@ static void ${name}(const double *restrict x, double *restrict y) {
 /** The gate calls amp_<activation> (functions.ts activationFunction) on the scalar plane; param: its parameter as a C literal. */
 export function mvGateFunction(tokens: number, channels: number, act: Exclude<Activation['name'], 'linear'>, param: string | null): CFunction {
   const TC = tokens * channels;
-  const name = `amp_mvgate_${act}_${TC}${param === null ? '' : `_${Math.abs(hashString(param))}`}`;
+  const name = `amp_mvgate_${act}_${TC}`;
   return {
     key: `mvgate ${act} ${TC} ${param ?? ''}`,
     name,
-    text: `/* Scalar gate: every component times ${act}(scalar part). */
-static void ${name}(const double *restrict x, double *restrict y) {
+    text: (fn) => `/* Scalar gate: every component times ${act}(scalar part). */
+static void ${fn}(const double *restrict x, double *restrict y) {
   double g[${TC}];
   int a, i;
   amp_${act}(${TC}, x, g${param === null ? '' : `, ${param}`});
@@ -124,22 +125,16 @@ static void ${name}(const double *restrict x, double *restrict y) {
   };
 }
 
-function hashString(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
 export function mvBilinearFunction(op: MvBilinearOp): CFunction {
   const TC = op.tokens * op.channels;
   const t = op.table;
   const key = `mvbilinear ${TC} ${tableKey(t.left)} ${tableKey(t.right)} ${tableKey(t.out)} ${tableKey(t.sign)}`;
-  const name = `amp_mv${op.product}_${TC}_${Math.abs(hashString(key))}`;
+  const name = `amp_mv${op.product}_${TC}`;
   const n = t.sign.length;
   return {
     key, name,
-    text: `/* The ${op.product} product channel by channel: z[out] += (sign * x[left]) * y[right], term by term. */
-static void ${name}(const double *restrict x, const double *restrict y, double *restrict z) {
+    text: (fn) => `/* The ${op.product} product channel by channel: z[out] += (sign * x[left]) * y[right], term by term. */
+static void ${fn}(const double *restrict x, const double *restrict y, double *restrict z) {
   static const unsigned char left[${n}] = ${ints(t.left)};
   static const unsigned char right[${n}] = ${ints(t.right)};
   static const unsigned char out[${n}] = ${ints(t.out)};
@@ -161,8 +156,8 @@ export function mvAttentionFunction(op: MvAttentionOp): CFunction {
   const name = `amp_mvattention_${T}_${H}_${Ch}`;
   return {
     key, name,
-    text: `/* Attention over the tokens with the invariant inner product as logits. */
-static void ${name}(const double *restrict q, const double *restrict k, const double *restrict v, double *restrict o) {
+    text: (fn) => `/* Attention over the tokens with the invariant inner product as logits. */
+static void ${fn}(const double *restrict q, const double *restrict k, const double *restrict v, double *restrict o) {
   static const double metric[16] = ${doubles(op.metric)};
   double att[${H * T * T}];
   int a, h, i, j, c;

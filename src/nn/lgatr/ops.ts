@@ -4,13 +4,13 @@
 // GELU, and a channel-wise bilinear product (geometric product or join).
 
 import { activate, derivative } from '../../kernels/activations.js';
-import type { Activation } from '../../kernels/types.js';
+import { activationCode, type Activation } from '../../kernels/types.js';
 import { METRIC, MV, type BilinearTable } from './algebra.js';
 
-const GELU = 5;
-
-/** The gate's activation as the model graph names it (code GELU). */
+/** The gate's activation, as the model graph names it. */
 export const GATE: Activation = { name: 'gelu', param: 0 };
+
+const GELU = activationCode(GATE.name);
 
 /**
  * Keeps the norm away from 0: a channel of lightlike vectors (massless
