@@ -95,3 +95,28 @@ test('big-endian float64 .npy in C and Fortran order and an .npz of several 1-D 
   for await (const b of readDataBlocks([join(fx.dir, 'several.npz')], { columns: req })) for (let r = 0; r < b.rows; r++) got.push(Array.from(b.values.subarray(4 * r, 4 * r + 4)));
   assert.deepEqual(got, Array.from({ length: 1000 }, (_, r) => [col('f01')[r], r, Math.fround(col('x2')[r]), col('x1')[r]]));
 });
+
+test('constant memory: with reuseBlocks the 10 blocks of a file share at most two blocks of arrays (Parquet: one row group\'s pages)', async () => {
+  const REQ3: ColumnRequest[] = [{ name: 'x3', check: 'finite' }, { name: 'x1', check: 'finite' }, { name: 'f01', check: 'positive' }];
+  const layouts: [string, ReadOptions['format'], number][] = [
+    ['table.npy', { columns: fx.header }, 6],
+    ['fortran.npy', { columns: fx.header }, 6],
+    ['columns.npz', undefined, 6],
+    ['compressed.npz', undefined, 6],
+    ['columns.h5', undefined, 6],
+    ['table.h5', { dataset: '/train' }, 6],
+    ['table.h5', { dataset: '/group' }, 6],
+    // Row groups of 700 rows: two groups, three columns, pages passed through as hyparquet decoded them.
+    ['table.parquet', undefined, 6],
+  ];
+  for (const [file, format, most] of layouts) {
+    const buffers = new Set<ArrayBufferLike>();
+    let blocks = 0;
+    for await (const b of readDataBlocks([join(fx.dir, file)], { columns: REQ3, format, blockRows: 100, reuseBlocks: true })) {
+      blocks++;
+      for (const c of b.columns ?? []) buffers.add(c.buffer);
+    }
+    assert.equal(blocks, 10, file);
+    assert.ok(buffers.size <= most, `${file} ${JSON.stringify(format)}: ${buffers.size} arrays for ${blocks} blocks`);
+  }
+});
