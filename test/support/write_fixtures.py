@@ -135,7 +135,7 @@ lheh5(f"{out}/events.lheh5.h5", True)
 lheh5(f"{out}/unnamed.lheh5.h5", False, weights=((1.5e-3,), (2.5e-3,), (3.5e-3,), (4.5e-3,), (5.5e-3,)))
 
 # The same bad cells in every format, for the named-error tests
-# (test/data/readers/checks.test.ts): row 3 a NaN in a, row 4 an infinite b,
+# (test/data/readers/index.test.ts): row 3 a NaN in a, row 4 an infinite b,
 # rows 5 and 6 a b that is not positive.
 bad = np.array([[0.5, 1.0], [0.25, 2.0], [np.nan, 1.0], [0.5, np.inf], [0.5, -1.0], [0.5, 0.0]])
 np.save(f"{out}/bad.npy", bad)
