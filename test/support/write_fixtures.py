@@ -133,3 +133,21 @@ lheh5_v1(f"{out}/events.lheh5v1.h5", True)
 lheh5_v1(f"{out}/noindex.lheh5v1.h5", False)
 lheh5(f"{out}/events.lheh5.h5", True)
 lheh5(f"{out}/unnamed.lheh5.h5", False, weights=((1.5e-3,), (2.5e-3,), (3.5e-3,), (4.5e-3,), (5.5e-3,)))
+
+# The same bad cells in every format, for the named-error tests
+# (test/data/readers/index.test.ts): row 3 a NaN in a, row 4 an infinite b,
+# rows 5 and 6 a b that is not positive.
+bad = np.array([[0.5, 1.0], [0.25, 2.0], [np.nan, 1.0], [0.5, np.inf], [0.5, -1.0], [0.5, 0.0]])
+np.save(f"{out}/bad.npy", bad)
+np.savez(f"{out}/bad.npz", a=bad[:, 0].copy(), b=bad[:, 1].copy())
+with h5py.File(f"{out}/bad.h5", "w") as h:
+    h.create_dataset("a", data=bad[:, 0].copy())
+    h.create_dataset("b", data=bad[:, 1].copy())
+    t = h.create_dataset("table", data=bad)
+    t.attrs["columns"] = ["a", "b"]
+# Byte orders and layouts numpy writes besides the default: big-endian
+# float64 in C and Fortran order, and an archive of several 1-D arrays of
+# different dtypes (read as columns named by their members).
+np.save(f"{out}/be8.npy", data.astype(">f8"))
+np.save(f"{out}/fortran_be8.npy", np.asfortranarray(data.astype(">f8")))
+np.savez(f"{out}/several.npz", x1=cols["x1"], n=np.arange(len(data), dtype="<i4"), s=cols["x2"].astype("<f4"), y=cols["f01"])

@@ -152,8 +152,7 @@ export async function* readHdf5File(file: string, ctx: FileContext): AsyncGenera
         const d = data.get(c.dataset) as Float64Array;
         return c.col < 0 ? { data: d, offset: 0, stride: 1 } : { data: d, offset: c.col, stride: (c.dataset.shape as number[])[1] };
       });
-      sink.add(a + 1, b - a, views);
-      yield* sink.take(false);
+      yield* sink.addAndTake(a + 1, b - a, views);
     }
     yield* sink.take(true);
     return { rows: sink.goodRows, skipped: sink.skippedRows, done: sink.done };

@@ -80,6 +80,7 @@ export async function* readLheFile(file: string, ctx: FileContext): AsyncGenerat
     const parsed = parseEvent(lines);
     if (layout === null) {
       if (typeof parsed === 'string') throw new DataError(file, eventNo, null, parsed, 'event');
+      if (!('weight' in parsed)) throw new DataError(file, eventNo, null, parsed.problem, 'event');
       const external = parsed.external.length;
       const names = particles === null ? Array.from({ length: external }, (_, i) => `p${i + 1}`) : particles.map((p) => p.name);
       if (names.length !== external) {
@@ -112,6 +113,7 @@ export async function* readLheFile(file: string, ctx: FileContext): AsyncGenerat
     };
     if (typeof parsed === 'string') return reject(null, parsed);
     const L = layout;
+    if (!('weight' in parsed)) return reject(parsed.particle < L.names.length ? `${L.names[parsed.particle]}_${COMPONENTS[parsed.component]}` : null, parsed.problem);
     if (parsed.external.length !== L.names.length) {
       return reject(null, `${parsed.external.length} external particles (status −1 and +1), the first event had ${L.names.length}`);
     }
@@ -237,8 +239,15 @@ interface ParsedEvent {
   readonly external: { id: number; p: [number, number, number, number] }[];
 }
 
-/** The event block's text: the NUP line, then NUP particle lines of 13 fields; a string says what is wrong. */
-function parseEvent(lines: readonly string[]): ParsedEvent | string {
+/** A momentum that is not a number: which external particle (in input order) and component, so the column can be named. */
+interface BadMomentum {
+  readonly problem: string;
+  readonly particle: number;
+  readonly component: number;
+}
+
+/** The event block's text: the NUP line, then NUP particle lines of 13 fields; a string (or a bad momentum) says what is wrong. */
+function parseEvent(lines: readonly string[]): ParsedEvent | BadMomentum | string {
   if (lines.length === 0) return 'empty <event> block';
   const head = lines[0].split(/\s+/);
   if (head.length < 6) return `the event's first line has ${head.length} fields, LHE needs 6 (NUP IDPRUP XWGTUP SCALUP AQEDUP AQCDUP)`;
@@ -249,6 +258,7 @@ function parseEvent(lines: readonly string[]): ParsedEvent | string {
   if (weight !== weight) return `event weight XWGTUP: ${describeBadNumber(head[2])}`;
   const incoming: ParsedEvent['external'] = [];
   const outgoing: ParsedEvent['external'] = [];
+  let bad: (BadMomentum & { readonly incoming: boolean; readonly index: number }) | null = null;
   for (let i = 1; i <= nup; i++) {
     const f = lines[i].split(/\s+/);
     if (f.length < 13) return `particle line ${i} has ${f.length} fields, LHE needs 13`;
@@ -258,9 +268,12 @@ function parseEvent(lines: readonly string[]): ParsedEvent | string {
     if (status !== -1 && status !== 1) continue;
     // PUP is (px, py, pz, E, m); ampfit's columns are (E, px, py, pz).
     const p: [number, number, number, number] = [parseStrictNumber(f[9]), parseStrictNumber(f[6]), parseStrictNumber(f[7]), parseStrictNumber(f[8])];
-    const bad = p.findIndex((v) => v !== v);
-    if (bad >= 0) return `particle line ${i}, ${COMPONENTS[bad]}: ${describeBadNumber(f[[9, 6, 7, 8][bad]])}`;
-    (status === -1 ? incoming : outgoing).push({ id, p });
+    const c = p.findIndex((v) => v !== v);
+    const list = status === -1 ? incoming : outgoing;
+    // The first bad one wins; the particle lines are still counted, since its place among the external particles needs them all.
+    if (c >= 0 && bad === null) bad = { problem: `particle line ${i}, ${COMPONENTS[c]}: ${describeBadNumber(f[[9, 6, 7, 8][c]])}`, particle: -1, component: c, incoming: status === -1, index: list.length };
+    list.push({ id, p });
   }
+  if (bad !== null) return { problem: bad.problem, particle: bad.incoming ? bad.index : incoming.length + bad.index, component: bad.component };
   return { weight, external: [...incoming, ...outgoing] };
 }

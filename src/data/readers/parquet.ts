@@ -92,8 +92,7 @@ async function* readParquet(file: string, ctx: FileContext, buffer: AsyncBuffer)
       throw new AmpfitError(`${file}: cannot read rows ${start + 1}..${end}: ${(e as Error).message}`);
     }
     for (const seg of segments(names.map((name) => chunks.get(name) ?? []), start, end, file, names, scratch)) {
-      sink.add(seg.first + 1, seg.rows, seg.views);
-      yield* sink.take(false);
+      yield* sink.addAndTake(seg.first + 1, seg.rows, seg.views);
       if (sink.done) break;
     }
     start = end;

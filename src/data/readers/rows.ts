@@ -149,9 +149,20 @@ export class RowSink {
   /** Checks rows [0, n) of the views (one per request, in request order); row r is number first + r. */
   add(first: number, n: number, views: readonly ColumnView[]): void {
     // In windows of at most a block, so that a window of good rows can become a block as it is.
+    for (let w = 0; w < n && !this.done; w += this.blockRows) this.addWindow(first + w, Math.min(this.blockRows, n - w), shifted(views, w));
+  }
+
+  /**
+   * add() and take(false) a block's worth of rows at a time, for readers
+   * whose buffers hold many blocks (an HDF5 slab, a Parquet page): each
+   * block goes to the consumer, and with reuseBlocks back to the spares,
+   * before the next is filled, so the sink's own arrays stay one block's
+   * worth however large the reader's buffers are.
+   */
+  *addAndTake(first: number, n: number, views: readonly ColumnView[]): Generator<RowBlock> {
     for (let w = 0; w < n && !this.done; w += this.blockRows) {
-      const m = Math.min(this.blockRows, n - w);
-      this.addWindow(first + w, m, w === 0 ? views : views.map((v) => ({ ...v, offset: v.offset + w * v.stride, missing: v.missing?.subarray(w) ?? null })));
+      this.addWindow(first + w, Math.min(this.blockRows, n - w), shifted(views, w));
+      yield* this.take(false);
     }
   }
 
@@ -301,6 +312,11 @@ export class RowSink {
       lines,
     });
   }
+}
+
+/** The views from row w on. */
+function shifted(views: readonly ColumnView[], w: number): readonly ColumnView[] {
+  return w === 0 ? views : views.map((v) => ({ ...v, offset: v.offset + w * v.stride, missing: v.missing?.subarray(w) ?? null }));
 }
 
 /** The slot of each request in a file's header; a missing column is an error naming the header. */
