@@ -40,6 +40,7 @@ export function buildCli(): Command {
     .option('--json <file>', "also write the test metrics as JSON ('-': standard output)")
     .option('--quiet', 'print only the table and the verdict')
     .option('--wide', 'print every column of the table (|δ| quantiles, R², parameters), not only what fits 80 columns')
+    .option('--keep-checkpoint', 'bdt: keep checkpoint/ after a finished run (removed by default; an interrupted run always keeps it)')
     .action(trainCommand);
 
   program

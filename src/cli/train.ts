@@ -29,6 +29,7 @@ export interface TrainFlags {
   json?: string;
   quiet?: boolean;
   wide?: boolean;
+  keepCheckpoint?: boolean;
 }
 
 export async function trainCommand(flags: TrainFlags): Promise<void> {
@@ -46,6 +47,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
     force: flags.force,
     signal: interrupt.signal,
     command: process.argv.slice(1).join(' '),
+    keepCheckpoint: flags.keepCheckpoint,
   }).finally(interrupt.uninstall);
   const { header } = result;
   const rows = [];
