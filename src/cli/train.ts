@@ -60,7 +60,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   if (json !== null) writeOutput(json, JSON.stringify(header.metrics, null, 2) + '\n');
   if (result.interruptedBy !== null) {
     // The model is valid but not what the config asked for: scripts must not take it for a finished run.
-    process.stderr.write(`ampfit: training was interrupted by ${result.interruptedBy}; ${flags.out} holds the best model so far, continue with --resume\n`);
+    process.stderr.write(`ampfit: training was interrupted by ${result.interruptedBy} (the best model so far is kept):\n  ${flags.out} holds it; continue with --resume\n`);
     process.exitCode = signalExitCode(result.interruptedBy);
   }
 }
