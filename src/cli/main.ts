@@ -82,7 +82,8 @@ export function buildCli(): Command {
     .command('split')
     .description("write the rows of a model's own test split (or --part validation|train) as CSV, read again from its data files with its seed")
     .requiredOption('--model <dir>', 'model directory or model.ampfit file')
-    .requiredOption('--out <file>', "the CSV to write ('-': standard output)")
+    .option('--out <file>', "the CSV to write ('-': standard output)")
+    .option('--write <file>', 'the same as --out')
     .option('--part <part>', 'test, validation or train', 'test')
     .option('--force', 'replace an existing --out file')
     .action(splitCommand);

@@ -47,4 +47,10 @@ test('eval warns about rows the model was trained on; ampfit split writes its te
   assert.deepEqual(again.R_pct, trained.test.R_pct);
   assert.equal(again.mu_delta_pct, trained.test.mu_delta_pct);
   assert.equal(run(['split', '--model', model, '--out', csv]).status, 2, 'an existing --out needs --force');
+  // --write is the same as --out: the same rows, byte for byte.
+  const written = join(work, 'written.csv');
+  assert.equal(run(['split', '--model', model, '--write', written]).status, 0);
+  assert.equal(readFileSync(written, 'utf8'), readFileSync(csv, 'utf8'));
+  assert.match(run(['split', '--model', model]).stderr, /ampfit split needs --out <file> \(or --write <file>\)/);
+  assert.match(run(['split', '--model', model, '--out', csv, '--write', written]).stderr, /give --out or --write \(the same\), not both/);
 });
