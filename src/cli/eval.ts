@@ -1,3 +1,4 @@
+import { wrapText } from '../util/text.js';
 import { parseStrictNumber } from '../data/number.js';
 import { resolveDataFiles } from '../data/files.js';
 import { loadDataset } from '../data/dataset.js';
@@ -124,11 +125,11 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
   if (uncertainty !== null) process.stdout.write(formatUncertainty(uncertainty) + '\n');
   if (seen !== null && seen.rows > 0) {
     const expected = seen.false_positive_rate * seen.of;
-    process.stderr.write(
+    const text =
       `warning: ${seen.rows} of ${seen.of} rows (${((100 * seen.rows) / seen.of).toFixed(2)} %) are rows the model was trained or validated on ` +
-        `(its row filter; about ${expected < 1 ? expected.toPrecision(2) : Math.round(expected)} would match by chance): ` +
-        'on them the table measures the fit, not a test — `ampfit split --model … --out test.csv` writes the model\'s own test split\n',
-    );
+      `(its row filter; about ${expected < 1 ? expected.toPrecision(2) : Math.round(expected)} would match by chance): ` +
+      'on them the table measures the fit, not a test. `ampfit split --model … --out test.csv` writes the model\'s own test split';
+    process.stderr.write(wrapText(text, 80, '  ').join('\n') + '\n');
   }
   const extra = { ...(uncertainty === null ? {} : { uncertainty }), ...(seen === null ? {} : { seen_in_training: seen }) };
   if (json !== null) writeOutput(json, JSON.stringify({ ...metrics, ...extra }, null, 2) + '\n');

@@ -30,7 +30,9 @@ export function gracefulInterrupt(log: Logger): { signal: AbortSignal; uninstall
   const controller = new AbortController();
   const handler = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) process.exit(signalExitCode(signal));
-    log.warn('interrupted: stopping at the next safe point and keeping the best model so far (press Ctrl-C again to quit at once)');
+    // Two short lines: with the timestamp and 'warning: ' each fits 80 columns.
+    log.warn('interrupted: stopping at the next safe point');
+    log.info('  keeping the best model so far (Ctrl-C again quits at once)');
     controller.abort(signal);
   };
   process.on('SIGINT', handler);

@@ -40,6 +40,7 @@ export function buildCli(): Command {
     .option('--json <file>', "also write the test metrics as JSON ('-': standard output)")
     .option('--quiet', 'print only the table and the verdict')
     .option('--wide', 'print every column of the table (|δ| quantiles, R², parameters), not only what fits 80 columns')
+    .option('--keep-checkpoint', 'bdt: keep checkpoint/ after a finished run (removed by default; an interrupted run always keeps it)')
     .action(trainCommand);
 
   program
@@ -81,7 +82,8 @@ export function buildCli(): Command {
     .command('split')
     .description("write the rows of a model's own test split (or --part validation|train) as CSV, read again from its data files with its seed")
     .requiredOption('--model <dir>', 'model directory or model.ampfit file')
-    .requiredOption('--out <file>', "the CSV to write ('-': standard output)")
+    .option('--out <file>', "the CSV to write ('-': standard output)")
+    .option('--write <file>', 'the same as --out')
     .option('--part <part>', 'test, validation or train', 'test')
     .option('--force', 'replace an existing --out file')
     .action(splitCommand);

@@ -29,6 +29,7 @@ export interface TrainFlags {
   json?: string;
   quiet?: boolean;
   wide?: boolean;
+  keepCheckpoint?: boolean;
 }
 
 export async function trainCommand(flags: TrainFlags): Promise<void> {
@@ -46,6 +47,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
     force: flags.force,
     signal: interrupt.signal,
     command: process.argv.slice(1).join(' '),
+    keepCheckpoint: flags.keepCheckpoint,
   }).finally(interrupt.uninstall);
   const { header } = result;
   const rows = [];
@@ -58,7 +60,7 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
   if (json !== null) writeOutput(json, JSON.stringify(header.metrics, null, 2) + '\n');
   if (result.interruptedBy !== null) {
     // The model is valid but not what the config asked for: scripts must not take it for a finished run.
-    process.stderr.write(`ampfit: training was interrupted by ${result.interruptedBy}; ${flags.out} holds the best model so far, continue with --resume\n`);
+    process.stderr.write(`ampfit: training was interrupted by ${result.interruptedBy} (the best model so far is kept):\n  ${flags.out} holds it; continue with --resume\n`);
     process.exitCode = signalExitCode(result.interruptedBy);
   }
 }

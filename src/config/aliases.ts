@@ -23,6 +23,13 @@ const ALIASES: Readonly<Record<string, Partial<Record<Family, string>>>> = {
   num_threads: { any: 'threads' },
 };
 
+/** Names people guess for which ampfit has no key of the same meaning: what to use instead, for the unknown-key message. */
+export const NO_EQUIVALENT: Readonly<Record<string, string>> = {
+  weight_decay: "ampfit's Adam has no weight decay (L2) term; bdt's L2 penalty on leaf values is 'lambda'",
+  dropout: 'networks have no dropout; early stopping on validation (patience) is what limits overfitting',
+  optimizer: "networks train with Adam, then optionally Levenberg–Marquardt ('finish')",
+};
+
 function family(type: ModelTypeName): Family {
   return capabilities(type).network ? 'network' : type === 'bdt' ? 'trees' : 'any';
 }

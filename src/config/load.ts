@@ -5,7 +5,7 @@ import { ConfigError } from '../util/errors.js';
 import { RunConfigSchema, finishConfig, type RunConfig } from './schema.js';
 import { checkKeysApply, KEY_MODEL_TYPES } from './applicability.js';
 import { parseJsonNoDuplicates } from './json.js';
-import { resolveAliases } from './aliases.js';
+import { NO_EQUIVALENT, resolveAliases } from './aliases.js';
 
 /** A JSON object as read from a file, before validation. */
 export type RawConfig = Record<string, unknown>;
@@ -99,6 +99,8 @@ function formatIssues(error: z.ZodError, source: string): string {
       return issue.keys
         .map((k) => {
           const full = [...issue.path, k].join('.');
+          const instead = issue.path.length === 0 ? NO_EQUIVALENT[k] : undefined;
+          if (instead !== undefined) return `  ${full}: unknown key (${instead})`;
           const near = closest(k, known);
           return `  ${full}: unknown key${near === null ? '' : ` (did you mean '${near}'?)`}`;
         })

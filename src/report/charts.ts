@@ -188,15 +188,17 @@ function rTauChart(data: ReportData): Chart {
     panels: [
       {
         height: 320,
+        // Every layer shares the one colour legend (a layer with legend null beside one with a legend makes Vega-Lite warn on the
+        // console); its symbols are opaque, not the band's 0.18.
         layer: [
-          { name: 'rtau_band', data: { values: curve }, mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { ...color, legend: null } } },
+          { name: 'rtau_band', data: { values: curve }, mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { ...color, legend: { symbolOpacity: 1 } } } },
           {
             name: 'rtau',
             data: { values: curve },
             mark: { type: 'line', strokeWidth: 1.5 },
             encoding: { x, y: { field: 'r', type: 'quantitative', title: 'R_τ (%)', scale: { domain: [0, 100] } }, color },
           },
-          { name: 'rtau_err', data: { values: points }, mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { ...color, legend: null } } },
+          { name: 'rtau_err', data: { values: points }, mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
           {
             name: 'rtau_pts',
             data: { values: points },
@@ -204,7 +206,7 @@ function rTauChart(data: ReportData): Chart {
             encoding: {
               x,
               y: { field: 'r', type: 'quantitative' },
-              color: { ...color, legend: null },
+              color,
               tooltip: [
                 { field: 'model', type: 'nominal' },
                 { field: 'tau', type: 'quantitative', title: 'τ (%)' },

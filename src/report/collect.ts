@@ -346,7 +346,11 @@ export async function collectReport(paths: readonly string[], opts: CollectOptio
     opts.log?.info(`${label} (${dir}): ${n} ${points.split === 'data' ? '--data' : points.split} points`);
     const { pred, sigma } = predictor(model, points.x, n);
     const timing = speed === null ? null : measureSpeed(model, points.x, n, speed.batch, speed.seconds);
-    if (timing !== null) opts.log?.info(`${label}: ${Math.round(timing.pointsPerS).toLocaleString('en-US')} points/s (batch ${timing.batch}, ${timing.backend}, ${timing.threads} thread${timing.threads === 1 ? '' : 's'})`);
+    if (timing !== null) {
+      // Two lines, so that each fits 80 columns with a model's label.
+      opts.log?.info(`${label}: ${Math.round(timing.pointsPerS).toLocaleString('en-US')} points/s`);
+      opts.log?.info(`  (batch ${timing.batch}, ${timing.backend}, ${timing.threads} thread${timing.threads === 1 ? '' : 's'})`);
+    }
     const saved = readJson<ModelMetrics>(join(dir, 'metrics.json')) ?? h.metrics;
     inputs.push({
       label,

@@ -1,4 +1,5 @@
 import { checkMomentumMapInputs } from '../data/momentumMap.js';
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { resolveCoordinates } from '../config/coordinates.js';
@@ -43,6 +44,8 @@ export interface TrainRunOptions {
   /** Aborted (reason: the signal's name) to stop at the next safe point, keeping the best model so far. */
   readonly signal?: AbortSignal;
   readonly command?: string;
+  /** A finished bdt keeps its checkpoint/ (by default removed: it holds a second copy of the forest, which model.ampfit has). */
+  readonly keepCheckpoint?: boolean;
 }
 
 export interface TrainRunResult {
@@ -190,6 +193,11 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
   // So that eval can tell rows the model has seen from a test (their precision measures the fit, not the prediction).
   writeRowFilter(outDir, RowFilter.of(data.x, data.d, data.y, [split.train, split.validation]));
   log.info(`model written to ${join(outDir, MODEL_FILE)}`);
+  if (config.model_type === 'bdt' && interruptedBy === null && opts.keepCheckpoint !== true) {
+    // Only an interrupted run resumes; a finished forest's checkpoint would be dead weight as large as the model.
+    rmSync(join(outDir, 'checkpoint'), { recursive: true, force: true });
+    log.info('checkpoint/ removed (the run finished; --keep-checkpoint keeps it)');
+  }
   return { header, regressor: model, testMetrics: test, data, split, interruptedBy };
 }
 

@@ -32,8 +32,10 @@ export function createLogger(stream: NodeJS.WriteStream = process.stderr, quiet 
   };
   const stamp = (): string => new Date().toISOString().slice(11, 19);
   let lastKept = -Infinity;
+  // A pseudo-terminal without a window size (script, ssh without a tty size, some CI runners) reports 0 columns: assume 80.
+  const width = (): number => (stream.columns !== undefined && stream.columns > 0 ? stream.columns : 80) - 1;
   const redraw = (msg: string, keep: boolean): void => {
-    stream.write(`\r\x1b[2K${fitLine(msg, (stream.columns ?? 120) - 1)}${keep ? '\n' : ''}`);
+    stream.write(`\r\x1b[2K${fitLine(msg, width())}${keep ? '\n' : ''}`);
     statusShown = !keep;
   };
   return {

@@ -56,6 +56,18 @@ test('a status line wider than the terminal keeps its last field (the ETA) and d
   assert.equal(text(), `\r\x1b[2K${fitLine(line, 79)}`);
 });
 
+test('a terminal that reports no width (0 columns: `script -qc` without a window size) gets 80-column lines, not cut ones', () => {
+  const line = 'epoch 3  step 412/1000  batch loss 1.234e-2  lr 2.40e-3  ETA 41s';
+  const short = fakeStream(true, 0);
+  withoutCI(() => createLogger(short.stream).status(line));
+  assert.equal(short.text(), `\r\x1b[2K${line}`);
+  const wide = `${line}  ${'x'.repeat(40)}  end`;
+  const { stream, text } = fakeStream(true, 0);
+  withoutCI(() => createLogger(stream).status(wide));
+  assert.equal(text(), `\r\x1b[2K${fitLine(wide, 79)}`);
+  assert.equal(fitLine(wide, 79), `${line.replace(/ {2,}/g, ' ')} end`);
+});
+
 test('logger off a terminal (or with CI=true): every update is a plain timestamped line', () => {
   const { stream, text } = fakeStream(false);
   const log = createLogger(stream);

@@ -31,7 +31,8 @@ test('eval warns about rows the model was trained on; ampfit split writes its te
   const trainVal = trained.validation.n + (3000 - trained.validation.n - trained.test.n);
   assert.ok(seen.rows >= trainVal && seen.rows <= trainVal + 0.01 * seen.of, `${seen.rows} seen, ${trainVal} trained or validated on`);
   assert.ok(seen.false_positive_rate < 1e-3);
-  assert.match(all.stderr, /warning: \d+ of \d+ rows \([\d.]+ %\) are rows the model was trained or validated on/);
+  assert.match(all.stderr.replace(/\n {2}/g, ' '), /warning: \d+ of \d+ rows \([\d.]+ %\) are rows the model was trained or validated on/);
+  for (const l of all.stderr.split('\n')) assert.ok([...l].length <= 80, `${[...l].length} columns: ${l}`);
 
   const csv = join(work, 'test.csv');
   const s = run(['split', '--model', model, '--out', csv]);
@@ -40,10 +41,16 @@ test('eval warns about rows the model was trained on; ampfit split writes its te
   assert.equal(readFileSync(csv, 'utf8').split('\n')[0], 'x1,x2,f01,f00');
   const ev = run(['eval', '--model', model, '--data', csv, '--json', join(work, 'test.json')]);
   assert.equal(ev.status, 0, ev.stderr);
-  assert.doesNotMatch(ev.stderr, /trained or validated on/);
+  assert.doesNotMatch(ev.stderr.replace(/\n {2}/g, ' '), /trained or validated on/);
   const again = JSON.parse(readFileSync(join(work, 'test.json'), 'utf8'));
   assert.equal(again.seen_in_training.rows, 0);
   assert.deepEqual(again.R_pct, trained.test.R_pct);
   assert.equal(again.mu_delta_pct, trained.test.mu_delta_pct);
   assert.equal(run(['split', '--model', model, '--out', csv]).status, 2, 'an existing --out needs --force');
+  // --write is the same as --out: the same rows, byte for byte.
+  const written = join(work, 'written.csv');
+  assert.equal(run(['split', '--model', model, '--write', written]).status, 0);
+  assert.equal(readFileSync(written, 'utf8'), readFileSync(csv, 'utf8'));
+  assert.match(run(['split', '--model', model]).stderr, /ampfit split needs --out <file> \(or --write <file>\)/);
+  assert.match(run(['split', '--model', model, '--out', csv, '--write', written]).stderr, /give --out or --write \(the same\), not both/);
 });

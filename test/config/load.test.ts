@@ -166,5 +166,8 @@ test('issue 19: names people guess mean the same key for the model type; both a 
   // bdt reads learning_rate itself: not renamed.
   assert.equal(validateConfig({ ...base, model_type: 'bdt', learning_rate: 0.05 }, 'c').learning_rate, 0.05);
   assert.throws(() => validateConfig({ ...base, model_type: 'dnn', lr: 1e-3, initial_lr: 2e-3 }, 'c'), /'lr' and 'initial_lr' mean the same for model_type 'dnn'; give one of them/);
-  assert.throws(() => validateConfig({ ...base, model_type: 'skdnn', weight_decay: 1e-4 }, 'c'), /weight_decay: unknown key/);
+  // A name with no ampfit equivalent says what to use instead, rather than a far-fetched 'did you mean'.
+  assert.throws(() => validateConfig({ ...base, model_type: 'skdnn', weight_decay: 1e-4 }, 'c'), /weight_decay: unknown key \(ampfit's Adam has no weight decay \(L2\) term; bdt's L2 penalty on leaf values is 'lambda'\)$/);
+  assert.throws(() => validateConfig({ ...base, dropout: 0.1 }, 'c'), /dropout: unknown key \(networks have no dropout; early stopping/);
+  assert.throws(() => validateConfig({ ...base, data: { ...base.data, weight_decay: 1 } }, 'c'), /data\.weight_decay: unknown key( \(did you mean '[a-z_]+'\?\))?$/);
 });

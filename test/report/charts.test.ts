@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as vega from 'vega';
+import { compile } from 'vega-lite';
 import { assembleReport, DELTA_BINS } from '../../src/report/collect.js';
 import { buildCharts, imageSpec, pageSpecs, populatedRange, rTauCurve, type Chart } from '../../src/report/charts.js';
 import { binomialStderrPct } from '../../src/metrics/verdict.js';
@@ -160,5 +161,17 @@ test('page specs fill their container; image specs have fixed widths', () => {
     const img = imageSpec(c) as { width?: unknown; concat?: { width?: unknown }[] };
     if (c.panels.length === 1) assert.equal(img.width, c.image.width, c.id);
     else for (const p of img.concat!) assert.equal(p.width, c.image.width, c.id);
+  }
+});
+
+test('Vega-Lite compiles every chart without a warning (a warning is printed on the console of `ampfit report`)', () => {
+  const warnings: string[] = [];
+  const note = (...a: unknown[]) => void warnings.push(a.map(String).join(' '));
+  const logger = { level: () => logger, warn: note, error: note, info: () => logger, debug: () => logger };
+  for (const models of [[plain], [plain, withSigma]]) {
+    for (const c of buildCharts(assembleReport(models, { source: 'synthetic', bins: 8 }))) {
+      for (const spec of [...pageSpecs(c), imageSpec(c)]) compile(spec, { logger: logger as unknown as NonNullable<Parameters<typeof compile>[1]>['logger'] });
+      assert.deepEqual(warnings, [], `${c.id} (${models.length} models)`);
+    }
   }
 });

@@ -35,7 +35,9 @@ test('ampfit report <folder of runs> writes one self-contained page and, with --
   const r = ampfit(['report', runs, '--out', out, '--images', images, '--bins', '6', '--speed-seconds', '0.02', '--batch', '100', '--png-scale', '1.5']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /poly deg 4 \(.*poly4\): 400 test points/);
-  assert.match(r.stderr, /poly deg 6: [\d,]+ points\/s \(batch 100, TypeScript \(single-threaded\), 1 thread\)/);
+  assert.match(r.stderr, /poly deg 6: [\d,]+ points\/s\n.*  \(batch 100, TypeScript \(single-threaded\), 1 thread\)\n/);
+  // Every line but those naming a (temporary, long) path fits 80 columns.
+  for (const l of r.stderr.split('\n')) if (!l.includes('/') || /points\/s/.test(l)) assert.ok([...l].length <= 80, `${[...l].length} columns: ${l}`);
   assert.match(r.stderr, /report written to .*report\.html \(\d+ KiB, self-contained\)/);
   assert.equal(r.stdout, '');
 

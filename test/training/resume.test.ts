@@ -77,7 +77,10 @@ test('SIGINT stops cleanly with the best weights written; --resume refuses a cha
   // Not 0: the run did not finish; 130 = 128 + SIGINT, as a shell reports it.
   assert.equal(await exited, 130, stderr);
   assert.match(stderr, /interrupted; best validation MSE at epoch \d+/);
-  assert.match(stderr, /training was interrupted by SIGINT; .* holds the best model so far, continue with --resume/);
+  assert.match(stderr, /training was interrupted by SIGINT \(the best model so far is kept\):\n  .* holds it; continue with --resume\n/);
+  assert.match(stderr, /warning: interrupted: stopping at the next safe point\n.*  keeping the best model so far \(Ctrl-C again quits at once\)\n/);
+  // Every line a person reads fits 80 columns (paths excepted: a temporary directory is as long as it is).
+  for (const l of stderr.split('\n')) if (!l.includes('/')) assert.ok([...l].length <= 80, `${[...l].length} columns: ${l}`);
   assert.ok(existsSync(join(dir, 'model.ampfit')));
   assert.ok(!existsSync(join(dir, LOCK_FILE)));
 

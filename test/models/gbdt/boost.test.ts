@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../../../src/config/load.js';
 import { readModelFile } from '../../../src/io/modelFile.js';
@@ -129,6 +129,8 @@ test('an interrupted run resumes from its checkpoint and ends with the model of 
   const config = bdtConfig(dir, { max_depth: 12, learning_rate: 0.02, n_estimators: 400, early_stopping_rounds: 400 });
   const straight = await runTraining({ config, outDir: join(dir, 'straight'), log: memoryLogger() });
   assert.match(straight.header.training.stopped_because, /reached n_estimators = 400/);
+  // A finished forest needs no checkpoint: model.ampfit holds it.
+  assert.equal(existsSync(join(dir, 'straight', 'checkpoint')), false);
 
   // Interrupt the second run about a third into its training: the timer starts
   // when training does (the log line after binning), not with the run, so data
@@ -148,9 +150,12 @@ test('an interrupted run resumes from its checkpoint and ends with the model of 
   const stoppedAt = first.header.training.epochs_run;
   assert.match(first.header.training.stopped_because, /interrupted/);
   assert.ok(stoppedAt > 0 && stoppedAt < 400, `stopped after round ${stoppedAt}`);
+  assert.ok(existsSync(join(out, 'checkpoint', 'bdt.ampfit')), 'an interrupted run keeps its checkpoint');
 
   const log = memoryLogger();
-  await runTraining({ config: { ...config, threads: 1 }, outDir: out, log, resume: true });
+  // Kept on request, so that the changed-config refusal below has a checkpoint to compare with.
+  await runTraining({ config: { ...config, threads: 1 }, outDir: out, log, resume: true, keepCheckpoint: true });
+  assert.ok(existsSync(join(out, 'checkpoint', 'bdt.ampfit')));
   assert.ok(log.lines.some((l) => l.includes(`resuming after round ${stoppedAt}`)), log.lines.join('\n'));
   const a = readModelFile(join(dir, 'straight', 'model.ampfit')).arrays;
   const b = readModelFile(join(out, 'model.ampfit')).arrays;
