@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load.js';
 import { runTraining } from '../src/training/run.js';
 import { createLogger } from '../src/util/log.js';
-import { machineBusyS, ownCpuS } from './machineLoad.js';
+import { foreignCpusSince, loadMark } from './machineLoad.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../..');
 
@@ -49,21 +49,16 @@ async function main(): Promise<void> {
       `steps_per_epoch=${steps}`, 'time_budget_s=null', `patience=${epochs}`,
     ]);
     const outDir = join(outRoot, `threads-${t}`);
-    const busy0 = machineBusyS();
-    const own0 = ownCpuS();
-    const wall0 = performance.now();
+    const mark = loadMark();
     await runTraining({ config, outDir, log, force: true });
-    const wallS = (performance.now() - wall0) / 1000;
-    const busy1 = machineBusyS();
-    const own1 = ownCpuS();
-    const foreign = busy0 === null || busy1 === null || own0 === null || own1 === null ? NaN : (busy1 - busy0 - (own1 - own0)) / wallS;
+    const foreign = foreignCpusSince(mark);
     const history = JSON.parse(readFileSync(join(outDir, 'history.json'), 'utf8')) as EpochRecord[];
     const first = history[0];
     const last = history[history.length - 1];
     const samplesPerS = ((last.epoch - first.epoch) * steps * config.batch_size) / (last.elapsedS - first.elapsedS);
     process.stdout.write(
       `threads=${t} samples_per_s=${samplesPerS.toFixed(0)} val_loss_after_${last.epoch * steps}_steps=${last.valLoss.toPrecision(17)} ` +
-        `foreign_cpus=${foreign.toFixed(2)}\n`,
+        `foreign_cpus=${foreign?.toFixed(2) ?? '?'}\n`,
     );
   }
 }
