@@ -201,9 +201,10 @@ static int want_ld(napi_env env, const char *fn, const char *name, long ld, long
   return 0;
 }
 
-/* ---- float64 kernels (gemm, dense, Adam, rational, KAN expansion), table-driven.
- * The TypeScript wrapper (src/kernels/native.ts) runs src/kernels/checks.ts
- * (and rationalChecks.ts, kanChecks.ts) first: the semantic checks — which
+/* ---- float64 kernels (gemm, dense, Adam, rational, KAN expansion, angular head),
+ * table-driven. The TypeScript wrapper (src/kernels/native.ts) runs
+ * src/kernels/checks.ts (and rationalChecks.ts, kanChecks.ts,
+ * angularHeadChecks.ts) first: the semantic checks — which
  * arrays may alias, a linear activation for z = y — live there once. Here
  * each function is a table of its arguments, read by one parser, and a table
  * of the lengths memory safety needs; a direct call that breaks them still
