@@ -26,6 +26,11 @@
 // every gradient alive. A linear denominator 1 + Σ d_k B_k, tried first,
 // crosses zero during training and its poles stalled it (R² < 0 on five
 // fixed production points).
+//
+// The head's O(K + Z²) per-row contractions are a kernel (src/kernels/
+// angularHead.ts, native/kernels/angular_head.c, split over the batch on the
+// kernel threads); the per-row scalars that need the target transform stay
+// here, O(1) per row.
 
 import {
   parseInputStageSpec, rowAngles, stageInputs, stageWidth, type InputStageSpec,
