@@ -201,9 +201,10 @@ static int want_ld(napi_env env, const char *fn, const char *name, long ld, long
   return 0;
 }
 
-/* ---- float64 kernels (gemm, dense, Adam, rational, KAN expansion), table-driven.
- * The TypeScript wrapper (src/kernels/native.ts) runs src/kernels/checks.ts
- * (and rationalChecks.ts, kanChecks.ts) first: the semantic checks — which
+/* ---- float64 kernels (gemm, dense, Adam, rational, KAN expansion, angular head),
+ * table-driven. The TypeScript wrapper (src/kernels/native.ts) runs
+ * src/kernels/checks.ts (and rationalChecks.ts, kanChecks.ts,
+ * angularHeadChecks.ts) first: the semantic checks — which
  * arrays may alias, a linear activation for z = y — live there once. Here
  * each function is a table of its arguments, read by one parser, and a table
  * of the lengths memory safety needs; a direct call that breaks them still
@@ -456,6 +457,64 @@ static napi_value js_kan_expand_backward(napi_env env, napi_callback_info info) 
                v))
     return 0;
   af_kan_expand_backward(v[0].a.p, v[1].i, v[2].i, v[3].i, v[4].d, v[5].d, v[6].a.p, v[7].a.p);
+  return undefined(env);
+}
+
+/* The angular head: shape, n, then the arrays. The checks of
+ * src/kernels/angularHeadChecks.ts that memory safety needs: the shape's ranges, L and e
+ * inside a row, and every length (overlaps are checked only there). */
+#define HEAD_SHAPE                                                                           \
+  {ARG_INT, "decays", 1.0, AF_HEAD_MAX_DECAYS}, {ARG_INT, "lMax", 0.0, AF_HEAD_MAX_L},        \
+      {ARG_DIM, "m"}, {ARG_DIM, "lAt"}, {ARG_DIM, "eAt"}, {ARG_FINITE, "alpha"}
+
+static const arg_spec HEAD_FORWARD[] = {
+    HEAD_SHAPE,      {ARG_FINITE, "beta"}, {ARG_DIM, "n"}, {ARG_F64, "angles"}, {ARG_F64, "o"},
+    {ARG_F64, "basis"}, {ARG_F64, "z"},    {ARG_F64, "v"}, {ARG_F64, "p"},      {ARG_F64, "qRaw"},
+    {ARG_F64, "qMean"}};
+/* Which size each argument must have: 1 n*2*decays, 2 n*m, 3 n*K, 4 n*Z, 5 n. */
+static const int HEAD_FORWARD_SIZES[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 4, 5, 5, 5};
+static const arg_spec HEAD_BACKWARD[] = {
+    HEAD_SHAPE,       {ARG_DIM, "n"},   {ARG_F64, "o"},  {ARG_F64, "basis"}, {ARG_F64, "z"},
+    {ARG_F64, "v"},   {ARG_F64, "ce"},  {ARG_F64, "cRaw"}, {ARG_F64, "cMean"}, {ARG_F64, "dInner"}};
+static const int HEAD_BACKWARD_SIZES[] = {0, 0, 0, 0, 0, 0, 0, 2, 3, 4, 4, 5, 5, 5, 2};
+
+static int head_args(napi_env env, napi_callback_info info, const char *fn, const arg_spec *spec,
+                     size_t count, const int *size_of, long n, arg_val *v, af_head_shape *s) {
+  *s = (af_head_shape){(int)v[0].i, (int)v[1].i, v[2].i, v[3].i, v[4].i, v[5].d, 0.0};
+  long long k = af_head_k(s), z = af_head_z(s), m = s->m;
+  if (s->lat + z * z > m) {
+    throw_msg(env, 1, fn, "L (lAt + Z*Z = %lld) does not fit in a row of m = %lld", s->lat + z * z, m);
+    return -1;
+  }
+  if (s->eat + k - 1 > m) {
+    throw_msg(env, 1, fn, "e (eAt + K - 1 = %lld) does not fit in a row of m = %lld", s->eat + k - 1, m);
+    return -1;
+  }
+  const size_spec sizes[] = {{(long long)n * 2 * s->decays, "n*2*decays"}, {(long long)n * m, "n*m"},
+                             {(long long)n * k, "n*K"}, {(long long)n * z, "n*Z"}, {n, "n"}};
+  return want_sizes(env, fn, spec, count, v, size_of, sizes);
+}
+
+static napi_value js_angular_head_forward(napi_env env, napi_callback_info info) {
+  const char *fn = "angularHeadForward";
+  arg_val v[16];
+  af_head_shape s;
+  if (parse_args(env, info, fn, ARGS(HEAD_FORWARD), v)) return 0;
+  if (head_args(env, info, fn, ARGS(HEAD_FORWARD), HEAD_FORWARD_SIZES, v[7].i, v, &s)) return 0;
+  s.beta = v[6].d;
+  af_par_head_forward(&s, v[7].i, v[8].a.p, v[9].a.p, v[10].a.p, v[11].a.p, v[12].a.p, v[13].a.p,
+                      v[14].a.p, v[15].a.p);
+  return undefined(env);
+}
+
+static napi_value js_angular_head_backward(napi_env env, napi_callback_info info) {
+  const char *fn = "angularHeadBackward";
+  arg_val v[15];
+  af_head_shape s;
+  if (parse_args(env, info, fn, ARGS(HEAD_BACKWARD), v)) return 0;
+  if (head_args(env, info, fn, ARGS(HEAD_BACKWARD), HEAD_BACKWARD_SIZES, v[6].i, v, &s)) return 0;
+  af_par_head_backward(&s, v[6].i, v[7].a.p, v[8].a.p, v[9].a.p, v[10].a.p, v[11].a.p, v[12].a.p,
+                       v[13].a.p, v[14].a.p);
   return undefined(env);
 }
 
@@ -988,6 +1047,8 @@ NAPI_MODULE_INIT() {
       {"rationalBackward", 0, js_rational_backward, 0, 0, 0, napi_enumerable, 0},
       {"kanExpand", 0, js_kan_expand, 0, 0, 0, napi_enumerable, 0},
       {"kanExpandBackward", 0, js_kan_expand_backward, 0, 0, 0, napi_enumerable, 0},
+      {"angularHeadForward", 0, js_angular_head_forward, 0, 0, 0, napi_enumerable, 0},
+      {"angularHeadBackward", 0, js_angular_head_backward, 0, 0, 0, napi_enumerable, 0},
       {"histBuild", 0, js_hist_build, 0, 0, 0, napi_enumerable, 0},
       {"histSubtract", 0, js_hist_subtract, 0, 0, 0, napi_enumerable, 0},
       {"splitFind", 0, js_split_find, 0, 0, 0, napi_enumerable, 0},

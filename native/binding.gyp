@@ -19,6 +19,7 @@
         'kernels/adam.c',
         'kernels/rational.c',
         'kernels/kan.c',
+        'kernels/angular_head.c',
         'dispatch_trees.c',
         'kernels/hist.c',
         'kernels/split.c',

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kernels/adam.h"
+#include "kernels/angular_head.h"
 #include "kernels/dense.h"
 #include "kernels/gemm.h"
 #include "kernels/simd.h"
@@ -308,4 +309,58 @@ int af_par_adam(double *p, const double *g, double *m, double *v, long n, double
   }
   af_threads_run(adam_chunk, &j, nch);
   return 0;
+}
+
+/* ---- angular head ---- */
+
+/* Rows are independent: chunks of whole cache lines of the per-row outputs
+ * (8 doubles), so no two threads write one line. */
+typedef struct {
+  const af_head_shape *s;
+  long n, k, zn;
+  const double *angles, *o, *basis, *z, *v, *ce, *craw, *cmean;
+  double *basis_out, *z_out, *v_out, *p, *qraw, *qmean, *dinner;
+} head_job;
+
+static void head_forward_chunk(void *vctx, int c, int nch) {
+  const head_job *j = vctx;
+  long lo, hi;
+  split(j->n, nch, c, 8, &lo, &hi);
+  if (hi <= lo) return;
+  af_head_forward(j->s, hi - lo, j->angles + lo * 2 * j->s->decays, j->o + lo * j->s->m,
+                  j->basis_out + lo * j->k, j->z_out + lo * j->zn, j->v_out + lo * j->zn,
+                  j->p + lo, j->qraw + lo, j->qmean + lo);
+}
+
+static void head_backward_chunk(void *vctx, int c, int nch) {
+  const head_job *j = vctx;
+  long lo, hi;
+  split(j->n, nch, c, 8, &lo, &hi);
+  if (hi <= lo) return;
+  af_head_backward(j->s, hi - lo, j->o + lo * j->s->m, j->basis + lo * j->k, j->z + lo * j->zn,
+                   j->v + lo * j->zn, j->ce + lo, j->craw + lo, j->cmean + lo,
+                   j->dinner + lo * j->s->m);
+}
+
+/* Flops of one row, forward or backward: the numerator (2K) and the L block (~4 Z^2), plus
+ * ~60 for the harmonics' cos and sin. */
+static double head_work(const af_head_shape *s, long n) {
+  double k = (double)af_head_k(s), zn = (double)af_head_z(s);
+  return (double)n * (2.0 * k + 4.0 * zn * zn + 60.0);
+}
+
+void af_par_head_forward(const af_head_shape *s, long n, const double *angles, const double *o,
+                         double *basis, double *z, double *v, double *p, double *qraw,
+                         double *qmean) {
+  head_job j = {s, n, af_head_k(s), af_head_z(s), angles, o, 0, 0, 0, 0, 0, 0,
+                basis, z, v, p, qraw, qmean, 0};
+  af_threads_run(head_forward_chunk, &j, chunks_for(head_work(s, n), n, 16));
+}
+
+void af_par_head_backward(const af_head_shape *s, long n, const double *o, const double *basis,
+                          const double *z, const double *v, const double *ce, const double *craw,
+                          const double *cmean, double *dinner) {
+  head_job j = {s, n, af_head_k(s), af_head_z(s), 0, o, basis, z, v, ce, craw, cmean,
+                0, 0, 0, 0, 0, 0, dinner};
+  af_threads_run(head_backward_chunk, &j, chunks_for(head_work(s, n), n, 16));
 }

@@ -4,6 +4,8 @@
 #ifndef AMPFIT_DISPATCH_H
 #define AMPFIT_DISPATCH_H
 
+#include "kernels/angular_head.h"
+
 int af_par_gemm(int transA, int transB, long m, long n, long k, double alpha, const double *a,
                 long lda, const double *b, long ldb, double beta, double *c, long ldc);
 
@@ -14,6 +16,15 @@ int af_par_dense_forward(const double *x, long n, long nIn, const double *w, con
 int af_par_dense_backward(const double *x, long n, long nIn, const double *w, long nOut, int act,
                           double param, const double *z, const double *dy, double *dz,
                           double *dx, double *gw, double *gb, int accumulate);
+
+/* The angular head (kernels/angular_head.h), split over rows; nothing to reduce. */
+void af_par_head_forward(const af_head_shape *s, long n, const double *angles, const double *o,
+                         double *basis, double *z, double *v, double *p, double *qraw,
+                         double *qmean);
+
+void af_par_head_backward(const af_head_shape *s, long n, const double *o, const double *basis,
+                          const double *z, const double *v, const double *ce, const double *craw,
+                          const double *cmean, double *dinner);
 
 int af_par_adam(double *p, const double *g, double *m, double *v, long n, double lr,
                 double beta1, double beta2, double eps, double step);

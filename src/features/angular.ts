@@ -120,15 +120,15 @@ export function stageInputs(s: InputStageSpec, x: Float64Array, n: number, out: 
   }
 }
 
-/** (cos θ_k, φ_k) of every decay of row r, into out (2·decays values). */
-export function rowAngles(s: InputStageSpec, x: Float64Array, r: number, out: Float64Array): void {
+/** (cos θ_k, φ_k) of every decay of row r, into out[at …] (2·decays values). */
+export function rowAngles(s: InputStageSpec, x: Float64Array, r: number, out: Float64Array, at = 0): void {
   const decays = s.angular?.decays ?? [];
   const base = r * s.inputDim;
   for (let k = 0; k < decays.length; k++) {
     const { cos, phi } = decays[k];
     // Rounding in offset + scale·x may step past ±1 by an ulp; the domain check has already refused real excursions.
-    out[2 * k] = Math.min(1, Math.max(-1, cos.offset + cos.scale * x[base + cos.index]));
-    out[2 * k + 1] = phi.offset + phi.scale * x[base + phi.index];
+    out[at + 2 * k] = Math.min(1, Math.max(-1, cos.offset + cos.scale * x[base + cos.index]));
+    out[at + 2 * k + 1] = phi.offset + phi.scale * x[base + phi.index];
   }
 }
 

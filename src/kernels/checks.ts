@@ -18,9 +18,11 @@ export function rangeError(fn: string, msg: string): RangeError {
 }
 
 function isFloat64Array(v: unknown): v is Float64Array {
-  // The tag check (not instanceof) also accepts arrays from other realms,
-  // like the C side, which only looks at the typed-array kind.
-  return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Float64Array]';
+  // The tag check also accepts arrays from other realms, like the C side,
+  // which only looks at the typed-array kind; instanceof first answers the
+  // usual case without building the tag string (every kernel call checks
+  // several arrays, thousands of times a second in training).
+  return v instanceof Float64Array || (ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Float64Array]');
 }
 
 export function f64(fn: string, name: string, v: unknown): Float64Array {

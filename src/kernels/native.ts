@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { checkAdam, checkDenseBackward, checkDenseForward, checkGemm, MAX_THREADS } from './checks.js';
+import { checkAngularHeadBackward, checkAngularHeadForward } from './angularHeadChecks.js';
 import { checkKanExpand, checkKanExpandBackward } from './kanChecks.js';
 import { checkRationalBackward, checkRationalForward } from './rationalChecks.js';
 import type { BinMatrix, Kernels } from './types.js';
@@ -51,6 +52,16 @@ interface NativeAddon {
   kanExpandBackward(
     x: Float64Array, n: number, nIn: number, grid: number, lo: number, hi: number, df: Float64Array, dx: Float64Array,
   ): void;
+  angularHeadForward(
+    decays: number, lMax: number, m: number, lAt: number, eAt: number, alpha: number, beta: number, n: number,
+    angles: Float64Array, o: Float64Array, basis: Float64Array, z: Float64Array, v: Float64Array,
+    p: Float64Array, qRaw: Float64Array, qMean: Float64Array,
+  ): void;
+  angularHeadBackward(
+    decays: number, lMax: number, m: number, lAt: number, eAt: number, alpha: number, n: number, o: Float64Array,
+    basis: Float64Array, z: Float64Array, v: Float64Array, ce: Float64Array, cRaw: Float64Array, cMean: Float64Array,
+    dInner: Float64Array,
+  ): void;
   histBuild(
     bins: BinMatrix, d: number, binOffset: Int32Array, gpair: Float64Array, rows: Uint32Array,
     begin: Int32Array, end: Int32Array, slot: Int32Array, hist: Float64Array,
@@ -82,7 +93,7 @@ interface NativeAddon {
 
 const ADDON_FUNCTIONS = [
   'gemm', 'denseForward', 'denseBackward', 'adamStep', 'rationalForward', 'rationalBackward', 'kanExpand',
-  'kanExpandBackward', 'histBuild', 'histSubtract', 'splitFind', 'partition',
+  'kanExpandBackward', 'angularHeadForward', 'angularHeadBackward', 'histBuild', 'histSubtract', 'splitFind', 'partition',
   'leafAdd', 'forestPredict', 'treePredictBinned', 'threads', 'setThreads', 'info', 'setErfcCoefficients',
 ] as const;
 
@@ -150,6 +161,14 @@ function wrap(addon: NativeAddon): Kernels {
     kanExpandBackward(x, n, nIn, grid, lo, hi, df, dx) {
       checkKanExpandBackward(x, n, nIn, grid, lo, hi, df, dx);
       addon.kanExpandBackward(x, n, nIn, grid, lo, hi, df, dx);
+    },
+    angularHeadForward(s, n, angles, o, out) {
+      checkAngularHeadForward(s, n, angles, o, out);
+      addon.angularHeadForward(s.decays, s.lMax, s.m, s.lAt, s.eAt, s.alpha, s.beta, n, angles, o, out.basis, out.z, out.v, out.p, out.qRaw, out.qMean);
+    },
+    angularHeadBackward(s, n, o, fwd, c, dInner) {
+      checkAngularHeadBackward(s, n, o, fwd, c, dInner);
+      addon.angularHeadBackward(s.decays, s.lMax, s.m, s.lAt, s.eAt, s.alpha, n, o, fwd.basis, fwd.z, fwd.v, c.ce, c.cRaw, c.cMean, dInner);
     },
     histBuild: (bins, d, binOffset, gpair, rows, begin, end, slot, hist) =>
       addon.histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist),

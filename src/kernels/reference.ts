@@ -3,6 +3,8 @@
 // is not built. Single-threaded; setThreads only validates its argument.
 
 import { adamStep } from './adam.js';
+import { angularHeadBackward, angularHeadForward } from './angularHead.js';
+import { checkAngularHeadBackward, checkAngularHeadForward } from './angularHeadChecks.js';
 import { checkAdam, checkDenseBackward, checkDenseForward, checkGemm, checkThreads } from './checks.js';
 import { denseBackward, denseForward } from './dense.js';
 import { forestPredict, treePredictBinned } from './forest.js';
@@ -66,6 +68,16 @@ export const reference: Kernels = {
   kanExpandBackward(x, n, nIn, grid, lo, hi, df, dx) {
     checkKanExpandBackward(x, n, nIn, grid, lo, hi, df, dx);
     kanExpandBackward(x, n, nIn, grid, lo, hi, df, dx);
+  },
+
+  angularHeadForward(s, n, angles, o, out) {
+    checkAngularHeadForward(s, n, angles, o, out);
+    angularHeadForward(s, n, angles, o, out);
+  },
+
+  angularHeadBackward(s, n, o, fwd, c, dInner) {
+    checkAngularHeadBackward(s, n, o, fwd, c, dInner);
+    angularHeadBackward(s, n, o, fwd, c, dInner);
   },
 
   histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist) {

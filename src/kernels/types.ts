@@ -15,6 +15,8 @@
 //   across threads (split over the batch) and reduces in a fixed order, so the
 //   same inputs and thread count give the same bits.
 
+import type { AngularHeadBuffers, AngularHeadCoefficients, AngularHeadShape } from './angularHead.js';
+
 /**
  * Row-major bin indices of a binned feature matrix for histogram trees (row i,
  * feature f at i*d + f): Uint8Array when every feature has at most 256 bins,
@@ -136,6 +138,19 @@ export interface Kernels {
   /** Its backward: dx[e] = Σ_m df[e·(grid+4) + m] · dF_m/dv at x[e]. */
   kanExpandBackward(
     x: Float64Array, n: number, nIn: number, grid: number, lo: number, hi: number, df: Float64Array, dx: Float64Array,
+  ): void;
+
+  /**
+   * The harmonic angular head's contractions for n rows (src/kernels/angularHead.ts):
+   * from the decay angles (n × 2·decays) and the inner outputs o (n × m),
+   * the basis, z, v = (I + αL)ᵀz and per row p, qRaw, qMean. Every buffer
+   * has exactly its rows' length (n × K, n × Z, n).
+   */
+  angularHeadForward(s: AngularHeadShape, n: number, angles: Float64Array, o: Float64Array, out: AngularHeadBuffers): void;
+
+  /** Its backward: the L and e columns of dInner (n × m) from the forward's buffers and the per-row coefficients. */
+  angularHeadBackward(
+    s: AngularHeadShape, n: number, o: Float64Array, fwd: AngularHeadBuffers, c: AngularHeadCoefficients, dInner: Float64Array,
   ): void;
 
   // ---- histogram gradient-boosted trees (src/models/gbdt) ----

@@ -26,6 +26,11 @@
 // every gradient alive. A linear denominator 1 + Σ d_k B_k, tried first,
 // crosses zero during training and its poles stalled it (R² < 0 on five
 // fixed production points).
+//
+// The head's O(K + Z²) per-row contractions are a kernel (src/kernels/
+// angularHead.ts, native/kernels/angular_head.c, split over the batch on the
+// kernel threads); the per-row scalars that need the target transform stay
+// here, O(1) per row.
 
 import {
   parseInputStageSpec, rowAngles, stageInputs, stageWidth, type InputStageSpec,
@@ -33,6 +38,7 @@ import {
 import { DecayTensor, ProductHarmonics } from '../features/harmonics.js';
 import type { GraphBuilder } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';
+import type { AngularHeadBuffers, AngularHeadCoefficients, AngularHeadShape } from '../kernels/angularHead.js';
 import type { Kernels } from '../kernels/types.js';
 import type { Rng } from '../util/rng.js';
 import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
@@ -74,44 +80,74 @@ export function innerOutputs(stage: InputStageSpec, born: boolean): number {
   return 1 + z * z + new ProductHarmonics(a.decays.length, a.lMax).size - 1 + (born ? 1 : 0);
 }
 
-/** Per-row quantities of the last training forward that backward needs. */
+/**
+ * Per-row quantities of the last forward that backward needs, grown to the
+ * largest batch seen; views of exactly n rows go to the kernels, which take
+ * buffers of their rows' length.
+ */
 class HeadScratch {
   rows = 0;
+  angles = new Float64Array(0);
   basis = new Float64Array(0);
   z = new Float64Array(0);
   v = new Float64Array(0);
+  p = new Float64Array(0);
+  /** ‖(I + αL)ᵀz‖² and its mean over the directions, Q = qRaw/qMean. */
+  qRaw = new Float64Array(0);
+  qMean = new Float64Array(0);
   yHat = new Float64Array(0);
   slope0 = new Float64Array(0);
   curv0 = new Float64Array(0);
   ratio = new Float64Array(0);
-  /** ‖(I + αL)ᵀz‖² and its mean over the directions, Q = qRaw/qMean. */
-  qRaw = new Float64Array(0);
-  qMean = new Float64Array(0);
   bornHat = new Float64Array(0);
   out = new Float64Array(0);
+  ce = new Float64Array(0);
+  cRaw = new Float64Array(0);
+  cMean = new Float64Array(0);
   dInner = new Float64Array(0);
+  /** The kernels' views of the current n rows. */
+  view: AngularHeadBuffers = { basis: this.basis, z: this.z, v: this.v, p: this.p, qRaw: this.qRaw, qMean: this.qMean };
+  coefficients: AngularHeadCoefficients = { ce: this.ce, cRaw: this.cRaw, cMean: this.cMean };
+  private viewRows = -1;
 
-  ensure(n: number, k: number, zSize: number, innerOut: number): void {
-    if (this.rows >= n) return;
-    this.rows = n;
-    this.basis = new Float64Array(n * k);
-    this.z = new Float64Array(n * zSize);
-    this.v = new Float64Array(n * zSize);
-    this.yHat = new Float64Array(n);
-    this.slope0 = new Float64Array(n);
-    this.curv0 = new Float64Array(n);
-    this.ratio = new Float64Array(n);
-    this.qRaw = new Float64Array(n);
-    this.qMean = new Float64Array(n);
-    this.bornHat = new Float64Array(n);
-    this.out = new Float64Array(n);
-    this.dInner = new Float64Array(n * innerOut);
+  ensure(n: number, k: number, zSize: number, innerOut: number, angles: number): void {
+    if (this.rows < n) {
+      this.rows = n;
+      this.angles = new Float64Array(n * angles);
+      this.basis = new Float64Array(n * k);
+      this.z = new Float64Array(n * zSize);
+      this.v = new Float64Array(n * zSize);
+      this.p = new Float64Array(n);
+      this.qRaw = new Float64Array(n);
+      this.qMean = new Float64Array(n);
+      this.yHat = new Float64Array(n);
+      this.slope0 = new Float64Array(n);
+      this.curv0 = new Float64Array(n);
+      this.ratio = new Float64Array(n);
+      this.bornHat = new Float64Array(n);
+      this.out = new Float64Array(n);
+      this.ce = new Float64Array(n);
+      this.cRaw = new Float64Array(n);
+      this.cMean = new Float64Array(n);
+      this.dInner = new Float64Array(n * innerOut);
+      this.viewRows = -1;
+    }
+    if (this.viewRows === n) return;
+    // Training repeats one batch size, so these views are made once, not per step.
+    this.viewRows = n;
+    this.view = {
+      basis: this.basis.subarray(0, n * k), z: this.z.subarray(0, n * zSize), v: this.v.subarray(0, n * zSize),
+      p: this.p.subarray(0, n), qRaw: this.qRaw.subarray(0, n), qMean: this.qMean.subarray(0, n),
+    };
+    this.coefficients = { ce: this.ce.subarray(0, n), cRaw: this.cRaw.subarray(0, n), cMean: this.cMean.subarray(0, n) };
   }
 }
 
 interface Head {
   readonly harmonics: ProductHarmonics;
   readonly tensor: DecayTensor;
+  /** What the angular-head kernels need (src/kernels/angularHead.ts). */
+  readonly shape: AngularHeadShape;
   readonly transform: TargetTransform;
   /** Scale of the L outputs (1/Z) and of the e outputs (1/√(K−1)). */
   readonly alpha: number;
@@ -137,7 +173,6 @@ export class StructuredNetwork implements TrainableNetwork {
   private readonly inferScratch = new HeadScratch();
   private stagedTrain = new Float64Array(0);
   private stagedInfer = new Float64Array(0);
-  private readonly angles: Float64Array;
   private lastN = 0;
 
   constructor(
@@ -152,7 +187,6 @@ export class StructuredNetwork implements TrainableNetwork {
     this.width = stageWidth(stage);
     if (inner.inputDim !== this.width) throw new RangeError(`StructuredNetwork: inner network reads ${inner.inputDim} inputs, the stage gives ${this.width}`);
     const a = stage.angular;
-    this.angles = new Float64Array(2 * (a?.decays.length ?? 0));
     if (a !== null && transform === null) throw new RangeError('StructuredNetwork: an angular head needs the target transform');
     if (a === null || transform === null) {
       this.head = null;
@@ -160,9 +194,12 @@ export class StructuredNetwork implements TrainableNetwork {
       const harmonics = new ProductHarmonics(a.decays.length, a.lMax);
       const tensor = new DecayTensor(a.decays.length);
       const z = tensor.size;
+      const alpha = 1 / z;
+      const beta = 1 / Math.sqrt(harmonics.size - 1);
+      const eAt = 1 + z * z;
       this.head = {
-        harmonics, tensor, transform: TargetTransform.fromJSON(transform), alpha: 1 / z, beta: 1 / Math.sqrt(harmonics.size - 1),
-        lAt: 1, eAt: 1 + z * z, sAt: 1 + z * z + harmonics.size - 1,
+        harmonics, tensor, transform: TargetTransform.fromJSON(transform), alpha, beta, lAt: 1, eAt, sAt: eAt + harmonics.size - 1,
+        shape: { decays: a.decays.length, lMax: a.lMax, m: innerOutputs(stage, scaleOutput), lAt: 1, eAt, alpha, beta },
       };
     }
     if (born !== null && (this.head === null || !scaleOutput || born.column !== stage.inputDim - 1 || !(born.scale > 0))) {
@@ -209,12 +246,8 @@ export class StructuredNetwork implements TrainableNetwork {
     }
     const n = this.lastN;
     const s = this.train;
-    const k = h.harmonics.size;
-    const zn = h.tensor.size;
-    const w = h.tensor.weights;
     const m = this.innerWidth;
     const t = h.transform;
-    const o = this.lastInner;
     const dInner = s.dInner.subarray(0, n * m);
     const bornScale = this.born?.scale ?? 1;
     for (let r = 0; r < n; r++) {
@@ -224,27 +257,16 @@ export class StructuredNetwork implements TrainableNetwork {
       const slope = s.slope0[r];
       const q = s.qRaw[r] / s.qMean[r];
       dInner[row] = g * (slope + s.curv0[r] * ratio);
-      const perE = (g * slope * h.beta) / q;
-      const b = r * k;
-      for (let j = 1; j < k; j++) dInner[row + h.eAt + j - 1] = perE * s.basis[b + j];
+      s.ce[r] = (g * slope * h.beta) / q;
       // dL/dQ from the ratio (ŷ = y0 + slope·P/Q) and from ln Q in the Born-shape term.
       let dq = (-g * slope * ratio) / q;
       if (dBorn !== null) dq += dBorn[r] / (bornScale * q);
       if (this.born !== null) dInner[row + h.sAt] = dBorn === null ? 0 : dBorn[r];
-      // Q = qRaw/qMean, qRaw = Σ_j v_j², v = (I + αL)ᵀz, qMean = Σ_ij w_i (δ_ij + αL_ij)².
-      const dRaw = dq / s.qMean[r];
-      const dMean = (-dq * q) / s.qMean[r];
-      const zr = r * zn;
-      for (let i = 0; i < zn; i++) {
-        const zi = s.z[zr + i];
-        const wi = w[i];
-        const at = row + h.lAt + i * zn;
-        for (let j = 0; j < zn; j++) {
-          const lij = (i === j ? 1 : 0) + h.alpha * o[at + j];
-          dInner[at + j] = h.alpha * 2 * (dRaw * zi * s.v[zr + j] + dMean * wi * lij);
-        }
-      }
+      // Q = qRaw/qMean: the kernel carries dL/dqRaw and dL/dqMean into L.
+      s.cRaw[r] = dq / s.qMean[r];
+      s.cMean[r] = (-dq * q) / s.qMean[r];
     }
+    this.kernels.angularHeadBackward(h.shape, n, this.lastInner.subarray(0, n * m), s.view, s.coefficients, dInner);
     this.inner.backward(dInner);
   }
 
@@ -309,46 +331,21 @@ export class StructuredNetwork implements TrainableNetwork {
   private lastInner: Float64Array = new Float64Array(0);
 
   private evaluateHead(h: Head, x: Float64Array, n: number, o: Float64Array, s: HeadScratch): Float64Array {
-    const k = h.harmonics.size;
-    const zn = h.tensor.size;
-    const w = h.tensor.weights;
     const m = this.innerWidth;
+    const na = 2 * (this.stage.angular?.decays.length ?? 0);
     const t = h.transform;
-    s.ensure(n, k, zn, m);
+    s.ensure(n, h.harmonics.size, h.tensor.size, m, na);
     if (s === this.train) this.lastInner = o;
+    const angles = s.angles.subarray(0, n * na);
+    for (let r = 0; r < n; r++) rowAngles(this.stage, x, r, angles, r * na);
+    this.kernels.angularHeadForward(h.shape, n, angles, o.subarray(0, n * m), s.view);
     for (let r = 0; r < n; r++) {
-      const b = r * k;
-      const zr = r * zn;
-      rowAngles(this.stage, x, r, this.angles);
-      h.harmonics.evaluate(this.angles, s.basis, b);
-      h.tensor.evaluate(this.angles, s.z, zr);
       const row = r * m;
-      let p = 0;
-      for (let j = 1; j < k; j++) p += o[row + h.eAt + j - 1] * s.basis[b + j];
-      p *= h.beta;
-      // v = (I + αL)ᵀ z and the mean of ‖v‖² over the directions.
-      s.v.fill(0, zr, zr + zn);
-      let mean = 0;
-      for (let i = 0; i < zn; i++) {
-        const zi = s.z[zr + i];
-        const at = row + h.lAt + i * zn;
-        let rowSq = 0;
-        for (let j = 0; j < zn; j++) {
-          const lij = (i === j ? 1 : 0) + h.alpha * o[at + j];
-          s.v[zr + j] += lij * zi;
-          rowSq += lij * lij;
-        }
-        mean += w[i] * rowSq;
-      }
-      let raw = 0;
-      for (let j = 0; j < zn; j++) raw += s.v[zr + j] * s.v[zr + j];
-      const q = raw / mean;
+      const q = s.qRaw[r] / s.qMean[r];
       const y0 = t.inverseValue(o[row]);
       const slope = t.inverseSlope(y0);
-      const ratio = p / q;
+      const ratio = s.p[r] / q;
       const yHat = y0 + slope * ratio;
-      s.qRaw[r] = raw;
-      s.qMean[r] = mean;
       s.ratio[r] = ratio;
       s.slope0[r] = slope;
       s.curv0[r] = t.inverseCurvature(y0);

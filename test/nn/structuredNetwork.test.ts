@@ -7,7 +7,9 @@ import { Network } from '../../src/nn/network.js';
 import { BornShapeObjective } from '../../src/nn/bornShapeObjective.js';
 import { innerOutputs, restoreStructured, StructuredNetwork } from '../../src/nn/structuredNetwork.js';
 import { TargetTransform } from '../../src/transforms/target.js';
+import type { Kernels } from '../../src/kernels/types.js';
 import { Rng } from '../../src/util/rng.js';
+import { NATIVE_TEST, nativeKernels, withThreads } from '../kernels/support.js';
 import { checkFiniteDifferences, referenceKernels, uniformPoints } from './helpers.js';
 
 // Inputs x1..x6: x1, x2 production (x2 periodic), (x3, x4) and (x5, x6) two decays.
@@ -112,4 +114,52 @@ test('structured network: the Born-shape term s + ln Q/scale and its gradient ma
   const analytic = net.grads.slice();
   checkFiniteDifferences(net.params, analytic, loss, 'born-shape params');
   assert.throws(() => new StructuredNetwork(STAGE, null, inner), /needs the target transform/);
+});
+
+test('structured network: on the native kernels it matches the reference — outputs, Born predictions and the Born-shape gradient — on 1 and 2 threads', NATIVE_TEST, () => {
+  // zz8d's head: two decays at l ≤ 2 (K = 81, Z = 16), with the Born-shape output.
+  const stage: InputStageSpec = {
+    inputDim: 9, plain: [0, 1, 2, 3], periodic: [],
+    angular: {
+      lMax: 2,
+      decays: [
+        { name: 'a', cos: { index: 4, offset: -1, scale: 2 }, phi: { index: 5, offset: 0, scale: 2 * Math.PI } },
+        { name: 'b', cos: { index: 6, offset: -1, scale: 2 }, phi: { index: 7, offset: 0, scale: 2 * Math.PI } },
+      ],
+    },
+  };
+  const born = { column: 8, shift: -20, scale: 2.5 };
+  const outputs = innerOutputs(stage, true);
+  const y = Float64Array.from({ length: 20 }, (_, i) => 0.05 + 0.01 * i - (i % 9 === 0 ? 0.3 : 0));
+  const transform = TargetTransform.fit('asinh-standardize', y).toJSON();
+  const build = (kernels: Kernels): StructuredNetwork => {
+    const inner = new Network(parseNetworkConfig({ type: 'skdnn', inputDim: 4, depth: 2, width: 16, activation: { name: 'silu', param: 0 }, outputs }), kernels);
+    glorotUniform(inner.plan, inner.params, new Rng(31));
+    const last = inner.layers()[inner.layers().length - 1];
+    for (let i = 0; i < last.w.length; i++) if (i % outputs !== 0) last.w[i] *= 0.05;
+    return new StructuredNetwork(stage, transform, inner, born);
+  };
+  const n = 200;
+  const x = uniformPoints(new Rng(12), n, 9);
+  const t = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+  const run = (kernels: Kernels): { f: Float64Array; b: Float64Array; g: Float64Array; loss: number } => {
+    const net = build(kernels);
+    const loss = new BornShapeObjective(net, 0.7).lossAndGradient(x, t, n);
+    return { f: net.forward(x, n).slice(), b: net.bornPredictions().slice(), g: net.grads.slice(), loss };
+  };
+  const want = run(referenceKernels);
+  const nat = nativeKernels();
+  // The dense layers' FMA and libm's cos/sin round differently: agreement to rounding, relative to each array's scale.
+  const close = (a: Float64Array, e: Float64Array, what: string): void => {
+    const tol = 1e-12 * e.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    for (let i = 0; i < e.length; i++) assert.ok(Math.abs(a[i] - e[i]) <= tol, `${what}[${i}]: ${a[i]} vs ${e[i]}`);
+  };
+  for (const threads of [1, 2]) {
+    const got = withThreads(nat, threads, () => run(nat));
+    close(got.f, want.f, `outputs, ${threads} thread(s)`);
+    close(got.b, want.b, `Born predictions, ${threads} thread(s)`);
+    close(got.g, want.g, `gradient, ${threads} thread(s)`);
+    assert.ok(Math.abs(got.loss - want.loss) <= 1e-12 * want.loss);
+  }
+  assert.ok(want.g.some((v) => Math.abs(v) > 1e-3), 'the gradient is not trivially zero');
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { harmonicCount, ProductHarmonics, RealHarmonics } from '../../src/features/harmonics.js';
+import { harmonicCount, ProductHarmonics, RealHarmonics } from '../../src/kernels/harmonics.js';
 
 /** n-point Gauss–Legendre nodes and weights on [−1, 1] (Newton on P_n), exact for polynomials of degree ≤ 2n − 1. */
 function gaussLegendre(n: number): { x: number[]; w: number[] } {
