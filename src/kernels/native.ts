@@ -1,8 +1,9 @@
 // Loads the Node-API addon (native/, built by scripts/build-native.mjs into
 // build/Release/ampfit_native.node) and exposes it as Kernels with backend
-// 'native'. The semantic checks of every float64 kernel (src/kernels/checks.ts:
-// aliasing, activations) run here, once, as for the TypeScript reference; the
-// addon (native/binding.c) checks what memory safety needs, in the same words.
+// 'native'. The semantic checks of every kernel (src/kernels/checks.ts:
+// aliasing, activations; treeChecks.ts: λ ≥ 0, histogram slots written once)
+// run here, once, as for the TypeScript reference; the addon
+// (native/binding.c) checks what memory safety needs, in the same words.
 //
 // Environment: AMPFIT_NATIVE=0 disables the addon; AMPFIT_THREADS=<n> sets the
 // initial thread count (default: the CPUs this process may run on).
@@ -16,6 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { checkAdam, checkDenseBackward, checkDenseForward, checkGemm, MAX_THREADS } from './checks.js';
 import { checkKanExpand, checkKanExpandBackward } from './kanChecks.js';
 import { checkRationalBackward, checkRationalForward } from './rationalChecks.js';
+import {
+  checkForestPredict, checkHistBuild, checkHistSubtract, checkLeafAdd, checkPartition, checkSplitFind, checkTreePredictBinned,
+} from './treeChecks.js';
 import type { BinMatrix, Kernels } from './types.js';
 
 /** The addon's own ABI: activations travel as (code, param). */
@@ -151,16 +155,34 @@ function wrap(addon: NativeAddon): Kernels {
       checkKanExpandBackward(x, n, nIn, grid, lo, hi, df, dx);
       addon.kanExpandBackward(x, n, nIn, grid, lo, hi, df, dx);
     },
-    histBuild: (bins, d, binOffset, gpair, rows, begin, end, slot, hist) =>
-      addon.histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist),
-    histSubtract: (hist, nBins, dst, a, b) => addon.histSubtract(hist, nBins, dst, a, b),
-    splitFind: (hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft) =>
-      addon.splitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft),
-    partition: (columns, n, rows, begin, end, feature, bin, mid) => addon.partition(columns, n, rows, begin, end, feature, bin, mid),
-    leafAdd: (rows, begin, end, value, pred) => addon.leafAdd(rows, begin, end, value, pred),
-    forestPredict: (x, n, d, treeOffset, feature, threshold, left, value, base, out) =>
-      addon.forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out),
-    treePredictBinned: (bins, d, feature, bin, left, value, out) => addon.treePredictBinned(bins, d, feature, bin, left, value, out),
+    histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist) {
+      checkHistBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist);
+      addon.histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist);
+    },
+    histSubtract(hist, nBins, dst, a, b) {
+      checkHistSubtract(hist, nBins, dst, a, b);
+      addon.histSubtract(hist, nBins, dst, a, b);
+    },
+    splitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft) {
+      checkSplitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft);
+      addon.splitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft);
+    },
+    partition(columns, n, rows, begin, end, feature, bin, mid) {
+      checkPartition(columns, n, rows, begin, end, feature, bin, mid);
+      addon.partition(columns, n, rows, begin, end, feature, bin, mid);
+    },
+    leafAdd(rows, begin, end, value, pred) {
+      checkLeafAdd(rows, begin, end, value, pred);
+      addon.leafAdd(rows, begin, end, value, pred);
+    },
+    forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out) {
+      checkForestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out);
+      addon.forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out);
+    },
+    treePredictBinned(bins, d, feature, bin, left, value, out) {
+      checkTreePredictBinned(bins, d, feature, bin, left, value, out);
+      addon.treePredictBinned(bins, d, feature, bin, left, value, out);
+    },
   };
 }
 
