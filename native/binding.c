@@ -324,13 +324,19 @@ typedef struct {
 
 #define LENS(spec) spec, sizeof spec / sizeof spec[0]
 
+/* An array argument's extent, whichever kind it was read as. */
+static arr_t arg_arr(const arg_spec *spec, const arg_val *v, size_t i) {
+  if (!is_typed_kind(spec[i].kind)) return v[i].a;
+  const arr_t typed = {0, v[i].t.len, 1};
+  return typed;
+}
+
 static int want_lens(napi_env env, const char *fn, const arg_spec *spec, const arg_val *v,
                      const len_spec *lens, size_t count) {
   for (size_t i = 0; i < count; i++) {
     const len_spec *l = &lens[i];
-    const arr_t typed = {0, v[l->arg].t.len, 1};
-    const arr_t *a = is_typed_kind(spec[l->arg].kind) ? &typed : &v[l->arg].a;
-    if (want_len(env, fn, spec[l->arg].name, a, l->expected, l->expr)) return -1;
+    const arr_t a = arg_arr(spec, v, l->arg);
+    if (want_len(env, fn, spec[l->arg].name, &a, l->expected, l->expr)) return -1;
   }
   return 0;
 }
@@ -361,22 +367,47 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* Dense, rational and KAN arguments share their leading shape and size each array by
+ * one of a few products; a `_SIZES` table names which for each argument (1, 2, …; 0: none). */
+typedef struct {
+  long long value;
+  const char *expr;
+} size_spec;
+
+static int want_sizes(napi_env env, const char *fn, const arg_spec *spec, size_t count,
+                      const arg_val *v, const int *size_of, const size_spec *sizes) {
+  for (size_t i = 0; i < count; i++) {
+    if (size_of[i] == 0) continue;
+    const size_spec *z = &sizes[size_of[i] - 1];
+    const arr_t a = arg_arr(spec, v, i);
+    if (want_len(env, fn, spec[i].name, &a, z->value, z->expr)) return -1;
+  }
+  return 0;
+}
+
+/* x, n, nIn, …: the arrays are n*nIn, nIn*nOut, nOut or n*nOut long (sizes 1 to 4). */
+static int dense_args(napi_env env, napi_callback_info info, const char *fn, const arg_spec *spec,
+                      size_t count, const int *size_of, int nout_at, arg_val *v) {
+  if (parse_args(env, info, fn, spec, count, v)) return -1;
+  const long long n = v[1].i, nIn = v[2].i, nOut = v[nout_at].i;
+  const size_spec sizes[] = {
+      {n * nIn, "n*nIn"}, {nIn * nOut, "nIn*nOut"}, {nOut, "nOut"}, {n * nOut, "n*nOut"}};
+  return want_sizes(env, fn, spec, count, v, size_of, sizes);
+}
+
 static const arg_spec DENSE_FORWARD[] = {
     {ARG_F64, "x"},         {ARG_DIM, "n"},   {ARG_DIM, "nIn"},
     {ARG_F64, "w"},         {ARG_F64_OR_NULL, "b"},
     {ARG_DIM, "nOut"},      {ARG_INT, "act code", 0, AF_ACT_COUNT - 1},
     {ARG_FINITE, "act.param"}, {ARG_F64_OR_NULL, "residual"},
     {ARG_F64, "z"},         {ARG_F64, "y"}};
+static const int DENSE_FORWARD_SIZES[] = {1, 0, 0, 2, 3, 0, 0, 0, 4, 4, 4};
 
 static napi_value js_dense_forward(napi_env env, napi_callback_info info) {
   const char *fn = "denseForward";
   arg_val v[11];
-  if (parse_args(env, info, fn, ARGS(DENSE_FORWARD), v)) return 0;
-  long n = v[1].i, nIn = v[2].i, nOut = v[5].i;
-  long long nI = (long long)n * nIn, IO = (long long)nIn * nOut, nO = (long long)n * nOut;
-  const len_spec lens[] = {{0, nI, "n*nIn"}, {3, IO, "nIn*nOut"}, {4, nOut, "nOut"},
-                           {8, nO, "n*nOut"}, {9, nO, "n*nOut"},  {10, nO, "n*nOut"}};
-  if (want_lens(env, fn, DENSE_FORWARD, v, LENS(lens))) return 0;
+  if (dense_args(env, info, fn, ARGS(DENSE_FORWARD), DENSE_FORWARD_SIZES, 5, v)) return 0;
+  const long n = v[1].i, nIn = v[2].i, nOut = v[5].i;
   if (af_par_dense_forward(v[0].a.p, n, nIn, v[3].a.p, ptr(&v[4]), nOut, (int)v[6].i, v[7].d,
                            ptr(&v[8]), v[9].a.p, v[10].a.p))
     return oom(env, fn);
@@ -389,17 +420,13 @@ static const arg_spec DENSE_BACKWARD[] = {
     {ARG_FINITE, "act.param"}, {ARG_F64, "z"}, {ARG_F64, "y"},
     {ARG_F64, "dy"},    {ARG_F64, "dz"},  {ARG_F64_OR_NULL, "dx"},
     {ARG_F64, "gw"},    {ARG_F64_OR_NULL, "gb"}, {ARG_BOOL, "accumulate"}};
+static const int DENSE_BACKWARD_SIZES[] = {1, 0, 0, 2, 0, 0, 0, 4, 4, 4, 4, 1, 2, 3, 0};
 
 static napi_value js_dense_backward(napi_env env, napi_callback_info info) {
   const char *fn = "denseBackward";
   arg_val v[15];
-  if (parse_args(env, info, fn, ARGS(DENSE_BACKWARD), v)) return 0;
-  long n = v[1].i, nIn = v[2].i, nOut = v[4].i;
-  long long nI = (long long)n * nIn, IO = (long long)nIn * nOut, nO = (long long)n * nOut;
-  const len_spec lens[] = {{0, nI, "n*nIn"},  {3, IO, "nIn*nOut"}, {7, nO, "n*nOut"},
-                           {8, nO, "n*nOut"},  {9, nO, "n*nOut"},   {10, nO, "n*nOut"},
-                           {11, nI, "n*nIn"},  {12, IO, "nIn*nOut"}, {13, nOut, "nOut"}};
-  if (want_lens(env, fn, DENSE_BACKWARD, v, LENS(lens))) return 0;
+  if (dense_args(env, info, fn, ARGS(DENSE_BACKWARD), DENSE_BACKWARD_SIZES, 4, v)) return 0;
+  const long n = v[1].i, nIn = v[2].i, nOut = v[4].i;
   if (af_par_dense_backward(v[0].a.p, n, nIn, v[3].a.p, nOut, (int)v[5].i, v[6].d, v[7].a.p,
                             v[9].a.p, v[10].a.p, ptr(&v[11]), v[12].a.p, ptr(&v[13]), (int)v[14].i))
     return oom(env, fn);
@@ -422,23 +449,6 @@ static napi_value js_adam_step(napi_env env, napi_callback_info info) {
                   (double)v[8].i))
     return oom(env, fn);
   return undefined(env);
-}
-
-/* Rational and KAN arguments share their leading shape and size each array by one
- * of two products; the `size` field of these tables names which (1 or 2). */
-typedef struct {
-  long long value;
-  const char *expr;
-} size_spec;
-
-static int want_sizes(napi_env env, const char *fn, const arg_spec *spec, size_t count,
-                      const arg_val *v, const int *size_of, const size_spec *sizes) {
-  for (size_t i = 0; i < count; i++) {
-    if (size_of[i] == 0) continue;
-    const size_spec *z = &sizes[size_of[i] - 1];
-    if (want_len(env, fn, spec[i].name, &v[i].a, z->value, z->expr)) return -1;
-  }
-  return 0;
 }
 
 /* x, n, width, groups, degP, degQ, coef, then y or (dy, dx, gcoef). The kernel indexes
@@ -660,26 +670,50 @@ static napi_value tree_status(napi_env env, const char *fn, int st, const char *
   }
 }
 
+/* histBuild's and splitFind's common arguments: where bins (then d, binOffset), rows, begin
+ * (then end), slot and hist stand, whether a slot may be -1 ("no histogram"), and which of
+ * 2*n, begin.length, d, 2*begin.length (sizes 1 to 4) each argument's length is. */
+typedef struct {
+  int bins, rows, begin, slot, slot_none, hist;
+  const int *size_of;
+} binned_at;
+
+/* The bin matrix and the node count those arguments describe. */
+typedef struct {
+  af_binmat m;
+  long k;
+} binned_t;
+
+/* Their common start: the arguments, the bin layout, the node ranges, the lengths and the slots. */
+static int binned_nodes(napi_env env, napi_callback_info info, const char *fn, const arg_spec *spec,
+                        size_t count, const binned_at *at, arg_val *v, binned_t *b) {
+  af_binmat *m = &b->m;
+  if (parse_args(env, info, fn, spec, count, v) ||
+      bin_layout(env, fn, &v[at->bins].t, v[at->bins + 1].i, &v[at->bins + 2].t, m) ||
+      check_nodes(env, fn, &v[at->rows].t, &v[at->begin].t, &v[at->begin + 1].t, 0, &b->k))
+    return -1;
+  const size_spec sizes[] = {
+      {2LL * m->n, "2*n"}, {b->k, "begin.length"}, {m->d, "d"}, {2LL * b->k, "2*begin.length"}};
+  return want_sizes(env, fn, spec, count, v, at->size_of, sizes) ||
+         check_slots(env, fn, "slot", &v[at->slot].t, hist_slots(&v[at->hist].t, m->off[m->d]),
+                     at->slot_none);
+}
+
 static const arg_spec HIST_BUILD[] = {
     T_(ARG_BINS, "bins"), FEATURES_D, I32("binOffset"), F64("gpair"), U32("rows"),
     I32("begin"),         I32("end"), I32("slot"),      OUT_(ARG_TF64, "hist")};
+static const binned_at HIST_BUILD_AT = {.bins = 0, .rows = 4, .begin = 5, .slot = 7, .slot_none = 0, .hist = 8,
+                                        .size_of = (const int[]){0, 0, 0, 1, 0, 0, 0, 2, 0}};
 
 static napi_value js_hist_build(napi_env env, napi_callback_info info) {
   const char *fn = "histBuild";
   arg_val v[9];
-  af_binmat m;
-  long k;
-  if (parse_args(env, info, fn, ARGS(HIST_BUILD), v) ||
-      bin_layout(env, fn, &v[0].t, v[1].i, &v[2].t, &m) ||
-      check_nodes(env, fn, &v[4].t, &v[5].t, &v[6].t, 0, &k))
-    return 0;
-  const len_spec lens[] = {{3, 2LL * m.n, "2*n"}, {7, k, "begin.length"}};
-  if (want_lens(env, fn, HIST_BUILD, v, LENS(lens)) ||
-      check_slots(env, fn, "slot", &v[7].t, hist_slots(&v[8].t, m.off[m.d]), 0) ||
+  binned_t b;
+  if (binned_nodes(env, info, fn, ARGS(HIST_BUILD), &HIST_BUILD_AT, v, &b) ||
       want_disjoint(env, fn, ARGS(HIST_BUILD), v))
     return 0;
-  const int st = af_par_hist_build(&m, v[3].t.p, v[4].t.p, k, v[5].t.p, v[6].t.p, v[7].t.p, v[8].t.p);
-  return tree_status(env, fn, st, "n", m.n);
+  const int st = af_par_hist_build(&b.m, v[3].t.p, v[4].t.p, b.k, v[5].t.p, v[6].t.p, v[7].t.p, v[8].t.p);
+  return tree_status(env, fn, st, "n", b.m.n);
 }
 
 static const arg_spec HIST_SUBTRACT[] = {
@@ -706,22 +740,15 @@ static const arg_spec SPLIT_FIND[] = {
     I32("end"),     F64("sumG"),           F64("sumH"),          T_(ARG_U8, "features"),
     {ARG_FINITE, "lambda"}, {ARG_FINITE, "minChildWeight"},      OUT_(ARG_I32, "outFeature"),
     OUT_(ARG_I32, "outBin"), OUT_(ARG_TF64, "outGain"),          OUT_(ARG_TF64, "outLeft")};
+static const binned_at SPLIT_FIND_AT = {.bins = 1, .rows = 5, .begin = 7, .slot = 6, .slot_none = 1, .hist = 0,
+                                        .size_of = (const int[]){0, 0, 0, 0, 1, 0, 2, 0, 0, 2, 2, 3, 0, 0, 2, 2, 2, 4}};
 
 static napi_value js_split_find(napi_env env, napi_callback_info info) {
   const char *fn = "splitFind";
   arg_val v[18];
-  af_binmat m;
-  long k;
-  if (parse_args(env, info, fn, ARGS(SPLIT_FIND), v) ||
-      bin_layout(env, fn, &v[1].t, v[2].i, &v[3].t, &m) ||
-      check_nodes(env, fn, &v[5].t, &v[7].t, &v[8].t, 0, &k))
-    return 0;
-  const len_spec lens[] = {{4, 2LL * m.n, "2*n"},   {6, k, "begin.length"},  {9, k, "begin.length"},
-                           {10, k, "begin.length"}, {11, m.d, "d"},          {14, k, "begin.length"},
-                           {15, k, "begin.length"}, {16, k, "begin.length"}, {17, 2LL * k, "2*begin.length"}};
-  if (want_lens(env, fn, SPLIT_FIND, v, LENS(lens)) ||
-      check_slots(env, fn, "slot", &v[6].t, hist_slots(&v[0].t, m.off[m.d]), 1))
-    return 0;
+  binned_t b;
+  if (binned_nodes(env, info, fn, ARGS(SPLIT_FIND), &SPLIT_FIND_AT, v, &b)) return 0;
+  const long k = b.k;
   const int32_t *S = v[6].t.p, *Bg = v[7].t.p, *En = v[8].t.p;
   for (long j = 0; j < k; j++) {
     if (S[j] == -1 && En[j] - Bg[j] > AF_DIRECT_MAX_ROWS) {
@@ -731,9 +758,9 @@ static napi_value js_split_find(napi_env env, napi_callback_info info) {
   }
   if (want_disjoint(env, fn, ARGS(SPLIT_FIND), v)) return 0;
   af_split_params p = {v[12].d, v[13].d, v[11].t.p};
-  const int st = af_par_split_find(&m, v[0].t.p, v[4].t.p, v[5].t.p, k, v[6].t.p, v[7].t.p, v[8].t.p,
+  const int st = af_par_split_find(&b.m, v[0].t.p, v[4].t.p, v[5].t.p, k, v[6].t.p, v[7].t.p, v[8].t.p,
                                    v[9].t.p, v[10].t.p, &p, v[14].t.p, v[15].t.p, v[16].t.p, v[17].t.p);
-  return tree_status(env, fn, st, "n", m.n);
+  return tree_status(env, fn, st, "n", b.m.n);
 }
 
 static const arg_spec PARTITION[] = {
