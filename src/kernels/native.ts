@@ -22,13 +22,12 @@ import {
 } from './treeChecks.js';
 import type { BinMatrix, Kernels } from './types.js';
 
-/** The addon's own ABI: activations travel as (code, param). */
-interface NativeAddon {
-  gemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number,
-    alpha: number, a: Float64Array, lda: number, b: Float64Array, ldb: number,
-    beta: number, c: Float64Array, ldc: number,
-  ): void;
+/** The addon's own ABI: the Kernels signatures, except that activations travel as (code, param). */
+type SameAsKernels =
+  | 'gemm' | 'adamStep' | 'rationalForward' | 'rationalBackward' | 'kanExpand' | 'kanExpandBackward' | 'histBuild'
+  | 'histSubtract' | 'splitFind' | 'partition' | 'leafAdd' | 'forestPredict' | 'treePredictBinned' | 'threads' | 'setThreads';
+
+interface NativeAddon extends Pick<Kernels, SameAsKernels> {
   denseForward(
     x: Float64Array, n: number, nIn: number, w: Float64Array, b: Float64Array | null, nOut: number,
     actCode: number, actParam: number, residual: Float64Array | null, z: Float64Array, y: Float64Array,
@@ -39,47 +38,6 @@ interface NativeAddon {
     dz: Float64Array, dx: Float64Array | null, gw: Float64Array, gb: Float64Array | null,
     accumulate: boolean,
   ): void;
-  adamStep(
-    p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array,
-    lr: number, beta1: number, beta2: number, eps: number, step: number,
-  ): void;
-  rationalForward(
-    x: Float64Array, n: number, width: number, groups: number, degP: number, degQ: number,
-    coef: Float64Array, y: Float64Array,
-  ): void;
-  rationalBackward(
-    x: Float64Array, n: number, width: number, groups: number, degP: number, degQ: number,
-    coef: Float64Array, dy: Float64Array, dx: Float64Array | null, gcoef: Float64Array,
-  ): void;
-  kanExpand(x: Float64Array, n: number, nIn: number, grid: number, lo: number, hi: number, f: Float64Array): void;
-  kanExpandBackward(
-    x: Float64Array, n: number, nIn: number, grid: number, lo: number, hi: number, df: Float64Array, dx: Float64Array,
-  ): void;
-  histBuild(
-    bins: BinMatrix, d: number, binOffset: Int32Array, gpair: Float64Array, rows: Uint32Array,
-    begin: Int32Array, end: Int32Array, slot: Int32Array, hist: Float64Array,
-  ): void;
-  histSubtract(hist: Float64Array, nBins: number, dst: Int32Array, a: Int32Array, b: Int32Array): void;
-  splitFind(
-    hist: Float64Array, bins: BinMatrix, d: number, binOffset: Int32Array, gpair: Float64Array, rows: Uint32Array,
-    slot: Int32Array, begin: Int32Array, end: Int32Array, sumG: Float64Array, sumH: Float64Array,
-    features: Uint8Array, lambda: number, minChildWeight: number,
-    outFeature: Int32Array, outBin: Int32Array, outGain: Float64Array, outLeft: Float64Array,
-  ): void;
-  partition(
-    columns: BinMatrix, n: number, rows: Uint32Array, begin: Int32Array, end: Int32Array,
-    feature: Int32Array, bin: Int32Array, mid: Int32Array,
-  ): void;
-  leafAdd(rows: Uint32Array, begin: Int32Array, end: Int32Array, value: Float64Array, pred: Float64Array): void;
-  forestPredict(
-    x: Float64Array, n: number, d: number, treeOffset: Int32Array, feature: Uint16Array,
-    threshold: Float32Array, left: Int32Array, value: Float64Array, base: number, out: Float64Array,
-  ): void;
-  treePredictBinned(
-    bins: BinMatrix, d: number, feature: Int32Array, bin: Int32Array, left: Int32Array, value: Float64Array, out: Float64Array,
-  ): void;
-  threads(): number;
-  setThreads(n: number): void;
   info(): string;
   setErfcCoefficients(coefficients: Float64Array): void;
 }

@@ -93,6 +93,34 @@ export function stepRows(model: string, h: Histogram, from: number, to: number, 
   return rows;
 }
 
+/**
+ * The δ and |δ| histograms' panel: each model's step line (unit `name`, x
+ * drawn as `x` says) and dashed reference lines at `rules` (unit `name_tau`).
+ */
+export function stepPanel(data: ReportData, name: string, rows: readonly StepRow[], rules: readonly { x: number }[], x: Record<string, unknown>, yTitle: string): Panel {
+  return {
+    height: 320,
+    layer: [
+      {
+        name,
+        data: { values: rows },
+        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.6 },
+        encoding: {
+          x: { field: 'x', type: 'quantitative', ...x },
+          y: { field: 'y', type: 'quantitative', title: yTitle, scale: { type: 'log' } },
+          color: { field: 'model', type: 'nominal', title: null, scale: colorScale(data), legend: BOTTOM_LEGEND },
+        },
+      },
+      {
+        name: `${name}_tau`,
+        data: { values: rules },
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
+        encoding: { x: { field: 'x', type: 'quantitative' } },
+      },
+    ],
+  };
+}
+
 /** First and last bin that any model fills, so the log axis shows the populated decades only. */
 export function populatedRange(hs: readonly Histogram[]): [number, number] {
   let lo = Infinity;

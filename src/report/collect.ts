@@ -48,15 +48,8 @@ export const surrogatePredictor: Predictor = (model, x, n) => {
   return { pred: p.value, sigma: p.sigmaSyst };
 };
 
-/** One model's facts and points, before aggregation. */
-export interface ModelInput {
-  readonly label: string;
-  readonly dir: string;
-  readonly modelType: string;
-  readonly inputs: readonly string[];
-  readonly parameterCount: number;
-  readonly modelBytes: number;
-  readonly training: ModelReport['training'];
+/** One model's facts and points, before aggregation (the label is made unique then). */
+export interface ModelInput extends Pick<ModelReport, 'label' | 'dir' | 'modelType' | 'inputs' | 'parameterCount' | 'modelBytes' | 'training'> {
   readonly split: EvalSplit;
   /** The metrics to tabulate; null computes them from the points. */
   readonly metrics: PrecisionMetrics | null;
