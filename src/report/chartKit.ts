@@ -108,7 +108,7 @@ export function stepPanel(data: ReportData, name: string, rows: readonly StepRow
         encoding: {
           x: { field: 'x', type: 'quantitative', ...x },
           y: { field: 'y', type: 'quantitative', title: yTitle, scale: { type: 'log' } },
-          color: { field: 'model', type: 'nominal', title: null, scale: colorScale(data), legend: BOTTOM_LEGEND },
+          color: modelColorChannel(data),
         },
       },
       {
@@ -119,6 +119,33 @@ export function stepPanel(data: ReportData, name: string, rows: readonly StepRow
       },
     ],
   };
+}
+
+/** Colour by model, the legend below the plot. */
+export function modelColorChannel(data: ReportData, models: readonly ModelReport[] = data.models) {
+  return { field: 'model', type: 'nominal' as const, title: null, scale: colorScale(data, models), legend: BOTTOM_LEGEND };
+}
+
+export interface TooltipField {
+  readonly field: string;
+  readonly type: 'nominal' | 'quantitative';
+  readonly title?: string;
+  readonly format?: string;
+}
+
+/** Each model's points on its line (unit `name`), with a tooltip; the line carries the colour legend. */
+export function pointLayer<X>(name: string, rows: readonly object[], x: X, y: string, color: ReturnType<typeof modelColorChannel>, size: number, tooltip: TooltipField[]) {
+  return {
+    name,
+    data: { values: rows },
+    mark: { type: 'point' as const, filled: true, size },
+    encoding: { x, y: { field: y, type: 'quantitative' as const }, color: { ...color, legend: null }, tooltip },
+  };
+}
+
+/** A dashed horizontal reference line at y (unit `name`). */
+export function referenceLine(name: string, y: number) {
+  return { name, data: { values: [{ y }] }, mark: { type: 'rule' as const, strokeDash: [4, 3], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' as const } } };
 }
 
 /** First and last bin that any model fills, so the log axis shows the populated decades only. */

@@ -13,7 +13,7 @@
 
 import type { Histogram } from '../metrics/precision.js';
 import { binomialStderrPct } from '../metrics/verdict.js';
-import { BOTTOM_LEGEND, colorScale, populatedRange, splitWords, stepPanel, stepRows, tauLines, WIDE_IMAGE, type Chart } from './chartKit.js';
+import { modelColorChannel, pointLayer, populatedRange, referenceLine, splitWords, stepPanel, stepRows, tauLines, WIDE_IMAGE, type Chart } from './chartKit.js';
 import { heatMapChart, profileChart } from './coordinateCharts.js';
 import { rStderrPct } from './summarize.js';
 import { trainingChart, wallTimeChart } from './trainingCharts.js';
@@ -132,7 +132,7 @@ function rTauChart(data: ReportData): Chart {
     }),
   );
   const x = { field: 'tau', type: 'quantitative' as const, title: 'τ (%)', scale: { type: 'log' as const, nice: false }, axis: { format: '~g' } };
-  const color = { field: 'model', type: 'nominal' as const, title: null, scale: colorScale(data), legend: BOTTOM_LEGEND };
+  const color = modelColorChannel(data);
   return {
     id: 'r-tau',
     title: 'R_τ: share of points with |δ| < τ',
@@ -153,24 +153,14 @@ function rTauChart(data: ReportData): Chart {
             encoding: { x, y: { field: 'r', type: 'quantitative', title: 'R_τ (%)', scale: { domain: [0, 100] } }, color },
           },
           { name: 'rtau_err', data: { values: points }, mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { ...color, legend: null } } },
-          {
-            name: 'rtau_pts',
-            data: { values: points },
-            mark: { type: 'point', filled: true, size: 40 },
-            encoding: {
-              x,
-              y: { field: 'r', type: 'quantitative' },
-              color: { ...color, legend: null },
-              tooltip: [
-                { field: 'model', type: 'nominal' },
-                { field: 'tau', type: 'quantitative', title: 'τ (%)' },
-                { field: 'r', type: 'quantitative', title: 'R_τ (%)', format: '.3f' },
-                { field: 'lo', type: 'quantitative', title: '− 1 s.e.', format: '.3f' },
-                { field: 'hi', type: 'quantitative', title: '+ 1 s.e.', format: '.3f' },
-              ],
-            },
-          },
-          { name: 'rtau_90', data: { values: [{ y: 90 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+          pointLayer('rtau_pts', points, x, 'r', color, 40, [
+            { field: 'model', type: 'nominal' },
+            { field: 'tau', type: 'quantitative', title: 'τ (%)' },
+            { field: 'r', type: 'quantitative', title: 'R_τ (%)', format: '.3f' },
+            { field: 'lo', type: 'quantitative', title: '− 1 s.e.', format: '.3f' },
+            { field: 'hi', type: 'quantitative', title: '+ 1 s.e.', format: '.3f' },
+          ]),
+          referenceLine('rtau_90', 90),
         ],
       },
     ],
