@@ -3,8 +3,8 @@
 // contract as checks.ts: both backends run these (src/kernels/native.ts
 // before the addon); native/binding.c repeats, in the same order and words,
 // the ones memory safety needs — all but λ ≥ 0, min child weight ≥ 0 and
-// "a histogram slot is written by one entry" (a repeat races; it stays inside
-// hist). Checks that need a pass over data the kernel touches anyway (row
+// "a histogram slot is written by one entry and read by no other" (a breach
+// races, it stays inside hist). Checks that need a pass over data the kernel touches anyway (row
 // indices, bin values, child links) run inside the kernels, with messages that
 // do not depend on which element was found first, so threads cannot change
 // them.
