@@ -201,31 +201,94 @@ static int want_ld(napi_env env, const char *fn, const char *name, long ld, long
   return 0;
 }
 
-/* ---- float64 kernels (gemm, dense, Adam, rational, KAN expansion, angular head),
- * table-driven. The TypeScript wrapper (src/kernels/native.ts) runs
- * src/kernels/checks.ts (and rationalChecks.ts, kanChecks.ts,
- * angularHeadChecks.ts) first: the semantic checks — which
- * arrays may alias, a linear activation for z = y — live there once. Here
- * each function is a table of its arguments, read by one parser, and a table
- * of the lengths memory safety needs; a direct call that breaks them still
- * gets the same words as the TypeScript checks, never a crash. ---- */
+/* ---- every kernel's arguments, table-driven.
+ * The TypeScript wrapper (src/kernels/native.ts) runs src/kernels/checks.ts
+ * (and rationalChecks.ts, kanChecks.ts, angularHeadChecks.ts,
+ * treeChecks.ts) first: the semantic
+ * checks — which arrays may alias, a linear activation for z = y, λ ≥ 0, a
+ * histogram slot written once — live there once. Here each function is a
+ * table of its arguments, read by one parser, and a table of the lengths
+ * memory safety needs; a direct call that breaks them still gets the same
+ * words as the TypeScript checks, never a crash. ---- */
 
-typedef enum { ARG_F64, ARG_F64_OR_NULL, ARG_DIM, ARG_INT, ARG_FINITE, ARG_BOOL } arg_kind;
+typedef struct {
+  void *p;
+  size_t len; /* elements */
+  size_t bytes;
+  napi_typedarray_type type;
+} tarr_t;
+
+typedef enum {
+  ARG_F64, ARG_F64_OR_NULL, ARG_DIM, ARG_INT, ARG_FINITE, ARG_BOOL,
+  /* the tree kernels' typed arrays (read as tarr_t, with their byte extent for the overlap
+   * checks); ARG_BINS is a Uint8Array or a Uint16Array */
+  ARG_I32, ARG_U32, ARG_U16, ARG_U8, ARG_F32, ARG_TF64, ARG_BINS
+} arg_kind;
 
 typedef struct {
   arg_kind kind;
   const char *name;
   double lo, hi; /* ARG_INT's range */
+  /* a typed array the kernel writes: it may overlap no other array argument
+   * (an output over an index array would rewrite indices checked here) */
+  int out;
 } arg_spec;
 
 typedef struct {
   arr_t a;  /* ARG_F64, ARG_F64_OR_NULL */
+  tarr_t t; /* ARG_I32 … ARG_BINS */
   long i;   /* ARG_DIM, ARG_INT, ARG_BOOL (0/1) */
   double d; /* ARG_FINITE */
 } arg_val;
 
-#define MAX_ARGS 16
+#define MAX_ARGS 18 /* splitFind's */
 #define ARGS(spec) spec, sizeof spec / sizeof spec[0]
+
+static int get_typed_any(napi_env env, napi_value v, tarr_t *out) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return -1;
+  napi_value ab;
+  size_t off = 0;
+  void *data = 0;
+  if (napi_get_typedarray_info(env, v, &out->type, &out->len, &data, &ab, &off) != napi_ok) return -1;
+  size_t el = 1;
+  switch (out->type) {
+    case napi_uint16_array: el = 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: el = 4; break;
+    case napi_float64_array: el = 8; break;
+    default: el = 1;
+  }
+  out->p = data;
+  if (!data) out->len = 0;
+  out->bytes = out->len * el;
+  return 0;
+}
+
+static int is_typed_kind(arg_kind k) { return k >= ARG_I32; }
+
+/* The typed-array kinds: what the array must be, in the words of treeChecks.ts. */
+static int get_typed(napi_env env, napi_value v, const char *fn, const arg_spec *s, tarr_t *out) {
+  static const struct {
+    napi_typedarray_type type;
+    const char *what;
+  } KINDS[] = {
+      [ARG_I32 - ARG_I32] = {napi_int32_array, "Int32Array"},
+      [ARG_U32 - ARG_I32] = {napi_uint32_array, "Uint32Array"},
+      [ARG_U16 - ARG_I32] = {napi_uint16_array, "Uint16Array"},
+      [ARG_U8 - ARG_I32] = {napi_uint8_array, "Uint8Array"},
+      [ARG_F32 - ARG_I32] = {napi_float32_array, "Float32Array"},
+      [ARG_TF64 - ARG_I32] = {napi_float64_array, "Float64Array"},
+      [ARG_BINS - ARG_I32] = {napi_uint8_array, "Uint8Array or Uint16Array"},
+  };
+  const int bad = get_typed_any(env, v, out);
+  if (s->kind == ARG_BINS) {
+    if (!bad && (out->type == napi_uint8_array || out->type == napi_uint16_array)) return 0;
+  } else if (!bad && out->type == KINDS[s->kind - ARG_I32].type) {
+    return 0;
+  }
+  throw_msg(env, 0, fn, "%s must be a %s", s->name, KINDS[s->kind - ARG_I32].what);
+  return -1;
+}
 
 static int parse_args(napi_env env, napi_callback_info info, const char *fn, const arg_spec *spec,
                       size_t count, arg_val *v) {
@@ -244,6 +307,10 @@ static int parse_args(napi_env env, napi_callback_info info, const char *fn, con
         bad = get_bool(env, argv[i], fn, s->name, &b);
         v[i].i = b;
         break;
+      case ARG_I32: case ARG_U32: case ARG_U16: case ARG_U8: case ARG_F32: case ARG_TF64:
+      case ARG_BINS:
+        bad = get_typed(env, argv[i], fn, s, &v[i].t);
+        break;
     }
     if (bad) return -1;
   }
@@ -258,11 +325,19 @@ typedef struct {
 
 #define LENS(spec) spec, sizeof spec / sizeof spec[0]
 
+/* An array argument's extent, whichever kind it was read as. */
+static arr_t arg_arr(const arg_spec *spec, const arg_val *v, size_t i) {
+  if (!is_typed_kind(spec[i].kind)) return v[i].a;
+  const arr_t typed = {0, v[i].t.len, 1};
+  return typed;
+}
+
 static int want_lens(napi_env env, const char *fn, const arg_spec *spec, const arg_val *v,
                      const len_spec *lens, size_t count) {
   for (size_t i = 0; i < count; i++) {
     const len_spec *l = &lens[i];
-    if (want_len(env, fn, spec[l->arg].name, &v[l->arg].a, l->expected, l->expr)) return -1;
+    const arr_t a = arg_arr(spec, v, l->arg);
+    if (want_len(env, fn, spec[l->arg].name, &a, l->expected, l->expr)) return -1;
   }
   return 0;
 }
@@ -293,22 +368,47 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* Dense, rational and KAN arguments share their leading shape and size each array by
+ * one of a few products; a `_SIZES` table names which for each argument (1, 2, …; 0: none). */
+typedef struct {
+  long long value;
+  const char *expr;
+} size_spec;
+
+static int want_sizes(napi_env env, const char *fn, const arg_spec *spec, size_t count,
+                      const arg_val *v, const int *size_of, const size_spec *sizes) {
+  for (size_t i = 0; i < count; i++) {
+    if (size_of[i] == 0) continue;
+    const size_spec *z = &sizes[size_of[i] - 1];
+    const arr_t a = arg_arr(spec, v, i);
+    if (want_len(env, fn, spec[i].name, &a, z->value, z->expr)) return -1;
+  }
+  return 0;
+}
+
+/* x, n, nIn, …: the arrays are n*nIn, nIn*nOut, nOut or n*nOut long (sizes 1 to 4). */
+static int dense_args(napi_env env, napi_callback_info info, const char *fn, const arg_spec *spec,
+                      size_t count, const int *size_of, int nout_at, arg_val *v) {
+  if (parse_args(env, info, fn, spec, count, v)) return -1;
+  const long long n = v[1].i, nIn = v[2].i, nOut = v[nout_at].i;
+  const size_spec sizes[] = {
+      {n * nIn, "n*nIn"}, {nIn * nOut, "nIn*nOut"}, {nOut, "nOut"}, {n * nOut, "n*nOut"}};
+  return want_sizes(env, fn, spec, count, v, size_of, sizes);
+}
+
 static const arg_spec DENSE_FORWARD[] = {
     {ARG_F64, "x"},         {ARG_DIM, "n"},   {ARG_DIM, "nIn"},
     {ARG_F64, "w"},         {ARG_F64_OR_NULL, "b"},
     {ARG_DIM, "nOut"},      {ARG_INT, "act code", 0, AF_ACT_COUNT - 1},
     {ARG_FINITE, "act.param"}, {ARG_F64_OR_NULL, "residual"},
     {ARG_F64, "z"},         {ARG_F64, "y"}};
+static const int DENSE_FORWARD_SIZES[] = {1, 0, 0, 2, 3, 0, 0, 0, 4, 4, 4};
 
 static napi_value js_dense_forward(napi_env env, napi_callback_info info) {
   const char *fn = "denseForward";
   arg_val v[11];
-  if (parse_args(env, info, fn, ARGS(DENSE_FORWARD), v)) return 0;
-  long n = v[1].i, nIn = v[2].i, nOut = v[5].i;
-  long long nI = (long long)n * nIn, IO = (long long)nIn * nOut, nO = (long long)n * nOut;
-  const len_spec lens[] = {{0, nI, "n*nIn"}, {3, IO, "nIn*nOut"}, {4, nOut, "nOut"},
-                           {8, nO, "n*nOut"}, {9, nO, "n*nOut"},  {10, nO, "n*nOut"}};
-  if (want_lens(env, fn, DENSE_FORWARD, v, LENS(lens))) return 0;
+  if (dense_args(env, info, fn, ARGS(DENSE_FORWARD), DENSE_FORWARD_SIZES, 5, v)) return 0;
+  const long n = v[1].i, nIn = v[2].i, nOut = v[5].i;
   if (af_par_dense_forward(v[0].a.p, n, nIn, v[3].a.p, ptr(&v[4]), nOut, (int)v[6].i, v[7].d,
                            ptr(&v[8]), v[9].a.p, v[10].a.p))
     return oom(env, fn);
@@ -321,17 +421,13 @@ static const arg_spec DENSE_BACKWARD[] = {
     {ARG_FINITE, "act.param"}, {ARG_F64, "z"}, {ARG_F64, "y"},
     {ARG_F64, "dy"},    {ARG_F64, "dz"},  {ARG_F64_OR_NULL, "dx"},
     {ARG_F64, "gw"},    {ARG_F64_OR_NULL, "gb"}, {ARG_BOOL, "accumulate"}};
+static const int DENSE_BACKWARD_SIZES[] = {1, 0, 0, 2, 0, 0, 0, 4, 4, 4, 4, 1, 2, 3, 0};
 
 static napi_value js_dense_backward(napi_env env, napi_callback_info info) {
   const char *fn = "denseBackward";
   arg_val v[15];
-  if (parse_args(env, info, fn, ARGS(DENSE_BACKWARD), v)) return 0;
-  long n = v[1].i, nIn = v[2].i, nOut = v[4].i;
-  long long nI = (long long)n * nIn, IO = (long long)nIn * nOut, nO = (long long)n * nOut;
-  const len_spec lens[] = {{0, nI, "n*nIn"},  {3, IO, "nIn*nOut"}, {7, nO, "n*nOut"},
-                           {8, nO, "n*nOut"},  {9, nO, "n*nOut"},   {10, nO, "n*nOut"},
-                           {11, nI, "n*nIn"},  {12, IO, "nIn*nOut"}, {13, nOut, "nOut"}};
-  if (want_lens(env, fn, DENSE_BACKWARD, v, LENS(lens))) return 0;
+  if (dense_args(env, info, fn, ARGS(DENSE_BACKWARD), DENSE_BACKWARD_SIZES, 4, v)) return 0;
+  const long n = v[1].i, nIn = v[2].i, nOut = v[4].i;
   if (af_par_dense_backward(v[0].a.p, n, nIn, v[3].a.p, nOut, (int)v[5].i, v[6].d, v[7].a.p,
                             v[9].a.p, v[10].a.p, ptr(&v[11]), v[12].a.p, ptr(&v[13]), (int)v[14].i))
     return oom(env, fn);
@@ -354,23 +450,6 @@ static napi_value js_adam_step(napi_env env, napi_callback_info info) {
                   (double)v[8].i))
     return oom(env, fn);
   return undefined(env);
-}
-
-/* Rational and KAN arguments share their leading shape and size each array by one
- * of two products; the `size` field of these tables names which (1 or 2). */
-typedef struct {
-  long long value;
-  const char *expr;
-} size_spec;
-
-static int want_sizes(napi_env env, const char *fn, const arg_spec *spec, size_t count,
-                      const arg_val *v, const int *size_of, const size_spec *sizes) {
-  for (size_t i = 0; i < count; i++) {
-    if (size_of[i] == 0) continue;
-    const size_spec *z = &sizes[size_of[i] - 1];
-    if (want_len(env, fn, spec[i].name, &v[i].a, z->value, z->expr)) return -1;
-  }
-  return 0;
 }
 
 /* x, n, width, groups, degP, degQ, coef, then y or (dy, dx, gcoef). The kernel indexes
@@ -518,67 +597,17 @@ static napi_value js_angular_head_backward(napi_env env, napi_callback_info info
   return undefined(env);
 }
 
-/* ---- tree kernels: typed arrays of other kinds, checks of src/kernels/treeChecks.ts ---- */
+/* ---- tree kernels: typed arrays of other kinds. Besides the lengths, memory
+ * safety needs the index ranges (bin layout, node ranges, slots, features,
+ * child links) and outputs that overlap nothing, checked here in the order of
+ * src/kernels/treeChecks.ts (which also makes the semantic checks). ---- */
 
-typedef struct {
-  void *p;
-  size_t len;   /* elements */
-  size_t bytes;
-  napi_typedarray_type type;
-} tarr_t;
-
-static int get_typed_any(napi_env env, napi_value v, tarr_t *out) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return -1;
-  napi_value ab;
-  size_t off = 0;
-  void *data = 0;
-  if (napi_get_typedarray_info(env, v, &out->type, &out->len, &data, &ab, &off) != napi_ok) return -1;
-  size_t el = 1;
-  switch (out->type) {
-    case napi_uint16_array: el = 2; break;
-    case napi_int32_array: case napi_uint32_array: case napi_float32_array: el = 4; break;
-    case napi_float64_array: el = 8; break;
-    default: el = 1;
-  }
-  out->p = data;
-  if (!data) out->len = 0;
-  out->bytes = out->len * el;
-  return 0;
-}
-
-static int get_typed(napi_env env, napi_value v, const char *fn, const char *name,
-                     napi_typedarray_type want, const char *kind, tarr_t *out) {
-  if (get_typed_any(env, v, out) || out->type != want) {
-    throw_msg(env, 0, fn, "%s must be a %s", name, kind);
-    return -1;
-  }
-  return 0;
-}
-
-#define GET_I32(v, name, out) get_typed(env, v, fn, name, napi_int32_array, "Int32Array", out)
-#define GET_U32(v, name, out) get_typed(env, v, fn, name, napi_uint32_array, "Uint32Array", out)
-#define GET_U16(v, name, out) get_typed(env, v, fn, name, napi_uint16_array, "Uint16Array", out)
-#define GET_U8(v, name, out) get_typed(env, v, fn, name, napi_uint8_array, "Uint8Array", out)
-#define GET_F32(v, name, out) get_typed(env, v, fn, name, napi_float32_array, "Float32Array", out)
-#define GET_F64(v, name, out) get_typed(env, v, fn, name, napi_float64_array, "Float64Array", out)
-
-static int get_bins(napi_env env, napi_value v, const char *fn, tarr_t *out) {
-  if (get_typed_any(env, v, out) || (out->type != napi_uint8_array && out->type != napi_uint16_array)) {
-    throw_msg(env, 0, fn, "bins must be a Uint8Array or Uint16Array");
-    return -1;
-  }
-  return 0;
-}
-
-static int tlen(napi_env env, const char *fn, const char *name, const tarr_t *a, long long expected,
-                const char *expr) {
-  if ((long long)a->len != expected) {
-    throw_msg(env, 1, fn, "%s has length %zu, expected %s = %lld", name, a->len, expr, expected);
-    return -1;
-  }
-  return 0;
-}
+#define T_(kind, name) {kind, name, 0.0, 0.0, 0}
+#define OUT_(kind, name) {kind, name, 0.0, 0.0, 1}
+#define I32(name) T_(ARG_I32, name)
+#define U32(name) T_(ARG_U32, name)
+#define F64(name) T_(ARG_TF64, name)
+#define FEATURES_D {ARG_INT, "d", 1.0, 65535.0, 0}
 
 static int toverlap(const tarr_t *a, const tarr_t *b) {
   if (a->bytes == 0 || b->bytes == 0) return 0;
@@ -586,13 +615,28 @@ static int toverlap(const tarr_t *a, const tarr_t *b) {
   return a0 < b0 + b->bytes && b0 < a0 + a->bytes;
 }
 
-static int tdisjoint(napi_env env, const char *fn, const char *oname, const tarr_t *out, int n,
-                     const tarr_t *const *others, const char *const *names) {
-  for (int i = 0; i < n; i++) {
-    if (toverlap(out, others[i])) {
-      throw_msg(env, 1, fn, "%s overlaps %s", oname, names[i]);
-      return -1;
+/* Every output against every other array argument, in argument order; an
+ * output later in the table is checked against this one when its turn comes. */
+static int want_disjoint(napi_env env, const char *fn, const arg_spec *spec, size_t count,
+                         const arg_val *v) {
+  for (size_t o = 0; o < count; o++) {
+    if (!spec[o].out) continue;
+    for (size_t j = 0; j < count; j++) {
+      if (j == o || !is_typed_kind(spec[j].kind) || (spec[j].out && j > o)) continue;
+      if (toverlap(&v[o].t, &v[j].t)) {
+        throw_msg(env, 1, fn, "%s overlaps %s", spec[o].name, spec[j].name);
+        return -1;
+      }
     }
+  }
+  return 0;
+}
+
+static int want_multiple(napi_env env, const char *fn, const char *name, const tarr_t *a, long n,
+                         const char *what) {
+  if (a->len % (size_t)n != 0) {
+    throw_msg(env, 1, fn, "%s has length %zu, not a multiple of %s = %ld", name, a->len, what, n);
+    return -1;
   }
   return 0;
 }
@@ -600,7 +644,8 @@ static int tdisjoint(napi_env env, const char *fn, const char *oname, const tarr
 /* checkBinLayout: fills the matrix description (n rows) and the bin count. */
 static int bin_layout(napi_env env, const char *fn, const tarr_t *bins, long d, const tarr_t *off,
                       af_binmat *m) {
-  if (tlen(env, fn, "binOffset", off, d + 1, "d+1")) return -1;
+  const arr_t offs = {0, off->len, 1};
+  if (want_len(env, fn, "binOffset", &offs, d + 1, "d+1")) return -1;
   const int32_t *o = off->p;
   if (o[0] != 0) {
     throw_msg(env, 1, fn, "binOffset[0] must be 0");
@@ -622,10 +667,7 @@ static int bin_layout(napi_env env, const char *fn, const tarr_t *bins, long d, 
     throw_msg(env, 1, fn, "binOffset[d] = %d is too large", o[d]);
     return -1;
   }
-  if (bins->len % (size_t)d != 0) {
-    throw_msg(env, 1, fn, "bins has length %zu, not a multiple of d = %ld", bins->len, d);
-    return -1;
-  }
+  if (want_multiple(env, fn, "bins", bins, d, "d")) return -1;
   m->bins = bins->p;
   m->wide = wide;
   m->n = (long)(bins->len / (size_t)d);
@@ -634,10 +676,12 @@ static int bin_layout(napi_env env, const char *fn, const tarr_t *bins, long d, 
   return 0;
 }
 
+/* begin/end of one length; every range inside rows (and, when asked, after the previous one). */
 static int check_nodes(napi_env env, const char *fn, const tarr_t *rows, const tarr_t *begin,
                        const tarr_t *end, int disjoint_ranges, long *k) {
   *k = (long)begin->len;
-  if (tlen(env, fn, "end", end, *k, "begin.length")) return -1;
+  const arr_t ends = {0, end->len, 1};
+  if (want_len(env, fn, "end", &ends, *k, "begin.length")) return -1;
   const int32_t *b = begin->p, *e = end->p;
   long long prev_end = 0;
   for (long j = 0; j < *k; j++) {
@@ -654,36 +698,22 @@ static int check_nodes(napi_env env, const char *fn, const tarr_t *rows, const t
   return 0;
 }
 
+/* Each slot inside hist (or -1, "none", where allowed). That no slot is written twice is a
+ * semantic check (treeChecks.ts): a repeat races, it does not reach outside hist. */
 static int check_slots(napi_env env, const char *fn, const char *name, const tarr_t *slot,
-                       long nslots, int allow_none, int distinct) {
-  unsigned char *seen = 0;
-  if (distinct) {
-    seen = calloc((size_t)(nslots > 0 ? nslots : 1), 1);
-    if (!seen) {
-      oom(env, fn);
-      return -1;
-    }
-  }
+                       long nslots, int allow_none) {
   const int32_t *s = slot->p;
   for (size_t j = 0; j < slot->len; j++) {
     if (allow_none && s[j] == -1) continue;
     if (!(s[j] >= 0 && s[j] < nslots)) {
       throw_msg(env, 1, fn, "%s[%zu] = %d is not a slot of hist (%ld slots)", name, j, s[j], nslots);
-      free(seen);
       return -1;
     }
-    if (seen) {
-      if (seen[s[j]]) {
-        throw_msg(env, 1, fn, "%s[%zu] = %d is written twice", name, j, s[j]);
-        free(seen);
-        return -1;
-      }
-      seen[s[j]] = 1;
-    }
   }
-  free(seen);
   return 0;
 }
+
+static long hist_slots(const tarr_t *hist, long nbins) { return (long)(hist->len / (2 * (size_t)nbins)); }
 
 /* Turns a kernel status into the reference's error. */
 static napi_value tree_status(napi_env env, const char *fn, int st, const char *row_limit, long limit) {
@@ -699,270 +729,202 @@ static napi_value tree_status(napi_env env, const char *fn, int st, const char *
   }
 }
 
+/* histBuild's and splitFind's common arguments: where bins (then d, binOffset), rows, begin
+ * (then end), slot and hist stand, whether a slot may be -1 ("no histogram"), and which of
+ * 2*n, begin.length, d, 2*begin.length (sizes 1 to 4) each argument's length is. */
+typedef struct {
+  int bins, rows, begin, slot, slot_none, hist;
+  const int *size_of;
+} binned_at;
+
+/* The bin matrix and the node count those arguments describe. */
+typedef struct {
+  af_binmat m;
+  long k;
+} binned_t;
+
+/* Their common start: the arguments, the bin layout, the node ranges, the lengths and the slots. */
+static int binned_nodes(napi_env env, napi_callback_info info, const char *fn, const arg_spec *spec,
+                        size_t count, const binned_at *at, arg_val *v, binned_t *b) {
+  af_binmat *m = &b->m;
+  if (parse_args(env, info, fn, spec, count, v) ||
+      bin_layout(env, fn, &v[at->bins].t, v[at->bins + 1].i, &v[at->bins + 2].t, m) ||
+      check_nodes(env, fn, &v[at->rows].t, &v[at->begin].t, &v[at->begin + 1].t, 0, &b->k))
+    return -1;
+  const size_spec sizes[] = {
+      {2LL * m->n, "2*n"}, {b->k, "begin.length"}, {m->d, "d"}, {2LL * b->k, "2*begin.length"}};
+  return want_sizes(env, fn, spec, count, v, at->size_of, sizes) ||
+         check_slots(env, fn, "slot", &v[at->slot].t, hist_slots(&v[at->hist].t, m->off[m->d]),
+                     at->slot_none);
+}
+
+static const arg_spec HIST_BUILD[] = {
+    T_(ARG_BINS, "bins"), FEATURES_D, I32("binOffset"), F64("gpair"), U32("rows"),
+    I32("begin"),         I32("end"), I32("slot"),      OUT_(ARG_TF64, "hist")};
+static const binned_at HIST_BUILD_AT = {.bins = 0, .rows = 4, .begin = 5, .slot = 7, .slot_none = 0, .hist = 8,
+                                        .size_of = (const int[]){0, 0, 0, 1, 0, 0, 0, 2, 0}};
+
 static napi_value js_hist_build(napi_env env, napi_callback_info info) {
   const char *fn = "histBuild";
-  napi_value argv[9];
-  if (get_args(env, info, 9, argv, fn)) return 0;
-  tarr_t bins, off, gpair, rows, begin, end, slot, hist;
-  long d, k;
-  if (get_bins(env, argv[0], fn, &bins) || get_int_in(env, argv[1], fn, "d", 1, 65535, &d) ||
-      GET_I32(argv[2], "binOffset", &off) || GET_F64(argv[3], "gpair", &gpair) ||
-      GET_U32(argv[4], "rows", &rows) || GET_I32(argv[5], "begin", &begin) ||
-      GET_I32(argv[6], "end", &end) || GET_I32(argv[7], "slot", &slot) ||
-      GET_F64(argv[8], "hist", &hist))
+  arg_val v[9];
+  binned_t b;
+  if (binned_nodes(env, info, fn, ARGS(HIST_BUILD), &HIST_BUILD_AT, v, &b) ||
+      want_disjoint(env, fn, ARGS(HIST_BUILD), v))
     return 0;
-  af_binmat m;
-  if (bin_layout(env, fn, &bins, d, &off, &m) ||
-      tlen(env, fn, "gpair", &gpair, 2LL * m.n, "2*n") ||
-      check_nodes(env, fn, &rows, &begin, &end, 0, &k) ||
-      tlen(env, fn, "slot", &slot, k, "begin.length") ||
-      check_slots(env, fn, "slot", &slot, (long)(hist.len / (2 * (size_t)m.off[d])), 0, 1))
-    return 0;
-  const tarr_t *ins[] = {&gpair, &bins, &off, &rows, &begin, &end, &slot};
-  const char *names[] = {"gpair", "bins", "binOffset", "rows", "begin", "end", "slot"};
-  if (tdisjoint(env, fn, "hist", &hist, 7, ins, names)) return 0;
-  const int st = af_par_hist_build(&m, gpair.p, rows.p, k, begin.p, end.p, slot.p, hist.p);
-  return tree_status(env, fn, st, "n", m.n);
+  const int st = af_par_hist_build(&b.m, v[3].t.p, v[4].t.p, b.k, v[5].t.p, v[6].t.p, v[7].t.p, v[8].t.p);
+  return tree_status(env, fn, st, "n", b.m.n);
 }
+
+static const arg_spec HIST_SUBTRACT[] = {
+    OUT_(ARG_TF64, "hist"), {ARG_INT, "nBins", 1.0, 1073741823.0, 0}, I32("dst"), I32("a"), I32("b")};
 
 static napi_value js_hist_subtract(napi_env env, napi_callback_info info) {
   const char *fn = "histSubtract";
-  napi_value argv[5];
-  if (get_args(env, info, 5, argv, fn)) return 0;
-  tarr_t hist, dst, a, b;
-  long nbins;
-  if (GET_F64(argv[0], "hist", &hist) || get_int_in(env, argv[1], fn, "nBins", 1, 1073741823.0, &nbins) ||
-      GET_I32(argv[2], "dst", &dst) || GET_I32(argv[3], "a", &a) || GET_I32(argv[4], "b", &b))
+  arg_val v[5];
+  if (parse_args(env, info, fn, ARGS(HIST_SUBTRACT), v)) return 0;
+  const long long k = (long long)v[2].t.len;
+  const long nslots = hist_slots(&v[0].t, v[1].i);
+  const len_spec lens[] = {{3, k, "dst.length"}, {4, k, "dst.length"}};
+  if (want_lens(env, fn, HIST_SUBTRACT, v, LENS(lens)) ||
+      check_slots(env, fn, "dst", &v[2].t, nslots, 0) || check_slots(env, fn, "a", &v[3].t, nslots, 0) ||
+      check_slots(env, fn, "b", &v[4].t, nslots, 0) || want_disjoint(env, fn, ARGS(HIST_SUBTRACT), v))
     return 0;
-  if (tlen(env, fn, "a", &a, (long long)dst.len, "dst.length") ||
-      tlen(env, fn, "b", &b, (long long)dst.len, "dst.length"))
-    return 0;
-  const long nslots = (long)(hist.len / (2 * (size_t)nbins));
-  if (check_slots(env, fn, "dst", &dst, nslots, 0, 1) || check_slots(env, fn, "a", &a, nslots, 0, 0) ||
-      check_slots(env, fn, "b", &b, nslots, 0, 0))
-    return 0;
-  int32_t *writer = malloc((size_t)(nslots > 0 ? nslots : 1) * sizeof(int32_t));
-  if (!writer) return oom(env, fn);
-  for (long s = 0; s < nslots; s++) writer[s] = -1;
-  const int32_t *D = dst.p, *A = a.p, *B = b.p;
-  for (size_t j = 0; j < dst.len; j++) writer[D[j]] = (int32_t)j;
-  for (size_t j = 0; j < dst.len; j++) {
-    if (writer[A[j]] >= 0 && writer[A[j]] != (int32_t)j) {
-      free(writer);
-      throw_msg(env, 1, fn, "a[%zu] = %d is written by another entry", j, A[j]);
-      return 0;
-    }
-    if (writer[B[j]] >= 0) {
-      free(writer);
-      throw_msg(env, 1, fn, "b[%zu] = %d is written by an entry", j, B[j]);
-      return 0;
-    }
-  }
-  free(writer);
-  const tarr_t *ins[] = {&dst, &a, &b};
-  const char *names[] = {"dst", "a", "b"};
-  if (tdisjoint(env, fn, "hist", &hist, 3, ins, names)) return 0;
-  af_par_hist_subtract(hist.p, nbins, (long)dst.len, dst.p, a.p, b.p);
+  af_par_hist_subtract(v[0].t.p, v[1].i, (long)k, v[2].t.p, v[3].t.p, v[4].t.p);
   return undefined(env);
 }
 
+static const arg_spec SPLIT_FIND[] = {
+    F64("hist"),    T_(ARG_BINS, "bins"),  FEATURES_D,           I32("binOffset"),
+    F64("gpair"),   U32("rows"),           I32("slot"),          I32("begin"),
+    I32("end"),     F64("sumG"),           F64("sumH"),          T_(ARG_U8, "features"),
+    {ARG_FINITE, "lambda"}, {ARG_FINITE, "minChildWeight"},      OUT_(ARG_I32, "outFeature"),
+    OUT_(ARG_I32, "outBin"), OUT_(ARG_TF64, "outGain"),          OUT_(ARG_TF64, "outLeft")};
+static const binned_at SPLIT_FIND_AT = {.bins = 1, .rows = 5, .begin = 7, .slot = 6, .slot_none = 1, .hist = 0,
+                                        .size_of = (const int[]){0, 0, 0, 0, 1, 0, 2, 0, 0, 2, 2, 3, 0, 0, 2, 2, 2, 4}};
+
 static napi_value js_split_find(napi_env env, napi_callback_info info) {
   const char *fn = "splitFind";
-  napi_value argv[18];
-  if (get_args(env, info, 18, argv, fn)) return 0;
-  tarr_t hist, bins, off, gpair, rows, slot, begin, end, sg, sh, feat, of, ob, og, ol;
-  long d, k;
-  double lambda, mcw;
-  if (GET_F64(argv[0], "hist", &hist) || get_bins(env, argv[1], fn, &bins) ||
-      get_int_in(env, argv[2], fn, "d", 1, 65535, &d) || GET_I32(argv[3], "binOffset", &off) ||
-      GET_F64(argv[4], "gpair", &gpair) || GET_U32(argv[5], "rows", &rows) ||
-      GET_I32(argv[6], "slot", &slot) || GET_I32(argv[7], "begin", &begin) ||
-      GET_I32(argv[8], "end", &end) || GET_F64(argv[9], "sumG", &sg) ||
-      GET_F64(argv[10], "sumH", &sh) || GET_U8(argv[11], "features", &feat) ||
-      get_finite(env, argv[12], fn, "lambda", &lambda) ||
-      get_finite(env, argv[13], fn, "minChildWeight", &mcw) ||
-      GET_I32(argv[14], "outFeature", &of) || GET_I32(argv[15], "outBin", &ob) ||
-      GET_F64(argv[16], "outGain", &og) || GET_F64(argv[17], "outLeft", &ol))
-    return 0;
-  char num[64];
-  if (lambda < 0) {
-    fmt_num(num, sizeof num, lambda);
-    throw_msg(env, 1, fn, "lambda must be >= 0 (got %s)", num);
-    return 0;
-  }
-  if (mcw < 0) {
-    fmt_num(num, sizeof num, mcw);
-    throw_msg(env, 1, fn, "minChildWeight must be >= 0 (got %s)", num);
-    return 0;
-  }
-  af_binmat m;
-  if (bin_layout(env, fn, &bins, d, &off, &m) ||
-      tlen(env, fn, "gpair", &gpair, 2LL * m.n, "2*n") ||
-      check_nodes(env, fn, &rows, &begin, &end, 0, &k) ||
-      tlen(env, fn, "slot", &slot, k, "begin.length") ||
-      check_slots(env, fn, "slot", &slot, (long)(hist.len / (2 * (size_t)m.off[d])), 1, 0))
-    return 0;
-  const int32_t *S = slot.p, *Bg = begin.p, *En = end.p;
+  arg_val v[18];
+  binned_t b;
+  if (binned_nodes(env, info, fn, ARGS(SPLIT_FIND), &SPLIT_FIND_AT, v, &b)) return 0;
+  const long k = b.k;
+  const int32_t *S = v[6].t.p, *Bg = v[7].t.p, *En = v[8].t.p;
   for (long j = 0; j < k; j++) {
     if (S[j] == -1 && En[j] - Bg[j] > AF_DIRECT_MAX_ROWS) {
       throw_msg(env, 1, fn, "node %ld: %d rows without a histogram (at most %ld)", j, En[j] - Bg[j], AF_DIRECT_MAX_ROWS);
       return 0;
     }
   }
-  if (tlen(env, fn, "sumG", &sg, k, "begin.length") || tlen(env, fn, "sumH", &sh, k, "begin.length") ||
-      tlen(env, fn, "features", &feat, d, "d") ||
-      tlen(env, fn, "outFeature", &of, k, "begin.length") ||
-      tlen(env, fn, "outBin", &ob, k, "begin.length") ||
-      tlen(env, fn, "outGain", &og, k, "begin.length") ||
-      tlen(env, fn, "outLeft", &ol, 2LL * k, "2*begin.length"))
-    return 0;
-  const tarr_t *all[] = {&hist, &bins, &off, &gpair, &rows, &slot, &begin, &end, &sg, &sh, &feat, &of, &ob, &og};
-  const char *names[] = {"hist", "bins", "binOffset", "gpair", "rows", "slot", "begin", "end", "sumG", "sumH", "features", "outFeature", "outBin", "outGain"};
-  if (tdisjoint(env, fn, "outFeature", &of, 11, all, names) ||
-      tdisjoint(env, fn, "outBin", &ob, 12, all, names) ||
-      tdisjoint(env, fn, "outGain", &og, 13, all, names) ||
-      tdisjoint(env, fn, "outLeft", &ol, 14, all, names))
-    return 0;
-  af_split_params p = {lambda, mcw, feat.p};
-  const int st = af_par_split_find(&m, hist.p, gpair.p, rows.p, k, slot.p, begin.p, end.p, sg.p,
-                                   sh.p, &p, of.p, ob.p, og.p, ol.p);
-  return tree_status(env, fn, st, "n", m.n);
+  if (want_disjoint(env, fn, ARGS(SPLIT_FIND), v)) return 0;
+  af_split_params p = {v[12].d, v[13].d, v[11].t.p};
+  const int st = af_par_split_find(&b.m, v[0].t.p, v[4].t.p, v[5].t.p, k, v[6].t.p, v[7].t.p, v[8].t.p,
+                                   v[9].t.p, v[10].t.p, &p, v[14].t.p, v[15].t.p, v[16].t.p, v[17].t.p);
+  return tree_status(env, fn, st, "n", b.m.n);
 }
+
+static const arg_spec PARTITION[] = {
+    T_(ARG_BINS, "columns"), {ARG_INT, "n", 1.0, MAX_DIM, 0}, OUT_(ARG_U32, "rows"), I32("begin"),
+    I32("end"),              I32("feature"),                  I32("bin"),            OUT_(ARG_I32, "mid")};
 
 static napi_value js_partition(napi_env env, napi_callback_info info) {
   const char *fn = "partition";
-  napi_value argv[8];
-  if (get_args(env, info, 8, argv, fn)) return 0;
-  tarr_t cols, rows, begin, end, feat, bin, mid;
-  long n, k;
-  if (get_typed_any(env, argv[0], &cols) || (cols.type != napi_uint8_array && cols.type != napi_uint16_array)) {
-    throw_msg(env, 0, fn, "columns must be a Uint8Array or Uint16Array");
+  arg_val v[8];
+  long k;
+  if (parse_args(env, info, fn, ARGS(PARTITION), v) ||
+      want_multiple(env, fn, "columns", &v[0].t, v[1].i, "n") ||
+      check_nodes(env, fn, &v[2].t, &v[3].t, &v[4].t, 1, &k))
     return 0;
-  }
-  if (get_int_in(env, argv[1], fn, "n", 1, MAX_DIM, &n) ||
-      GET_U32(argv[2], "rows", &rows) || GET_I32(argv[3], "begin", &begin) ||
-      GET_I32(argv[4], "end", &end) || GET_I32(argv[5], "feature", &feat) ||
-      GET_I32(argv[6], "bin", &bin) || GET_I32(argv[7], "mid", &mid))
-    return 0;
-  if (cols.len % (size_t)n != 0) {
-    throw_msg(env, 1, fn, "columns has length %zu, not a multiple of n = %ld", cols.len, n);
-    return 0;
-  }
-  const long d = (long)(cols.len / (size_t)n);
-  if (check_nodes(env, fn, &rows, &begin, &end, 1, &k) ||
-      tlen(env, fn, "feature", &feat, k, "begin.length") ||
-      tlen(env, fn, "bin", &bin, k, "begin.length") || tlen(env, fn, "mid", &mid, k, "begin.length"))
-    return 0;
-  const int32_t *F = feat.p;
+  const long d = (long)(v[0].t.len / (size_t)v[1].i);
+  const len_spec lens[] = {{5, k, "begin.length"}, {6, k, "begin.length"}, {7, k, "begin.length"}};
+  if (want_lens(env, fn, PARTITION, v, LENS(lens))) return 0;
+  const int32_t *F = v[5].t.p;
   for (long j = 0; j < k; j++) {
     if (!(F[j] >= 0 && F[j] < d)) {
       throw_msg(env, 1, fn, "feature[%ld] = %d is not in [0, d) (d = columns.length / n = %ld)", j, F[j], d);
       return 0;
     }
   }
-  const tarr_t *r_ins[] = {&cols, &begin, &end, &feat, &bin};
-  const char *r_names[] = {"columns", "begin", "end", "feature", "bin"};
-  const tarr_t *m_ins[] = {&cols, &rows, &begin, &end, &feat, &bin};
-  const char *m_names[] = {"columns", "rows", "begin", "end", "feature", "bin"};
-  if (tdisjoint(env, fn, "rows", &rows, 5, r_ins, r_names) ||
-      tdisjoint(env, fn, "mid", &mid, 6, m_ins, m_names))
-    return 0;
-  af_bincols c = {cols.p, cols.type == napi_uint16_array, n, d};
-  const int st = af_par_partition(&c, rows.p, k, begin.p, end.p, feat.p, bin.p, mid.p);
-  return tree_status(env, fn, st, "n", n);
+  if (want_disjoint(env, fn, ARGS(PARTITION), v)) return 0;
+  af_bincols c = {v[0].t.p, v[0].t.type == napi_uint16_array, v[1].i, d};
+  const int st = af_par_partition(&c, v[2].t.p, k, v[3].t.p, v[4].t.p, v[5].t.p, v[6].t.p, v[7].t.p);
+  return tree_status(env, fn, st, "n", v[1].i);
 }
+
+static const arg_spec LEAF_ADD[] = {U32("rows"), I32("begin"), I32("end"), F64("value"),
+                                    OUT_(ARG_TF64, "pred")};
 
 static napi_value js_leaf_add(napi_env env, napi_callback_info info) {
   const char *fn = "leafAdd";
-  napi_value argv[5];
-  if (get_args(env, info, 5, argv, fn)) return 0;
-  tarr_t rows, begin, end, value, pred;
+  arg_val v[5];
   long k;
-  if (GET_U32(argv[0], "rows", &rows) || GET_I32(argv[1], "begin", &begin) ||
-      GET_I32(argv[2], "end", &end) || GET_F64(argv[3], "value", &value) ||
-      GET_F64(argv[4], "pred", &pred))
+  if (parse_args(env, info, fn, ARGS(LEAF_ADD), v) ||
+      check_nodes(env, fn, &v[0].t, &v[1].t, &v[2].t, 1, &k))
     return 0;
-  if (check_nodes(env, fn, &rows, &begin, &end, 1, &k) ||
-      tlen(env, fn, "value", &value, k, "begin.length"))
-    return 0;
-  const tarr_t *ins[] = {&rows, &begin, &end, &value};
-  const char *names[] = {"rows", "begin", "end", "value"};
-  if (tdisjoint(env, fn, "pred", &pred, 4, ins, names)) return 0;
-  const int st = af_par_leaf_add(rows.p, k, begin.p, end.p, value.p, pred.p, (long)pred.len);
-  return tree_status(env, fn, st, "pred.length", (long)pred.len);
+  const len_spec lens[] = {{3, k, "begin.length"}};
+  if (want_lens(env, fn, LEAF_ADD, v, LENS(lens)) || want_disjoint(env, fn, ARGS(LEAF_ADD), v)) return 0;
+  const long npred = (long)v[4].t.len;
+  const int st = af_par_leaf_add(v[0].t.p, k, v[1].t.p, v[2].t.p, v[3].t.p, v[4].t.p, npred);
+  return tree_status(env, fn, st, "pred.length", npred);
 }
+
+static const arg_spec FOREST_PREDICT[] = {
+    F64("x"),        {ARG_DIM, "n"},  FEATURES_D,    I32("treeOffset"),     T_(ARG_U16, "feature"),
+    T_(ARG_F32, "threshold"), I32("left"), F64("value"), {ARG_FINITE, "base"}, OUT_(ARG_TF64, "out")};
 
 static napi_value js_forest_predict(napi_env env, napi_callback_info info) {
   const char *fn = "forestPredict";
-  napi_value argv[10];
-  if (get_args(env, info, 10, argv, fn)) return 0;
-  tarr_t x, toff, feat, thr, left, value, out;
-  long n, d;
-  double base;
-  if (GET_F64(argv[0], "x", &x) || get_dim(env, argv[1], fn, "n", &n) ||
-      get_int_in(env, argv[2], fn, "d", 1, 65535, &d) || GET_I32(argv[3], "treeOffset", &toff) ||
-      GET_U16(argv[4], "feature", &feat) || GET_F32(argv[5], "threshold", &thr) ||
-      GET_I32(argv[6], "left", &left) || GET_F64(argv[7], "value", &value) ||
-      get_finite(env, argv[8], fn, "base", &base) || GET_F64(argv[9], "out", &out))
-    return 0;
-  const long long nodes = (long long)feat.len;
-  if (tlen(env, fn, "x", &x, (long long)n * d, "n*d") || tlen(env, fn, "out", &out, n, "n") ||
-      tlen(env, fn, "threshold", &thr, nodes, "feature.length") ||
-      tlen(env, fn, "left", &left, nodes, "feature.length") ||
-      tlen(env, fn, "value", &value, nodes, "feature.length"))
-    return 0;
-  const int32_t *T = toff.p;
-  if (toff.len < 1 || T[0] != 0) {
+  arg_val v[10];
+  if (parse_args(env, info, fn, ARGS(FOREST_PREDICT), v)) return 0;
+  const long n = v[1].i, d = v[2].i;
+  const long long nodes = (long long)v[4].t.len;
+  const len_spec lens[] = {{0, (long long)n * d, "n*d"},  {9, n, "n"},
+                           {5, nodes, "feature.length"}, {6, nodes, "feature.length"},
+                           {7, nodes, "feature.length"}};
+  if (want_lens(env, fn, FOREST_PREDICT, v, LENS(lens))) return 0;
+  const tarr_t *toff = &v[3].t;
+  const int32_t *T = toff->p;
+  if (toff->len < 1 || T[0] != 0) {
     throw_msg(env, 1, fn, "treeOffset must start with 0");
     return 0;
   }
-  for (size_t t = 1; t < toff.len; t++) {
+  for (size_t t = 1; t < toff->len; t++) {
     if (!(T[t] > T[t - 1])) {
       throw_msg(env, 1, fn, "treeOffset[%zu] must exceed treeOffset[%zu] (every tree has a node)", t, t - 1);
       return 0;
     }
   }
-  if ((long long)T[toff.len - 1] != nodes) {
-    throw_msg(env, 1, fn, "treeOffset ends at %d, expected feature.length = %lld", T[toff.len - 1], nodes);
+  if ((long long)T[toff->len - 1] != nodes) {
+    throw_msg(env, 1, fn, "treeOffset ends at %d, expected feature.length = %lld", T[toff->len - 1], nodes);
     return 0;
   }
-  const tarr_t *ins[] = {&x, &toff, &feat, &thr, &left, &value};
-  const char *names[] = {"x", "treeOffset", "feature", "threshold", "left", "value"};
-  if (tdisjoint(env, fn, "out", &out, 6, ins, names)) return 0;
-  af_forest F = {(long)toff.len - 1, d, toff.p, feat.p, thr.p, left.p, value.p, base};
-  const int st = af_par_forest_predict(&F, x.p, n, out.p);
+  if (want_disjoint(env, fn, ARGS(FOREST_PREDICT), v)) return 0;
+  af_forest F = {(long)toff->len - 1, d, T, v[4].t.p, v[5].t.p, v[6].t.p, v[7].t.p, v[8].d};
+  const int st = af_par_forest_predict(&F, v[0].t.p, n, v[9].t.p);
   return tree_status(env, fn, st, "n", n);
 }
 
+static const arg_spec TREE_PREDICT_BINNED[] = {T_(ARG_BINS, "bins"), FEATURES_D, I32("feature"),
+                                               I32("bin"), I32("left"), F64("value"),
+                                               OUT_(ARG_TF64, "out")};
+
 static napi_value js_tree_predict_binned(napi_env env, napi_callback_info info) {
   const char *fn = "treePredictBinned";
-  napi_value argv[7];
-  if (get_args(env, info, 7, argv, fn)) return 0;
-  tarr_t bins, feat, bin, left, value, out;
-  long d;
-  if (get_bins(env, argv[0], fn, &bins) || get_int_in(env, argv[1], fn, "d", 1, 65535, &d) ||
-      GET_I32(argv[2], "feature", &feat) || GET_I32(argv[3], "bin", &bin) ||
-      GET_I32(argv[4], "left", &left) || GET_F64(argv[5], "value", &value) ||
-      GET_F64(argv[6], "out", &out))
+  arg_val v[7];
+  if (parse_args(env, info, fn, ARGS(TREE_PREDICT_BINNED), v) ||
+      want_multiple(env, fn, "bins", &v[0].t, v[1].i, "d"))
     return 0;
-  if (bins.len % (size_t)d != 0) {
-    throw_msg(env, 1, fn, "bins has length %zu, not a multiple of d = %ld", bins.len, d);
-    return 0;
-  }
-  const long n = (long)(bins.len / (size_t)d);
-  const long long nodes = (long long)feat.len;
+  const long d = v[1].i, n = (long)(v[0].t.len / (size_t)d);
+  const long long nodes = (long long)v[2].t.len;
   if (nodes < 1) {
     throw_msg(env, 1, fn, "the tree has no nodes");
     return 0;
   }
-  if (tlen(env, fn, "bin", &bin, nodes, "feature.length") ||
-      tlen(env, fn, "left", &left, nodes, "feature.length") ||
-      tlen(env, fn, "value", &value, nodes, "feature.length") ||
-      tlen(env, fn, "out", &out, n, "bins.length / d"))
-    return 0;
+  const len_spec lens[] = {{3, nodes, "feature.length"}, {4, nodes, "feature.length"},
+                           {5, nodes, "feature.length"}, {6, n, "bins.length / d"}};
+  if (want_lens(env, fn, TREE_PREDICT_BINNED, v, LENS(lens))) return 0;
   /* The tree is checked here, node by node (it is small), so the message
    * never depends on which row meets a bad node first. */
-  const int32_t *L = left.p, *F = feat.p;
+  const int32_t *L = v[4].t.p, *F = v[2].t.p;
   for (long long j = 0; j < nodes; j++) {
     if (L[j] < 0) continue;
     if (!(L[j] > j && L[j] + 1 < nodes)) {
@@ -974,12 +936,10 @@ static napi_value js_tree_predict_binned(napi_env env, napi_callback_info info) 
       return 0;
     }
   }
-  const tarr_t *ins[] = {&bins, &feat, &bin, &left, &value};
-  const char *names[] = {"bins", "feature", "bin", "left", "value"};
-  if (tdisjoint(env, fn, "out", &out, 5, ins, names)) return 0;
-  af_bintree T = {(long)nodes, feat.p, bin.p, left.p, value.p};
-  af_binmat m = {bins.p, bins.type == napi_uint16_array, n, d, 0};
-  const int st = af_par_tree_predict_binned(&m, &T, out.p);
+  if (want_disjoint(env, fn, ARGS(TREE_PREDICT_BINNED), v)) return 0;
+  af_bintree T = {(long)nodes, v[2].t.p, v[3].t.p, L, v[5].t.p};
+  af_binmat m = {v[0].t.p, v[0].t.type == napi_uint16_array, n, d, 0};
+  const int st = af_par_tree_predict_binned(&m, &T, v[6].t.p);
   return tree_status(env, fn, st, "n", n);
 }
 

@@ -96,7 +96,7 @@ export async function evalCommand(flags: EvalFlags): Promise<void> {
     metrics = precisionMetrics(pred, data.y, taus, weighting(flags.weight, data.weight ?? null));
     seen = seenRows(flags.model, data.x, data.d, data.y, data.n);
     uncertainty = model.uncertaintyMetrics(data.x, data.n, data.y);
-    label = flags.label ?? modelLabel(model.header);
+    label = flags.label ?? modelLabel(model.header, model.regressor);
     params = model.header.parameter_count;
   } else {
     if (flags.predictions === undefined || flags.truth === undefined) {

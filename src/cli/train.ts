@@ -50,9 +50,10 @@ export async function trainCommand(flags: TrainFlags): Promise<void> {
     keepCheckpoint: flags.keepCheckpoint,
   }).finally(interrupt.uninstall);
   const { header } = result;
+  const label = modelLabel(header, result.regressor);
   const rows = [];
-  if (header.metrics.test !== null) rows.push({ label: `${modelLabel(header)} test`, metrics: header.metrics.test, params: header.parameter_count });
-  rows.push({ label: `${modelLabel(header)} validation`, metrics: header.metrics.validation, params: header.parameter_count });
+  if (header.metrics.test !== null) rows.push({ label: `${label} test`, metrics: header.metrics.test, params: header.parameter_count });
+  rows.push({ label: `${label} validation`, metrics: header.metrics.validation, params: header.parameter_count });
   process.stdout.write(formatPrecisionTable(rows, { wide: flags.wide === true }) + '\n');
   // The test split is the honest one; a run without one can only be judged on validation.
   const judged = header.metrics.test === null ? { split: 'validation', metrics: header.metrics.validation } : { split: 'test', metrics: header.metrics.test };

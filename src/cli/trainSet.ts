@@ -30,9 +30,9 @@ export async function trainSetCommand(flags: TrainSetFlags): Promise<void> {
       derived.push(`  ${name} = ${member.describe}`);
       continue;
     }
-    const { header } = result.set.trainedModel(name);
+    const { header, regressor } = result.set.trainedModel(name);
     if (header.metrics.test !== null) {
-      rows.push({ label: `${name} (${modelLabel(header)}) test`, metrics: header.metrics.test, params: header.parameter_count });
+      rows.push({ label: `${name} (${modelLabel(header, regressor)}) test`, metrics: header.metrics.test, params: header.parameter_count });
       verdicts.push(formatVerdictLine(header.metrics.test, `${name}, test`));
     }
   }

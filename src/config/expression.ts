@@ -102,22 +102,18 @@ export function parseExpression(src: string): Expr {
     k++;
   };
 
-  const expr = (): Expr => {
-    let left = term();
-    while (isOp(peek(), '+-')) {
-      const op = tokens[k++].text as '+' | '-';
-      left = { kind: 'binary', op, left, right: term() };
+  /** A left-associative level: operands from `next`, joined by the operators in `ops`. */
+  const level = (ops: '+-' | '*/', next: () => Expr) => (): Expr => {
+    let left = next();
+    while (isOp(peek(), ops)) {
+      const op = tokens[k++].text as '+' | '-' | '*' | '/';
+      left = { kind: 'binary', op, left, right: next() };
     }
     return left;
   };
-  const term = (): Expr => {
-    let left = unary();
-    while (isOp(peek(), '*/')) {
-      const op = tokens[k++].text as '*' | '/';
-      left = { kind: 'binary', op, left, right: unary() };
-    }
-    return left;
-  };
+  // Arrows, so each level reads the next one when called (unary and power are defined below).
+  const term = level('*/', () => unary());
+  const expr = level('+-', () => term());
   const unary = (): Expr => {
     if (isOp(peek(), '-')) {
       k++;

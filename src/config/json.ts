@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { getLocation, visit } from 'jsonc-parser';
 import { ConfigError } from '../util/errors.js';
 
@@ -5,6 +6,17 @@ import { ConfigError } from '../util/errors.js';
 // "width": 36 … "width": 72 trains the second without a word; a hand-edited
 // file with a pasted block does that easily. jsonc-parser's visitor sees every
 // key with its offset, which is all this needs (values still come from JSON.parse).
+
+/** A JSON file parsed by parseJsonNoDuplicates; `what` ("config", "manifest", "sweep file") names it in errors. */
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+  return parseJsonNoDuplicates(text, `${what} ${path}`);
+}
 
 /** JSON.parse, but a key given twice in one object is an error naming it, its line and column. */
 export function parseJsonNoDuplicates(text: string, source: string): unknown {

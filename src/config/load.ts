@@ -1,23 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../util/errors.js';
 import { RunConfigSchema, finishConfig, type RunConfig } from './schema.js';
 import { checkKeysApply, KEY_MODEL_TYPES } from './applicability.js';
-import { parseJsonNoDuplicates } from './json.js';
+import { readJsonFile } from './json.js';
 import { NO_EQUIVALENT, resolveAliases } from './aliases.js';
 
 /** A JSON object as read from a file, before validation. */
 export type RawConfig = Record<string, unknown>;
 
 export function readConfigFile(path: string): RawConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read config ${path}: ${(e as Error).message}`);
-  }
-  const value = parseJsonNoDuplicates(text, `config ${path}`);
+  const value = readJsonFile(path, 'config');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(`config ${path} must hold a JSON object`);
   }

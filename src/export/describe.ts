@@ -8,7 +8,7 @@
 
 import { GraphBuilder, NotExportableError } from '../graph/builder.js';
 import type { ForestBody, GraphOp, ModelGraph } from '../graph/ops.js';
-import { modelLabel } from '../models/labels.js';
+import { graphLabel } from '../models/labels.js';
 import type { Surrogate } from '../models/surrogate.js';
 import { TargetTransform, type TargetTransformJSON } from '../transforms/target.js';
 import { AmpfitError } from '../util/errors.js';
@@ -69,7 +69,7 @@ export function describeSurrogate(model: Surrogate): ExportModel {
     graph,
     info: {
       ampfitVersion: AMPFIT_VERSION,
-      model: `${modelLabel(h)}: ${graphSummary(graph)}`,
+      model: `${graphLabel(h, graph)}: ${graphSummary(graph)}`,
       inputs: [...model.inputs],
       inputKind: graph.input.kind,
       target: h.target.column,

@@ -1,8 +1,9 @@
 // Loads the Node-API addon (native/, built by scripts/build-native.mjs into
 // build/Release/ampfit_native.node) and exposes it as Kernels with backend
-// 'native'. The semantic checks of every float64 kernel (src/kernels/checks.ts:
-// aliasing, activations) run here, once, as for the TypeScript reference; the
-// addon (native/binding.c) checks what memory safety needs, in the same words.
+// 'native'. The semantic checks of every kernel (src/kernels/checks.ts:
+// aliasing, activations; treeChecks.ts: λ ≥ 0, histogram slots written once)
+// run here, once, as for the TypeScript reference; the addon
+// (native/binding.c) checks what memory safety needs, in the same words.
 //
 // Environment: AMPFIT_NATIVE=0 disables the addon; AMPFIT_THREADS=<n> sets the
 // initial thread count (default: the CPUs this process may run on).
@@ -17,15 +18,17 @@ import { checkAdam, checkDenseBackward, checkDenseForward, checkGemm, MAX_THREAD
 import { checkAngularHeadBackward, checkAngularHeadForward } from './angularHeadChecks.js';
 import { checkKanExpand, checkKanExpandBackward } from './kanChecks.js';
 import { checkRationalBackward, checkRationalForward } from './rationalChecks.js';
+import {
+  checkForestPredict, checkHistBuild, checkHistSubtract, checkLeafAdd, checkPartition, checkSplitFind, checkTreePredictBinned,
+} from './treeChecks.js';
 import type { BinMatrix, Kernels } from './types.js';
 
-/** The addon's own ABI: activations travel as (code, param). */
-interface NativeAddon {
-  gemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number,
-    alpha: number, a: Float64Array, lda: number, b: Float64Array, ldb: number,
-    beta: number, c: Float64Array, ldc: number,
-  ): void;
+/** The addon's own ABI: the Kernels signatures, except that activations travel as (code, param). */
+type SameAsKernels =
+  | 'gemm' | 'adamStep' | 'rationalForward' | 'rationalBackward' | 'kanExpand' | 'kanExpandBackward' | 'histBuild'
+  | 'histSubtract' | 'splitFind' | 'partition' | 'leafAdd' | 'forestPredict' | 'treePredictBinned' | 'threads' | 'setThreads';
+
+interface NativeAddon extends Pick<Kernels, SameAsKernels> {
   denseForward(
     x: Float64Array, n: number, nIn: number, w: Float64Array, b: Float64Array | null, nOut: number,
     actCode: number, actParam: number, residual: Float64Array | null, z: Float64Array, y: Float64Array,
@@ -35,22 +38,6 @@ interface NativeAddon {
     actCode: number, actParam: number, z: Float64Array, y: Float64Array, dy: Float64Array,
     dz: Float64Array, dx: Float64Array | null, gw: Float64Array, gb: Float64Array | null,
     accumulate: boolean,
-  ): void;
-  adamStep(
-    p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array,
-    lr: number, beta1: number, beta2: number, eps: number, step: number,
-  ): void;
-  rationalForward(
-    x: Float64Array, n: number, width: number, groups: number, degP: number, degQ: number,
-    coef: Float64Array, y: Float64Array,
-  ): void;
-  rationalBackward(
-    x: Float64Array, n: number, width: number, groups: number, degP: number, degQ: number,
-    coef: Float64Array, dy: Float64Array, dx: Float64Array | null, gcoef: Float64Array,
-  ): void;
-  kanExpand(x: Float64Array, n: number, nIn: number, grid: number, lo: number, hi: number, f: Float64Array): void;
-  kanExpandBackward(
-    x: Float64Array, n: number, nIn: number, grid: number, lo: number, hi: number, df: Float64Array, dx: Float64Array,
   ): void;
   angularHeadForward(
     decays: number, lMax: number, m: number, lAt: number, eAt: number, alpha: number, beta: number, n: number,
@@ -62,31 +49,6 @@ interface NativeAddon {
     basis: Float64Array, z: Float64Array, v: Float64Array, ce: Float64Array, cRaw: Float64Array, cMean: Float64Array,
     dInner: Float64Array,
   ): void;
-  histBuild(
-    bins: BinMatrix, d: number, binOffset: Int32Array, gpair: Float64Array, rows: Uint32Array,
-    begin: Int32Array, end: Int32Array, slot: Int32Array, hist: Float64Array,
-  ): void;
-  histSubtract(hist: Float64Array, nBins: number, dst: Int32Array, a: Int32Array, b: Int32Array): void;
-  splitFind(
-    hist: Float64Array, bins: BinMatrix, d: number, binOffset: Int32Array, gpair: Float64Array, rows: Uint32Array,
-    slot: Int32Array, begin: Int32Array, end: Int32Array, sumG: Float64Array, sumH: Float64Array,
-    features: Uint8Array, lambda: number, minChildWeight: number,
-    outFeature: Int32Array, outBin: Int32Array, outGain: Float64Array, outLeft: Float64Array,
-  ): void;
-  partition(
-    columns: BinMatrix, n: number, rows: Uint32Array, begin: Int32Array, end: Int32Array,
-    feature: Int32Array, bin: Int32Array, mid: Int32Array,
-  ): void;
-  leafAdd(rows: Uint32Array, begin: Int32Array, end: Int32Array, value: Float64Array, pred: Float64Array): void;
-  forestPredict(
-    x: Float64Array, n: number, d: number, treeOffset: Int32Array, feature: Uint16Array,
-    threshold: Float32Array, left: Int32Array, value: Float64Array, base: number, out: Float64Array,
-  ): void;
-  treePredictBinned(
-    bins: BinMatrix, d: number, feature: Int32Array, bin: Int32Array, left: Int32Array, value: Float64Array, out: Float64Array,
-  ): void;
-  threads(): number;
-  setThreads(n: number): void;
   info(): string;
   setErfcCoefficients(coefficients: Float64Array): void;
 }
@@ -170,16 +132,34 @@ function wrap(addon: NativeAddon): Kernels {
       checkAngularHeadBackward(s, n, o, fwd, c, dInner);
       addon.angularHeadBackward(s.decays, s.lMax, s.m, s.lAt, s.eAt, s.alpha, n, o, fwd.basis, fwd.z, fwd.v, c.ce, c.cRaw, c.cMean, dInner);
     },
-    histBuild: (bins, d, binOffset, gpair, rows, begin, end, slot, hist) =>
-      addon.histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist),
-    histSubtract: (hist, nBins, dst, a, b) => addon.histSubtract(hist, nBins, dst, a, b),
-    splitFind: (hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft) =>
-      addon.splitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft),
-    partition: (columns, n, rows, begin, end, feature, bin, mid) => addon.partition(columns, n, rows, begin, end, feature, bin, mid),
-    leafAdd: (rows, begin, end, value, pred) => addon.leafAdd(rows, begin, end, value, pred),
-    forestPredict: (x, n, d, treeOffset, feature, threshold, left, value, base, out) =>
-      addon.forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out),
-    treePredictBinned: (bins, d, feature, bin, left, value, out) => addon.treePredictBinned(bins, d, feature, bin, left, value, out),
+    histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist) {
+      checkHistBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist);
+      addon.histBuild(bins, d, binOffset, gpair, rows, begin, end, slot, hist);
+    },
+    histSubtract(hist, nBins, dst, a, b) {
+      checkHistSubtract(hist, nBins, dst, a, b);
+      addon.histSubtract(hist, nBins, dst, a, b);
+    },
+    splitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft) {
+      checkSplitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft);
+      addon.splitFind(hist, bins, d, binOffset, gpair, rows, slot, begin, end, sumG, sumH, features, lambda, minChildWeight, outFeature, outBin, outGain, outLeft);
+    },
+    partition(columns, n, rows, begin, end, feature, bin, mid) {
+      checkPartition(columns, n, rows, begin, end, feature, bin, mid);
+      addon.partition(columns, n, rows, begin, end, feature, bin, mid);
+    },
+    leafAdd(rows, begin, end, value, pred) {
+      checkLeafAdd(rows, begin, end, value, pred);
+      addon.leafAdd(rows, begin, end, value, pred);
+    },
+    forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out) {
+      checkForestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out);
+      addon.forestPredict(x, n, d, treeOffset, feature, threshold, left, value, base, out);
+    },
+    treePredictBinned(bins, d, feature, bin, left, value, out) {
+      checkTreePredictBinned(bins, d, feature, bin, left, value, out);
+      addon.treePredictBinned(bins, d, feature, bin, left, value, out);
+    },
   };
 }
 

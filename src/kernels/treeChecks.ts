@@ -1,7 +1,10 @@
 // Argument validation for the tree kernels (histBuild, histSubtract,
-// splitFind, partition, leafAdd, forestPredict). Same contract as checks.ts:
-// native/binding.c runs the same checks in the same order with the same
-// messages. Checks that need a pass over data the kernel touches anyway (row
+// splitFind, partition, leafAdd, forestPredict, treePredictBinned). Same
+// contract as checks.ts: both backends run these (src/kernels/native.ts
+// before the addon); native/binding.c repeats, in the same order and words,
+// the ones memory safety needs — all but λ ≥ 0, min child weight ≥ 0 and
+// "a histogram slot is written by one entry and read by no other" (a breach
+// races, it stays inside hist). Checks that need a pass over data the kernel touches anyway (row
 // indices, bin values, child links) run inside the kernels, with messages that
 // do not depend on which element was found first, so threads cannot change
 // them.
@@ -104,11 +107,11 @@ export function checkHistBuild(
   const SLOT = i32(fn, 'slot', slot);
   const H = f64(fn, 'hist', hist);
   const { n, nBins } = checkBinLayout(fn, BINS, D, OFF);
-  wantLen(fn, 'gpair', G, 2 * n, '2*n');
   const k = checkNodes(fn, ROWS, BEGIN, END, false);
+  wantLen(fn, 'gpair', G, 2 * n, '2*n');
   wantLength(fn, 'slot', SLOT, k, 'begin.length');
   checkSlots(fn, 'slot', SLOT, Math.floor(H.length / (2 * nBins)), false, true);
-  disjointFrom(fn, 'hist', H, [['gpair', G], ['bins', BINS], ['binOffset', OFF], ['rows', ROWS], ['begin', BEGIN], ['end', END], ['slot', SLOT]]);
+  disjointFrom(fn, 'hist', H, [['bins', BINS], ['binOffset', OFF], ['gpair', G], ['rows', ROWS], ['begin', BEGIN], ['end', END], ['slot', SLOT]]);
 }
 
 export function checkHistSubtract(hist: unknown, nBins: unknown, dst: unknown, a: unknown, b: unknown): void {
@@ -162,15 +165,9 @@ export function checkSplitFind(
   if (lam < 0) throw rangeError(fn, `lambda must be >= 0 (got ${lam})`);
   if (mcw < 0) throw rangeError(fn, `minChildWeight must be >= 0 (got ${mcw})`);
   const { n, nBins } = checkBinLayout(fn, BINS, D, OFF);
-  wantLen(fn, 'gpair', G, 2 * n, '2*n');
   const k = checkNodes(fn, ROWS, BEGIN, END, false);
+  wantLen(fn, 'gpair', G, 2 * n, '2*n');
   wantLength(fn, 'slot', SLOT, k, 'begin.length');
-  checkSlots(fn, 'slot', SLOT, Math.floor(H.length / (2 * nBins)), true, false);
-  for (let j = 0; j < k; j++) {
-    if (SLOT[j] === -1 && END[j] - BEGIN[j] > DIRECT_MAX_ROWS) {
-      throw rangeError(fn, `node ${j}: ${END[j] - BEGIN[j]} rows without a histogram (at most ${DIRECT_MAX_ROWS})`);
-    }
-  }
   wantLength(fn, 'sumG', SG, k, 'begin.length');
   wantLength(fn, 'sumH', SH, k, 'begin.length');
   wantLength(fn, 'features', FEAT, D, 'd');
@@ -178,6 +175,12 @@ export function checkSplitFind(
   wantLength(fn, 'outBin', OB, k, 'begin.length');
   wantLength(fn, 'outGain', OG, k, 'begin.length');
   wantLength(fn, 'outLeft', OL, 2 * k, '2*begin.length');
+  checkSlots(fn, 'slot', SLOT, Math.floor(H.length / (2 * nBins)), true, false);
+  for (let j = 0; j < k; j++) {
+    if (SLOT[j] === -1 && END[j] - BEGIN[j] > DIRECT_MAX_ROWS) {
+      throw rangeError(fn, `node ${j}: ${END[j] - BEGIN[j]} rows without a histogram (at most ${DIRECT_MAX_ROWS})`);
+    }
+  }
   const inputs: Array<readonly [string, Typed]> = [
     ['hist', H], ['bins', BINS], ['binOffset', OFF], ['gpair', G], ['rows', ROWS], ['slot', SLOT], ['begin', BEGIN],
     ['end', END], ['sumG', SG], ['sumH', SH], ['features', FEAT],

@@ -213,6 +213,22 @@ export function linearEdges(lo: number, hi: number, bins: number): number[] {
   return Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
 }
 
+/**
+ * The bin i with edges[i] ≤ v < edges[i+1] of increasing edges, for v inside
+ * [edges[0], edges[last]): a binary search, since log-spaced edges have no
+ * closed-form index that is exact at the edges.
+ */
+export function binIndex(v: number, edges: readonly number[]): number {
+  let lo = 0;
+  let hi = edges.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (v >= edges[mid]) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Counts (or summed weights) of v in [edges[i], edges[i+1]); NaN counts as overflow. */
 export function histogram(v: Float64Array, edges: number[], w: Float64Array | null = null): Histogram {
   const bins = edges.length - 1;
@@ -230,15 +246,7 @@ export function histogram(v: Float64Array, edges: number[], w: Float64Array | nu
       overflow += wi;
       continue;
     }
-    // Binary search: edges are sorted, and log-spaced edges have no closed-form index that is exact at the edges.
-    let lo = 0;
-    let hi = bins;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (x >= edges[mid]) lo = mid;
-      else hi = mid;
-    }
-    counts[lo] += wi;
+    counts[binIndex(x, edges)] += wi;
   }
   return { edges, counts, underflow, overflow };
 }

@@ -1,10 +1,38 @@
+// The models' names in tables, reports and exports. The family and its size
+// are the config's (paper 1's names: the config says which family a network
+// is, which its ops cannot tell apart); what wrappers and heads add
+// (symmetry, harmonic head, periodic inputs) is read off the model's graph
+// (src/graph/facts.ts), so a wrapper is named by the op it emits.
+
+import { GraphBuilder, NotExportableError } from '../graph/builder.js';
+import { graphFacts, type GraphFacts } from '../graph/facts.js';
+import type { ModelGraph } from '../graph/ops.js';
 import type { ModelHeader } from '../io/modelStore.js';
+import type { Regressor } from './regressor.js';
+
+type LabelHeader = Pick<ModelHeader, 'config' | 'inputs'>;
 
 /** Paper 1's names: "sk-DNN 9-36", "DNN 8-56", "poly deg 8"; a symmetric model adds how: "sk-DNN 9-36 fold/4". */
-export function modelLabel(h: Pick<ModelHeader, 'config'> & Partial<Pick<ModelHeader, 'regressor'>>): string {
+export function modelLabel(h: LabelHeader, regressor: Regressor): string {
+  return graphLabel(h, regressorGraph(h.inputs, regressor));
+}
+
+/** The same from a graph already at hand (null: a model with no graph form yet, named by its config alone). */
+export function graphLabel(h: Pick<ModelHeader, 'config'>, graph: ModelGraph | null): string {
   const c = h.config;
   const name = c.name === '' ? '' : `${c.name}: `;
-  return `${name}${architecture(c)}${structureSuffix(c)}${symmetrySuffix(h.regressor)}`;
+  return `${name}${architecture(c)}${graph === null ? '' : structureSuffix(graphFacts(graph))}`;
+}
+
+/** The regressor's own ops (no target transform), or null for a model that has no graph form yet (L-GATr). */
+export function regressorGraph(inputs: readonly string[], regressor: Regressor): ModelGraph | null {
+  const g = new GraphBuilder(inputs);
+  try {
+    return g.finish(regressor.emit(g, 0).value, null);
+  } catch (e) {
+    if (e instanceof NotExportableError) return null;
+    throw e;
+  }
 }
 
 function architecture(c: ModelHeader['config']): string {
@@ -28,16 +56,10 @@ function architecture(c: ModelHeader['config']): string {
   }
 }
 
-/** " angular l≤2×2" (harmonic head over 2 decays), " periodic×2" (inputs read as cos/sin). */
-function structureSuffix(c: ModelHeader['config']): string {
-  const a = c.angular ?? null;
-  const periodic = c.data.periodic ?? [];
-  return (a === null ? '' : ` angular l≤${a.l_max}×${a.decays.length}`) + (periodic.length === 0 ? '' : ` periodic×${periodic.length}`);
-}
-
-/** " fold/4" (a quarter of the domain) or " average×4" (four evaluations), from the stored spec. */
-function symmetrySuffix(regressor: Record<string, unknown> | undefined): string {
-  if (regressor?.type !== 'symmetric') return '';
-  const s = regressor.symmetry as { mode?: string; group_order?: number } | undefined;
-  return s?.mode === 'fold' ? ` fold/${s.group_order}` : ` average×${s?.group_order}`;
+/** " angular l≤2×2" (harmonic head over 2 decays), " periodic×2" (inputs read as cos/sin), " fold/4" (a quarter of the domain) or " average×4" (four evaluations). */
+function structureSuffix(f: GraphFacts): string {
+  const angular = f.angular === null ? '' : ` angular l≤${f.angular.lMax}×${f.angular.decays}`;
+  const periodic = f.periodic === 0 ? '' : ` periodic×${f.periodic}`;
+  const symmetry = f.symmetry === null ? '' : f.symmetry.mode === 'fold' ? ` fold/${f.symmetry.order}` : ` average×${f.symmetry.order}`;
+  return angular + periodic + symmetry;
 }

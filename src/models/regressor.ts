@@ -5,6 +5,7 @@ import type { StoredArray } from '../io/modelFile.js';
 import type { GraphBuilder } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';
 import type { TargetTransform } from '../transforms/target.js';
+import type { TrainingData } from '../nn/trainer.js';
 
 // Every model type plugs into the pipeline through these two interfaces: the
 // pipeline owns data, transforms, metrics and files; a model type owns only
@@ -41,19 +42,17 @@ export interface SerializedRegressor {
 
 export { float64Array } from '../io/storedArray.js';
 
-/** Training inputs with targets already in the transformed space. */
-export interface TrainData {
+/**
+ * Training inputs with targets already in the transformed space: the rows and
+ * weights a network trainer reads (nn/trainer.ts, xTrain, yTrain, xVal, yVal
+ * row-major; wTrain, wVal normalised to mean 1 over the training rows from
+ * config data.weight), with their width and Born column.
+ */
+export interface TrainData extends TrainingData {
   readonly d: number;
-  readonly xTrain: Float64Array;
-  readonly yTrain: Float64Array;
-  readonly xVal: Float64Array;
-  readonly yVal: Float64Array;
   /** The Born column of the same rows, when the target is a Born ratio (physical units). */
   readonly bornTrain?: Float64Array | null;
   readonly bornVal?: Float64Array | null;
-  /** Sample weights of the same rows (config data.weight), normalised to mean 1 over the training rows; absent or null: all 1. */
-  readonly wTrain?: Float64Array | null;
-  readonly wVal?: Float64Array | null;
 }
 
 /** One row of a training history (per epoch or boosting round). */

@@ -93,6 +93,61 @@ export function stepRows(model: string, h: Histogram, from: number, to: number, 
   return rows;
 }
 
+/**
+ * The δ and |δ| histograms' panel: each model's step line (unit `name`, x
+ * drawn as `x` says) and dashed reference lines at `rules` (unit `name_tau`).
+ */
+export function stepPanel(data: ReportData, name: string, rows: readonly StepRow[], rules: readonly { x: number }[], x: Record<string, unknown>, yTitle: string): Panel {
+  return {
+    height: 320,
+    layer: [
+      {
+        name,
+        data: { values: rows },
+        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.6 },
+        encoding: {
+          x: { field: 'x', type: 'quantitative', ...x },
+          y: { field: 'y', type: 'quantitative', title: yTitle, scale: { type: 'log' } },
+          color: modelColorChannel(data),
+        },
+      },
+      {
+        name: `${name}_tau`,
+        data: { values: rules },
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
+        encoding: { x: { field: 'x', type: 'quantitative' } },
+      },
+    ],
+  };
+}
+
+/** Colour by model, the legend below the plot. */
+export function modelColorChannel(data: ReportData, models: readonly ModelReport[] = data.models) {
+  return { field: 'model', type: 'nominal' as const, title: null, scale: colorScale(data, models), legend: BOTTOM_LEGEND };
+}
+
+export interface TooltipField {
+  readonly field: string;
+  readonly type: 'nominal' | 'quantitative';
+  readonly title?: string;
+  readonly format?: string;
+}
+
+/** Each model's points on its line (unit `name`), with a tooltip; the line carries the colour legend. */
+export function pointLayer<X>(name: string, rows: readonly object[], x: X, y: string, color: ReturnType<typeof modelColorChannel>, size: number, tooltip: TooltipField[], legend = false) {
+  return {
+    name,
+    data: { values: rows },
+    mark: { type: 'point' as const, filled: true, size },
+    encoding: { x, y: { field: y, type: 'quantitative' as const }, color: legend ? color : { ...color, legend: null }, tooltip },
+  };
+}
+
+/** A dashed horizontal reference line at y (unit `name`). */
+export function referenceLine(name: string, y: number) {
+  return { name, data: { values: [{ y }] }, mark: { type: 'rule' as const, strokeDash: [4, 3], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' as const } } };
+}
+
 /** First and last bin that any model fills, so the log axis shows the populated decades only. */
 export function populatedRange(hs: readonly Histogram[]): [number, number] {
   let lo = Infinity;

@@ -13,7 +13,7 @@
 
 import type { Histogram } from '../metrics/precision.js';
 import { binomialStderrPct } from '../metrics/verdict.js';
-import { BOTTOM_LEGEND, colorScale, populatedRange, splitWords, stepRows, tauLines, WIDE_IMAGE, type Chart } from './chartKit.js';
+import { modelColorChannel, pointLayer, populatedRange, referenceLine, splitWords, stepPanel, stepRows, tauLines, WIDE_IMAGE, type Chart } from './chartKit.js';
 import { heatMapChart, profileChart } from './coordinateCharts.js';
 import { rStderrPct } from './summarize.js';
 import { trainingChart, wallTimeChart } from './trainingCharts.js';
@@ -62,29 +62,7 @@ function deltaChart(data: ReportData): Chart {
       (outside.length > 0 ? `Outside the range: ${outside.join('; ')}.` : 'No point lies outside the range.'),
     layout: 'wide',
     image: WIDE_IMAGE,
-    panels: [
-      {
-        height: 320,
-        layer: [
-          {
-            name: 'delta',
-            data: { values: rows },
-            mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.6 },
-            encoding: {
-              x: { field: 'x', type: 'quantitative', title: 'δ (%)', scale: { domain: [-r, r], nice: false, zero: false } },
-              y: { field: 'y', type: 'quantitative', title: 'probability density (1/%)', scale: { type: 'log' } },
-              color: { field: 'model', type: 'nominal', title: null, scale: colorScale(data), legend: BOTTOM_LEGEND },
-            },
-          },
-          {
-            name: 'delta_tau',
-            data: { values: rules },
-            mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
-            encoding: { x: { field: 'x', type: 'quantitative' } },
-          },
-        ],
-      },
-    ],
+    panels: [stepPanel(data, 'delta', rows, rules, { title: 'δ (%)', scale: { domain: [-r, r], nice: false, zero: false } }, 'probability density (1/%)')],
     marks: { delta: rows.length, delta_tau: rules.length },
   };
 }
@@ -108,29 +86,7 @@ function absDeltaChart(data: ReportData): Chart {
       (over.length > 0 ? `Beyond ${pct(100 * hs[0].edges[hs[0].edges.length - 1])} % or not finite: ${over.join('; ')}.` : ''),
     layout: 'wide',
     image: WIDE_IMAGE,
-    panels: [
-      {
-        height: 320,
-        layer: [
-          {
-            name: 'absdelta',
-            data: { values: rows },
-            mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.6 },
-            encoding: {
-              x: { field: 'x', type: 'quantitative', title: '|δ| (%)', scale: { type: 'log', domain: [x0, x1], nice: false }, axis: { format: '~g' } },
-              y: { field: 'y', type: 'quantitative', title: 'probability density (per decade)', scale: { type: 'log' } },
-              color: { field: 'model', type: 'nominal', title: null, scale: colorScale(data), legend: BOTTOM_LEGEND },
-            },
-          },
-          {
-            name: 'absdelta_tau',
-            data: { values: rules },
-            mark: { type: 'rule', strokeDash: [4, 3], color: '#888' },
-            encoding: { x: { field: 'x', type: 'quantitative' } },
-          },
-        ],
-      },
-    ],
+    panels: [stepPanel(data, 'absdelta', rows, rules, { title: '|δ| (%)', scale: { type: 'log', domain: [x0, x1], nice: false }, axis: { format: '~g' } }, 'probability density (per decade)')],
     marks: { absdelta: rows.length, absdelta_tau: rules.length },
   };
 }
@@ -176,7 +132,7 @@ function rTauChart(data: ReportData): Chart {
     }),
   );
   const x = { field: 'tau', type: 'quantitative' as const, title: 'τ (%)', scale: { type: 'log' as const, nice: false }, axis: { format: '~g' } };
-  const color = { field: 'model', type: 'nominal' as const, title: null, scale: colorScale(data), legend: BOTTOM_LEGEND };
+  const color = modelColorChannel(data);
   return {
     id: 'r-tau',
     title: 'R_τ: share of points with |δ| < τ',
@@ -199,24 +155,14 @@ function rTauChart(data: ReportData): Chart {
             encoding: { x, y: { field: 'r', type: 'quantitative', title: 'R_τ (%)', scale: { domain: [0, 100] } }, color },
           },
           { name: 'rtau_err', data: { values: points }, mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
-          {
-            name: 'rtau_pts',
-            data: { values: points },
-            mark: { type: 'point', filled: true, size: 40 },
-            encoding: {
-              x,
-              y: { field: 'r', type: 'quantitative' },
-              color,
-              tooltip: [
-                { field: 'model', type: 'nominal' },
-                { field: 'tau', type: 'quantitative', title: 'τ (%)' },
-                { field: 'r', type: 'quantitative', title: 'R_τ (%)', format: '.3f' },
-                { field: 'lo', type: 'quantitative', title: '− 1 s.e.', format: '.3f' },
-                { field: 'hi', type: 'quantitative', title: '+ 1 s.e.', format: '.3f' },
-              ],
-            },
-          },
-          { name: 'rtau_90', data: { values: [{ y: 90 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+          pointLayer('rtau_pts', points, x, 'r', color, 40, [
+            { field: 'model', type: 'nominal' },
+            { field: 'tau', type: 'quantitative', title: 'τ (%)' },
+            { field: 'r', type: 'quantitative', title: 'R_τ (%)', format: '.3f' },
+            { field: 'lo', type: 'quantitative', title: '− 1 s.e.', format: '.3f' },
+            { field: 'hi', type: 'quantitative', title: '+ 1 s.e.', format: '.3f' },
+          ], true),
+          referenceLine('rtau_90', 90),
         ],
       },
     ],

@@ -20,7 +20,9 @@ import { getKernels } from '../kernels/index.js';
 import { histogram, linearEdges, logEdges, precisionMetrics, relativeErrors, type PrecisionMetrics } from '../metrics/precision.js';
 import type { EpochRecord } from '../models/regressor.js';
 import { loadModel, type Surrogate } from '../models/surrogate.js';
-import { modelLabel } from '../models/labels.js';
+import { graphLabel, regressorGraph } from '../models/labels.js';
+import { graphFacts } from '../graph/facts.js';
+import type { ModelGraph } from '../graph/ops.js';
 import { AmpfitError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { AMPFIT_VERSION } from '../util/version.js';
@@ -48,15 +50,8 @@ export const surrogatePredictor: Predictor = (model, x, n) => {
   return { pred: p.value, sigma: p.sigmaSyst };
 };
 
-/** One model's facts and points, before aggregation. */
-export interface ModelInput {
-  readonly label: string;
-  readonly dir: string;
-  readonly modelType: string;
-  readonly inputs: readonly string[];
-  readonly parameterCount: number;
-  readonly modelBytes: number;
-  readonly training: ModelReport['training'];
+/** One model's facts and points, before aggregation (the label is made unique then). */
+export interface ModelInput extends Pick<ModelReport, 'label' | 'dir' | 'modelType' | 'inputs' | 'parameterCount' | 'modelBytes' | 'training'> {
   readonly split: EvalSplit;
   /** The metrics to tabulate; null computes them from the points. */
   readonly metrics: PrecisionMetrics | null;
@@ -339,13 +334,14 @@ export async function collectReport(paths: readonly string[], opts: CollectOptio
     const dir = dirname(file);
     const model = loadModel(file);
     const h = model.header;
-    const label = modelLabel(h);
+    const graph = regressorGraph(h.inputs, model.regressor);
+    const label = graphLabel(h, graph);
     const points = await heldOutRows(model.header, dataFiles, cache, label);
     if (points.warning !== null) warnings.push(points.warning);
     const n = points.truth.length;
     opts.log?.info(`${label} (${dir}): ${n} ${points.split === 'data' ? '--data' : points.split} points`);
     const { pred, sigma } = predictor(model, points.x, n);
-    const timing = speed === null ? null : measureSpeed(model, points.x, n, speed.batch, speed.seconds);
+    const timing = speed === null ? null : measureSpeed(model, points.x, n, speed.batch, speed.seconds, graph);
     if (timing !== null) {
       // Two lines, so that each fits 80 columns with a model's label.
       opts.log?.info(`${label}: ${Math.round(timing.pointsPerS).toLocaleString('en-US')} points/s`);
@@ -355,7 +351,7 @@ export async function collectReport(paths: readonly string[], opts: CollectOptio
     inputs.push({
       label,
       dir,
-      modelType: String(h.regressor.type),
+      modelType: h.config.model_type,
       inputs: h.inputs,
       parameterCount: h.parameter_count,
       modelBytes: statSync(file).size,
@@ -389,9 +385,13 @@ function readJson<T>(path: string): T | null {
 /**
  * Points per second of model.predict (the physical-units prediction an event
  * generator calls) on the given rows, in calls of `batch` points, after one
- * warm-up call, for at least `seconds` of wall-clock time.
+ * warm-up call, for at least `seconds` of wall-clock time. `graph`: the
+ * model's (regressorGraph), when the caller has it already.
  */
-export function measureSpeed(model: Surrogate, x: Float64Array, n: number, batch: number, seconds: number): SpeedResult {
+export function measureSpeed(
+  model: Surrogate, x: Float64Array, n: number, batch: number, seconds: number,
+  graph: ModelGraph | null = regressorGraph(model.inputs, model.regressor),
+): SpeedResult {
   if (!(batch >= 1)) throw new AmpfitError(`speed batch must be at least 1, got ${batch}`);
   const d = model.d;
   const b = Math.min(Math.floor(batch), n);
@@ -407,15 +407,17 @@ export function measureSpeed(model: Surrogate, x: Float64Array, n: number, batch
     offset = offset + m >= n ? 0 : offset + m;
     elapsed = (performance.now() - t0) / 1000;
   } while (elapsed < seconds);
-  return { pointsPerS: points / elapsed, batch: b, points, seconds: elapsed, ...predictionThreads(String(model.header.regressor.type)) };
+  return { pointsPerS: points / elapsed, batch: b, points, seconds: elapsed, ...predictionThreads(graph) };
 }
 
 /**
- * Which kernels a model type predicts with. The polynomial evaluates in plain
- * TypeScript loops; the networks and trees call the kernels (native when built).
+ * Which kernels a model predicts with: a graph with no kernel op (a
+ * polynomial, also when wrapped) evaluates in plain TypeScript loops; networks
+ * and trees call the kernels (native when built). A model with no graph form
+ * yet (L-GATr) is a network on the kernels.
  */
-function predictionThreads(type: string): { backend: string; threads: number } {
-  if (type === 'poly') return { backend: 'TypeScript (single-threaded)', threads: 1 };
+function predictionThreads(graph: ModelGraph | null): { backend: string; threads: number } {
+  if (graph !== null && graphFacts(graph).kernelOps === 0) return { backend: 'TypeScript (single-threaded)', threads: 1 };
   const k = getKernels('auto');
   return { backend: k.backend === 'native' ? 'native kernels' : 'TypeScript kernels', threads: k.threads() };
 }

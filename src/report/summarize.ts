@@ -3,7 +3,7 @@
 // the calibration summaries of a learned σ (paper 2). No I/O, so tests feed
 // them synthetic points with known answers.
 
-import { histogram, linearEdges, logEdges, quantileSorted, type PrecisionMetrics } from '../metrics/precision.js';
+import { binIndex, histogram, linearEdges, logEdges, quantileSorted, type PrecisionMetrics } from '../metrics/precision.js';
 import { binomialStderrPct } from '../metrics/verdict.js';
 import type { HeatCell, HeatMap, Profile, ProfileBin, UncertaintySummary } from './types.js';
 
@@ -254,16 +254,7 @@ export function uncertaintySummary(pred: Float64Array, truth: Float64Array, sigm
   };
 }
 
-/** Bin of v among increasing edges (binary search: log edges have no exact closed form), −1 outside [first, last). */
+/** Bin of v among increasing edges, −1 outside [first, last). */
 function logBin(v: number, edges: readonly number[]): number {
-  const bins = edges.length - 1;
-  if (!(v >= edges[0] && v < edges[bins])) return -1;
-  let lo = 0;
-  let hi = bins;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (v >= edges[mid]) lo = mid;
-    else hi = mid;
-  }
-  return lo;
+  return v >= edges[0] && v < edges[edges.length - 1] ? binIndex(v, edges) : -1;
 }

@@ -3,7 +3,7 @@
 // validation 1 − R² of all models against wall-clock time, the axis on which
 // runs with a time budget compare.
 
-import { BOTTOM_LEGEND, colorScale, modelColor, WIDE_IMAGE, type Chart, type Panel } from './chartKit.js';
+import { modelColor, modelColorChannel, WIDE_IMAGE, type Chart, type Panel } from './chartKit.js';
 import type { ReportData } from './types.js';
 
 export function trainingChart(data: ReportData): Chart {
@@ -87,7 +87,7 @@ export function wallTimeChart(data: ReportData): Chart {
             encoding: {
               x: { field: 't', type: 'quantitative', title: 'wall time (s)' },
               y: { field: 'value', type: 'quantitative', title: '1 − R² (validation)', scale: { type: 'log' } },
-              color: { field: 'model', type: 'nominal', title: null, scale: colorScale(data, models), legend: BOTTOM_LEGEND },
+              color: modelColorChannel(data, models),
               tooltip: [
                 { field: 'model', type: 'nominal' },
                 { field: 'epoch', type: 'quantitative' },

@@ -54,6 +54,7 @@ export interface ModelReport {
   /** Paper 1's name ("sk-DNN 9-36"), made unique across the report. */
   readonly label: string;
   readonly dir: string;
+  /** The config's model_type ("dnn", "ds", …), whatever wraps it. */
   readonly modelType: string;
   readonly inputs: readonly string[];
   readonly parameterCount: number;

@@ -3,7 +3,7 @@
 // scaled statistical pulls against the number K of members averaged
 // (its Fig. 13; metrics.json's pull_stat_scaled).
 
-import { BOTTOM_LEGEND, colorScale, logTicks, splitWords, stepRows, WIDE_IMAGE, type Chart, type Panel } from './chartKit.js';
+import { logTicks, modelColorChannel, pointLayer, referenceLine, splitWords, stepRows, WIDE_IMAGE, type Chart, type Panel } from './chartKit.js';
 import type { ReportData } from './types.js';
 
 export function pullChart(data: ReportData): Chart {
@@ -38,7 +38,7 @@ export function pullChart(data: ReportData): Chart {
           encoding: {
             x: { field: 'x', type: 'quantitative', title: 't = (prediction − true)/σ', scale: { domain: [-5, 5], nice: false } },
             y: { field: 'y', type: 'quantitative', title: 'probability density', scale: { type: 'log' } },
-            color: { field: 'model', type: 'nominal', title: null, scale: colorScale(data, models), legend: BOTTOM_LEGEND },
+            color: modelColorChannel(data, models),
           },
         },
         {
@@ -114,7 +114,7 @@ export function scaledPullChart(data: ReportData): Chart {
   const models = data.models.filter((m) => m.scaledPulls !== null && m.scaledPulls.length > 0);
   const rows = models.flatMap((m) => m.scaledPulls!.map((p) => ({ model: m.label, K: p.K, width: p.width, mean: p.mean, n: p.n })));
   const x = { field: 'K', type: 'quantitative' as const, title: 'K (members averaged)', scale: { type: 'log' as const, base: 2, nice: false }, axis: { values: [...new Set(rows.map((r) => r.K))], format: 'd' } };
-  const color = { field: 'model', type: 'nominal' as const, title: null, scale: colorScale(data, models), legend: BOTTOM_LEGEND };
+  const color = modelColorChannel(data, models);
   const widths = models.map((m) => `${m.label}: ${m.scaledPulls!.map((p) => `K=${p.K} ${p.width.toFixed(3)}`).join(', ')}`);
   return {
     id: 'scaled-pulls',
@@ -131,24 +131,14 @@ export function scaledPullChart(data: ReportData): Chart {
         height: 280,
         layer: [
           { name: 'spull', data: { values: rows }, mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y: { field: 'width', type: 'quantitative', title: 'pull width', scale: { zero: true } }, color } },
-          {
-            name: 'spull_pts',
-            data: { values: rows },
-            mark: { type: 'point', filled: true, size: 45 },
-            encoding: {
-              x,
-              y: { field: 'width', type: 'quantitative' },
-              color: { ...color, legend: null },
-              tooltip: [
-                { field: 'model', type: 'nominal' },
-                { field: 'K', type: 'quantitative' },
-                { field: 'width', type: 'quantitative', format: '.4f' },
-                { field: 'mean', type: 'quantitative', format: '.4f' },
-                { field: 'n', type: 'quantitative', title: 'pulls' },
-              ],
-            },
-          },
-          { name: 'spull_one', data: { values: [{ y: 1 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+          pointLayer('spull_pts', rows, x, 'width', color, 45, [
+            { field: 'model', type: 'nominal' },
+            { field: 'K', type: 'quantitative' },
+            { field: 'width', type: 'quantitative', format: '.4f' },
+            { field: 'mean', type: 'quantitative', format: '.4f' },
+            { field: 'n', type: 'quantitative', title: 'pulls' },
+          ]),
+          referenceLine('spull_one', 1),
         ],
       },
     ],

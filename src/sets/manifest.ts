@@ -18,7 +18,7 @@
 // A derived function may derive from another derived one; chains are resolved
 // once, at load, into one map and one factor on a trained function.
 
-import { parseJsonNoDuplicates } from '../config/json.js';
+import { parseJsonNoDuplicates, readJsonFile } from '../config/json.js';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -82,13 +82,7 @@ export interface FunctionSet {
 }
 
 export function readManifest(path: string): FunctionSet {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read manifest ${path}: ${(e as Error).message}`);
-  }
-  return parseManifest(parseJsonNoDuplicates(text, `manifest ${path}`), path, dirname(resolve(path)));
+  return parseManifest(readJsonFile(path, 'manifest'), path, dirname(resolve(path)));
 }
 
 /** Validates a manifest; `baseDir` resolves relative config and data paths. Every problem is reported with the function it is in. */

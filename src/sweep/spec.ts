@@ -13,8 +13,7 @@
 //
 // Paths are relative to the sweep file, so a sweep works from any directory.
 
-import { parseJsonNoDuplicates } from '../config/json.js';
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../config/json.js';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../util/errors.js';
@@ -86,13 +85,7 @@ export interface SweepSpec {
 }
 
 export function readSweepFile(path: string): SweepSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`cannot read sweep file ${path}: ${(e as Error).message}`);
-  }
-  return parseSweep(parseJsonNoDuplicates(text, `sweep file ${path}`), resolve(path));
+  return parseSweep(readJsonFile(path, 'sweep file'), resolve(path));
 }
 
 export function parseSweep(value: unknown, source: string): SweepSpec {

@@ -145,6 +145,27 @@ static int push(parser *p, amp_json *v, size_t *cap, int keyed) {
   return 1;
 }
 
+/* An array or object opens: 1 when items follow, 0 when it closes at once. */
+static int opens(parser *p, amp_json *v, int type, char close) {
+  v->type = type;
+  p->i++;
+  ws(p);
+  if (p->i < p->n && p->s[p->i] == close) { p->i++; return 0; }
+  return 1;
+}
+
+/* The item in slot v->n (counted even when it fails, so that freeing v frees its part), then a
+ * ',' or the closing bracket: 1 when more items follow, 0 when closed, -1 on an error. */
+static int item(parser *p, amp_json *v, int depth, char close) {
+  const int ok = value(p, &v->items[v->n], depth + 1);
+  v->n++;
+  if (!ok) return -1;
+  ws(p);
+  if (p->i < p->n && p->s[p->i] == ',') { p->i++; return 1; }
+  if (p->i < p->n && p->s[p->i] == close) { p->i++; return 0; }
+  return fail(p, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'"), -1;
+}
+
 static int value(parser *p, amp_json *v, int depth) {
   memset(v, 0, sizeof *v);
   ws(p);
@@ -154,11 +175,7 @@ static int value(parser *p, amp_json *v, int depth) {
   switch (p->s[p->i]) {
     case '{': {
       size_t cap = 0;
-      v->type = AMP_JOBJ;
-      p->i++;
-      ws(p);
-      if (p->i < p->n && p->s[p->i] == '}') { p->i++; break; }
-      for (;;) {
+      for (int more = opens(p, v, AMP_JOBJ, '}'); more;) {
         char *key;
         ws(p);
         if (p->i >= p->n || p->s[p->i] != '"') return fail(p, "expected a key"), 0;
@@ -168,35 +185,15 @@ static int value(parser *p, amp_json *v, int depth) {
         ws(p);
         if (p->i >= p->n || p->s[p->i] != ':') { memset(&v->items[v->n], 0, sizeof v->items[0]); v->n++; return fail(p, "expected ':'"), 0; }
         p->i++;
-        {
-          const int ok = value(p, &v->items[v->n], depth + 1);
-          v->n++;
-          if (!ok) return 0;
-        }
-        ws(p);
-        if (p->i < p->n && p->s[p->i] == ',') { p->i++; continue; }
-        if (p->i < p->n && p->s[p->i] == '}') { p->i++; break; }
-        return fail(p, "expected ',' or '}'"), 0;
+        if ((more = item(p, v, depth, '}')) < 0) return 0;
       }
       break;
     }
     case '[': {
       size_t cap = 0;
-      v->type = AMP_JARR;
-      p->i++;
-      ws(p);
-      if (p->i < p->n && p->s[p->i] == ']') { p->i++; break; }
-      for (;;) {
+      for (int more = opens(p, v, AMP_JARR, ']'); more;) {
         if (!push(p, v, &cap, 0)) return 0;
-        {
-          const int ok = value(p, &v->items[v->n], depth + 1);
-          v->n++;
-          if (!ok) return 0;
-        }
-        ws(p);
-        if (p->i < p->n && p->s[p->i] == ',') { p->i++; continue; }
-        if (p->i < p->n && p->s[p->i] == ']') { p->i++; break; }
-        return fail(p, "expected ',' or ']'"), 0;
+        if ((more = item(p, v, depth, ']')) < 0) return 0;
       }
       break;
     }
