@@ -574,27 +574,37 @@ static int head_args(napi_env env, napi_callback_info info, const char *fn, cons
   return want_sizes(env, fn, spec, count, v, size_of, sizes);
 }
 
-static napi_value js_angular_head_forward(napi_env env, napi_callback_info info) {
-  const char *fn = "angularHeadForward";
+/* Both directions: the shape, n, then the arrays in the kernel's order (the
+ * forward call has beta before n). */
+static napi_value angular_head(napi_env env, napi_callback_info info, int backward) {
+  const char *fn = backward ? "angularHeadBackward" : "angularHeadForward";
+  const arg_spec *spec = backward ? HEAD_BACKWARD : HEAD_FORWARD;
+  const size_t count = backward ? sizeof HEAD_BACKWARD / sizeof HEAD_BACKWARD[0]
+                                : sizeof HEAD_FORWARD / sizeof HEAD_FORWARD[0];
+  const int at = backward ? 6 : 7; /* n, then the arrays */
   arg_val v[16];
   af_head_shape s;
-  if (parse_args(env, info, fn, ARGS(HEAD_FORWARD), v)) return 0;
-  if (head_args(env, info, fn, ARGS(HEAD_FORWARD), HEAD_FORWARD_SIZES, v[7].i, v, &s)) return 0;
-  s.beta = v[6].d;
-  af_par_head_forward(&s, v[7].i, v[8].a.p, v[9].a.p, v[10].a.p, v[11].a.p, v[12].a.p, v[13].a.p,
-                      v[14].a.p, v[15].a.p);
+  if (parse_args(env, info, fn, spec, count, v)) return 0;
+  if (head_args(env, info, fn, spec, count, backward ? HEAD_BACKWARD_SIZES : HEAD_FORWARD_SIZES,
+                v[at].i, v, &s))
+    return 0;
+  double *a[9];
+  for (int i = 0; i < 9 && at + 1 + i < (int)count; i++) a[i] = v[at + 1 + i].a.p;
+  if (backward) {
+    af_par_head_backward(&s, v[at].i, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+  } else {
+    s.beta = v[6].d;
+    af_par_head_forward(&s, v[at].i, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+  }
   return undefined(env);
 }
 
+static napi_value js_angular_head_forward(napi_env env, napi_callback_info info) {
+  return angular_head(env, info, 0);
+}
+
 static napi_value js_angular_head_backward(napi_env env, napi_callback_info info) {
-  const char *fn = "angularHeadBackward";
-  arg_val v[15];
-  af_head_shape s;
-  if (parse_args(env, info, fn, ARGS(HEAD_BACKWARD), v)) return 0;
-  if (head_args(env, info, fn, ARGS(HEAD_BACKWARD), HEAD_BACKWARD_SIZES, v[6].i, v, &s)) return 0;
-  af_par_head_backward(&s, v[6].i, v[7].a.p, v[8].a.p, v[9].a.p, v[10].a.p, v[11].a.p, v[12].a.p,
-                       v[13].a.p, v[14].a.p);
-  return undefined(env);
+  return angular_head(env, info, 1);
 }
 
 /* ---- tree kernels: typed arrays of other kinds. Besides the lengths, memory

@@ -349,17 +349,13 @@ static double head_work(const af_head_shape *s, long n) {
   return (double)n * (2.0 * k + 4.0 * zn * zn + 60.0);
 }
 
-void af_par_head_forward(const af_head_shape *s, long n, const double *angles, const double *o,
-                         double *basis, double *z, double *v, double *p, double *qraw,
-                         double *qmean) {
+void af_par_head_forward(AF_HEAD_FORWARD_PARAMS) {
   head_job j = {s, n, af_head_k(s), af_head_z(s), angles, o, 0, 0, 0, 0, 0, 0,
                 basis, z, v, p, qraw, qmean, 0};
   af_threads_run(head_forward_chunk, &j, chunks_for(head_work(s, n), n, 16));
 }
 
-void af_par_head_backward(const af_head_shape *s, long n, const double *o, const double *basis,
-                          const double *z, const double *v, const double *ce, const double *craw,
-                          const double *cmean, double *dinner) {
+void af_par_head_backward(AF_HEAD_BACKWARD_PARAMS) {
   head_job j = {s, n, af_head_k(s), af_head_z(s), 0, o, basis, z, v, ce, craw, cmean,
                 0, 0, 0, 0, 0, 0, dinner};
   af_threads_run(head_backward_chunk, &j, chunks_for(head_work(s, n), n, 16));

@@ -18,13 +18,8 @@ int af_par_dense_backward(const double *x, long n, long nIn, const double *w, lo
                           double *dx, double *gw, double *gb, int accumulate);
 
 /* The angular head (kernels/angular_head.h), split over rows; nothing to reduce. */
-void af_par_head_forward(const af_head_shape *s, long n, const double *angles, const double *o,
-                         double *basis, double *z, double *v, double *p, double *qraw,
-                         double *qmean);
-
-void af_par_head_backward(const af_head_shape *s, long n, const double *o, const double *basis,
-                          const double *z, const double *v, const double *ce, const double *craw,
-                          const double *cmean, double *dinner);
+void af_par_head_forward(AF_HEAD_FORWARD_PARAMS);
+void af_par_head_backward(AF_HEAD_BACKWARD_PARAMS);
 
 int af_par_adam(double *p, const double *g, double *m, double *v, long n, double lr,
                 double beta1, double beta2, double eps, double step);

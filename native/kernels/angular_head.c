@@ -82,9 +82,7 @@ static long expand(double *out, long len, const double *f, int per) {
   return len * per;
 }
 
-void af_head_forward(const af_head_shape *s, long n, const double *angles, const double *o,
-                     double *basis, double *z, double *v, double *p, double *qraw,
-                     double *qmean) {
+void af_head_forward(AF_HEAD_FORWARD_PARAMS) {
   tables t;
   make_tables(s, &t);
   const long k = af_head_k(s), zn = af_head_z(s);
@@ -131,9 +129,7 @@ void af_head_forward(const af_head_shape *s, long n, const double *angles, const
   }
 }
 
-void af_head_backward(const af_head_shape *s, long n, const double *o, const double *basis,
-                      const double *z, const double *v, const double *ce, const double *craw,
-                      const double *cmean, double *dinner) {
+void af_head_backward(AF_HEAD_BACKWARD_PARAMS) {
   tables t;
   make_tables(s, &t);
   const long k = af_head_k(s), zn = af_head_z(s);

@@ -17,12 +17,15 @@ typedef struct {
 long af_head_k(const af_head_shape *s);
 long af_head_z(const af_head_shape *s);
 
-void af_head_forward(const af_head_shape *s, long n, const double *angles, const double *o,
-                     double *basis, double *z, double *v, double *p, double *qraw,
-                     double *qmean);
+/* The parameter lists, shared with the row-split versions of dispatch.h. */
+#define AF_HEAD_FORWARD_PARAMS                                                              \
+  const af_head_shape *s, long n, const double *angles, const double *o, double *basis,     \
+      double *z, double *v, double *p, double *qraw, double *qmean
+#define AF_HEAD_BACKWARD_PARAMS                                                             \
+  const af_head_shape *s, long n, const double *o, const double *basis, const double *z,    \
+      const double *v, const double *ce, const double *craw, const double *cmean, double *dinner
 
-void af_head_backward(const af_head_shape *s, long n, const double *o, const double *basis,
-                      const double *z, const double *v, const double *ce, const double *craw,
-                      const double *cmean, double *dinner);
+void af_head_forward(AF_HEAD_FORWARD_PARAMS);
+void af_head_backward(AF_HEAD_BACKWARD_PARAMS);
 
 #endif
