@@ -1,9 +1,12 @@
 // L-GATr leaves ampfit: a ggyyg L-GATr (test/support/lgatrModel.ts) exported to ONNX (run in
-// onnxruntime) and to C (compiled with gcc) agrees with Surrogate.predict to
+// onnxruntime), to C (compiled with gcc) and called from Fortran agrees with Surrogate.predict to
 // AGREEMENT relative on real phase-space points; the C function is Lorentz
 // invariant (rotation + boost of every momentum) to ~1e-12; the stored graph
 // round-trips.
 
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ort from 'onnxruntime-node';
@@ -18,6 +21,7 @@ import { ggyygSlice, perturbedLgatr } from '../support/lgatrModel.js';
 import { randomLorentz, transformMomenta } from '../nn/lgatr/lorentz.js';
 import { AGREEMENT, compileC, haveGcc, maxRelativeDifference } from './fixtures.js';
 
+const haveGfortran = spawnSync('gfortran', ['--version']).status === 0;
 const work = tempDir('ampfit-lgatr-export-');
 const N = 300;
 const { csv, x } = ggyygSlice(work, N);
@@ -78,4 +82,40 @@ test('ONNX and C exports of a one-block L-GATr with 3 heads agree with predict',
   const c = maxRelativeDifference(compileC([exportC(model, 'lgatr3')], tempDir('ampfit-lgatr3-')).run(0, x).batch, want).max;
   console.log(`# 3 heads: ONNX ${onnx.toExponential(2)}, C ${c.toExponential(2)}; predictions span a factor ${(Math.max(...want) / Math.min(...want)).toPrecision(3)}`);
   assert.ok(onnx <= AGREEMENT && c <= AGREEMENT, `ONNX ${onnx}, C ${c}`);
+});
+
+test('a Fortran program calls an exported L-GATr through the generated module', { skip: haveGcc() && haveGfortran ? false : 'gcc or gfortran is not installed' }, async () => {
+  const m = await perturbedModel();
+  const k = 3;
+  const pts = x.slice(0, 20 * k);
+  const want = m.predict(pts, k);
+  const out = exportC(describeSurrogate(m), 'lgatr');
+  const fdir = tempDir('ampfit-lgatr-f90-');
+  writeFileSync(join(fdir, 'lgatr.c'), out.source);
+  writeFileSync(join(fdir, 'lgatr.h'), out.header);
+  writeFileSync(join(fdir, 'lgatr.f90'), out.fortran);
+  // The points as Fortran double literals, one column per point (17 digits round-trip).
+  const literals = Array.from(pts, (v) => v.toExponential(17).replace('e', 'd'));
+  writeFileSync(
+    join(fdir, 'main.f90'),
+    `program main
+  use lgatr_ampfit
+  implicit none
+  real(c_double) :: xs(lgatr_n_inputs, ${k}), ys(${k})
+  xs = reshape([ &
+${literals.map((l) => `    ${l}`).join(', &\n')} ], [lgatr_n_inputs, ${k}])
+  call lgatr_eval_batch(xs, int(${k}, c_size_t), ys)
+  write (*, '(es25.17)') ys, lgatr_eval(xs(:, 2)), real(lgatr_check(xs(:, 1)), c_double)
+end program main
+`,
+  );
+  const r = spawnSync('sh', ['-c', 'gcc -O2 -std=c99 -c lgatr.c && gfortran -O2 -std=f2008 -ffree-line-length-none lgatr.f90 main.f90 lgatr.o -lm -o main && ./main'], { cwd: fdir, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const got = r.stdout.trim().split(/\s+/).map(Number);
+  assert.equal(got.length, k + 2);
+  const { max } = maxRelativeDifference(got.slice(0, k), want);
+  console.log(`# Fortran vs predict: max relative difference ${max.toExponential(2)}`);
+  assert.ok(max <= AGREEMENT, `${got} vs ${Array.from(want)}`);
+  assert.equal(got[k], got[1], 'lgatr_eval and lgatr_eval_batch differ');
+  assert.equal(got[k + 1], 0, 'lgatr_check refused a shared-data point');
 });
