@@ -133,7 +133,10 @@ export interface TooltipField {
   readonly format?: string;
 }
 
-/** Each model's points on its line (unit `name`), with a tooltip; the line carries the colour legend. */
+/**
+ * Each model's points on its line (unit `name`), with a tooltip; the line carries the colour legend
+ * (`legend`: the points keep it too, for a chart whose layers all share one legend).
+ */
 export function pointLayer<X>(name: string, rows: readonly object[], x: X, y: string, color: ReturnType<typeof modelColorChannel>, size: number, tooltip: TooltipField[], legend = false) {
   return {
     name,
