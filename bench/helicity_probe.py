@@ -69,18 +69,20 @@ for k in range(args.points):
     f00, f01 = oracle(np.concatenate([np.tile(p, (2 * m, 1)), ang], 1))
     s0 = f00.max(); y0, y1 = f00 / s0, f01 / s0; s1 = np.abs(y1).max()
     B = basis(ang); Bfit = [b[:m] for b in B]; Bnew = [b[m:] for b in B]
+    def resid(t, nh):
+        g0, g1 = form(t, Bfit, nh)
+        return g0 - y0[:m] if args.born_only else np.concatenate([g0 - y0[:m], (g1 - y1[:m]) / s1])
     for nh in [int(v) for v in args.helicities.split(',')]:
         t0 = time.time(); best = None
         for r in range(args.restarts):
-            def resid(t):
-                g0, g1 = form(t, Bfit, nh)
-                return g0 - y0[:m] if args.born_only else np.concatenate([g0 - y0[:m], (g1 - y1[:m]) / s1])
-            res = least_squares(resid,
-                                rng.normal(size=40 * nh) * 0.5, method='lm', xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=40000)
+            res = least_squares(resid, rng.normal(size=40 * nh) * 0.5, args=(nh,), method='lm',
+                                xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=40000)
             g0, g1 = form(res.x, Bnew, nh)
-            out = (np.abs(g0 - y0[m:]).max(), np.abs(g1 - y1[m:]).max() / s1)
-            if args.born_only: out = (out[0], float('nan'))
-            if best is None or max(out[:1] if args.born_only else out) < max(best[:1] if args.born_only else best[:2]): best = out + (r + 1,)
-            if max(best[:1] if args.born_only else best[:2]) < 1e-9: break
+            r0 = np.abs(g0 - y0[m:]).max()
+            r1 = float('nan') if args.born_only else np.abs(g1 - y1[m:]).max() / s1
+            score = r0 if args.born_only else max(r0, r1)
+            if best is None or score < best[0]: best = (score, r0, r1, r + 1)
+            if best[0] < 1e-9: break
         print(f'p = {np.array2string(p, precision=3)}  helicities {nh}: worst residual on {m} fresh angles '
-              f'f00 {best[0]:.1e}, f01 {best[1]:.1e} (of max |f|; best of {best[2]} starts, {time.time() - t0:.0f} s)', flush=True)
+              f'f00 {best[1]:.1e}, f01 {best[2]:.1e} (of max |f|; best at start {best[3]} of {r + 1} run, '
+              f'{time.time() - t0:.0f} s)', flush=True)
