@@ -121,7 +121,13 @@ export const AngularConfigSchema = z.strictObject({
 
 /** A coordinate map: image notation "(x1, 1-x2, x4, x3)" or steps [{"reflect": "x2"}, {"swap": ["x3", "x4"]}] (src/symmetry/coordinateMap.ts). */
 export const FinishConfigSchema = z.strictObject({
-  method: z.enum(['levenberg-marquardt']).default('levenberg-marquardt'),
+  /**
+   * 'levenberg-marquardt': JᵀJ formed and factorised, exact steps along the μ
+   * path, for networks of up to 12 000 parameters. 'gauss-newton-cg': the
+   * damped Gauss–Newton step by truncated conjugate gradients on JᵀJ·v
+   * products, matrix-free, for networks of any size.
+   */
+  method: z.enum(['levenberg-marquardt', 'gauss-newton-cg']).default('levenberg-marquardt'),
   /**
    * The fraction of time_budget_s the phase gets: Adam hands over after
    * (1 − share)·time_budget_s, and with lr_clock 'time' its schedule cools
@@ -134,6 +140,10 @@ export const FinishConfigSchema = z.strictObject({
   patience: positiveInt.nullable().default(20),
   /** Most iterations; null: no limit. */
   max_iterations: positiveInt.nullable().default(null),
+  /** gauss-newton-cg: CG iterations per Gauss–Newton step at most (each costs ~5 forward passes over the rows); ignored by levenberg-marquardt. */
+  cg_iterations: positiveInt.default(50),
+  /** gauss-newton-cg: a step's CG solve ends when the preconditioned residual falls below this fraction of its start. */
+  cg_tolerance: z.number().gt(0).lt(1).default(1e-4),
 });
 
 export const MapSpecSchema = z.union([
@@ -286,9 +296,10 @@ const RunConfigBase = z
     /** Stop cleanly after this many seconds of training, keeping the best weights. */
     time_budget_s: z.number().positive().nullable().default(null),
     /**
-     * A second-order finishing phase after Adam (src/nn/finish/): Levenberg–
-     * Marquardt on the training MSE, from Adam's best weights, for networks
-     * of up to 12 000 parameters. null (default): Adam only.
+     * A second-order finishing phase after Adam (src/nn/finish/) on the
+     * training MSE, from Adam's best weights: Levenberg–Marquardt (networks
+     * of up to 12 000 parameters) or matrix-free Gauss–Newton–CG (any size).
+     * null (default): Adam only.
      */
     finish: FinishConfigSchema.nullable().default(null),
 
@@ -345,7 +356,7 @@ export const RunConfigSchema = RunConfigBase
       // Only squared-error fits weigh rows; the others would silently ignore the column.
       const weightIssue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
       if (c.uncertainty !== 'none') weightIssue(['data', 'weight'], `data.weight cannot be combined with uncertainty: '${c.uncertainty}' (its likelihood takes no sample weights yet)`);
-      if (c.finish !== null) weightIssue(['data', 'weight'], 'data.weight cannot be combined with finish (Levenberg–Marquardt fits unweighted residuals); set finish: null');
+      if (c.finish !== null) weightIssue(['data', 'weight'], 'data.weight cannot be combined with finish (the finishing phase fits unweighted residuals); set finish: null');
       if (c.angular !== null && c.angular.born_shape_weight > 0) weightIssue(['data', 'weight'], 'data.weight cannot be combined with angular.born_shape_weight > 0 (the Born-shape term takes no sample weights); set it to 0');
       for (const [key, column] of [['target', c.data.target], ['born', c.data.born]] as const) {
         if (column === c.data.weight) weightIssue(['data', 'weight'], `data.weight '${column}' is also data.${key}`);

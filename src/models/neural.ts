@@ -196,6 +196,7 @@ function finishSettings(c: RunConfig): FinishSettings | null {
     rows: f.rows,
     patience: f.patience,
     maxIterations: f.max_iterations,
+    ...(f.method === 'gauss-newton-cg' ? { cgIterations: f.cg_iterations, cgTolerance: f.cg_tolerance } : {}),
   };
 }
 
@@ -208,16 +209,19 @@ function readCheckpoint(dir: string, config: RunConfig): TrainerSnapshot {
  * The epoch table: lossName 'MSE', or 'NLL' for uncertainty objectives (the
  * trainer's *MSE fields then hold the NLL). 1 − R² rather than R²: at the
  * precision these models reach, R² is 0.99999… and its digits are all nines.
- * Levenberg–Marquardt iterations show the damping μ in the lr column and
- * Jacobian rows per second; the header is printed again when they start.
+ * Finishing iterations show the damping μ in the lr column and Jacobian
+ * rows per second (Levenberg–Marquardt) or the step's CG iterations
+ * (Gauss–Newton–CG); the header is printed again when they start.
  */
 function progressReporter(log: Logger, maxEpochs: number, budgetS: number | undefined, lossName: string): (s: EpochStats) => void {
   let firstElapsed: number | null = null;
   let firstEpoch = 0;
-  let phase: 'adam' | 'lm' | null = null;
-  const columns = (lm: boolean): ProgressColumn[] => [
+  type Phase = 'adam' | 'lm' | 'gn';
+  let phase: Phase | null = null;
+  const columns = (ph: Phase): ProgressColumn[] => [
     { title: 'epoch', width: 5 }, { title: `train ${lossName}`, width: 9 }, { title: `val ${lossName}`, width: 9 },
-    { title: '1−R²(t)', width: 8 }, { title: lm ? 'LM μ' : 'lr', width: 7 }, { title: lm ? 'krow/s' : 'k/s', width: 4 },
+    { title: '1−R²(t)', width: 8 }, { title: { adam: 'lr', lm: 'LM μ', gn: 'GN μ' }[ph], width: 7 },
+    { title: { adam: 'k/s', lm: 'krow/s', gn: 'CG it' }[ph], width: 4 },
     { title: 'best', width: 6 }, { title: 'ETA', width: 6 },
   ];
   return (s) => {
@@ -225,18 +229,18 @@ function progressReporter(log: Logger, maxEpochs: number, budgetS: number | unde
       firstElapsed = s.elapsedS - s.epochS;
       firstEpoch = s.epoch - 1;
     }
-    const lm = s.damping !== undefined;
-    if (phase !== (lm ? 'lm' : 'adam')) {
-      phase = lm ? 'lm' : 'adam';
-      log.info(progressHeader(columns(lm)));
+    const now: Phase = s.cgIterations !== undefined ? 'gn' : s.damping !== undefined ? 'lm' : 'adam';
+    if (phase !== now) {
+      phase = now;
+      log.info(progressHeader(columns(now)));
     }
     const perEpoch = (s.elapsedS - firstElapsed) / (s.epoch - firstEpoch);
     let eta = (maxEpochs - s.epoch) * perEpoch;
     if (budgetS !== undefined) eta = Math.min(eta, Math.max(0, budgetS - (s.elapsedS - firstElapsed)));
-    log.progress(progressRow(columns(lm), [
+    log.progress(progressRow(columns(now), [
       String(s.epoch), sci(s.trainMSE), sci(s.valMSE), sci(1 - s.valR2, 2),
       s.damping === undefined ? s.lr.toExponential(1) : s.damping.toExponential(1),
-      (s.samplesPerS / 1000).toFixed(s.damping === undefined ? 0 : 1),
+      s.cgIterations !== undefined ? String(s.cgIterations) : (s.samplesPerS / 1000).toFixed(s.damping === undefined ? 0 : 1),
       `${s.bestEpoch}${s.best ? '*' : ' '}`, formatDuration(eta),
     ]));
   };
@@ -249,13 +253,13 @@ function toRecord(s: EpochStats): EpochRecord {
   };
 }
 
-/** finishing: the run ended in the finishing phase (whose epochs are Levenberg–Marquardt iterations). */
+/** finishing: the run ended in the finishing phase (whose epochs are its iterations). */
 function describeStop(reason: StopReason, c: RunConfig, bestEpoch: number, epochs: number, lossName: string, finishing: boolean): string {
   const best = `best validation ${lossName} at epoch ${bestEpoch} of ${epochs}`;
   switch (reason) {
     case 'early_stopping':
       return finishing
-        ? `finishing phase: no better validation ${lossName} for ${c.finish?.patience} Levenberg–Marquardt iterations; ${best}`
+        ? `finishing phase: no better validation ${lossName} for ${c.finish?.patience} ${c.finish?.method} iterations; ${best}`
         : `early stopping (no better validation ${lossName} for ${c.patience} epochs); ${best}`;
     case 'max_epochs':
       return finishing ? `finishing phase: reached max_iterations = ${c.finish?.max_iterations}; ${best}` : `reached epochs = ${c.epochs}; ${best}`;

@@ -43,11 +43,13 @@ const settings = z.looseObject({
   evalChunkRows: positiveInt,
   // Absent in snapshots written before the finishing phase existed.
   finish: z.object({
-    method: z.literal('levenberg-marquardt'),
+    method: z.enum(['levenberg-marquardt', 'gauss-newton-cg']),
     startS: finite.nullable(),
     rows: positiveInt.nullable(),
     patience: count.nullable(),
     maxIterations: count.nullable(),
+    cgIterations: positiveInt.optional(),
+    cgTolerance: finite.optional(),
   }).nullable().default(null),
 });
 
@@ -62,6 +64,7 @@ const epochStats = z.object({
   samplesPerS: z.number(),
   best: z.boolean(),
   damping: z.number().optional(),
+  cgIterations: count.optional(),
   bestEpoch: count,
 });
 
@@ -86,7 +89,7 @@ const snapshot = z.looseObject({
   history: z.array(epochStats),
   elapsedS: z.number(),
   finish: z.object({
-    phase: z.enum(['adam', 'levenberg-marquardt']),
+    phase: z.enum(['adam', 'levenberg-marquardt', 'gauss-newton-cg']),
     lm: z.object({ mu: finite, iterations: count, rejected: count }),
   }).optional(),
 });

@@ -2,8 +2,8 @@
 // the validation loss (restoring the best weights), a time budget, clean stops
 // on an AbortSignal, and checkpoints as plain objects (the caller does I/O).
 // Optionally a second-order finishing phase follows Adam (settings.finish:
-// Levenberg–Marquardt, src/nn/finish/), from Adam's best weights, each of its
-// iterations validated and counted as an epoch.
+// Levenberg–Marquardt or Gauss–Newton–CG, src/nn/finish/), from Adam's best
+// weights, each of its iterations validated and counted as an epoch.
 // The loss is an Objective (src/nn/objective.ts): paper 1's MSE by default;
 // the fields named *MSE hold the objective's loss.
 //
@@ -21,7 +21,8 @@ import type { Kernels } from '../kernels/types.js';
 import { ConfigError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { Adam, ADAM_DEFAULTS, checkAdamConfig, type AdamConfig } from './adam.js';
-import { checkLmParameterCount, LevenbergMarquardt, LM_INITIAL_STATE, type LmState } from './finish/levenbergMarquardt.js';
+import { checkLmParameterCount, LevenbergMarquardt, LM_INITIAL_STATE, type Finisher, type LmState } from './finish/levenbergMarquardt.js';
+import { GaussNewtonCg, GN_CG_DEFAULTS } from './finish/gaussNewtonCg.js';
 import { BatchStream, type BatchStreamState } from './batch-stream.js';
 import { parseNetworkConfig, type NetworkConfig } from './config.js';
 import type { RegressionMetrics } from './evaluate.js';
@@ -77,9 +78,13 @@ export interface TrainerSettings {
   readonly finish: FinishSettings | null;
 }
 
-/** Levenberg–Marquardt after Adam, on the MSE objective only. */
+/** The finishing methods: explicit JᵀJ with Cholesky (≤ 12 000 parameters), or matrix-free CG on JᵀJ products (any size). */
+export const FINISH_METHODS = ['levenberg-marquardt', 'gauss-newton-cg'] as const;
+export type FinishMethod = (typeof FINISH_METHODS)[number];
+
+/** A second-order phase after Adam, on the MSE objective only. */
 export interface FinishSettings {
-  readonly method: 'levenberg-marquardt';
+  readonly method: FinishMethod;
   /**
    * Training seconds (summed over resumed runs) after which Adam hands over;
    * null: when Adam stops by max epochs or early stopping.
@@ -91,6 +96,9 @@ export interface FinishSettings {
   readonly patience: number | null;
   /** Most iterations; null = no limit. */
   readonly maxIterations: number | null;
+  /** gauss-newton-cg: CG iterations per step at most, and the relative residual that ends a solve (absent in older snapshots: the defaults). */
+  readonly cgIterations?: number;
+  readonly cgTolerance?: number;
 }
 
 export interface EpochStats {
@@ -110,8 +118,10 @@ export interface EpochStats {
   readonly samplesPerS: number;
   /** Whether this epoch set a new best validation MSE. */
   readonly best: boolean;
-  /** In the finishing phase (one Levenberg–Marquardt iteration per epoch, lr 0): the damping μ after it. */
+  /** In the finishing phase (one Levenberg–Marquardt or Gauss–Newton iteration per epoch, lr 0): the damping μ after it. */
   readonly damping?: number;
+  /** Gauss–Newton–CG: the CG iterations of the epoch's step. */
+  readonly cgIterations?: number;
   /** 1-based epoch of the best validation MSE so far (0: none yet). */
   readonly bestEpoch: number;
 }
@@ -210,7 +220,7 @@ export interface TrainerSnapshot<A extends Float64Payload = Float64Payload> {
   readonly finish?: { readonly phase: Phase; readonly lm: LmState };
 }
 
-type Phase = 'adam' | 'levenberg-marquardt';
+type Phase = 'adam' | FinishMethod;
 
 const DEFAULT_BATCH_SIZE = 512;
 const DEFAULT_PATIENCE = 200;
@@ -267,7 +277,7 @@ export class Trainer {
   private running = false;
   private phase: Phase = 'adam';
   private lmState: LmState = LM_INITIAL_STATE;
-  private lm: LevenbergMarquardt | null = null;
+  private lm: Finisher | null = null;
 
   constructor(network: TrainableNetwork, data: TrainingData, options: TrainerOptions) {
     const settings = resolveSettings(options);
@@ -289,13 +299,13 @@ export class Trainer {
       throw new ConfigError(`data.weight: the '${this.objective.name}' objective does not take sample weights (the squared error, 'mse', does)`);
     }
     if ((data.wTrain ?? null) !== null && settings.finish !== null) {
-      throw new ConfigError('data.weight: the Levenberg–Marquardt finishing phase fits unweighted residuals; set finish: null');
+      throw new ConfigError('data.weight: the finishing phase fits unweighted residuals; set finish: null');
     }
     if (settings.finish !== null && this.objective.name !== 'mse') {
-      throw new ConfigError(`finish: Levenberg–Marquardt minimises a squared error; it cannot finish the '${this.objective.name}' objective`);
+      throw new ConfigError(`finish: ${settings.finish.method} minimises a squared error; it cannot finish the '${this.objective.name}' objective`);
     }
     // Before Adam runs, not after: a network too large for the P×P matrices fails now.
-    if (settings.finish !== null) checkLmParameterCount(this.objective.params.length);
+    if (settings.finish?.method === 'levenberg-marquardt') checkLmParameterCount(this.objective.params.length);
   }
 
   /**
@@ -352,7 +362,9 @@ export class Trainer {
     t.hist.push(...snapshot.history);
     t.elapsedBaseS = snapshot.elapsedS;
     if (snapshot.finish !== undefined) {
-      t.phase = snapshot.finish.phase;
+      const phase = snapshot.finish.phase;
+      if (phase !== 'adam' && phase !== s.finish?.method) throw new ConfigError(`snapshot is in the '${phase}' phase, but its settings finish with ${s.finish?.method ?? 'nothing'}`);
+      t.phase = phase;
       t.lmState = snapshot.finish.lm;
     }
     return t;
@@ -414,7 +426,7 @@ export class Trainer {
         }
         if (this.wait >= patience || this.epoch >= s.maxEpochs) {
           if (finish !== null) {
-            this.enterFinishing();
+            this.enterFinishing(finish.method);
             continue;
           }
           reason = this.wait >= patience ? 'early_stopping' : 'max_epochs';
@@ -433,7 +445,7 @@ export class Trainer {
               const stats = this.finishEpoch(epochStart);
               if (rt.onEpoch !== undefined) await rt.onEpoch(stats);
             }
-            this.enterFinishing();
+            this.enterFinishing(finish.method);
             continue outer;
           }
           if (t0 - runStart >= budgetMs) {
@@ -514,9 +526,9 @@ export class Trainer {
   }
 
   /** Adam hands over: the finishing phase starts from the best weights so far, with its own patience count. */
-  private enterFinishing(): void {
+  private enterFinishing(method: FinishMethod): void {
     if (this.best !== null) this.objective.params.set(this.bestParams);
-    this.phase = 'levenberg-marquardt';
+    this.phase = method;
     this.wait = 0;
     this.stepInEpoch = 0;
     this.epochLossSum = 0;
@@ -530,7 +542,7 @@ export class Trainer {
   }
 
   /**
-   * One Levenberg–Marquardt iteration as an epoch (validated, checkpointed
+   * One finishing iteration as an epoch (validated, checkpointed
    * by onEpoch); returns why the run stops, or null to go on. An iteration
    * cut short by the signal or the budget leaves parameters and state as they
    * were, so the run resumes exactly.
@@ -543,7 +555,12 @@ export class Trainer {
     if (now() >= deadlineMs) return 'time_budget';
     if (this.lm === null) {
       const { x, y } = this.finishingRows(finish.rows);
-      this.lm = new LevenbergMarquardt(this.network, x, y, this.lmState);
+      this.lm = finish.method === 'levenberg-marquardt'
+        ? new LevenbergMarquardt(this.network, x, y, this.lmState)
+        : new GaussNewtonCg(this.network, x, y, this.lmState, {
+          maxCgIterations: finish.cgIterations ?? GN_CG_DEFAULTS.maxCgIterations,
+          cgTolerance: finish.cgTolerance ?? GN_CG_DEFAULTS.cgTolerance,
+        });
     }
     const start = now();
     let lastYield = start;
@@ -565,7 +582,7 @@ export class Trainer {
     this.epochSamples = this.lm.rows;
     this.epochStepMs = now() - start;
     this.lastLr = 0;
-    const stats: EpochStats = { ...this.finishEpoch(start), damping: it.mu };
+    const stats: EpochStats = { ...this.finishEpoch(start), damping: it.mu, ...(it.cgIterations === undefined ? {} : { cgIterations: it.cgIterations }) };
     this.hist[this.hist.length - 1] = stats;
     if (rt.onEpoch !== undefined) await rt.onEpoch(stats);
     await yieldToEventLoop();
@@ -716,15 +733,20 @@ function checkFinish(f: FinishSettings): FinishSettings {
   const count = (v: number | null, key: string): void => {
     if (v !== null && !(Number.isInteger(v) && v >= 1)) throw new ConfigError(`finish.${key}: expected a positive integer or null, got ${v}`);
   };
-  if (f.method !== 'levenberg-marquardt') throw new ConfigError(`finish.method: expected 'levenberg-marquardt', got ${String(f.method)}`);
+  if (!FINISH_METHODS.includes(f.method)) throw new ConfigError(`finish.method: expected one of ${FINISH_METHODS.join(', ')}, got ${String(f.method)}`);
   if (f.startS !== null && !(Number.isFinite(f.startS) && f.startS >= 0)) throw new ConfigError(`finish.startS: expected seconds ≥ 0 or null, got ${f.startS}`);
   count(f.rows, 'rows');
   count(f.patience, 'patience');
   count(f.maxIterations, 'maxIterations');
+  count(f.cgIterations ?? null, 'cgIterations');
+  const tol = f.cgTolerance;
+  if (tol !== undefined && !(tol > 0 && tol < 1)) throw new ConfigError(`finish.cgTolerance: expected a number in (0, 1), got ${tol}`);
   if (f.startS === null && f.patience === null && f.maxIterations === null) {
     throw new ConfigError('finish: with neither a start time nor patience nor maxIterations the phase has no end; set one');
   }
-  return { method: f.method, startS: f.startS, rows: f.rows, patience: f.patience, maxIterations: f.maxIterations };
+  const base = { method: f.method, startS: f.startS, rows: f.rows, patience: f.patience, maxIterations: f.maxIterations };
+  if (f.method === 'levenberg-marquardt') return base;
+  return { ...base, cgIterations: f.cgIterations ?? GN_CG_DEFAULTS.maxCgIterations, cgTolerance: f.cgTolerance ?? GN_CG_DEFAULTS.cgTolerance };
 }
 
 function positiveSeconds(v: number): number {

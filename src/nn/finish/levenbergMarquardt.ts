@@ -52,14 +52,29 @@ export interface LmState {
 
 export const LM_INITIAL_STATE: LmState = { mu: 1e-3, iterations: 0, rejected: 0 };
 
-export interface LmIteration {
+/** What one iteration of a finishing method did (this one or gaussNewtonCg.ts). */
+export interface FinishIteration {
   /** Squared error per row before and after the iteration (equal when no trial was accepted). */
   readonly mseBefore: number;
   readonly mseAfter: number;
   readonly accepted: boolean;
+  /** Candidate steps whose squared error was evaluated. */
   readonly trials: number;
   /** μ after the iteration. */
   readonly mu: number;
+  /** Gauss–Newton–CG: conjugate-gradient iterations of the step's solve. */
+  readonly cgIterations?: number;
+}
+
+export type LmIteration = FinishIteration;
+
+/** A finishing method as the Trainer drives it: one iteration at a time, its state (μ, counts) snapshotted between them. */
+export interface Finisher {
+  readonly state: LmState;
+  /** Training rows the squared error is taken over. */
+  readonly rows: number;
+  /** null: keepGoing() stopped it, and parameters and state are as before. */
+  iterate(keepGoing: KeepGoing): Promise<FinishIteration | null>;
 }
 
 export function checkLmParameterCount(p: number): void {
@@ -72,7 +87,7 @@ export function checkLmParameterCount(p: number): void {
   }
 }
 
-export class LevenbergMarquardt {
+export class LevenbergMarquardt implements Finisher {
   private st: LmState;
   private readonly ne: NormalEquations;
   private readonly m: Float64Array;
@@ -90,7 +105,7 @@ export class LevenbergMarquardt {
     const p = network.paramCount;
     checkLmParameterCount(p);
     if (x.length !== y.length * network.inputDim) throw new RangeError(`LevenbergMarquardt: x has ${x.length} values for ${y.length} rows × ${network.inputDim}`);
-    this.st = checkState(state);
+    this.st = checkLmState(state);
     this.ne = allocateNormalEquations(p);
     this.m = new Float64Array(p * p);
     this.delta = new Float64Array(p);
@@ -196,7 +211,8 @@ export class LevenbergMarquardt {
   }
 }
 
-function checkState(s: LmState): LmState {
+/** The state a snapshot brings back, checked before a finishing method uses it. */
+export function checkLmState(s: LmState): LmState {
   const ok = Number.isFinite(s.mu) && s.mu > 0
     && Number.isInteger(s.iterations) && s.iterations >= 0 && Number.isInteger(s.rejected) && s.rejected >= 0;
   if (!ok) throw new ConfigError(`finishing state: expected μ > 0 and counts ≥ 0, got ${JSON.stringify(s)}`);
