@@ -109,6 +109,33 @@ export class JacobianProducts {
     this.transposeTimes(jv, out);
   }
 
+  /**
+   * out = diag(JᵀJ) = Σ_i J_ik², from per-row gradients (one single-row
+   * forward and backward each) of at most maxRows rows evenly spaced
+   * through the set, scaled by rows/used: an average of positive terms, so
+   * even a few hundred rows estimate every column to within tens of percent
+   * (Rademacher probes, mean((Jᵀu)²), were 25–100× low for 0.1 % of the
+   * columns of a DNN 8-72 with four probes: those columns took steps that
+   * large). All rows when maxRows ≥ rows: exact.
+   */
+  diagonal(out: Float64Array, maxRows: number): void {
+    const net = this.network;
+    const d = net.inputDim;
+    const n = this.rows;
+    const used = Math.min(n, maxRows);
+    const one = new Float64Array([1]);
+    out.fill(0);
+    for (let j = 0; j < used; j++) {
+      const row = Math.floor((j * n) / used);
+      net.forward(this.x.subarray(row * d, (row + 1) * d), 1);
+      net.backward(one);
+      const g = net.grads;
+      for (let k = 0; k < out.length; k++) out[k] += g[k] * g[k];
+    }
+    const scale = n / used;
+    if (scale !== 1) for (let k = 0; k < out.length; k++) out[k] *= scale;
+  }
+
   /** Σ(f − y)² at the current parameters (inference passes); pred (n values) is scratch. */
   squaredError(y: Float64Array, pred: Float64Array): number {
     const n = this.rows;
