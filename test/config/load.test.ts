@@ -142,13 +142,16 @@ test('issue 17: a key given twice in the config JSON is an error naming it', () 
 
 test('finish: defaults, and the combinations it cannot take are named', () => {
   const c = validateConfig({ ...base, model_type: 'dnn', time_budget_s: 600, finish: {} }, 'cfg');
-  assert.deepEqual(c.finish, { method: 'levenberg-marquardt', share: 0.3, rows: null, patience: 20, max_iterations: null });
+  assert.deepEqual(c.finish, { method: 'levenberg-marquardt', share: 0.3, rows: null, patience: 20, max_iterations: null, cg_iterations: 50, cg_tolerance: 1e-4 });
   assert.equal(validateConfig(base, 'cfg').finish, null, 'off by default');
   const bad: [Record<string, unknown>, RegExp][] = [
     [{ finish: {} }, /finish\.share is a fraction of time_budget_s/],
     [{ finish: { share: null, patience: null } }, /never ends/],
     [{ time_budget_s: 60, uncertainty: 'heteroscedastic', finish: {} }, /finish cannot be combined with uncertainty: 'heteroscedastic'/],
     [{ time_budget_s: 60, finish: { share: 1 } }, /finish\.share: Too big/],
+    [{ time_budget_s: 60, finish: { method: 'gauss-newton-cg', cg_iterations: 0 } }, /finish\.cg_iterations: Too small/],
+    [{ time_budget_s: 60, finish: { method: 'gauss-newton-cg', cg_tolerance: 2 } }, /finish\.cg_tolerance: Too big/],
+    [{ time_budget_s: 60, finish: { method: 'newton' } }, /finish\.method/],
     [{ time_budget_s: 60, model_type: 'bdt', finish: {} }, /finish: applies to model_type .*not 'bdt'/],
   ];
   for (const [extra, message] of bad) {

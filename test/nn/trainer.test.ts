@@ -6,6 +6,7 @@ import {
   type TrainerOptions, type TrainerSnapshot, type TrainingData,
 } from '../../src/nn/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { parseTrainerSnapshot } from '../../src/nn/snapshotSchema.js';
 import { referenceKernels, sameBits, sinSquareTarget, uniformPoints } from './helpers.js';
 
 function makeData(seed: number, nTrain: number, nVal: number, d = 2): TrainingData {
@@ -242,6 +243,40 @@ test('finishing phase: settings and networks it cannot take are refused before t
   );
   const big = makeNet(referenceKernels, { type: 'dnn', inputDim: 2, depth: 3, width: 90 }, 1);
   assert.throws(() => new Trainer(big, data, { maxEpochs: 1, finish: FINISH }), /at most 12,000 parameters/);
+});
+
+const GN_FINISH = { method: 'gauss-newton-cg', startS: null, rows: 200, patience: 3, maxIterations: 4, cgIterations: 8, cgTolerance: 1e-6 } as const;
+
+test('finishing phase gauss-newton-cg: its iterations are validated epochs with CG counts, and an interrupted run resumes bit for bit', async () => {
+  const adamOnly = await new Trainer(makeNet(referenceKernels, SMALL, 51), data, { maxEpochs: 2, batchSize: 64, rng: new Rng(52) }).run();
+  const options: TrainerOptions = { maxEpochs: 2, batchSize: 64, finish: GN_FINISH };
+  const straightNet = makeNet(referenceKernels, SMALL, 51);
+  const straight = await new Trainer(straightNet, data, { ...options, rng: new Rng(52) }).run();
+  assert.equal(straight.stopReason, 'max_epochs');
+  assert.deepEqual(straight.history.map((h) => h.cgIterations), [undefined, undefined, 8, 8, 8, 8]);
+  assert.ok(straight.history.slice(2).every((h) => h.lr === 0 && (h.damping ?? 0) > 0));
+  assert.ok(straight.bestValMSE < adamOnly.bestValMSE / 2, `GN-CG ${straight.bestValMSE} vs Adam ${adamOnly.bestValMSE}`);
+  const abort = new AbortController();
+  const t = new Trainer(makeNet(referenceKernels, SMALL, 51), data, {
+    ...options, rng: new Rng(52), signal: abort.signal, onEpoch: (s) => { if (s.epoch === 4) abort.abort(); },
+  });
+  assert.equal((await t.run()).stopReason, 'aborted');
+  const snap = JSON.parse(JSON.stringify(t.snapshot())) as TrainerSnapshot;
+  assert.equal(snap.finish?.phase, 'gauss-newton-cg');
+  assert.equal(snap.finish?.lm.iterations, 2);
+  const resumed = Trainer.resume(parseTrainerSnapshot(snap, 'test'), referenceKernels, data);
+  const r = await resumed.run();
+  assert.equal(r.stopReason, 'max_epochs');
+  assert.equal(sameBits(resumed.network.params, straightNet.params), null);
+  assert.deepEqual(r.history.map((h) => h.valMSE), straight.history.map((h) => h.valMSE));
+});
+
+test('finishing phase gauss-newton-cg: no parameter limit, and bad CG settings are refused', () => {
+  const big = makeNet(referenceKernels, { type: 'dnn', inputDim: 2, depth: 3, width: 90 }, 1);
+  assert.doesNotThrow(() => new Trainer(big, data, { maxEpochs: 1, finish: GN_FINISH }));
+  const net = makeNet(referenceKernels, SMALL, 1);
+  assert.throws(() => new Trainer(net, data, { maxEpochs: 1, finish: { ...GN_FINISH, cgIterations: 0 } }), /finish\.cgIterations: expected a positive integer/);
+  assert.throws(() => new Trainer(net, data, { maxEpochs: 1, finish: { ...GN_FINISH, cgTolerance: 1 } }), /finish\.cgTolerance: expected a number in \(0, 1\)/);
 });
 
 test('issue 19: a time budget stops within one step and validates the partial epoch', async () => {
