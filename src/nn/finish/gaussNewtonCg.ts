@@ -5,7 +5,10 @@
 // by preconditioned CG from δ = 0, where every CG iteration costs one product
 // JᵀJv = Jᵀ(Jv) (jacobianProducts.ts: two inference passes and one
 // forward-backward over the rows), so memory is O(P + rows) and the work per
-// CG iteration ~5 forward passes.
+// CG iteration ~5 forward passes. Measured (DNN 8-56, 22 569 parameters,
+// 20 000 rows, one native thread on a shared machine): 0.25 s per JᵀJv
+// product, 3.6 s per step of 10 CG iterations; 88 % of the CPU time in the
+// native dense forward and backward kernels (node --cpu-prof).
 //
 // The design follows Martens, "Deep learning via Hessian-free optimization"
 // (ICML 2010), keeping what pays here:
