@@ -5,6 +5,7 @@
 #include "kernels/mv.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kernels/activations.h"
@@ -14,8 +15,13 @@
 /* The dual block of the weights that acts on blade a's partner a^15. */
 static long dual_block(const af_mv_algebra *g, int a) { return GRADES + 4 - g->grade[a]; }
 
-void af_mv_linear_forward(const af_mv_algebra *g, long cin, long cout, const double *w,
-                          const double *x, long R, long lo, long hi, double *y) {
+/* The inner loops keep a token's outputs in registers; the width is passed as
+ * a constant for the common ones (switch_width) so the compiler can. */
+#define AF_MV_INLINE static inline __attribute__((always_inline))
+
+AF_MV_INLINE void linear_forward_w(const af_mv_algebra *g, long cin, const long cout,
+                                   const double *w, const double *x, long R, long lo, long hi,
+                                   double *y) {
   const long blk = cin * cout;
   const double *bias = w + 2 * GRADES * blk;
   for (int a = 0; a < AF_MV; a++) {
@@ -26,56 +32,104 @@ void af_mv_linear_forward(const af_mv_algebra *g, long cin, long cout, const dou
     const double *xb = x + (long)(a ^ 15) * R * cin;
     double *ya = y + (long)a * R * cout;
     for (long r = lo; r < hi; r++) {
-      double *yr = ya + r * cout;
       const double *xr = xa + r * cin, *xd = xb + r * cin;
-      for (long o = 0; o < cout; o++) yr[o] = 0.0;
+      double acc[cout];
+      for (long o = 0; o < cout; o++) acc[o] = 0.0;
       for (long i = 0; i < cin; i++) {
         const double xi = xr[i];
         const double *wi = wa + i * cout;
-        for (long o = 0; o < cout; o++) yr[o] += xi * wi[o];
+        for (long o = 0; o < cout; o++) acc[o] += xi * wi[o];
       }
       for (long i = 0; i < cin; i++) {
         const double xi = s * xd[i];
         const double *wi = wd + i * cout;
-        for (long o = 0; o < cout; o++) yr[o] += xi * wi[o];
+        for (long o = 0; o < cout; o++) acc[o] += xi * wi[o];
       }
       if (a == 0)
-        for (long o = 0; o < cout; o++) yr[o] += bias[o];
+        for (long o = 0; o < cout; o++) acc[o] += bias[o];
+      double *yr = ya + r * cout;
+      for (long o = 0; o < cout; o++) yr[o] = acc[o];
     }
   }
 }
 
-void af_mv_linear_backward_dx(const af_mv_algebra *g, long cin, long cout, const double *w,
-                              const double *dy, long R, long lo, long hi, double *dx) {
+/* Calls F(..., width, ...) with the width a compile-time constant when it is 1, 2, 4, 8 or 16. */
+#define SWITCH_WIDTH(F, width, ...)      \
+  switch (width) {                       \
+    case 1: F(1, __VA_ARGS__); break;    \
+    case 2: F(2, __VA_ARGS__); break;    \
+    case 4: F(4, __VA_ARGS__); break;    \
+    case 8: F(8, __VA_ARGS__); break;    \
+    case 16: F(16, __VA_ARGS__); break;  \
+    default: F(width, __VA_ARGS__); break; \
+  }
+
+#define CALL_FWD(W, g, cin, w, x, R, lo, hi, y) linear_forward_w(g, cin, W, w, x, R, lo, hi, y)
+
+void af_mv_linear_forward(const af_mv_algebra *g, long cin, long cout, const double *w,
+                          const double *x, long R, long lo, long hi, double *y) {
+  SWITCH_WIDTH(CALL_FWD, cout, g, cin, w, x, R, lo, hi, y)
+}
+
+/* dx_a = dy_a W_grade(a)^T + s dy_b W_dual(b)^T: the same loop as the forward
+ * on the transposed blocks (wt, 10 blocks of cout x cin), widths swapped. */
+AF_MV_INLINE void linear_dx_w(const af_mv_algebra *g, const long cin, long cout,
+                              const double *wt, const double *dy, long R, long lo, long hi,
+                              double *dx) {
   const long blk = cin * cout;
   for (int a = 0; a < AF_MV; a++) {
     const int b = a ^ 15;
-    const double *wa = w + g->grade[a] * blk;
-    const double *wd = w + dual_block(g, b) * blk;
+    const double *wa = wt + g->grade[a] * blk;
+    const double *wd = wt + dual_block(g, b) * blk;
     const double s = g->dual[b];
     const double *dya = dy + (long)a * R * cout;
     const double *dyb = dy + (long)b * R * cout;
     double *dxa = dx + (long)a * R * cin;
     for (long r = lo; r < hi; r++) {
       const double *da = dya + r * cout, *db = dyb + r * cout;
-      double *xr = dxa + r * cin;
-      for (long i = 0; i < cin; i++) {
-        const double *wi = wa + i * cout, *wj = wd + i * cout;
-        double u = 0.0, v = 0.0;
-        for (long o = 0; o < cout; o++) u += da[o] * wi[o];
-        for (long o = 0; o < cout; o++) v += db[o] * wj[o];
-        xr[i] = u + s * v;
+      double u[cin], v[cin];
+      for (long i = 0; i < cin; i++) u[i] = v[i] = 0.0;
+      for (long o = 0; o < cout; o++) {
+        const double d = da[o], e = db[o];
+        const double *wi = wa + o * cin, *wj = wd + o * cin;
+        for (long i = 0; i < cin; i++) {
+          u[i] += d * wi[i];
+          v[i] += e * wj[i];
+        }
       }
+      double *xr = dxa + r * cin;
+      for (long i = 0; i < cin; i++) xr[i] = u[i] + s * v[i];
     }
   }
 }
 
-void af_mv_linear_backward_dw(const af_mv_algebra *g, long cin, long cout, const double *x,
+#define CALL_DX(W, g, cout, wt, dy, R, lo, hi, dx) linear_dx_w(g, W, cout, wt, dy, R, lo, hi, dx)
+
+void af_mv_linear_backward_dx(const af_mv_algebra *g, long cin, long cout, const double *w,
+                              const double *dy, long R, long lo, long hi, double *dx) {
+  const long blk = cin * cout;
+  double stack[2048];
+  double *wt = 2 * GRADES * blk <= 2048 ? stack : malloc((size_t)(2 * GRADES * blk) * sizeof(double));
+  if (wt == 0) { /* out of memory: make the result visibly unusable rather than stale */
+    for (int a = 0; a < AF_MV; a++)
+      for (long r = lo; r < hi; r++)
+        for (long i = 0; i < cin; i++) dx[(long)a * R * cin + r * cin + i] = NAN;
+    return;
+  }
+  for (long k = 0; k < 2 * GRADES; k++)
+    for (long i = 0; i < cin; i++)
+      for (long o = 0; o < cout; o++) wt[k * blk + o * cin + i] = w[k * blk + i * cout + o];
+  SWITCH_WIDTH(CALL_DX, cin, g, cout, wt, dy, R, lo, hi, dx)
+  if (wt != stack) free(wt);
+}
+
+AF_MV_INLINE void linear_dw_w(const af_mv_algebra *g, long cin, const long cout, const double *x,
                               const double *dy, long R, long klo, long khi, double *gw) {
   const long blk = cin * cout;
   for (long kk = klo; kk < khi; kk++) {
     const long k = kk / cin, i = kk % cin;
-    double *gi = gw + k * blk + i * cout;
+    double acc[cout];
+    for (long o = 0; o < cout; o++) acc[o] = 0.0;
     for (int a = 0; a < AF_MV; a++) {
       /* Block k < 5 reads blade a itself when a has grade k; block k >= 5 reads
        * a's partner a^15, signed, for the blades a whose dual block it is. */
@@ -87,15 +141,27 @@ void af_mv_linear_backward_dw(const af_mv_algebra *g, long cin, long cout, const
       for (long r = 0; r < R; r++) {
         const double xi = s * xa[r * cin];
         const double *d = dya + r * cout;
-        for (long o = 0; o < cout; o++) gi[o] += xi * d[o];
+        for (long o = 0; o < cout; o++) acc[o] += xi * d[o];
       }
     }
+    double *gi = gw + k * blk + i * cout;
+    for (long o = 0; o < cout; o++) gi[o] += acc[o];
   }
   if (klo == 0 && khi > 0) {
-    double *gb = gw + 2 * GRADES * blk;
+    double acc[cout];
+    for (long o = 0; o < cout; o++) acc[o] = 0.0;
     for (long r = 0; r < R; r++)
-      for (long o = 0; o < cout; o++) gb[o] += dy[r * cout + o];
+      for (long o = 0; o < cout; o++) acc[o] += dy[r * cout + o];
+    double *gb = gw + 2 * GRADES * blk;
+    for (long o = 0; o < cout; o++) gb[o] += acc[o];
   }
+}
+
+#define CALL_DW(W, g, cin, x, dy, R, klo, khi, gw) linear_dw_w(g, cin, W, x, dy, R, klo, khi, gw)
+
+void af_mv_linear_backward_dw(const af_mv_algebra *g, long cin, long cout, const double *x,
+                              const double *dy, long R, long klo, long khi, double *gw) {
+  SWITCH_WIDTH(CALL_DW, cout, g, cin, x, dy, R, klo, khi, gw)
 }
 
 void af_mv_norm_forward(const af_mv_algebra *g, double eps, const double *x, long R, long c,
