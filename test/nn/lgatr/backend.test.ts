@@ -16,6 +16,7 @@ import { LGATrNet } from '../../../src/nn/lgatr/network.js';
 import { NORM_EPS } from '../../../src/nn/lgatr/ops.js';
 import { Rng } from '../../../src/util/rng.js';
 import { checkNetworkGradient, referenceKernels } from '../helpers.js';
+import { momenta } from './lorentz.js';
 
 const native = getKernels('native');
 const fast = mvOps(native, NORM_EPS);
@@ -144,15 +145,6 @@ function pair(): LGATrNet[] {
   for (let i = 0; i < nets[0].paramCount; i++) nets[0].params[i] += 0.1 * rng.normal();
   nets[1].params.set(nets[0].params);
   return nets;
-}
-
-function momenta(rng: Rng, n: number): Float64Array {
-  const x = new Float64Array(n * 20);
-  for (let r = 0; r < n * 5; r++) {
-    const p = [0.3 * rng.normal(), 0.3 * rng.normal(), 0.3 * rng.normal()];
-    x.set([Math.hypot(...p), ...p], 4 * r);
-  }
-  return x;
 }
 
 test('a native L-GATr network matches the TypeScript one: predictions, parameter and momentum gradients', () => {
