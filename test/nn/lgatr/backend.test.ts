@@ -164,6 +164,28 @@ test('a native L-GATr network matches the TypeScript one: predictions, parameter
   assertClose(res[0].dx, res[1].dx, 'momentum gradient');
 });
 
+test('the native L-GATr network gives the same bits on 1 and 2 kernel threads', () => {
+  const net = pair()[1];
+  const rng = new Rng('mv-net-threads');
+  const n = 400;
+  const x = momenta(rng, n);
+  const c = normal(rng, n);
+  const before = native.threads();
+  const run = (threads: number): Float64Array[] => {
+    native.setThreads(threads);
+    const f = net.forward(x, n).slice();
+    net.backward(c);
+    return [f, net.grads.slice()];
+  };
+  try {
+    const [one, two] = [run(1), run(2)];
+    assert.deepEqual(two[0], one[0]);
+    assert.deepEqual(two[1], one[1]);
+  } finally {
+    native.setThreads(before);
+  }
+});
+
 test('the native L-GATr gradient matches finite differences (parameters and input momenta)', () => {
   const net = pair()[1];
   const rng = new Rng('mv-net-fd');
