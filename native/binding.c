@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "dispatch_mv.h"
 #include "dispatch_trees.h"
 #include "kernels/activations.h"
 #include "kernels/kan.h"
@@ -607,6 +608,229 @@ static napi_value js_angular_head_backward(napi_env env, napi_callback_info info
   return angular_head(env, info, 1);
 }
 
+/* ---- L-GATr's multivector ops (dispatch_mv.h). The algebra comes from
+ * src/nn/lgatr/algebra.ts as 48 numbers (GRADE, DUAL_SIGN, METRIC) and a
+ * bilinear table as 4 numbers a term (left, right, out, sign); the indices
+ * are checked because the kernels index with them. */
+
+static int mv_algebra(napi_env env, const char *fn, const arr_t *a, af_mv_algebra *g) {
+  if (want_len(env, fn, "algebra", a, 3 * AF_MV, "48")) return -1;
+  for (int i = 0; i < AF_MV; i++) {
+    const double k = a->p[i];
+    if (!(k == floor(k) && k >= 0 && k <= 4)) {
+      throw_msg(env, 1, fn, "algebra: grade %d is %g, not an integer in [0, 4]", i, k);
+      return -1;
+    }
+    g->grade[i] = (int)k;
+    g->dual[i] = a->p[AF_MV + i];
+    g->metric[i] = a->p[2 * AF_MV + i];
+  }
+  return 0;
+}
+
+static int mv_table(napi_env env, const char *fn, const arr_t *a, af_mv_table *t) {
+  if (a->len % 4 != 0 || a->len / 4 > 256) {
+    throw_msg(env, 1, fn, "table must hold 4 numbers per term and at most 256 terms, got %zu values",
+              (size_t)a->len);
+    return -1;
+  }
+  t->count = (int)(a->len / 4);
+  for (int k = 0; k < t->count; k++) {
+    const double *e = a->p + 4 * k;
+    for (int m = 0; m < 3; m++) {
+      if (!(e[m] == floor(e[m]) && e[m] >= 0 && e[m] < AF_MV)) {
+        throw_msg(env, 1, fn, "table term %d: blade index %g is not an integer in [0, 15]", k, e[m]);
+        return -1;
+      }
+    }
+    t->left[k] = (unsigned char)e[0];
+    t->right[k] = (unsigned char)e[1];
+    t->out[k] = (unsigned char)e[2];
+    t->sign[k] = e[3];
+  }
+  return 0;
+}
+
+static napi_value mv_run(napi_env env, const af_mv_call *call) {
+  af_par_mv(call);
+  return undefined(env);
+}
+
+static const arg_spec MV_LINEAR_FORWARD[] = {
+    {ARG_F64, "algebra"}, {ARG_DIM, "cin"}, {ARG_DIM, "cout"}, {ARG_F64, "w"},
+    {ARG_F64, "x"},       {ARG_DIM, "rows"}, {ARG_F64, "y"}};
+static const int MV_LINEAR_FORWARD_SIZES[] = {0, 0, 0, 1, 2, 0, 3};
+static const arg_spec MV_LINEAR_BACKWARD[] = {
+    {ARG_F64, "algebra"}, {ARG_DIM, "cin"}, {ARG_DIM, "cout"}, {ARG_F64, "w"},
+    {ARG_F64, "x"},       {ARG_DIM, "rows"}, {ARG_F64, "dy"},  {ARG_F64, "g"},
+    {ARG_F64_OR_NULL, "dx"}};
+static const int MV_LINEAR_BACKWARD_SIZES[] = {0, 0, 0, 1, 2, 0, 3, 1, 2};
+
+static napi_value mv_linear(napi_env env, napi_callback_info info, int backward) {
+  const char *fn = backward ? "mvLinearBackward" : "mvLinearForward";
+  const arg_spec *spec = backward ? MV_LINEAR_BACKWARD : MV_LINEAR_FORWARD;
+  const size_t count = backward ? 9 : 7;
+  arg_val v[9];
+  af_mv_algebra g;
+  if (parse_args(env, info, fn, spec, count, v)) return 0;
+  const long long cin = v[1].i, cout = v[2].i, rows = v[5].i;
+  const size_spec sizes[] = {{10 * cin * cout + cout, "10*cin*cout+cout"},
+                             {AF_MV * rows * cin, "16*rows*cin"},
+                             {AF_MV * rows * cout, "16*rows*cout"}};
+  if (want_sizes(env, fn, spec, count, v, backward ? MV_LINEAR_BACKWARD_SIZES : MV_LINEAR_FORWARD_SIZES, sizes)) return 0;
+  if (mv_algebra(env, fn, &v[0].a, &g)) return 0;
+  af_mv_call c = {.op = backward ? AF_MV_LINEAR_BACKWARD : AF_MV_LINEAR_FORWARD, .g = &g,
+                  .rows = rows, .cin = cin, .cout = cout, .w = v[3].a.p, .x = v[4].a.p};
+  if (backward) {
+    c.dy = v[6].a.p;
+    c.gw = v[7].a.p;
+    c.out = ptr(&v[8]);
+  } else {
+    c.out = v[6].a.p;
+  }
+  return mv_run(env, &c);
+}
+
+static napi_value js_mv_linear_forward(napi_env env, napi_callback_info info) { return mv_linear(env, info, 0); }
+static napi_value js_mv_linear_backward(napi_env env, napi_callback_info info) { return mv_linear(env, info, 1); }
+
+/* Norm, gate: 1 16*rows*c, 2 rows, 3 rows*c. */
+static const arg_spec MV_NORM_FORWARD[] = {
+    {ARG_F64, "algebra"}, {ARG_FINITE, "eps"}, {ARG_F64, "x"},    {ARG_DIM, "rows"},
+    {ARG_DIM, "c"},       {ARG_F64, "y"},      {ARG_F64, "norm"}, {ARG_F64, "sq"}};
+static const int MV_NORM_FORWARD_SIZES[] = {0, 0, 1, 0, 0, 1, 2, 3};
+static const arg_spec MV_NORM_BACKWARD[] = {
+    {ARG_F64, "algebra"}, {ARG_F64, "x"},  {ARG_DIM, "rows"}, {ARG_DIM, "c"},   {ARG_F64, "norm"},
+    {ARG_F64, "sq"},      {ARG_F64, "dy"}, {ARG_F64, "dx"},   {ARG_F64, "dot"}};
+static const int MV_NORM_BACKWARD_SIZES[] = {0, 1, 0, 0, 2, 3, 1, 1, 2};
+static const arg_spec MV_GATE_FORWARD[] = {
+    {ARG_F64, "x"}, {ARG_DIM, "rows"}, {ARG_DIM, "c"}, {ARG_F64, "y"}};
+static const int MV_GATE_FORWARD_SIZES[] = {1, 0, 0, 1};
+static const arg_spec MV_GATE_BACKWARD[] = {
+    {ARG_F64, "x"}, {ARG_DIM, "rows"}, {ARG_DIM, "c"}, {ARG_F64, "dy"}, {ARG_F64, "dx"}};
+static const int MV_GATE_BACKWARD_SIZES[] = {1, 0, 0, 1, 1};
+
+/* rows and c sit at rows_at, rows_at + 1. */
+static int mv_row_args(napi_env env, napi_callback_info info, const char *fn, const arg_spec *spec,
+                       size_t count, const int *size_of, int rows_at, arg_val *v) {
+  if (parse_args(env, info, fn, spec, count, v)) return -1;
+  const long long rows = v[rows_at].i, c = v[rows_at + 1].i;
+  const size_spec sizes[] = {{AF_MV * rows * c, "16*rows*c"}, {rows, "rows"}, {rows * c, "rows*c"}};
+  return want_sizes(env, fn, spec, count, v, size_of, sizes);
+}
+
+static napi_value js_mv_norm_forward(napi_env env, napi_callback_info info) {
+  const char *fn = "mvNormForward";
+  arg_val v[8];
+  af_mv_algebra g;
+  if (mv_row_args(env, info, fn, ARGS(MV_NORM_FORWARD), MV_NORM_FORWARD_SIZES, 3, v)) return 0;
+  if (mv_algebra(env, fn, &v[0].a, &g)) return 0;
+  const af_mv_call c = {.op = AF_MV_NORM_FORWARD, .g = &g, .eps = v[1].d, .x = v[2].a.p, .rows = v[3].i,
+                        .c = v[4].i, .out = v[5].a.p, .nout = v[6].a.p, .sqout = v[7].a.p};
+  return mv_run(env, &c);
+}
+
+static napi_value js_mv_norm_backward(napi_env env, napi_callback_info info) {
+  const char *fn = "mvNormBackward";
+  arg_val v[9];
+  af_mv_algebra g;
+  if (mv_row_args(env, info, fn, ARGS(MV_NORM_BACKWARD), MV_NORM_BACKWARD_SIZES, 2, v)) return 0;
+  if (mv_algebra(env, fn, &v[0].a, &g)) return 0;
+  const af_mv_call c = {.op = AF_MV_NORM_BACKWARD, .g = &g, .x = v[1].a.p, .rows = v[2].i, .c = v[3].i,
+                        .norm = v[4].a.p, .sq = v[5].a.p, .dy = v[6].a.p, .out = v[7].a.p,
+                        .out2 = v[8].a.p};
+  return mv_run(env, &c);
+}
+
+static napi_value js_mv_gate_forward(napi_env env, napi_callback_info info) {
+  arg_val v[4];
+  if (mv_row_args(env, info, "mvGateForward", ARGS(MV_GATE_FORWARD), MV_GATE_FORWARD_SIZES, 1, v)) return 0;
+  const af_mv_call c = {.op = AF_MV_GATE_FORWARD, .x = v[0].a.p, .rows = v[1].i, .c = v[2].i, .out = v[3].a.p};
+  return mv_run(env, &c);
+}
+
+static napi_value js_mv_gate_backward(napi_env env, napi_callback_info info) {
+  arg_val v[5];
+  if (mv_row_args(env, info, "mvGateBackward", ARGS(MV_GATE_BACKWARD), MV_GATE_BACKWARD_SIZES, 1, v)) return 0;
+  const af_mv_call c = {.op = AF_MV_GATE_BACKWARD, .x = v[0].a.p, .rows = v[1].i, .c = v[2].i,
+                        .dy = v[3].a.p, .out = v[4].a.p};
+  return mv_run(env, &c);
+}
+
+/* The bilinear: table, x, y, plane, then dz, dx, dy or z (all 16*plane). */
+static const arg_spec MV_BILINEAR_BACKWARD[] = {
+    {ARG_F64, "table"}, {ARG_F64, "x"},  {ARG_F64, "y"}, {ARG_DIM, "plane"},
+    {ARG_F64, "dz"},    {ARG_F64, "dx"}, {ARG_F64, "dy"}};
+static const int MV_BILINEAR_SIZES[] = {0, 1, 1, 0, 1, 1, 1};
+
+static napi_value mv_bilinear(napi_env env, napi_callback_info info, int backward) {
+  const char *fn = backward ? "mvBilinearBackward" : "mvBilinearForward";
+  arg_spec spec[7];
+  memcpy(spec, MV_BILINEAR_BACKWARD, sizeof spec);
+  if (!backward) spec[4].name = "z";
+  const size_t count = backward ? 7 : 5;
+  arg_val v[7];
+  af_mv_table t;
+  if (parse_args(env, info, fn, spec, count, v)) return 0;
+  const size_spec sizes[] = {{AF_MV * (long long)v[3].i, "16*plane"}};
+  if (want_sizes(env, fn, spec, count, v, MV_BILINEAR_SIZES, sizes)) return 0;
+  if (mv_table(env, fn, &v[0].a, &t)) return 0;
+  af_mv_call c = {.op = backward ? AF_MV_BILINEAR_BACKWARD : AF_MV_BILINEAR_FORWARD, .t = &t,
+                  .x = v[1].a.p, .y = v[2].a.p, .rows = v[3].i, .c = 1, .out = v[4].a.p};
+  if (backward) {
+    c.dy = v[4].a.p;
+    c.out = v[5].a.p;
+    c.out2 = v[6].a.p;
+  }
+  return mv_run(env, &c);
+}
+
+static napi_value js_mv_bilinear_forward(napi_env env, napi_callback_info info) { return mv_bilinear(env, info, 0); }
+static napi_value js_mv_bilinear_backward(napi_env env, napi_callback_info info) { return mv_bilinear(env, info, 1); }
+
+/* The attention: algebra, the shape, q, k, v, n, att, then o, or dout, dq, dk, dv, dAtt.
+ * Sizes: 1 16*n*P*H*Ch, 2 n*H*P*P. */
+static const arg_spec MV_ATTENTION_BACKWARD[] = {
+    {ARG_F64, "algebra"}, {ARG_DIM, "particles"}, {ARG_DIM, "heads"}, {ARG_DIM, "headChannels"},
+    {ARG_FINITE, "scale"}, {ARG_F64, "q"}, {ARG_F64, "k"}, {ARG_F64, "v"}, {ARG_DIM, "n"},
+    {ARG_F64, "att"}, {ARG_F64, "dout"}, {ARG_F64, "dq"}, {ARG_F64, "dk"}, {ARG_F64, "dv"},
+    {ARG_F64, "dAtt"}};
+static const int MV_ATTENTION_SIZES[] = {0, 0, 0, 0, 0, 1, 1, 1, 0, 2, 1, 1, 1, 1, 2};
+
+static napi_value mv_attention(napi_env env, napi_callback_info info, int backward) {
+  const char *fn = backward ? "mvAttentionBackward" : "mvAttentionForward";
+  arg_spec spec[15];
+  memcpy(spec, MV_ATTENTION_BACKWARD, sizeof spec);
+  if (!backward) spec[10].name = "o";
+  const size_t count = backward ? 15 : 11;
+  arg_val v[15];
+  af_mv_algebra g;
+  if (parse_args(env, info, fn, spec, count, v)) return 0;
+  const long long P = v[1].i, H = v[2].i, Ch = v[3].i, n = v[8].i;
+  const size_spec sizes[] = {{AF_MV * n * P * H * Ch, "16*n*particles*heads*headChannels"},
+                             {n * H * P * P, "n*heads*particles*particles"}};
+  if (want_sizes(env, fn, spec, count, v, MV_ATTENTION_SIZES, sizes)) return 0;
+  if (mv_algebra(env, fn, &v[0].a, &g)) return 0;
+  const af_mv_attention s = {P, H, Ch, v[4].d};
+  af_mv_call c = {.op = backward ? AF_MV_ATTENTION_BACKWARD : AF_MV_ATTENTION_FORWARD, .g = &g,
+                  .att_shape = &s, .q = v[5].a.p, .k = v[6].a.p, .v = v[7].a.p, .n = n};
+  if (backward) {
+    c.att = v[9].a.p;
+    c.dy = v[10].a.p;
+    c.out = v[11].a.p;
+    c.out2 = v[12].a.p;
+    c.out3 = v[13].a.p;
+    c.out4 = v[14].a.p;
+  } else {
+    c.out = v[9].a.p;
+    c.out2 = v[10].a.p;
+  }
+  return mv_run(env, &c);
+}
+
+static napi_value js_mv_attention_forward(napi_env env, napi_callback_info info) { return mv_attention(env, info, 0); }
+static napi_value js_mv_attention_backward(napi_env env, napi_callback_info info) { return mv_attention(env, info, 1); }
+
 /* ---- tree kernels: typed arrays of other kinds. Besides the lengths, memory
  * safety needs the index ranges (bin layout, node ranges, slots, features,
  * child links) and outputs that overlap nothing, checked here in the order of
@@ -1019,6 +1243,16 @@ NAPI_MODULE_INIT() {
       {"kanExpandBackward", 0, js_kan_expand_backward, 0, 0, 0, napi_enumerable, 0},
       {"angularHeadForward", 0, js_angular_head_forward, 0, 0, 0, napi_enumerable, 0},
       {"angularHeadBackward", 0, js_angular_head_backward, 0, 0, 0, napi_enumerable, 0},
+      {"mvLinearForward", 0, js_mv_linear_forward, 0, 0, 0, napi_enumerable, 0},
+      {"mvLinearBackward", 0, js_mv_linear_backward, 0, 0, 0, napi_enumerable, 0},
+      {"mvNormForward", 0, js_mv_norm_forward, 0, 0, 0, napi_enumerable, 0},
+      {"mvNormBackward", 0, js_mv_norm_backward, 0, 0, 0, napi_enumerable, 0},
+      {"mvGateForward", 0, js_mv_gate_forward, 0, 0, 0, napi_enumerable, 0},
+      {"mvGateBackward", 0, js_mv_gate_backward, 0, 0, 0, napi_enumerable, 0},
+      {"mvBilinearForward", 0, js_mv_bilinear_forward, 0, 0, 0, napi_enumerable, 0},
+      {"mvBilinearBackward", 0, js_mv_bilinear_backward, 0, 0, 0, napi_enumerable, 0},
+      {"mvAttentionForward", 0, js_mv_attention_forward, 0, 0, 0, napi_enumerable, 0},
+      {"mvAttentionBackward", 0, js_mv_attention_backward, 0, 0, 0, napi_enumerable, 0},
       {"histBuild", 0, js_hist_build, 0, 0, 0, napi_enumerable, 0},
       {"histSubtract", 0, js_hist_subtract, 0, 0, 0, napi_enumerable, 0},
       {"splitFind", 0, js_split_find, 0, 0, 0, napi_enumerable, 0},

@@ -20,6 +20,8 @@
         'kernels/rational.c',
         'kernels/kan.c',
         'kernels/angular_head.c',
+        'dispatch_mv.c',
+        'kernels/mv.c',
         'dispatch_trees.c',
         'kernels/hist.c',
         'kernels/split.c',

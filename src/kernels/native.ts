@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { checkAdam, checkDenseBackward, checkDenseForward, checkGemm, MAX_THREADS } from './checks.js';
+import { mvOf } from './mv.js';
 import { checkAngularHeadBackward, checkAngularHeadForward } from './angularHeadChecks.js';
 import { checkKanExpand, checkKanExpandBackward } from './kanChecks.js';
 import { checkRationalBackward, checkRationalForward } from './rationalChecks.js';
@@ -88,8 +89,10 @@ export function nativeAddonPath(): string | null {
 }
 
 function wrap(addon: NativeAddon): Kernels {
+  const mv = mvOf(addon);
   return {
     backend: 'native',
+    ...(mv === null ? {} : { mv }),
     threads: () => addon.threads(),
     setThreads: (n) => addon.setThreads(n),
     gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {

@@ -15,6 +15,7 @@
 //   across threads (split over the batch) and reduces in a fixed order, so the
 //   same inputs and thread count give the same bits.
 
+import type { MvNative } from './mv.js';
 import type { AngularHeadBuffers, AngularHeadCoefficients, AngularHeadShape } from './angularHead.js';
 
 /**
@@ -56,6 +57,9 @@ export interface Activation {
 
 export interface Kernels {
   readonly backend: 'native' | 'typescript';
+
+  /** L-GATr's multivector ops (src/kernels/mv.ts), native builds only: their reference lives with L-GATr. */
+  readonly mv?: MvNative;
 
   /** Number of threads the kernels split batches over (1 for the reference). */
   threads(): number;

@@ -13,9 +13,8 @@ import type { Buf } from '../../graph/ops.js';
 import { GEOMETRIC_PRODUCT, graphTable, JOIN, METRIC, MV } from './algebra.js';
 import { Attention } from './attention.js';
 import { EquiLinear } from './equiLinear.js';
-import {
-  bilinearBackward, bilinearForward, GATE, gateBackward, gateForward, layerNormBackward, layerNormForward, NORM_EPS,
-} from './ops.js';
+import { mvOps, type MvOps } from './backend.js';
+import { GATE, NORM_EPS } from './ops.js';
 
 /** The per-batch buffers of one block (the forward's values the backward reads, and its scratch). */
 export class BlockBuffers {
@@ -112,12 +111,14 @@ export class Block {
   private readonly factors: readonly number[];
   private readonly lgp: number;
   private readonly ljn: number;
+  private readonly ops: MvOps;
 
   constructor(
     readonly particles: number, readonly channels: number, heads: number, headChannels: number,
     readonly bilinearChannels: number, kernels: Kernels,
   ) {
     this.attention = new Attention(particles, heads, headChannels);
+    this.ops = mvOps(kernels, NORM_EPS);
     const W = this.attention.width;
     let offset = 0;
     const add = (cin: number, cout: number): number => {
@@ -145,23 +146,23 @@ export class Block {
     const rows = n * this.particles;
     const C = this.channels;
     const B = this.bilinearChannels;
-    layerNormForward(x, rows, C, buf.h1, buf.norm1, buf.sq1);
+    this.ops.normForward(x, rows, C, buf.h1, buf.norm1, buf.sq1);
     this.lin(this.lq, p, buf.h1, rows, buf.q);
     this.lin(this.lk, p, buf.h1, rows, buf.k);
     this.lin(this.lv, p, buf.h1, rows, buf.v);
-    this.attention.forward(buf.q, buf.k, buf.v, n, buf.att, buf.o);
+    this.ops.attentionForward(this.attention, buf.q, buf.k, buf.v, n, buf.att, buf.o);
     this.lin(this.lo, p, buf.o, rows, buf.x1);
     addInto(buf.x1, x);
-    layerNormForward(buf.x1, rows, C, buf.h2, buf.norm2, buf.sq2);
+    this.ops.normForward(buf.x1, rows, C, buf.h2, buf.norm2, buf.sq2);
     const [fl, fr, fjl, fjr] = this.factors;
     this.lin(fl, p, buf.h2, rows, buf.l);
     this.lin(fr, p, buf.h2, rows, buf.r);
     this.lin(fjl, p, buf.h2, rows, buf.lj);
     this.lin(fjr, p, buf.h2, rows, buf.rj);
-    bilinearForward(GEOMETRIC_PRODUCT, buf.l, buf.r, rows * B, buf.gp);
-    bilinearForward(JOIN, buf.lj, buf.rj, rows * B, buf.jn);
-    gateForward(buf.gp, rows, B, buf.ggp);
-    gateForward(buf.jn, rows, B, buf.gjn);
+    this.ops.bilinearForward(GEOMETRIC_PRODUCT, buf.l, buf.r, rows * B, buf.gp);
+    this.ops.bilinearForward(JOIN, buf.lj, buf.rj, rows * B, buf.jn);
+    this.ops.gateForward(buf.gp, rows, B, buf.ggp);
+    this.ops.gateForward(buf.jn, rows, B, buf.gjn);
     this.lin(this.lgp, p, buf.ggp, rows, out);
     addInto(out, buf.x1);
     this.lin(this.ljn, p, buf.gjn, rows, buf.joinOut);
@@ -179,31 +180,31 @@ export class Block {
     const [dl, dr, dlj, drj] = s.dB;
     // MLP half: dx1 = dOut + (the path through LN₂).
     this.linBack(this.lgp, p, g, buf.ggp, rows, dOut, dl);
-    gateBackward(buf.gp, rows, B, dl, dr);
-    bilinearBackward(GEOMETRIC_PRODUCT, buf.l, buf.r, rows * B, dr, dlj, drj);
+    this.ops.gateBackward(buf.gp, rows, B, dl, dr);
+    this.ops.bilinearBackward(GEOMETRIC_PRODUCT, buf.l, buf.r, rows * B, dr, dlj, drj);
     // dlj, drj now hold d(l), d(r); push them to dh2 before reusing the buffers for the join.
     this.linBack(this.factors[0], p, g, buf.h2, rows, dlj, s.dC);
     this.linBack(this.factors[1], p, g, buf.h2, rows, drj, s.dC2);
     addInto(s.dC, s.dC2);
     this.linBack(this.ljn, p, g, buf.gjn, rows, dOut, dl);
-    gateBackward(buf.jn, rows, B, dl, dr);
-    bilinearBackward(JOIN, buf.lj, buf.rj, rows * B, dr, dlj, drj);
+    this.ops.gateBackward(buf.jn, rows, B, dl, dr);
+    this.ops.bilinearBackward(JOIN, buf.lj, buf.rj, rows * B, dr, dlj, drj);
     this.linBack(this.factors[2], p, g, buf.h2, rows, dlj, s.dC2);
     addInto(s.dC, s.dC2);
     this.linBack(this.factors[3], p, g, buf.h2, rows, drj, s.dC2);
     addInto(s.dC, s.dC2);
     // dx1 into dx: dOut + LN₂ backward of dh2 (s.dC).
-    layerNormBackward(buf.x1, rows, C, buf.norm2, buf.sq2, s.dC, dx, buf.dot);
+    this.ops.normBackward(buf.x1, rows, C, buf.norm2, buf.sq2, s.dC, dx, buf.dot);
     addInto(dx, dOut);
     // Attention half: dx = dx1 + (the path through LN₁).
     this.linBack(this.lo, p, g, buf.o, rows, dx, s.dW);
-    this.attention.backward(buf.q, buf.k, buf.v, n, buf.att, s.dW, s.dq, s.dk, s.dv, s.dAtt);
+    this.ops.attentionBackward(this.attention, buf.q, buf.k, buf.v, n, buf.att, s.dW, s.dq, s.dk, s.dv, s.dAtt);
     this.linBack(this.lq, p, g, buf.h1, rows, s.dq, s.dC);
     this.linBack(this.lk, p, g, buf.h1, rows, s.dk, s.dC2);
     addInto(s.dC, s.dC2);
     this.linBack(this.lv, p, g, buf.h1, rows, s.dv, s.dC2);
     addInto(s.dC, s.dC2);
-    layerNormBackward(x, rows, C, buf.norm1, buf.sq1, s.dC, s.dC2, buf.dot);
+    this.ops.normBackward(x, rows, C, buf.norm1, buf.sq1, s.dC, s.dC2, buf.dot);
     addInto(dx, s.dC2);
   }
 

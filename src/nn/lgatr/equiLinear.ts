@@ -6,13 +6,16 @@
 // Tensors are component-major, [16][rows][channels]: every blade's slice is a
 // dense rows × channels matrix, so the map is 2 GEMMs per blade on the
 // kernels' gemm (native when built) — grade k's block of weights acts on the
-// blades of grade k, the dual block on the blades of grade 4 − k.
+// blades of grade k, the dual block on the blades of grade 4 − k. Native
+// kernels built with the multivector ops run the whole map as one fused
+// kernel instead (native/kernels/mv.c); the GEMMs stay as its reference.
 
 import type { Kernels } from '../../kernels/types.js';
 import type { Rng } from '../../util/rng.js';
 import type { GraphBuilder } from '../../graph/builder.js';
 import type { Buf } from '../../graph/ops.js';
 import { DUAL_SIGN, GRADE, MV, PSEUDOSCALAR } from './algebra.js';
+import { ALGEBRA } from './backend.js';
 
 const GRADES = 5;
 
@@ -34,6 +37,11 @@ export class EquiLinear {
   /** y ([16][rows][cout]) = map of x ([16][rows][cin]); y is overwritten. */
   forward(p: Float64Array, x: Float64Array, rows: number, y: Float64Array): void {
     const { cin, cout } = this;
+    const mv = this.kernels.mv;
+    if (mv !== undefined) {
+      mv.mvLinearForward(ALGEBRA, cin, cout, p, x, rows, y);
+      return;
+    }
     for (let a = 0; a < MV; a++) {
       const ya = y.subarray(a * rows * cout, (a + 1) * rows * cout);
       this.kernels.gemm(false, false, rows, cout, cin, 1, this.slice(x, a, rows, cin), cin, this.block(p, GRADE[a]), cout, 0, ya, cout);
@@ -47,6 +55,11 @@ export class EquiLinear {
   /** g += dL/dp; dx (if given) = dL/dx, overwritten. */
   backward(p: Float64Array, x: Float64Array, rows: number, dy: Float64Array, g: Float64Array, dx: Float64Array | null): void {
     const { cin, cout } = this;
+    const mv = this.kernels.mv;
+    if (mv !== undefined) {
+      mv.mvLinearBackward(ALGEBRA, cin, cout, p, x, rows, dy, g, dx);
+      return;
+    }
     for (let a = 0; a < MV; a++) {
       const dya = this.slice(dy, a, rows, cout);
       this.kernels.gemm(true, false, cin, cout, rows, 1, this.slice(x, a, rows, cin), cin, dya, cout, 1, this.block(g, GRADE[a]), cout);

@@ -21,7 +21,8 @@ import { METRIC, MV, VECTOR_BLADES } from './algebra.js';
 import { Block, BlockBuffers, BlockScratch } from './block.js';
 import { classList, parseLGATrConfig, type LGATrConfig } from './config.js';
 import { EquiLinear } from './equiLinear.js';
-import { layerNormBackward, layerNormForward, NORM_EPS } from './ops.js';
+import { mvOps, type MvOps } from './backend.js';
+import { NORM_EPS } from './ops.js';
 
 /** Rows per predict() chunk: a chunk's buffers stay near 100 MB for 8 channels and 2 blocks of 5 tokens. */
 const PREDICT_ROWS = 512;
@@ -88,9 +89,11 @@ export class LGATrNet implements TrainableNetwork {
   private readonly workspaces: BatchCache<Workspace>;
   private last: Workspace | null = null;
   private inferOut = new Float64Array(0);
+  private readonly ops: MvOps;
 
   constructor(readonly config: LGATrConfig, readonly kernels: Kernels) {
     const classes = classList(config);
+    this.ops = mvOps(kernels, NORM_EPS);
     this.particles = config.particleClasses.length;
     this.classOf = Int32Array.from(config.particleClasses.map((c) => classes.indexOf(c)));
     this.inputChannels = 1 + classes.length;
@@ -145,7 +148,7 @@ export class LGATrNet implements TrainableNetwork {
     this.embedTokens(x, n, ws.input);
     this.embed.forward(this.embedParams(this.params), ws.input, rows, ws.stream[0]);
     this.blocks.forEach((b, i) => b.forward(this.blockParams(this.params, i), ws.stream[i], n, ws.blocks[i], ws.stream[i + 1]));
-    layerNormForward(ws.stream[this.blocks.length], rows, C, ws.final, ws.finalNorm, ws.finalSq);
+    this.ops.normForward(ws.stream[this.blocks.length], rows, C, ws.final, ws.finalNorm, ws.finalSq);
     this.readout.forward(this.readoutParams(this.params), ws.final, rows, ws.readout);
     // The scalar plane (blade 0) comes first: readout[r·K + o] is token r's invariant o.
     const K = this.outputDim;
@@ -173,7 +176,7 @@ export class LGATrNet implements TrainableNetwork {
     for (let pt = 0; pt < n; pt++) for (let i = 0; i < P; i++) for (let o = 0; o < K; o++) d.readout[(pt * P + i) * K + o] = dOut[pt * K + o] / P;
     this.readout.backward(this.readoutParams(this.params), ws.final, rows, d.readout, this.readoutParams(this.grads), d.a);
     let cur = d.b;
-    layerNormBackward(ws.stream[this.blocks.length], rows, C, ws.finalNorm, ws.finalSq, d.a, cur, s.dC);
+    this.ops.normBackward(ws.stream[this.blocks.length], rows, C, ws.finalNorm, ws.finalSq, d.a, cur, s.dC.subarray(0, rows));
     let other = d.a;
     for (let i = this.blocks.length - 1; i >= 0; i--) {
       this.blocks[i].backward(this.blockParams(this.params, i), this.blockParams(this.grads, i), ws.stream[i], n, ws.blocks[i], s, cur, other);

@@ -68,3 +68,13 @@ export function randomRotor(rng: Rng): (x: Float64Array) => Float64Array {
   const rr = reverse(r);
   return (x) => gp(gp(r, x), rr);
 }
+
+/** Momenta of n points, 5 particles each, components of order 0.3 (scaled GeV). */
+export function momenta(rng: Rng, n: number): Float64Array {
+  const x = new Float64Array(n * 20);
+  for (let r = 0; r < n * 5; r++) {
+    const p = [0.3 * rng.normal(), 0.3 * rng.normal(), 0.3 * rng.normal()];
+    x.set([Math.hypot(...p), ...p], 4 * r);
+  }
+  return x;
+}

@@ -10,7 +10,7 @@ import { parseLGATrConfig } from '../../../src/nn/lgatr/config.js';
 import { LGATrNet } from '../../../src/nn/lgatr/network.js';
 import { Rng } from '../../../src/util/rng.js';
 import { checkNetworkGradient, referenceKernels } from '../helpers.js';
-import { randomLorentz, transformMomenta } from './lorentz.js';
+import { momenta, randomLorentz, transformMomenta } from './lorentz.js';
 
 // ggyyg's particles: two incoming gluons, two photons, one outgoing gluon.
 const CLASSES = ['g in', 'g in', 'a out', 'a out', 'g out'];
@@ -26,16 +26,6 @@ function net(seed: string, blocks = 2): LGATrNet {
   // Off the initial values (zero biases) so every path carries a gradient.
   for (let i = 0; i < n.paramCount; i++) n.params[i] += 0.1 * rng.normal();
   return n;
-}
-
-/** Momenta of n points, 5 particles each, components of order 0.3 (scaled GeV). */
-function momenta(rng: Rng, n: number): Float64Array {
-  const x = new Float64Array(n * 20);
-  for (let r = 0; r < n * 5; r++) {
-    const p = [0.3 * rng.normal(), 0.3 * rng.normal(), 0.3 * rng.normal()];
-    x.set([Math.hypot(...p), ...p], 4 * r);
-  }
-  return x;
 }
 
 function maxRelative(a: Float64Array, b: Float64Array): number {
