@@ -39,7 +39,7 @@ const decay = (cos: number, phi: number): { name: string; cos: { index: number; 
   name: `x${cos + 1}`, cos: { index: cos, offset: -1, scale: 2 }, phi: { index: phi, offset: 0, scale: 2 * Math.PI },
 });
 
-const STAGE: InputStageSpec = { inputDim: 9, plain: [0, 1, 2, 3], periodic: [], angular: { lMax: 2, decays: [decay(4, 5), decay(6, 7)] } };
+const STAGE: InputStageSpec = { inputDim: 9, plain: [0, 1, 2, 3], periodic: [], logEdges: [], angular: { lMax: 2, decays: [decay(4, 5), decay(6, 7)] } };
 
 /** Kernel calls whose time the breakdown reports, by group. */
 const TIMED: Record<string, readonly (keyof Kernels)[]> = {

@@ -91,6 +91,12 @@ export const DataConfigSchema = z.strictObject({
    * hypercube angle φ = 2πx).
    */
   periodic: z.array(z.union([z.string().min(1), z.strictObject({ column: z.string().min(1), period: z.number().positive() })])).default([]),
+  /**
+   * Columns in [0, 1] that networks also read as ln x + 1 and ln(1 − x) + 1
+   * (src/features/angular.ts says why): for coordinates whose ends are
+   * forward peaks or collinear limits, such as cos θ*.
+   */
+  log_edges: z.array(z.string().min(1)).default([]),
 });
 
 /**
@@ -443,20 +449,24 @@ function checkLGATr(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx): vo
 /** The angular structure and periodic inputs: what they combine with, named before any data is read. */
 function checkInputStructure(c: z.output<typeof RunConfigBase>, ctx: z.RefinementCtx, transform: (typeof TARGET_TRANSFORMS)[number]): void {
   const periodic = c.data.periodic.map((p) => (typeof p === 'string' ? p : p.column));
-  periodic.forEach((name, i) => {
-    if (periodic.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['data', 'periodic', i], message: `periodic column '${name}' is listed twice` });
-  });
   const neural = capabilities(c.model_type).structuredHead;
   const heads = typesWith((t) => t.structuredHead).join(' or ');
-  if (periodic.length > 0 && !neural) {
-    ctx.addIssue({ code: 'custom', path: ['data', 'periodic'], message: `data.periodic needs model_type ${heads} (the network reads cos/sin), not '${c.model_type}'` });
+  const inputLists = [
+    { key: 'periodic', names: periodic, reads: 'cos/sin' },
+    { key: 'log_edges', names: c.data.log_edges, reads: 'ln x and ln(1 − x)' },
+  ] as const;
+  for (const { key, names, reads } of inputLists) {
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['data', key, i], message: `data.${key}: column '${name}' is listed twice` });
+    });
+    if (names.length === 0) continue;
+    if (!neural) ctx.addIssue({ code: 'custom', path: ['data', key], message: `data.${key} needs model_type ${heads} (the network reads ${reads}), not '${c.model_type}'` });
+    if (c.uncertainty !== 'none') ctx.addIssue({ code: 'custom', path: ['data', key], message: `data.${key} cannot be combined with uncertainty: '${c.uncertainty}' yet` });
+    if (c.data.momenta !== null) ctx.addIssue({ code: 'custom', path: ['data', key], message: `data.${key} names hypercube columns; it cannot be combined with data.momenta` });
   }
-  if (periodic.length > 0 && c.uncertainty !== 'none') {
-    ctx.addIssue({ code: 'custom', path: ['data', 'periodic'], message: `data.periodic cannot be combined with uncertainty: '${c.uncertainty}' yet` });
-  }
-  if (periodic.length > 0 && c.data.momenta !== null) {
-    ctx.addIssue({ code: 'custom', path: ['data', 'periodic'], message: 'data.periodic names hypercube columns; it cannot be combined with data.momenta' });
-  }
+  c.data.log_edges.forEach((name, i) => {
+    if (periodic.includes(name)) ctx.addIssue({ code: 'custom', path: ['data', 'log_edges', i], message: `'${name}' is periodic (data.periodic): a periodic coordinate has no edges` });
+  });
   const a = c.angular;
   if (a === null) return;
   if (!neural) ctx.addIssue({ code: 'custom', path: ['angular'], message: `angular needs model_type ${heads} (a network emits the harmonic coefficients), not '${c.model_type}'` });
@@ -480,8 +490,10 @@ function checkInputStructure(c: z.output<typeof RunConfigBase>, ctx: z.Refinemen
       const earlier = used.get(column);
       if (earlier !== undefined) ctx.addIssue({ code: 'custom', path: ['angular', 'decays', i, role], message: `column '${column}' is used twice (${earlier} and ${where})` });
       used.set(column, where);
-      if (periodic.includes(column)) {
-        ctx.addIssue({ code: 'custom', path: ['data', 'periodic'], message: `'${column}' is a decay angle (${where}); the harmonic basis already treats it, do not list it in data.periodic` });
+      for (const { key, names } of [{ key: 'periodic', names: periodic }, { key: 'log_edges', names: c.data.log_edges }]) {
+        if (names.includes(column)) {
+          ctx.addIssue({ code: 'custom', path: ['data', key], message: `'${column}' is a decay angle (${where}); the harmonic basis already treats it, do not list it in data.${key}` });
+        }
       }
     }
   });

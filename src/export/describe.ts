@@ -122,6 +122,8 @@ function opLabel(op: GraphOp): string {
       return 'σ head';
     case 'periodic':
       return `${op.periods.length} periodic as cos/sin`;
+    case 'logEdges':
+      return 'edge logarithms';
     case 'angularHead':
       return `harmonic head l ≤ ${op.lMax} of ${op.decays.length} decay${op.decays.length === 1 ? '' : 's'}`;
     case 'mvEmbed':

@@ -28,7 +28,7 @@ import { hasInvariants, hasMomenta } from '../features/momentumFeatures.js';
 import { invariantPairs } from '../data/momenta.js';
 import { kanFeatures } from '../kernels/kan.js';
 import type {
-  AngularHeadOp, ForestBody, GraphOp, KanExpandOp, LegendreOp, MomentumFeaturesOp, MvAttentionOp, MvBilinearOp, MvEmbedOp, MvLinearOp, MvNormOp, PeriodicOp,
+  AngularHeadOp, ForestBody, GraphOp, KanExpandOp, LegendreOp, MomentumFeaturesOp, MvAttentionOp, MvBilinearOp, MvEmbedOp, MvLinearOp, MvNormOp, PeriodicOp, LogEdgesOp,
   RationalOp,
 } from '../graph/ops.js';
 import { DecayTensor, normalisation } from '../features/harmonics.js';
@@ -574,6 +574,13 @@ function periodic(g: GraphBuilder, op: PeriodicOp, x: string): string {
   return g.op('Reshape', [g.op('Concat', pair, [axisAttr(2)]), g.int64s('periodic.shape', [-1, 2 * w])]);
 }
 
+/** Edge logarithms: (ln max(x, floor) + 1, ln max(1 − x, floor) + 1) interleaved column by column. */
+function logEdges(g: GraphBuilder, op: LogEdgesOp, x: string, w: number): string {
+  const floor = g.scalar(op.floor);
+  const pair = [x, g.sub(1, x)].map((t) => g.op('Unsqueeze', [g.add(g.unary('Log', g.op('Max', [t, floor])), 1), g.int64s('logEdges.axis', [2])]));
+  return g.op('Reshape', [g.op('Concat', pair, [axisAttr(2)]), g.int64s('logEdges.shape', [-1, 2 * w])]);
+}
+
 /** Columns [from, to) of a [N, W] tensor. */
 function columns(g: GraphBuilder, t: string, from: number, to: number): string {
   return g.op('Slice', [t, g.int64s('cols.start', [from]), g.int64s('cols.end', [to]), g.int64s('cols.axis', [1])]);
@@ -820,6 +827,9 @@ export function exportOnnx(model: ExportModel, name: string): Uint8Array {
         break;
       case 'periodic':
         t[op.output] = periodic(g, op, t[op.input]);
+        break;
+      case 'logEdges':
+        t[op.output] = logEdges(g, op, t[op.input], graph.widths[op.input]);
         break;
       case 'angularHead':
         t[op.output] = angularHead(g, op, t[op.row], t[op.inner]);

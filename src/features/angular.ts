@@ -1,6 +1,12 @@
 // What a network reads of a row when the config declares structure in the
 // inputs, resolved to column indices and stored with the model:
 // - periodic columns (data.periodic) become cos(2πx/P), sin(2πx/P);
+// - edge-log columns (data.log_edges) are read as they are and also as
+//   ln x + 1 and ln(1 − x) + 1: amplitudes vary like ln x where a coordinate
+//   reaches a forward peak or a collinear limit at its end (zz's cos θ* → ±1:
+//   f00 ∝ 1/x up to x ~ m_Z⁴/ŝ², f01/f00 linear in ln x over four decades),
+//   which a network reading x alone resolves only with its last few data
+//   points; for uniform x, ln x + 1 has mean 0 and standard deviation 1;
 // - decay angles (config `angular`) are not network inputs at all: each
 //   decay's (cos θ, φ) feeds the harmonic basis (harmonics.ts), and the
 //   network sees only the remaining "production" columns.
@@ -42,18 +48,32 @@ export interface InputStageSpec {
   readonly plain: readonly number[];
   /** Raw columns the network reads as (cos, sin) pairs, after the plain ones. */
   readonly periodic: readonly { readonly index: number; readonly period: number }[];
+  /** Raw columns in [0, 1] also read as (ln x + 1, ln(1 − x) + 1) pairs, after the periodic ones. */
+  readonly logEdges: readonly number[];
   readonly angular: { readonly lMax: number; readonly decays: readonly DecayAngles[] } | null;
 }
 
 /** Width of the network's input row. */
 export function stageWidth(s: InputStageSpec): number {
-  return s.plain.length + 2 * s.periodic.length;
+  return s.plain.length + 2 * s.periodic.length + 2 * s.logEdges.length;
+}
+
+/**
+ * x and 1 − x below this are read as it: the logarithms stay finite at the
+ * cube's faces (ln 1e-15 + 1 ≈ −33.5, far beyond any sample's ln x).
+ */
+export const EDGE_FLOOR = 1e-15;
+
+/** (ln x + 1, ln(1 − x) + 1) of an edge-log column, with the floor; the C, ONNX and libampfit exports compute the same expressions. */
+export function edgeLogs(x: number): [number, number] {
+  const u = 1 - x;
+  return [Math.log(x > EDGE_FLOOR ? x : EDGE_FLOOR) + 1, Math.log(u > EDGE_FLOOR ? u : EDGE_FLOOR) + 1];
 }
 
 /** The config's declarations over the dataset's input names, or null when it declares none. */
-export function resolveInputStage(config: Pick<RunConfig, 'angular'> & { data: Pick<RunConfig['data'], 'periodic'> }, inputNames: readonly string[]): InputStageSpec | null {
+export function resolveInputStage(config: Pick<RunConfig, 'angular'> & { data: Pick<RunConfig['data'], 'periodic' | 'log_edges'> }, inputNames: readonly string[]): InputStageSpec | null {
   const a = config.angular;
-  if (a === null && config.data.periodic.length === 0) return null;
+  if (a === null && config.data.periodic.length === 0 && config.data.log_edges.length === 0) return null;
   const indexOf = (name: string, where: string): number => {
     const i = inputNames.indexOf(name);
     if (i < 0) throw new ConfigError(`${where}: '${name}' is not an input column (the ${inputNames.length} inputs are ${inputNames.join(', ')})`);
@@ -73,8 +93,13 @@ export function resolveInputStage(config: Pick<RunConfig, 'angular'> & { data: P
     return { name, cos: map(d.cos_theta, 'cos_theta'), phi: map(d.phi, 'phi') };
   });
   const taken = new Set<number>([...periodic.map((p) => p.index), ...decays.flatMap((d) => [d.cos.index, d.phi.index])]);
+  const logEdges = config.data.log_edges.map((column) => {
+    const i = indexOf(column, 'data.log_edges');
+    if (taken.has(i)) throw new ConfigError(`data.log_edges: '${column}' is already read as a periodic input or a decay angle`);
+    return i;
+  });
   const plain = inputNames.map((_, i) => i).filter((i) => !taken.has(i));
-  const spec: InputStageSpec = { inputDim: inputNames.length, plain, periodic, angular: a === null ? null : { lMax: a.l_max, decays } };
+  const spec: InputStageSpec = { inputDim: inputNames.length, plain, periodic, logEdges, angular: a === null ? null : { lMax: a.l_max, decays } };
   if (stageWidth(spec) === 0) throw new ConfigError('angular: every input is a decay angle; the network needs at least one production input');
   return spec;
 }
@@ -117,6 +142,12 @@ export function stageInputs(s: InputStageSpec, x: Float64Array, n: number, out: 
       out[dst + np + 2 * j] = Math.cos(a);
       out[dst + np + 2 * j + 1] = Math.sin(a);
     }
+    const at = dst + np + 2 * s.periodic.length;
+    for (let j = 0; j < s.logEdges.length; j++) {
+      const [lo, hi] = edgeLogs(x[src + s.logEdges[j]]);
+      out[at + 2 * j] = lo;
+      out[at + 2 * j + 1] = hi;
+    }
   }
 }
 
@@ -151,6 +182,9 @@ export function parseInputStageSpec(v: unknown, where: string): InputStageSpec {
     if (!(period > 0)) fail(`periodic[${k}].period must be positive`);
     return { index: int(q.index, `periodic[${k}].index`, inputDim), period };
   });
+  // Models written before edge logarithms existed have no logEdges.
+  if (o.logEdges !== undefined && !Array.isArray(o.logEdges)) return fail('logEdges must be an array');
+  const logEdges = ((o.logEdges as unknown[] | undefined) ?? []).map((i, k) => int(i, `logEdges[${k}]`, inputDim));
   let angular: InputStageSpec['angular'] = null;
   if (o.angular !== null && o.angular !== undefined) {
     const a = o.angular as Record<string, unknown>;
@@ -166,7 +200,7 @@ export function parseInputStageSpec(v: unknown, where: string): InputStageSpec {
     });
     angular = { lMax, decays };
   }
-  const spec: InputStageSpec = { inputDim, plain, periodic, angular };
+  const spec: InputStageSpec = { inputDim, plain, periodic, logEdges, angular };
   if (stageWidth(spec) === 0) fail('the network reads no input');
   return spec;
 }

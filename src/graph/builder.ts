@@ -108,6 +108,12 @@ export class GraphBuilder {
     return output;
   }
 
+  logEdges(input: Buf, floor: number): Buf {
+    const output = this.fresh(2 * this.width(input));
+    this.ops.push({ kind: 'logEdges', input, output, floor });
+    return output;
+  }
+
   angularHead(row: Buf, inner: Buf, head: Omit<AngularHeadOp, 'kind' | 'row' | 'inner' | 'output'>): Buf {
     const d = this.width(row);
     for (const dec of head.decays) {

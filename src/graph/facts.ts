@@ -12,6 +12,8 @@ export interface GraphFacts {
   readonly angular: { readonly lMax: number; readonly decays: number } | null;
   /** How many inputs are read as (cos, sin) of a period. */
   readonly periodic: number;
+  /** Inputs also read through their edge logarithms. */
+  readonly logEdges: number;
   /**
    * Ops that predict runs on the kernels (src/kernels: dense layers, rational
    * and KAN activations, forests); a graph without any is evaluated in plain
@@ -24,6 +26,7 @@ export function graphFacts(graph: ModelGraph): GraphFacts {
   let symmetry: GraphFacts['symmetry'] = null;
   let angular: GraphFacts['angular'] = null;
   let periodic = 0;
+  let logEdges = 0;
   let kernelOps = 0;
   for (const op of graph.ops) {
     switch (op.kind) {
@@ -39,6 +42,9 @@ export function graphFacts(graph: ModelGraph): GraphFacts {
       case 'periodic':
         periodic += op.periods.length;
         break;
+      case 'logEdges':
+        logEdges += graph.widths[op.input];
+        break;
       // L-GATr's equivariant linear maps are gemm calls, one per grade block.
       case 'dense': case 'rational': case 'kanExpand': case 'forest': case 'mvLinear':
         kernelOps++;
@@ -52,7 +58,7 @@ export function graphFacts(graph: ModelGraph): GraphFacts {
         return unknownOp(op);
     }
   }
-  return { symmetry, angular, periodic, kernelOps };
+  return { symmetry, angular, periodic, logEdges, kernelOps };
 }
 
 function unknownOp(op: never): never {

@@ -105,6 +105,17 @@ export interface MomentumFeaturesOp {
   readonly spec: MomentumFeatureSpec;
 }
 
+/**
+ * Edge logarithms (src/features/angular.ts stageInputs): for each input x_j in
+ * [0, 1], out = (ln max(x_j, floor) + 1, ln max(1 − x_j, floor) + 1, …).
+ */
+export interface LogEdgesOp {
+  readonly kind: 'logEdges';
+  readonly input: Buf;
+  readonly output: Buf;
+  readonly floor: number;
+}
+
 /** Periodic inputs (src/features/angular.ts stageInputs): a_j = (2π·x_j)/P_j, out = (cos a_0, sin a_0, cos a_1, …). */
 export interface PeriodicOp {
   readonly kind: 'periodic';
@@ -370,7 +381,7 @@ export type MvOp = MvEmbedOp | MvLinearOp | MvNormOp | MvGateOp | MvBilinearOp |
 
 export type GraphOp =
   | DenseOp | ActivationOp | RationalOp | KanExpandOp | GatherOp | ConcatOp | MomentumFeaturesOp
-  | LegendreOp | ForestOp | MeanOp | OrbitOp | FoldOp | VarianceOp | InverseTransformOp | SigmaOp | PeriodicOp | AngularHeadOp
+  | LegendreOp | ForestOp | MeanOp | OrbitOp | FoldOp | VarianceOp | InverseTransformOp | SigmaOp | PeriodicOp | LogEdgesOp | AngularHeadOp
   | MvOp;
 
 export type OpKind = GraphOp['kind'];
@@ -402,7 +413,7 @@ export function opInputs(op: GraphOp): Buf[] {
       return [op.variance, op.value];
     case 'angularHead':
       return [op.row, op.inner];
-    case 'periodic':
+    case 'periodic': case 'logEdges':
       return [op.input];
     case 'mvLinear':
       return op.residual === null ? [op.input] : [op.input, op.residual];

@@ -74,6 +74,7 @@ const OpSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('inverseTransform'), input: int, output: int, transform }),
   z.strictObject({ kind: z.literal('sigma'), variance: int, value: int, output: int, scale: finite, transform }),
   z.strictObject({ kind: z.literal('periodic'), input: int, output: int, periods: z.array(finite) }),
+  z.strictObject({ kind: z.literal('logEdges'), input: int, output: int, floor: finite.refine((v) => v > 0 && v < 0.5, 'floor must lie in (0, 0.5)') }),
   z.strictObject({
     kind: z.literal('angularHead'), row: int, inner: int, output: int, lMax: int,
     decays: z.array(z.strictObject({ cos: angle, phi: angle })), transform, alpha: finite, beta: finite, lAt: int, eAt: int,
@@ -178,7 +179,7 @@ export function serializeGraph(graph: ModelGraph): SerializedGraph {
         return { ...op, decays: op.decays.map((d) => ({ cos: { ...d.cos }, phi: { ...d.phi } })) };
       case 'activation':
         return { ...op, activation: { name: op.activation.name, param: op.activation.param } };
-      case 'kanExpand': case 'variance': case 'inverseTransform': case 'sigma':
+      case 'kanExpand': case 'variance': case 'inverseTransform': case 'sigma': case 'logEdges':
         return { ...op };
       case 'mvEmbed':
         return { ...op, blades: [...op.blades], classOf: [...op.classOf] };
@@ -270,7 +271,7 @@ export function deserializeGraph(value: unknown, arrays: Readonly<Record<string,
       case 'mvLinear':
         return { ...op, w: get(op.w, Float64Array, 10 * op.cin * op.cout + op.cout) };
       case 'activation': case 'kanExpand': case 'gather': case 'concat': case 'momentumFeatures': case 'mean': case 'variance':
-      case 'inverseTransform': case 'sigma': case 'periodic': case 'angularHead':
+      case 'inverseTransform': case 'sigma': case 'periodic': case 'logEdges': case 'angularHead':
       case 'mvEmbed': case 'mvNorm': case 'mvGate': case 'mvBilinear': case 'mvAttention': case 'mvReadout':
         return op;
     }

@@ -56,10 +56,11 @@ function architecture(c: ModelHeader['config']): string {
   }
 }
 
-/** " angular l≤2×2" (harmonic head over 2 decays), " periodic×2" (inputs read as cos/sin), " fold/4" (a quarter of the domain) or " average×4" (four evaluations). */
+/** " angular l≤2×2" (harmonic head over 2 decays), " periodic×2" (inputs read as cos/sin), " log-edges×1" (an input also read as its edge logarithms), " fold/4" (a quarter of the domain) or " average×4" (four evaluations). */
 function structureSuffix(f: GraphFacts): string {
   const angular = f.angular === null ? '' : ` angular l≤${f.angular.lMax}×${f.angular.decays}`;
   const periodic = f.periodic === 0 ? '' : ` periodic×${f.periodic}`;
+  const logEdges = f.logEdges === 0 ? '' : ` log-edges×${f.logEdges}`;
   const symmetry = f.symmetry === null ? '' : f.symmetry.mode === 'fold' ? ` fold/${f.symmetry.order}` : ` average×${f.symmetry.order}`;
-  return angular + periodic + symmetry;
+  return angular + periodic + logEdges + symmetry;
 }

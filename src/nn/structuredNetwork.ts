@@ -33,7 +33,7 @@
 // here, O(1) per row.
 
 import {
-  parseInputStageSpec, rowAngles, stageInputs, stageWidth, type InputStageSpec,
+  EDGE_FLOOR, parseInputStageSpec, rowAngles, stageInputs, stageWidth, type InputStageSpec,
 } from '../features/angular.js';
 import { DecayTensor, ProductHarmonics } from '../features/harmonics.js';
 import type { GraphBuilder } from '../graph/builder.js';
@@ -302,6 +302,7 @@ export class StructuredNetwork implements TrainableNetwork {
     const parts: Buf[] = [];
     if (s.plain.length > 0) parts.push(g.gather(x, s.plain));
     if (s.periodic.length > 0) parts.push(g.periodic(g.gather(x, s.periodic.map((p) => p.index)), s.periodic.map((p) => p.period)));
+    if (s.logEdges.length > 0) parts.push(g.logEdges(g.gather(x, s.logEdges), EDGE_FLOOR));
     const o = this.inner.emit(g, g.concat(parts), params);
     const h = this.head;
     if (h === null) return o;
@@ -369,6 +370,7 @@ export function describeStructured(v: unknown, describeInner: (inner: unknown) =
   const stage = parseInputStageSpec(c.stage, 'model.regressor.network.stage');
   const parts = [describeInner(c.inner)];
   if (stage.periodic.length > 0) parts.push(`${stage.periodic.length} periodic input${stage.periodic.length === 1 ? '' : 's'} as cos/sin`);
+  if (stage.logEdges.length > 0) parts.push(`${stage.logEdges.length} input${stage.logEdges.length === 1 ? '' : 's'} also as edge logarithms`);
   const a = stage.angular;
   if (a !== null) {
     const k = new ProductHarmonics(a.decays.length, a.lMax).size;

@@ -9,7 +9,7 @@ import ort from 'onnxruntime-node';
 import { exportC } from '../../src/export/c/index.js';
 import type { ExportModel } from '../../src/export/describe.js';
 import { exportOnnx } from '../../src/export/onnx.js';
-import type { InputStageSpec } from '../../src/features/angular.js';
+import { stageWidth, type InputStageSpec } from '../../src/features/angular.js';
 import { GraphBuilder } from '../../src/graph/builder.js';
 import { parseNetworkConfig } from '../../src/nn/config.js';
 import { glorotUniform } from '../../src/nn/init.js';
@@ -34,7 +34,7 @@ const decays = [
 
 function network(stage: InputStageSpec, transform: TargetTransformJSON | null, seed: number): StructuredNetwork {
   const outputs = innerOutputs(stage, false);
-  const width = stage.plain.length + 2 * stage.periodic.length;
+  const width = stageWidth(stage);
   const inner = new Network(parseNetworkConfig({ type: 'skdnn', inputDim: width, depth: 1, width: 6, activation: { name: 'silu', param: 0 }, outputs }), referenceKernels);
   glorotUniform(inner.plan, inner.params, new Rng(seed));
   const last = inner.layers()[inner.layers().length - 1];
@@ -56,10 +56,12 @@ function exported(net: StructuredNetwork, transform: TargetTransformJSON): Expor
 }
 
 const CASES: { label: string; stage: InputStageSpec; kind: 'asinh-standardize' | 'standardize' | null }[] = [
-  { label: 'l ≤ 1, asinh', stage: { inputDim: 6, plain: [0], periodic: [{ index: 1, period: 1 }], angular: { lMax: 1, decays } }, kind: 'asinh-standardize' },
-  { label: 'l ≤ 2, linear', stage: { inputDim: 6, plain: [0, 1], periodic: [], angular: { lMax: 2, decays } }, kind: 'standardize' },
-  { label: 'l ≤ 2, one decay, asinh', stage: { inputDim: 6, plain: [0, 1, 4, 5], periodic: [], angular: { lMax: 2, decays: decays.slice(0, 1) } }, kind: 'asinh-standardize' },
-  { label: 'periodic only', stage: { inputDim: 6, plain: [0, 2, 4], periodic: [{ index: 1, period: 1 }, { index: 3, period: 0.5 }, { index: 5, period: 2 }], angular: null }, kind: null },
+  { label: 'l ≤ 1, asinh', stage: { inputDim: 6, plain: [0], periodic: [{ index: 1, period: 1 }], logEdges: [], angular: { lMax: 1, decays } }, kind: 'asinh-standardize' },
+  { label: 'l ≤ 2, linear', stage: { inputDim: 6, plain: [0, 1], periodic: [], logEdges: [], angular: { lMax: 2, decays } }, kind: 'standardize' },
+  { label: 'l ≤ 2, one decay, asinh', stage: { inputDim: 6, plain: [0, 1, 4, 5], periodic: [], logEdges: [], angular: { lMax: 2, decays: decays.slice(0, 1) } }, kind: 'asinh-standardize' },
+  { label: 'periodic only', stage: { inputDim: 6, plain: [0, 2, 4], periodic: [{ index: 1, period: 1 }, { index: 3, period: 0.5 }, { index: 5, period: 2 }], logEdges: [], angular: null }, kind: null },
+  { label: 'edge logarithms, periodic and l ≤ 2', stage: { inputDim: 6, plain: [0, 1], periodic: [{ index: 1, period: 1 }], logEdges: [0, 1], angular: { lMax: 2, decays } }, kind: 'asinh-standardize' },
+  { label: 'edge logarithms only', stage: { inputDim: 6, plain: [0, 1, 2, 3, 4, 5], periodic: [], logEdges: [1, 4], angular: null }, kind: null },
 ];
 
 for (const [k, c] of CASES.entries()) {
@@ -71,11 +73,14 @@ for (const [k, c] of CASES.entries()) {
     const x = uniformPoints(new Rng(`x${k}`), n, 6);
     // The angles' ends: cos θ = ±1 and φ = 0, 2π.
     for (const [r, v] of [[0, 0], [1, 1]] as const) for (let j = 2; j < 6; j++) x[r * 6 + j] = v;
+    // The edge logarithms' floor: x = 0 and 1 in every column.
+    for (const [r, v] of [[2, 0], [3, 1]] as const) for (let j = 0; j < 6; j++) x[r * 6 + j] = v;
     const want = transform.inverseInPlace(net.predict(x, n));
     const model = exported(net, transform.toJSON());
     const kinds = new Set(model.graph.ops.map((op) => op.kind));
     assert.equal(kinds.has('angularHead'), c.stage.angular !== null);
     assert.equal(kinds.has('periodic'), c.stage.periodic.length > 0);
+    assert.equal(kinds.has('logEdges'), c.stage.logEdges.length > 0);
     const session = await ort.InferenceSession.create(exportOnnx(model, 's'), { intraOpNumThreads: 1, interOpNumThreads: 1 });
     const got = (await session.run({ x: new ort.Tensor('float64', x, [n, 6]) })).y.data as Float64Array;
     await session.release();

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { validateConfig } from '../../src/config/load.js';
-import { resolveInputStage } from '../../src/features/angular.js';
+import { EDGE_FLOOR, resolveInputStage, stageInputs, stageWidth } from '../../src/features/angular.js';
 import { loadModel } from '../../src/models/surrogate.js';
 import { runTraining } from '../../src/training/run.js';
 import { TargetTransform } from '../../src/transforms/target.js';
@@ -36,7 +36,7 @@ test('angular config: columns used twice, periodic decay angles, other model typ
   assert.throws(() => validateConfig({ ...base, angular: { decays: [{ cos_theta: { column: 'x5', offset: -1, scale: 0 }, phi: 'x6' }] } }, 'c'), /scale must not be 0/);
   assert.throws(() => validateConfig({ ...base, uncertainty: 'heteroscedastic' }, 'c'), /angular cannot be combined with uncertainty/);
   assert.throws(() => validateConfig({ ...base, data: { ...base.data, born: null }, angular: { decays: DECAYS, born_shape_weight: 0.5 } }, 'c'), /born_shape_weight .* needs data\.born/);
-  assert.throws(() => validateConfig({ ...base, angular: null, data: { ...base.data, periodic: ['x6', 'x6'] } }, 'c'), /periodic column 'x6' is listed twice/);
+  assert.throws(() => validateConfig({ ...base, angular: null, data: { ...base.data, periodic: ['x6', 'x6'] } }, 'c'), /data.periodic: column 'x6' is listed twice/);
   assert.throws(() => validateConfig({ ...base, angular: null, uncertainty: 'bnn', data: { ...base.data, periodic: ['x6'] } }, 'c'), /data.periodic cannot be combined with uncertainty: 'bnn'/);
 });
 
@@ -48,7 +48,35 @@ test('angular stage: production columns are the rest, default maps are the hyper
   assert.deepEqual(s?.angular?.decays[1], { name: 'Z2', cos: { index: 6, offset: -1, scale: 2 }, phi: { index: 7, offset: 0, scale: 2 * Math.PI } });
   assert.throws(() => resolveInputStage(c, names.slice(0, 7)), /angular: Z2 phi: 'x8' is not an input column \(the 7 inputs are x1, .*x7\)/);
   const p = resolveInputStage(validateConfig({ ...base, angular: null, data: { ...base.data, periodic: ['x6', { column: 'x8', period: 2 }] } }, 'c'), names);
-  assert.deepEqual(p, { inputDim: 8, plain: [0, 1, 2, 3, 4, 6], periodic: [{ index: 5, period: 1 }, { index: 7, period: 2 }], angular: null });
+  assert.deepEqual(p, { inputDim: 8, plain: [0, 1, 2, 3, 4, 6], periodic: [{ index: 5, period: 1 }, { index: 7, period: 2 }], logEdges: [], angular: null });
+});
+
+test('edge logarithms: x is kept, ln x + 1 and ln(1 − x) + 1 follow the periodic pairs, the faces read as the floor', () => {
+  const names = ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8'];
+  const s = resolveInputStage(validateConfig({ ...base, data: { ...base.data, log_edges: ['x2', 'x1'] } }, 'c'), names);
+  assert.ok(s !== null);
+  assert.deepEqual(s.plain, [0, 1, 2, 3]);
+  assert.deepEqual(s.logEdges, [1, 0]);
+  assert.equal(stageWidth(s), 8);
+  const x = Float64Array.from([0.3, 0.25, 0.5, 0.5, 0.1, 0.2, 0.3, 0.4, 0, 1, 0.5, 0.5, 0.1, 0.2, 0.3, 0.4]);
+  const out = new Float64Array(16);
+  stageInputs(s, x, 2, out);
+  assert.deepEqual([...out.subarray(0, 4)], [0.3, 0.25, 0.5, 0.5]);
+  assert.deepEqual([...out.subarray(4, 8)], [Math.log(0.25) + 1, Math.log(0.75) + 1, Math.log(0.3) + 1, Math.log(1 - 0.3) + 1]);
+  const floor = Math.log(EDGE_FLOOR) + 1;
+  assert.ok(Math.abs(floor + 33.54) < 0.01);
+  assert.deepEqual([...out.subarray(12, 16)], [1, floor, floor, 1]);
+});
+
+test('edge logarithm config: listed twice, periodic, a decay angle, a model without the input stage, uncertainty and an unknown column are errors naming them', () => {
+  const edges = (log_edges: string[], more: Record<string, unknown> = {}): Record<string, unknown> => ({ ...base, ...more, data: { ...base.data, log_edges, ...((more.data as object | undefined) ?? {}) } });
+  assert.throws(() => validateConfig(edges(['x2', 'x2']), 'c'), /data\.log_edges\.1: data\.log_edges: column 'x2' is listed twice/);
+  assert.throws(() => validateConfig(edges(['x6'], { angular: null, data: { periodic: ['x6'] } }), 'c'), /'x6' is periodic \(data\.periodic\): a periodic coordinate has no edges/);
+  assert.throws(() => validateConfig(edges(['x7']), 'c'), /'x7' is a decay angle \(decay Z2 cos_theta\); .* do not list it in data\.log_edges/);
+  assert.throws(() => validateConfig(edges(['x2'], { angular: null, model_type: 'bdt' }), 'c'), /data\.log_edges needs model_type dnn or skdnn \(the network reads ln x and ln\(1 − x\)\), not 'bdt'/);
+  assert.throws(() => validateConfig(edges(['x2'], { angular: null, uncertainty: 'heteroscedastic' }), 'c'), /data\.log_edges cannot be combined with uncertainty: 'heteroscedastic' yet/);
+  const c = validateConfig(edges(['x9'], { angular: null }), 'c');
+  assert.throws(() => resolveInputStage(c, ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8']), /data\.log_edges: 'x9' is not an input column/);
 });
 
 test('angular data: a row whose angle map leaves [−1, 1] is refused with file, line and column', async () => {

@@ -12,11 +12,12 @@ import { Rng } from '../../src/util/rng.js';
 import { NATIVE_TEST, nativeKernels, withThreads } from '../kernels/support.js';
 import { checkFiniteDifferences, referenceKernels, uniformPoints } from './helpers.js';
 
-// Inputs x1..x6: x1, x2 production (x2 periodic), (x3, x4) and (x5, x6) two decays.
+// Inputs x1..x6: x1, x2 production (x2 periodic, x1 also as edge logarithms), (x3, x4) and (x5, x6) two decays.
 const STAGE: InputStageSpec = {
   inputDim: 6,
   plain: [0],
   periodic: [{ index: 1, period: 1 }],
+  logEdges: [0],
   angular: {
     lMax: 1,
     decays: [
@@ -29,7 +30,7 @@ const STAGE: InputStageSpec = {
 function structured(kind: 'asinh-standardize' | 'standardize', seed: number): StructuredNetwork {
   const outputs = innerOutputs(STAGE, false);
   assert.equal(outputs, 1 + 256 + 15);
-  const inner = new Network(parseNetworkConfig({ type: 'skdnn', inputDim: 3, depth: 1, width: 5, activation: { name: 'silu', param: 0 }, outputs }), referenceKernels);
+  const inner = new Network(parseNetworkConfig({ type: 'skdnn', inputDim: 5, depth: 1, width: 5, activation: { name: 'silu', param: 0 }, outputs }), referenceKernels);
   glorotUniform(inner.plan, inner.params, new Rng(seed));
   const y = Float64Array.from({ length: 50 }, (_, i) => 0.02 + 0.01 * i - 0.1 * (i % 7 === 0 ? 1 : 0));
   // Small head weights keep Q = 1 + d·B away from its floor, where the gradient is cut on purpose.
@@ -92,7 +93,7 @@ test('structured network: the Born-shape term s + ln Q/scale and its gradient ma
   const born = { column: 6, shift: -20, scale: 2.5 };
   const outputs = innerOutputs(STAGE, true);
   assert.equal(outputs, 1 + 256 + 15 + 1);
-  const inner = new Network(parseNetworkConfig({ type: 'dnn', inputDim: 3, depth: 2, width: 4, activation: { name: 'silu', param: 0 }, outputs }), referenceKernels);
+  const inner = new Network(parseNetworkConfig({ type: 'dnn', inputDim: 5, depth: 2, width: 4, activation: { name: 'silu', param: 0 }, outputs }), referenceKernels);
   glorotUniform(inner.plan, inner.params, new Rng(21));
   const last = inner.layers()[inner.layers().length - 1];
   for (let i = 0; i < last.w.length; i++) if (i % outputs !== 0) last.w[i] *= 0.05;
@@ -119,7 +120,7 @@ test('structured network: the Born-shape term s + ln Q/scale and its gradient ma
 test('structured network: on the native kernels it matches the reference — outputs, Born predictions and the Born-shape gradient — on 1 and 2 threads', NATIVE_TEST, () => {
   // zz8d's head: two decays at l ≤ 2 (K = 81, Z = 16), with the Born-shape output.
   const stage: InputStageSpec = {
-    inputDim: 9, plain: [0, 1, 2, 3], periodic: [],
+    inputDim: 9, plain: [0, 1, 2, 3], periodic: [], logEdges: [],
     angular: {
       lMax: 2,
       decays: [

@@ -198,11 +198,12 @@ test('libampfit evaluates an L-GATr model on ggyyg momenta as predict does', { s
 });
 
 // Angular models (issue 15): the angularHead op, from the zz8d recipe (two decays, l ≤ 2, boson-swap orbit, Born-shape
-// term) and a variant with one decay, l ≤ 1, a linear target transform and no symmetry.
+// term), a variant with one decay, l ≤ 1, a linear target transform and no symmetry, and the recipe with edge logarithms.
 const ZZ8D = join(SHARED_DATA, 'zz8d/zz8d_train_00.csv.gz');
 const ANGULAR: { name: string; overrides: string[] }[] = [
   { name: 'zz8d recipe', overrides: [] },
   { name: 'one decay, l ≤ 1, standardize', overrides: ['angular.l_max=1', 'angular.decays=[{"cos_theta":"x5","phi":"x6"}]', 'symmetries=[]', 'target_transform="standardize"'] },
+  { name: 'zz8d recipe with edge logarithms of cos θ* and m34', overrides: ['data.log_edges=["x2","x3"]'] },
 ];
 for (const [i, a] of ANGULAR.entries()) {
   test(`libampfit evaluates an angular model (${a.name}) as predict does (≤ 1e-12)`, { skip }, async () => {
@@ -216,6 +217,9 @@ for (const [i, a] of ANGULAR.entries()) {
     assert.ok(describeSurrogate(m).graph.ops.some((op) => op.kind === 'angularHead'), 'the graph has an angularHead op');
     const n = 400;
     const x = uniformPoints(new Rng(`angular ${i}`), n, 8);
+    // Points on the faces, where the edge logarithms read their floor.
+    for (let j = 0; j < 4; j++) x[8 + j] = 0;
+    for (let j = 0; j < 4; j++) x[16 + j] = 1;
     const want = m.predict(x, n);
     const got = evalC(dir, x, n);
     assert.equal(got.status, 0, got.message);
@@ -223,6 +227,17 @@ for (const [i, a] of ANGULAR.entries()) {
     assert.ok(max <= AGREEMENT, `${a.name}: max relative difference ${max} at ${at}: ${got.value[at]} vs ${want[at]}`);
     // The head is not a constant: the points' values spread.
     assert.ok(Math.max(...want) - Math.min(...want) > 1e-6 * Math.max(...want.map(Math.abs)), 'predictions vary');
+    const graph = serializeGraph(modelGraph(m));
+    const logEdges = graph.json.ops.findIndex((op) => op.kind === 'logEdges');
+    assert.equal(logEdges >= 0, a.overrides.some((o) => o.startsWith('data.log_edges')));
+    if (logEdges < 0) return;
+    // A floor the writer would refuse, put into the file by hand: libampfit names the op and the key, and nothing else.
+    const json = JSON.parse(JSON.stringify(graph.json)) as { ops: Record<string, unknown>[] };
+    json.ops[logEdges].floor = 0.75;
+    const f = join(work, 'log-edges-floor.ampfit');
+    writeModelFileWithGraph(f, m.header, m.regressor.serialize(), { json: json as typeof graph.json, arrays: graph.arrays });
+    const r = drive(f, 'load');
+    assert.match(r.message, new RegExp(`graph op ${logEdges} \\(logEdges\\): its floor is not in \\(0, 0\\.5\\)$`));
   });
 }
 

@@ -385,6 +385,15 @@ static void run_op(const ampfit_model *mod, const amp_op *op, double **B, size_t
         }
       }
       break;
+    case OP_LOG_EDGES:
+      for (r = 0; r < nb; r++) {
+        for (j = 0; j < win; j++) {
+          const double x = B[op->input][r * win + j], u = 1 - x;
+          B[op->output][r * wout + 2 * j] = log(x > op->lo ? x : op->lo) + 1;
+          B[op->output][r * wout + 2 * j + 1] = log(u > op->lo ? u : op->lo) + 1;
+        }
+      }
+      break;
     case OP_ANGULAR:
       for (r = 0; r < nb; r++) B[op->output][r] = amp_angular_row(&op->ang, B[op->input] + r * win, B[op->aux] + r * W[op->aux], scratch);
       break;

@@ -52,13 +52,13 @@ static int is_count(const amp_json *v) {
 
 static size_t f_int(opctx *p, const char *key) {
   const amp_json *v = amp_json_get(p->o, key);
-  if (!is_count(v)) return op_fail(p, "'%s' is missing or not a non-negative integer%llu", key, 0), 0;
+  if (!is_count(v)) return op_fail(p, "'%s' is missing or not a non-negative integer%.0llu", key, 0), 0;
   return (size_t)v->num;
 }
 
 static double f_num(opctx *p, const char *key) {
   const amp_json *v = amp_json_get(p->o, key);
-  if (v == NULL || v->type != AMP_JNUM) return op_fail(p, "'%s' is missing or not a number%llu", key, 0), 0.0;
+  if (v == NULL || v->type != AMP_JNUM) return op_fail(p, "'%s' is missing or not a number%.0llu", key, 0), 0.0;
   return v->num;
 }
 
@@ -71,7 +71,7 @@ static const void *array_named(ctx *c, opctx *p, const char *name, const char *d
   const amp_json *off, *n, *dt;
   const char *have;
   size_t size = 0, k;
-  if (ref == NULL) return op_fail(p, "array '%s' is not in the file%llu", name, 0), NULL;
+  if (ref == NULL) return op_fail(p, "array '%s' is not in the file%.0llu", name, 0), NULL;
   off = amp_json_get(ref, "offset");
   n = amp_json_get(ref, "length");
   dt = amp_json_get(ref, "dtype");
@@ -79,12 +79,12 @@ static const void *array_named(ctx *c, opctx *p, const char *name, const char *d
   if (strcmp(have, dtype) != 0) {
     char what[256];
     snprintf(what, sizeof what, "array '%s' is %s, expected %s", name, have, dtype);
-    return op_fail(p, "%s%llu", what, 0), NULL;
+    return op_fail(p, "%s%.0llu", what, 0), NULL;
   }
   for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) if (strcmp(sizes[k].name, dtype) == 0) size = sizes[k].size;
   if (!is_count(off) || !is_count(n) || (size_t)off->num % 8 != 0 || (size_t)off->num > c->blob_len ||
       (size_t)n->num > (c->blob_len - (size_t)off->num) / size) {
-    return op_fail(p, "array '%s' lies outside the blob%llu", name, 0), NULL;
+    return op_fail(p, "array '%s' lies outside the blob%.0llu", name, 0), NULL;
   }
   if (len != NONE && (size_t)n->num != len) return op_fail(p, "array '%s' has the wrong length, expected %llu", name, (unsigned long long)len), NULL;
   if (out_len != NULL) *out_len = (size_t)n->num;
@@ -93,14 +93,14 @@ static const void *array_named(ctx *c, opctx *p, const char *name, const char *d
 
 static const void *f_arr(opctx *p, const amp_json *o, const char *key, const char *dtype, size_t len, size_t *out_len) {
   const amp_json *v = amp_json_get(o, key);
-  if (v == NULL || v->type != AMP_JSTR) return op_fail(p, "'%s' is missing or not an array name%llu", key, 0), NULL;
+  if (v == NULL || v->type != AMP_JSTR) return op_fail(p, "'%s' is missing or not an array name%.0llu", key, 0), NULL;
   return array_named(p->c, p, v->str, dtype, len, out_len);
 }
 
 /* A buffer the op reads: one an earlier op wrote (or the input row). */
 static size_t f_in(opctx *p, const amp_json *v, const char *key) {
   size_t b;
-  if (!is_count(v)) return op_fail(p, "'%s' is missing or not a buffer number%llu", key, 0), 0;
+  if (!is_count(v)) return op_fail(p, "'%s' is missing or not a buffer number%.0llu", key, 0), 0;
   b = (size_t)v->num;
   if (b >= p->c->m->n_bufs || !p->c->written[b]) return op_fail(p, "'%s' reads buffer %llu, which no earlier op writes", key, b), 0;
   return b;
@@ -109,7 +109,7 @@ static size_t f_in(opctx *p, const amp_json *v, const char *key) {
 /* A buffer the op writes: a new one. */
 static size_t f_out(opctx *p, const amp_json *v, const char *key) {
   size_t b;
-  if (!is_count(v)) return op_fail(p, "'%s' is missing or not a buffer number%llu", key, 0), 0;
+  if (!is_count(v)) return op_fail(p, "'%s' is missing or not a buffer number%.0llu", key, 0), 0;
   b = (size_t)v->num;
   if (b == 0 || b >= p->c->m->n_bufs || p->c->written[b]) return op_fail(p, "'%s' writes buffer %llu, which is the input, out of range or already written", key, b), 0;
   return b;
@@ -124,9 +124,9 @@ static size_t *f_bufs(opctx *p, const char *key, int reading, size_t *n) {
   const amp_json *v = amp_json_get(p->o, key);
   size_t k, *out;
   *n = 0;
-  if (v == NULL || v->type != AMP_JARR || v->n == 0) return op_fail(p, "'%s' is missing or not a non-empty list%llu", key, 0), NULL;
+  if (v == NULL || v->type != AMP_JARR || v->n == 0) return op_fail(p, "'%s' is missing or not a non-empty list%.0llu", key, 0), NULL;
   out = malloc(v->n * sizeof *out);
-  if (out == NULL) return op_fail(p, "out of memory%s%llu", "", 0), NULL;
+  if (out == NULL) return op_fail(p, "out of memory%s%.0llu", "", 0), NULL;
   for (k = 0; k < v->n; k++) {
     out[k] = reading ? f_in(p, &v->items[k], key) : f_out(p, &v->items[k], key);
     if (!reading && !p->bad) p->c->written[out[k]] = 1; /* so a list cannot name one output twice */
@@ -140,9 +140,9 @@ static double *f_nums(opctx *p, const amp_json *v, const char *key, size_t len) 
   double *out;
   if (v == NULL || v->type != AMP_JARR || v->n != len) return op_fail(p, "'%s' is missing or does not have %llu numbers", key, (unsigned long long)len), NULL;
   out = malloc((len == 0 ? 1 : len) * sizeof *out);
-  if (out == NULL) return op_fail(p, "out of memory%s%llu", "", 0), NULL;
+  if (out == NULL) return op_fail(p, "out of memory%s%.0llu", "", 0), NULL;
   for (k = 0; k < len; k++) {
-    if (v->items[k].type != AMP_JNUM) { free(out); return op_fail(p, "'%s' holds a non-number%llu", key, 0), NULL; }
+    if (v->items[k].type != AMP_JNUM) { free(out); return op_fail(p, "'%s' holds a non-number%.0llu", key, 0), NULL; }
     out[k] = v->items[k].num;
   }
   return out;
@@ -155,7 +155,7 @@ static void f_transform(opctx *p, const amp_json *t, amp_transform *tr) {
   tr->kind = -1;
   if (kind != NULL && kind->type == AMP_JSTR) for (k = 0; k < 5; k++) if (strcmp(kind->str, kinds[k]) == 0) tr->kind = k;
   if (tr->kind < 0 || shift == NULL || shift->type != AMP_JNUM || scale == NULL || scale->type != AMP_JNUM) {
-    op_fail(p, "its target transform is malformed%s%llu", "", 0);
+    op_fail(p, "its target transform is malformed%s%.0llu", "", 0);
     return;
   }
   tr->shift = shift->num;
@@ -167,14 +167,14 @@ static void f_group(opctx *p, amp_op *op, size_t d) {
   const amp_json *g = amp_json_get(p->o, "group");
   const amp_json *e = amp_json_get(g, "elements");
   size_t k, G;
-  if (!is_count(e) || e->num < 1 || e->num > 1e6) { op_fail(p, "its group is malformed%s%llu", "", 0); return; }
+  if (!is_count(e) || e->num < 1 || e->num > 1e6) { op_fail(p, "its group is malformed%s%.0llu", "", 0); return; }
   G = (size_t)e->num;
   op->group.elements = (int)G;
   op->group.src = f_arr(p, g, "src", "int32", G * d, NULL);
   op->group.reflect = f_arr(p, g, "reflect", "uint8", G * d, NULL);
   op->group.reflectable = f_arr(p, g, "reflectable", "uint8", d, NULL);
   if (p->bad) return;
-  for (k = 0; k < G * d; k++) if (op->group.src[k] < 0 || (size_t)op->group.src[k] >= d) { op_fail(p, "its group maps to a coordinate out of range%s%llu", "", 0); return; }
+  for (k = 0; k < G * d; k++) if (op->group.src[k] < 0 || (size_t)op->group.src[k] >= d) { op_fail(p, "its group maps to a coordinate out of range%s%.0llu", "", 0); return; }
 }
 
 /* angularHead's fields (src/graph/ops.ts AngularHeadOp); win: the row's width, winner: the inner outputs'. */
@@ -190,7 +190,7 @@ static void f_angular(opctx *p, amp_op *op, size_t win, size_t winner) {
   f_transform(p, amp_json_get(p->o, "transform"), &a->tr);
   if (p->bad) return;
   if (decays == NULL || decays->type != AMP_JARR || decays->n < 1 || decays->n > 3 || a->l_max > 8) {
-    op_fail(p, "it needs 1 to 3 decays and lMax <= 8%s%llu", "", 0);
+    op_fail(p, "it needs 1 to 3 decays and lMax <= 8%s%.0llu", "", 0);
     return;
   }
   a->decays = (int)decays->n;
@@ -217,7 +217,7 @@ static void f_angular(opctx *p, amp_op *op, size_t win, size_t winner) {
     op_fail(p, "its inner outputs are narrower than its L and e (need %s%llu)", "", need);
     return;
   }
-  if (amp_angular_init(a) != AMPFIT_OK) op_fail(p, "out of memory%s%llu", "", 0);
+  if (amp_angular_init(a) != AMPFIT_OK) op_fail(p, "out of memory%s%.0llu", "", 0);
 }
 
 /* Integers in [0, limit) into out: n of them. */
@@ -237,7 +237,7 @@ static void f_signs(opctx *p, const amp_json *v, const char *key, double *out, s
   if (p->bad) return;
   if (v == NULL || v->type != AMP_JARR || v->n != n) { op_fail(p, "'%s' is missing or does not have %llu signs", key, (unsigned long long)n); return; }
   for (k = 0; k < n; k++) {
-    if (v->items[k].type != AMP_JNUM || (v->items[k].num != 1 && v->items[k].num != -1)) { op_fail(p, "'%s' holds a value that is not +1 or -1%llu", key, 0); return; }
+    if (v->items[k].type != AMP_JNUM || (v->items[k].num != 1 && v->items[k].num != -1)) { op_fail(p, "'%s' holds a value that is not +1 or -1%.0llu", key, 0); return; }
     out[k] = v->items[k].num;
   }
 }
@@ -256,7 +256,7 @@ static void f_mv(opctx *p, amp_op *op, const char *const *acts) {
     v->cin = v->cout = f_int(p, "channels");
   }
   if (p->bad) return;
-  if (T < 1 || T > limit || v->cin < 1 || v->cin > limit || v->cout < 1 || v->cout > limit) { op_fail(p, "its tokens or channels are out of range%s%llu", "", 0); return; }
+  if (T < 1 || T > limit || v->cin < 1 || v->cin > limit || v->cout < 1 || v->cout > limit) { op_fail(p, "its tokens or channels are out of range%s%.0llu", "", 0); return; }
   mvw = 16 * T * v->cout;
   switch (op->kind) {
     case OP_MV_EMBED: {
@@ -265,10 +265,10 @@ static void f_mv(opctx *p, amp_op *op, const char *const *acts) {
       f_ints(p, amp_json_get(o, "blades"), "blades", v->blades, 4, 16);
       if (p->bad) return;
       v->class_of = malloc(T * sizeof *v->class_of);
-      if (v->class_of == NULL) { op_fail(p, "out of memory%s%llu", "", 0); return; }
+      if (v->class_of == NULL) { op_fail(p, "out of memory%s%.0llu", "", 0); return; }
       /* channel 1 + class must exist: classes < channels - 1 */
       f_ints(p, amp_json_get(o, "classOf"), "classOf", v->class_of, T, v->cin - 1);
-      if (!p->bad && v->cin < 2) op_fail(p, "it has no class channels%s%llu", "", 0);
+      if (!p->bad && v->cin < 2) op_fail(p, "it has no class channels%s%.0llu", "", 0);
       break;
     }
     case OP_MV_LINEAR: {
@@ -298,7 +298,7 @@ static void f_mv(opctx *p, amp_op *op, const char *const *acts) {
       check_width(p, op->output, mvw, "its output");
       op->act = -1;
       if (nm != NULL && nm->type == AMP_JSTR) for (k = 0; k < 8; k++) if (strcmp(nm->str, acts[k]) == 0) op->act = (int)k;
-      if (op->act < 0 || pa == NULL || pa->type != AMP_JNUM) { op_fail(p, "unknown or malformed activation%s%llu", "", 0); break; }
+      if (op->act < 0 || pa == NULL || pa->type != AMP_JNUM) { op_fail(p, "unknown or malformed activation%s%.0llu", "", 0); break; }
       op->param = pa->num;
       break;
     }
@@ -310,14 +310,14 @@ static void f_mv(opctx *p, amp_op *op, const char *const *acts) {
       check_width(p, op->aux, mvw, "its right factor");
       check_width(p, op->output, mvw, "its output");
       if (p->bad) return;
-      if (sg == NULL || sg->type != AMP_JARR || sg->n > 16 * 16 * 16) { op_fail(p, "its table is malformed%s%llu", "", 0); return; }
+      if (sg == NULL || sg->type != AMP_JARR || sg->n > 16 * 16 * 16) { op_fail(p, "its table is malformed%s%.0llu", "", 0); return; }
       n = v->n_terms = sg->n;
       v->t_sign = malloc((n + 1) * sizeof *v->t_sign);
       v->t_left = malloc(n + 1);
       v->t_right = malloc(n + 1);
       v->t_out = malloc(n + 1);
       idx = malloc((n + 1) * sizeof *idx);
-      if (v->t_sign == NULL || v->t_left == NULL || v->t_right == NULL || v->t_out == NULL || idx == NULL) { free(idx); op_fail(p, "out of memory%s%llu", "", 0); return; }
+      if (v->t_sign == NULL || v->t_left == NULL || v->t_right == NULL || v->t_out == NULL || idx == NULL) { free(idx); op_fail(p, "out of memory%s%.0llu", "", 0); return; }
       f_signs(p, sg, "table.sign", v->t_sign, n);
       {
         static const char *fields[3] = {"left", "right", "out"};
@@ -340,7 +340,7 @@ static void f_mv(opctx *p, amp_op *op, const char *const *acts) {
       v->scale = f_num(p, "scale");
       f_signs(p, amp_json_get(o, "metric"), "metric", v->sign, 16);
       if (p->bad) return;
-      if (v->heads < 1 || v->heads > limit || v->head_ch > limit || v->heads * v->head_ch != v->cin) { op_fail(p, "its heads do not split its channels%s%llu", "", 0); return; }
+      if (v->heads < 1 || v->heads > limit || v->head_ch > limit || v->heads * v->head_ch != v->cin) { op_fail(p, "its heads do not split its channels%s%.0llu", "", 0); return; }
       check_width(p, op->input, mvw, "its queries");
       check_width(p, op->aux, mvw, "its keys");
       check_width(p, op->aux2, mvw, "its values");
@@ -358,7 +358,7 @@ static void f_mv(opctx *p, amp_op *op, const char *const *acts) {
 static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
   static const char *kinds[] = {"dense", "activation", "rational", "kanExpand", "gather", "concat", "momentumFeatures", "legendre",
                                 "forest", "mean", "orbit", "fold", "variance", "inverseTransform", "sigma", "periodic", "angularHead",
-                                "mvEmbed", "mvLinear", "mvNorm", "mvGate", "mvBilinear", "mvAttention", "mvReadout"};
+                                "mvEmbed", "mvLinear", "mvNorm", "mvGate", "mvBilinear", "mvAttention", "mvReadout", "logEdges"};
   static const char *acts[] = {"linear", "relu", "leaky_relu", "elu", "softplus", "gelu", "silu", "tanh"};
   ampfit_model *m = c->m;
   const amp_json *kind = amp_json_get(o, "kind");
@@ -375,7 +375,7 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
   if (op->kind < 0) {
     return amp_fail(AMPFIT_ERR_UNSUPPORTED, "model %s: graph op %zu is '%s', which libampfit %s does not evaluate (implemented: dense, activation, "
                     "rational, kanExpand, gather, concat, momentumFeatures, legendre, forest, mean, orbit, fold, variance, inverseTransform, sigma, periodic, "
-                    "angularHead, mvEmbed, mvLinear, mvNorm, mvGate, mvBilinear, mvAttention, mvReadout)",
+                    "angularHead, mvEmbed, mvLinear, mvNorm, mvGate, mvBilinear, mvAttention, mvReadout, logEdges)",
                     c->src, i, kind->str, ampfit_version());
   }
   {
@@ -438,7 +438,7 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
         const amp_json *nm = amp_json_get(a, "name"), *pa = amp_json_get(a, "param");
         op->act = -1;
         if (nm != NULL && nm->type == AMP_JSTR) for (k = 0; k < 8; k++) if (strcmp(nm->str, acts[k]) == 0) op->act = (int)k;
-        if (op->act < 0 || pa == NULL || pa->type != AMP_JNUM) { op_fail(&p, "unknown or malformed activation%s%llu", "", 0); break; }
+        if (op->act < 0 || pa == NULL || pa->type != AMP_JNUM) { op_fail(&p, "unknown or malformed activation%s%.0llu", "", 0); break; }
         op->param = pa->num;
         op->width = win;
         check_width(&p, op->output, win, "its output");
@@ -452,7 +452,7 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
         op->deg_q = (int)f_int(&p, "degQ");
         check_width(&p, op->output, win, "its output");
         if (p.bad) break;
-        if (op->groups < 1 || win % (size_t)op->groups != 0 || op->deg_p > 64 || op->deg_q > 64) { op_fail(&p, "its groups do not divide its width%s%llu", "", 0); break; }
+        if (op->groups < 1 || win % (size_t)op->groups != 0 || op->deg_p > 64 || op->deg_q > 64) { op_fail(&p, "its groups do not divide its width%s%.0llu", "", 0); break; }
         per = (size_t)(op->deg_p + 1 + op->deg_q);
         op->w = f_arr(&p, o, "coef", "float64", (size_t)op->groups * per, NULL);
         break;
@@ -462,12 +462,12 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
         op->grid = (int)f_int(&p, "grid");
         op->lo = f_num(&p, "lo");
         op->hi = f_num(&p, "hi");
-        if (!p.bad && (op->grid < 1 || op->grid > 1000000)) op_fail(&p, "its grid is out of range%s%llu", "", 0);
+        if (!p.bad && (op->grid < 1 || op->grid > 1000000)) op_fail(&p, "its grid is out of range%s%.0llu", "", 0);
         check_width(&p, op->output, win * (size_t)(op->grid + 4), "its output");
         break;
       case OP_GATHER: {
         const amp_json *cols = amp_json_get(o, "columns");
-        if (cols == NULL || cols->type != AMP_JARR || cols->n != wout) { op_fail(&p, "its columns do not fit its output%s%llu", "", 0); break; }
+        if (cols == NULL || cols->type != AMP_JARR || cols->n != wout) { op_fail(&p, "its columns do not fit its output%s%.0llu", "", 0); break; }
         op->list = malloc((wout == 0 ? 1 : wout) * sizeof *op->list);
         if (op->list == NULL) return amp_fail(AMPFIT_ERR_MEMORY, "out of memory");
         op->n_list = wout;
@@ -488,7 +488,7 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
         op->width = wout;
         for (k = 0; k < op->n_list; k++) check_width(&p, op->list[k], wout, "an input");
         if (ord == NULL || ord->type != AMP_JSTR || (strcmp(ord->str, "sum-then-divide") != 0 && strcmp(ord->str, "divide-then-sum") != 0)) {
-          op_fail(&p, "unknown order%s%llu", "", 0);
+          op_fail(&p, "unknown order%s%.0llu", "", 0);
           break;
         }
         op->sum_then_divide = strcmp(ord->str, "sum-then-divide") == 0;
@@ -501,7 +501,7 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
         size_t np, pairs, fw;
         if (parts == NULL || parts->type != AMP_JARR || parts->n < 2 || parts->n > 64 || !is_count(inc) || tol == NULL || tol->type != AMP_JNUM ||
             feat == NULL || feat->type != AMP_JSTR || scale == NULL || scale->type != AMP_JNUM) {
-          op_fail(&p, "its spec is malformed%s%llu", "", 0);
+          op_fail(&p, "its spec is malformed%s%.0llu", "", 0);
           break;
         }
         np = parts->n;
@@ -513,7 +513,7 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
         if (strcmp(feat->str, "momenta") == 0) op->mom.features = 0;
         else if (strcmp(feat->str, "invariants") == 0) op->mom.features = 1;
         else if (strcmp(feat->str, "momenta+invariants") == 0) op->mom.features = 2;
-        else { op_fail(&p, "unknown features '%s'%llu", feat->str, 0); break; }
+        else { op_fail(&p, "unknown features '%s'%.0llu", feat->str, 0); break; }
         op->mom.shift = f_nums(&p, amp_json_get(spec, "invariant_shift"), "invariant_shift", pairs);
         op->mom.scale = f_nums(&p, amp_json_get(spec, "invariant_scale"), "invariant_scale", pairs);
         fw = (op->mom.features != 1 ? 4 * np : 0) + (op->mom.features != 0 ? pairs : 0);
@@ -527,15 +527,15 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
         op->n_out = f_int(&p, "nTerms");
         check_width(&p, op->output, 1, "its output");
         if (p.bad) break;
-        if (op->degree > 1000) { op_fail(&p, "its degree is out of range%s%llu", "", 0); break; }
+        if (op->degree > 1000) { op_fail(&p, "its degree is out of range%s%.0llu", "", 0); break; }
         op->terms = f_arr(&p, o, "terms", "uint8", op->n_out * win, NULL);
         op->w = f_arr(&p, o, "coef", "float64", op->n_out, NULL);
-        if (!p.bad) for (k = 0; k < op->n_out * win; k++) if (op->terms[k] > op->degree) { op_fail(&p, "a term exceeds the degree%s%llu", "", 0); break; }
+        if (!p.bad) for (k = 0; k < op->n_out * win; k++) if (op->terms[k] > op->degree) { op_fail(&p, "a term exceeds the degree%s%.0llu", "", 0); break; }
         break;
       case OP_FOREST: {
         const amp_json *f = amp_json_get(o, "forest"), *base = amp_json_get(f, "baseScore"), *dim = amp_json_get(f, "inputDim");
         size_t n_off, t;
-        if (base == NULL || base->type != AMP_JNUM || !is_count(dim)) { op_fail(&p, "its forest is malformed%s%llu", "", 0); break; }
+        if (base == NULL || base->type != AMP_JNUM || !is_count(dim)) { op_fail(&p, "its forest is malformed%s%.0llu", "", 0); break; }
         check_width(&p, op->input, (size_t)dim->num, "its input");
         check_width(&p, op->output, 1, "its output");
         op->base = base->num;
@@ -546,7 +546,7 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
         op->threshold = f_arr(&p, f, "threshold", "float32", op->n_nodes, NULL);
         op->value = f_arr(&p, f, "value", "float64", op->n_nodes, NULL);
         if (p.bad) break;
-        if (n_off < 1 || op->tree_offset[0] != 0 || (size_t)op->tree_offset[n_off - 1] != op->n_nodes) { op_fail(&p, "its tree offsets are malformed%s%llu", "", 0); break; }
+        if (n_off < 1 || op->tree_offset[0] != 0 || (size_t)op->tree_offset[n_off - 1] != op->n_nodes) { op_fail(&p, "its tree offsets are malformed%s%.0llu", "", 0); break; }
         op->n_trees = n_off - 1;
         /* Every walk must end at a leaf inside its tree: children strictly after their parent. */
         for (t = 0; t < op->n_trees && !p.bad; t++) {
@@ -590,6 +590,12 @@ static int parse_op(ctx *c, size_t i, const amp_json *o, amp_op *op) {
       case OP_PERIODIC:
         op->width = win;
         op->periods = f_nums(&p, amp_json_get(o, "periods"), "periods", win);
+        check_width(&p, op->output, 2 * win, "its output");
+        break;
+      case OP_LOG_EDGES:
+        op->width = win;
+        op->lo = f_num(&p, "floor");
+        if (!p.bad && !(op->lo > 0 && op->lo < 0.5)) op_fail(&p, "its floor is not in (0, 0.5)%s%.0llu", "", 0);
         check_width(&p, op->output, 2 * win, "its output");
         break;
       case OP_MV_EMBED: case OP_MV_LINEAR: case OP_MV_NORM: case OP_MV_GATE: case OP_MV_BILINEAR: case OP_MV_ATTENTION: case OP_MV_READOUT:

@@ -1,4 +1,4 @@
-// The periodic and angularHead ops in C: src/features/angular.ts (the input
+// The periodic, logEdges and angularHead ops in C: src/features/angular.ts (the input
 // stage, the decay angles), src/features/harmonics.ts (real harmonics, their
 // products, the decay tensor) and src/nn/structuredNetwork.ts's
 // evaluateHead, statement for statement, for one point. The recursions are
@@ -6,7 +6,7 @@
 // the same products in the same order as the TypeScript.
 
 import { DecayTensor, harmonicCount, normalisation } from '../../features/harmonics.js';
-import type { AngularHeadOp, PeriodicOp } from '../../graph/ops.js';
+import type { AngularHeadOp, LogEdgesOp, PeriodicOp } from '../../graph/ops.js';
 import { forwardTransformC, inverseSlopeC, inverseTransformC } from './functions.js';
 import { hexFloat } from './literals.js';
 
@@ -18,6 +18,15 @@ export function periodicC(op: PeriodicOp, input: string, output: string): string
     `{ const double a = (${hexFloat(TWO_PI)} * ${input}[${j}]) / ${hexFloat(p)};`,
     `  ${output}[${2 * j}] = cos(a); ${output}[${2 * j + 1}] = sin(a); }`,
   ]);
+}
+
+/** Statements writing the logEdges op's output for its `width` inputs. */
+export function logEdgesC(op: LogEdgesOp, width: number, input: string, output: string): string[] {
+  const f = hexFloat(op.floor);
+  return Array.from({ length: width }, (_, j) => [
+    `{ const double x = ${input}[${j}], u = 1 - x;`,
+    `  ${output}[${2 * j}] = log(x > ${f} ? x : ${f}) + 1; ${output}[${2 * j + 1}] = log(u > ${f} ? u : ${f}) + 1; }`,
+  ]).flat();
 }
 
 /** RealHarmonics.evaluate as a C function amp_harmonics_<L>(c, phi, out). */

@@ -29,7 +29,7 @@ import { FOREST_BATCH_STACK, FOREST_NODE_TYPE, FOREST_NOTES, forestC } from './f
 import { cArray, commentSafe, cString, hexFloat, sanitizeName } from './literals.js';
 import { MOMENTUM_STATUS, momentaFunction, PAIR_C } from './momenta.js';
 import { foldC, groupC, orbitC } from './symmetry.js';
-import { angularHeadFunctions, periodicC } from './angular.js';
+import { angularHeadFunctions, logEdgesC, periodicC } from './angular.js';
 import {
   mvAttentionFunction, mvBilinearFunction, mvEmbedFunction, mvGateFunction, mvLinearFunction, mvNormFunction, mvReadoutC, type CFunction,
 } from './multivector.js';
@@ -250,6 +250,9 @@ function walk(graph: ModelGraph): Walked {
         break;
       case 'periodic':
         body.push(...periodicC(op, buf(op.input), out()));
+        break;
+      case 'logEdges':
+        body.push(...logEdgesC(op, graph.widths[op.input], buf(op.input), out()));
         break;
       case 'angularHead': {
         const id = `a${ids++}`;
