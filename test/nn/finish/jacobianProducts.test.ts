@@ -3,24 +3,14 @@ import { test } from 'node:test';
 
 import { JacobianProducts } from '../../../src/nn/finish/jacobianProducts.js';
 import { accumulateNormalEquations, allocateNormalEquations } from '../../../src/nn/finish/normalEquations.js';
-import { glorotUniform, makeNetworkConfig, Network, type NetworkConfigInput } from '../../../src/nn/index.js';
-import type { Kernels } from '../../../src/kernels/types.js';
 import { Rng } from '../../../src/util/rng.js';
 import { NATIVE_TEST, nativeKernels } from '../../kernels/support.js';
-import { referenceKernels, sinSquareTarget, uniformPoints } from '../helpers.js';
+import { referenceKernels } from '../helpers.js';
+import { always, finishProblem } from './fixture.js';
 
-const SHAPE: NetworkConfigInput = { type: 'skdnn', inputDim: 2, depth: 3, width: 5, activation: { name: 'silu', param: 0 } };
 // 2100 rows: one full chunk of 2048 and a short one.
 const N = 2100;
-const x = uniformPoints(new Rng(4), N, 2);
-const y = sinSquareTarget(x, 2);
-const always = async (): Promise<boolean> => true;
-
-function net(k: Kernels): Network {
-  const n = new Network(makeNetworkConfig(SHAPE), k);
-  glorotUniform(n.plan, n.params, new Rng(8));
-  return n;
-}
+const { x, y, net } = finishProblem(N);
 
 function randomVector(rng: Rng, length: number): Float64Array {
   const v = new Float64Array(length);
