@@ -39,11 +39,12 @@ export function graphFacts(graph: ModelGraph): GraphFacts {
       case 'angularHead':
         angular = { lMax: op.lMax, decays: op.decays.length };
         break;
+      // Under an orbit every image of the network emits its own input stage: count one.
       case 'periodic':
-        periodic += op.periods.length;
+        periodic = Math.max(periodic, op.periods.length);
         break;
       case 'logEdges':
-        logEdges += graph.widths[op.input];
+        logEdges = Math.max(logEdges, graph.widths[op.input]);
         break;
       // L-GATr's equivariant linear maps are gemm calls, one per grade block.
       case 'dense': case 'rational': case 'kanExpand': case 'forest': case 'mvLinear':

@@ -45,6 +45,14 @@ test('an orbit mean over four images of a network: average ×4, one dense op per
   assert.deepEqual(graphFacts(g.finish(out, null)), { symmetry: { mode: 'average', order: 4 }, angular: null, periodic: 0, logEdges: 0, kernelOps: 4 });
 });
 
+test('an orbit over images whose input stage has periodic inputs and edge logarithms counts the stage once', () => {
+  const g = new GraphBuilder(['x1', 'x2']);
+  const images = g.orbit(0, group(4));
+  const stage = (b: Buf): Buf => g.concat([g.periodic(g.gather(b, [0]), [1]), g.logEdges(g.gather(b, [0, 1]), 1e-15)]);
+  const out = g.mean(images.map((b) => dense(g, stage(b), 1)), 'sum-then-divide');
+  assert.deepEqual(graphFacts(g.finish(out, null)), { symmetry: { mode: 'average', order: 4 }, angular: null, periodic: 1, logEdges: 2, kernelOps: 4 });
+});
+
 test('periodic inputs, edge logarithms and a harmonic head over two decays', () => {
   const g = new GraphBuilder(['x1', 'x2', 'x3', 'x4', 'x5', 'x6']);
   const waves = g.periodic(g.gather(0, [0, 1]), [1, 0.5]);
