@@ -93,11 +93,8 @@ export function resolveInputStage(config: Pick<RunConfig, 'angular'> & { data: P
     return { name, cos: map(d.cos_theta, 'cos_theta'), phi: map(d.phi, 'phi') };
   });
   const taken = new Set<number>([...periodic.map((p) => p.index), ...decays.flatMap((d) => [d.cos.index, d.phi.index])]);
-  const logEdges = config.data.log_edges.map((column) => {
-    const i = indexOf(column, 'data.log_edges');
-    if (taken.has(i)) throw new ConfigError(`data.log_edges: '${column}' is already read as a periodic input or a decay angle`);
-    return i;
-  });
+  // The config schema has refused a column that is also periodic or a decay angle.
+  const logEdges = config.data.log_edges.map((column) => indexOf(column, 'data.log_edges'));
   const plain = inputNames.map((_, i) => i).filter((i) => !taken.has(i));
   const spec: InputStageSpec = { inputDim: inputNames.length, plain, periodic, logEdges, angular: a === null ? null : { lMax: a.l_max, decays } };
   if (stageWidth(spec) === 0) throw new ConfigError('angular: every input is a decay angle; the network needs at least one production input');
