@@ -160,6 +160,20 @@ export function rowAngles(s: InputStageSpec, x: Float64Array, r: number, out: Fl
   }
 }
 
+/** The stage as a model file stores it (stageToJSON). */
+export type StoredStageSpec = Omit<InputStageSpec, 'logEdges'> & { readonly logEdges?: readonly number[] };
+
+/**
+ * The stage as stored in a model file. No edge logarithms are stored as no
+ * key, as files written before they existed have it: a loaded model is
+ * checked for keys its file lacks (src/models/surrogate.ts), and an empty
+ * list must not make those files unreadable.
+ */
+export function stageToJSON(s: InputStageSpec): StoredStageSpec {
+  const { logEdges, ...rest } = s;
+  return logEdges.length === 0 ? rest : s;
+}
+
 /** Validates a stored spec (model file, checkpoint) like the config. */
 export function parseInputStageSpec(v: unknown, where: string): InputStageSpec {
   const fail = (what: string): never => {

@@ -33,7 +33,7 @@
 // here, O(1) per row.
 
 import {
-  EDGE_FLOOR, parseInputStageSpec, rowAngles, stageInputs, stageWidth, type InputStageSpec,
+  EDGE_FLOOR, parseInputStageSpec, rowAngles, stageInputs, stageToJSON, stageWidth, type InputStageSpec, type StoredStageSpec,
 } from '../features/angular.js';
 import { DecayTensor, ProductHarmonics } from '../features/harmonics.js';
 import type { GraphBuilder } from '../graph/builder.js';
@@ -63,7 +63,7 @@ export interface BornShapeSpec {
 
 export interface StructuredNetworkConfig {
   readonly kind: typeof STRUCTURED_KIND;
-  readonly stage: InputStageSpec;
+  readonly stage: StoredStageSpec;
   /** The target transform the head's output is in (angular models only). */
   readonly transform: TargetTransformJSON | null;
   readonly born?: BornShapeSpec | null;
@@ -212,7 +212,7 @@ export class StructuredNetwork implements TrainableNetwork {
 
   get config(): StructuredNetworkConfig {
     return {
-      kind: STRUCTURED_KIND, stage: this.stage, transform: this.head?.transform.toJSON() ?? null,
+      kind: STRUCTURED_KIND, stage: stageToJSON(this.stage), transform: this.head?.transform.toJSON() ?? null,
       ...(this.born === null ? {} : { born: this.born }), ...(this.scaleOutput ? { scale_output: true } : {}), inner: this.inner.config,
     };
   }
