@@ -461,7 +461,6 @@ function checkInputStructure(c: z.output<typeof RunConfigBase>, ctx: z.Refinemen
     });
     if (names.length === 0) continue;
     if (!neural) ctx.addIssue({ code: 'custom', path: ['data', key], message: `data.${key} needs model_type ${heads} (the network reads ${reads}), not '${c.model_type}'` });
-    if (c.uncertainty !== 'none') ctx.addIssue({ code: 'custom', path: ['data', key], message: `data.${key} cannot be combined with uncertainty: '${c.uncertainty}' yet` });
     if (c.data.momenta !== null) ctx.addIssue({ code: 'custom', path: ['data', key], message: `data.${key} names hypercube columns; it cannot be combined with data.momenta` });
   }
   c.data.log_edges.forEach((name, i) => {

@@ -46,7 +46,7 @@ export function networkSetup(create: Create, config: RunConfig, data: TrainData,
   const born = useBorn ? fitBornShape(bornTrain, data.d) : null;
   const trainStage: InputStageSpec = born === null ? stage : { ...stage, inputDim: data.d + 1 };
   const build = (rng: Rng): TrainableNetwork => {
-    const inner = create(config, stageWidth(stage), kernels, rng, innerOutputs(stage, born !== null));
+    const inner = create(config, stageWidth(stage), kernels, rng, stage.angular === null ? networkOutputs(config) : innerOutputs(stage, born !== null));
     if (stage.angular !== null) {
       if (!(inner instanceof Network)) throw new AmpfitError(`angular: needs model_type dnn or skdnn, not '${config.model_type}'`);
       const layers = inner.layers();

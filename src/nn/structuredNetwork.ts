@@ -160,7 +160,8 @@ interface Head {
 
 export class StructuredNetwork implements TrainableNetwork {
   readonly inputDim: number;
-  readonly outputDim = 1;
+  /** 1 behind a head; without one the inner network's own (2 for a (mean, log σ²) head). */
+  readonly outputDim: number;
   readonly kernels: Kernels;
   readonly paramCount: number;
   readonly params: Float64Array;
@@ -205,9 +206,9 @@ export class StructuredNetwork implements TrainableNetwork {
     if (born !== null && (this.head === null || !scaleOutput || born.column !== stage.inputDim - 1 || !(born.scale > 0))) {
       throw new RangeError('StructuredNetwork: the Born shape needs an angular head, the scale output and the last input column');
     }
-    this.innerWidth = innerOutputs(stage, scaleOutput);
-    const innerOut = (inner as { outputDim?: number }).outputDim;
-    if (innerOut !== undefined && innerOut !== this.innerWidth) throw new RangeError(`StructuredNetwork: inner network has ${innerOut} outputs, the head needs ${this.innerWidth}`);
+    this.innerWidth = this.head === null ? inner.outputDim : innerOutputs(stage, scaleOutput);
+    if (inner.outputDim !== this.innerWidth) throw new RangeError(`StructuredNetwork: inner network has ${inner.outputDim} outputs, the head needs ${this.innerWidth}`);
+    this.outputDim = this.head === null ? inner.outputDim : 1;
   }
 
   get config(): StructuredNetworkConfig {
@@ -279,11 +280,12 @@ export class StructuredNetwork implements TrainableNetwork {
   }
 
   predict(x: Float64Array, n: number, out?: Float64Array): Float64Array {
-    const result = out ?? new Float64Array(n);
+    const k = this.outputDim;
+    const result = out ?? new Float64Array(n * k);
     const d = this.inputDim;
     for (let r = 0; r < n; r += PREDICT_ROWS) {
       const m = Math.min(PREDICT_ROWS, n - r);
-      result.set(this.infer(x.subarray(r * d, (r + m) * d), m), r);
+      result.set(this.infer(x.subarray(r * d, (r + m) * d), m), r * k);
     }
     return result;
   }
@@ -381,6 +383,11 @@ export function describeStructured(v: unknown, describeInner: (inner: unknown) =
 
 export function isStructuredConfig(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === STRUCTURED_KIND;
+}
+
+/** The config of the family's own network: the wrapped one's for a structured network (its type names the model type). */
+export function familyConfig(v: unknown): unknown {
+  return isStructuredConfig(v) ? (v as Partial<StructuredNetworkConfig>).inner : v;
 }
 
 /** Rebuilds a structured network from its stored config; `innerFactory` rebuilds the wrapped one. */

@@ -19,6 +19,7 @@
 import { column, type GraphBuilder } from '../graph/builder.js';
 import type { Buf } from '../graph/ops.js';
 import { getKernels } from '../kernels/index.js';
+import { familyConfig } from '../nn/structuredNetwork.js';
 import type { NetworkFactory, TrainableNetwork } from '../nn/trainable.js';
 import { float64Array } from '../io/storedArray.js';
 import type { EmittedOutput, Regressor, SerializedRegressor } from '../models/regressor.js';
@@ -92,7 +93,7 @@ export class UncertainRegressor implements Regressor, UncertainPredictor {
 
   /** The model type: the network family's name ('dnn', 'skdnn', 'mlp', 'kan', 'ds'). */
   get type(): string {
-    return String((this.net.config as { type?: unknown }).type);
+    return String((familyConfig(this.net.config) as { type?: unknown }).type);
   }
 
   get method(): UncertaintyMethod {

@@ -38,7 +38,6 @@ test('angular config: columns used twice, periodic decay angles, other model typ
   assert.throws(() => validateConfig({ ...base, uncertainty: 'heteroscedastic' }, 'c'), /angular cannot be combined with uncertainty/);
   assert.throws(() => validateConfig({ ...base, data: { ...base.data, born: null }, angular: { decays: DECAYS, born_shape_weight: 0.5 } }, 'c'), /born_shape_weight .* needs data\.born/);
   assert.throws(() => validateConfig({ ...base, angular: null, data: { ...base.data, periodic: ['x6', 'x6'] } }, 'c'), /data.periodic: column 'x6' is listed twice/);
-  assert.throws(() => validateConfig({ ...base, angular: null, uncertainty: 'bnn', data: { ...base.data, periodic: ['x6'] } }, 'c'), /data.periodic cannot be combined with uncertainty: 'bnn'/);
 });
 
 test('angular stage: production columns are the rest, default maps are the hypercube convention, a missing column is named', () => {
@@ -69,13 +68,12 @@ test('edge logarithms: x is kept, ln x + 1 and ln(1 − x) + 1 follow the period
   assert.deepEqual([...out.subarray(12, 16)], [1, floor, floor, 1]);
 });
 
-test('edge logarithm config: listed twice, periodic, a decay angle, a model without the input stage, uncertainty and an unknown column are errors naming them', () => {
+test('edge logarithm config: listed twice, periodic, a decay angle, a model without the input stage and an unknown column are errors naming them', () => {
   const edges = (log_edges: string[], more: Record<string, unknown> = {}): Record<string, unknown> => ({ ...base, ...more, data: { ...base.data, log_edges, ...((more.data as object | undefined) ?? {}) } });
   assert.throws(() => validateConfig(edges(['x2', 'x2']), 'c'), /data\.log_edges\.1: data\.log_edges: column 'x2' is listed twice/);
   assert.throws(() => validateConfig(edges(['x6'], { angular: null, data: { periodic: ['x6'] } }), 'c'), /'x6' is periodic \(data\.periodic\): a periodic coordinate has no edges/);
   assert.throws(() => validateConfig(edges(['x7']), 'c'), /'x7' is a decay angle \(decay Z2 cos_theta\); .* do not list it in data\.log_edges/);
   assert.throws(() => validateConfig(edges(['x2'], { angular: null, model_type: 'bdt' }), 'c'), /data\.log_edges needs model_type dnn or skdnn \(the network reads ln x and ln\(1 − x\)\), not 'bdt'/);
-  assert.throws(() => validateConfig(edges(['x2'], { angular: null, uncertainty: 'heteroscedastic' }), 'c'), /data\.log_edges cannot be combined with uncertainty: 'heteroscedastic' yet/);
   const c = validateConfig(edges(['x9'], { angular: null }), 'c');
   assert.throws(() => resolveInputStage(c, ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8']), /data\.log_edges: 'x9' is not an input column/);
 });
@@ -135,6 +133,34 @@ test('periodic inputs: the network reads cos/sin, so the model is exactly period
   const a = model.predict(shifted, 50);
   const b = model.predict(atZero, 50);
   for (let i = 0; i < 50; i++) assert.ok(Math.abs(a[i] - b[i]) <= 1e-12 * Math.abs(a[i]), `row ${i}: ${a[i]} vs ${b[i]}`);
+});
+
+test('periodic inputs and edge logarithms with uncertainties: heteroscedastic, ensemble and bnn learn σ, mean and σ exactly periodic, through save and load', async () => {
+  const x = new Float64Array(lines.slice(1, 51).flatMap((l) => l.split(',').slice(0, 8).map(Number)));
+  const atZero = x.map((v, i) => (i % 8 === 5 ? 0 : i % 8 === 7 ? 1 : v));
+  const atOne = x.map((v, i) => (i % 8 === 5 ? 1 : i % 8 === 7 ? 0 : v));
+  const methods = [{ uncertainty: 'heteroscedastic' }, { uncertainty: 'ensemble', ensemble_members: 2 }, { uncertainty: 'bnn', bnn_samples: 4 }];
+  for (const m of methods) {
+    const config = validateConfig({ ...base, ...m, angular: null, data: { ...base.data, periodic: ['x6', 'x8'], log_edges: ['x2'] } }, 'c');
+    const dir = join(work, `uncertain-${m.uncertainty}`);
+    const log = memoryLogger();
+    const run = await runTraining({ config, outDir: dir, log });
+    // sk-DNN 1-8 on 6 plain + 2·2 cos/sin + 2 edge logarithms = 12 staged inputs, with the (mean, log σ²) head, per member.
+    const perMember = (12 * 8 + 8) + (8 * 8 + 8) + 12 * 8 + (8 * 8 + 8) + 9 * 2;
+    // Two members, or the BNN's means and widths.
+    assert.equal(run.header.parameter_count, m.uncertainty === 'heteroscedastic' ? perMember : 2 * perMember, m.uncertainty);
+    assert.ok(log.lines.some((l) => /2 periodic inputs as cos\/sin; 1 input also as edge logarithms/.test(l)), log.lines.join('\n'));
+    const model = loadModel(dir);
+    const a = model.predictUncertain(atZero, 50);
+    const b = model.predictUncertain(atOne, 50);
+    for (let i = 0; i < 50; i++) {
+      assert.ok(a.sigmaSyst[i] > 0 && Number.isFinite(a.sigmaSyst[i]), `${m.uncertainty} row ${i}: σ ${a.sigmaSyst[i]}`);
+      assert.ok(Math.abs(a.value[i] - b.value[i]) <= 1e-12 * Math.abs(a.value[i]), `${m.uncertainty} row ${i}: ${a.value[i]} vs ${b.value[i]}`);
+      assert.ok(Math.abs(a.sigmaSyst[i] - b.sigmaSyst[i]) <= 1e-12 * a.sigmaSyst[i], `${m.uncertainty} row ${i}: σ ${a.sigmaSyst[i]} vs ${b.sigmaSyst[i]}`);
+    }
+    assert.equal(sameBits(model.predict(atZero, 50), a.value), null);
+    assert.equal((a.sigmaStat !== null), m.uncertainty !== 'heteroscedastic', m.uncertainty);
+  }
 });
 
 test('angular model without a Born: the head learns the plain, sign-changing f01 (asinh) and predicts finite values', async () => {

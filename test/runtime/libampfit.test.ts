@@ -81,7 +81,7 @@ const quick = { steps_per_epoch: 20, epochs: 2, decay_epochs: 2, batch_size: 64,
 const sym = { symmetries: [{ name: 'fb', map: '(x1, 1-x2, x3, x4)' }, { name: 'm34', map: '(x1, x2, x4, x3)' }] };
 
 /** Model types and wrappers, each trained briefly on a shipped sample. */
-const CASES: { name: string; file: string; keys: Record<string, unknown>; sigma?: boolean }[] = [
+const CASES: { name: string; file: string; keys: Record<string, unknown>; data?: Record<string, unknown>; sigma?: boolean }[] = [
   { name: 'dnn', file: SAMPLE_2D, keys: { model_type: 'dnn', depth: 2, width: 12, activation: 'silu', ...quick } },
   { name: 'skdnn', file: SAMPLE_2D, keys: { model_type: 'skdnn', depth: 2, width: 12, activation: 'gelu', ...quick } },
   { name: 'poly', file: SAMPLE_2D, keys: { model_type: 'poly', degree: 6 } },
@@ -94,6 +94,10 @@ const CASES: { name: string; file: string; keys: Record<string, unknown>; sigma?
   { name: 'groupkan', file: SAMPLE_2D, keys: { model_type: 'mlp', depth: 1, width: 8, activation: 'rational', rational_groups: 4, ...quick } },
   { name: 'kan', file: SAMPLE_2D, keys: { model_type: 'kan', depth: 1, width: 4, ...quick } },
   { name: 'skdnn-ensemble-average', file: SAMPLE_4D, keys: { model_type: 'skdnn', depth: 1, width: 8, activation: 'elu', uncertainty: 'ensemble', ensemble_members: 2, symmetry_mode: 'average', ...sym, ...quick }, sigma: true },
+  {
+    name: 'skdnn-bnn-log-edges-average', file: SAMPLE_4D, data: { log_edges: ['x2'], periodic: ['x4'] },
+    keys: { model_type: 'skdnn', depth: 1, width: 8, activation: 'silu', uncertainty: 'bnn', bnn_samples: 3, symmetry_mode: 'average', symmetries: [sym.symmetries[0]], ...quick }, sigma: true,
+  },
 ];
 
 const trained = new Map<string, Promise<string>>();
@@ -103,7 +107,7 @@ function model(name: string): Promise<string> {
   let p = trained.get(name);
   if (p === undefined) {
     const dir = join(work, name);
-    const config = validateConfig({ data: { files: c.file, target: 'f01', born: 'f00', max_rows: 1500 }, target_transform: 'log-standardize', ...c.keys }, name);
+    const config = validateConfig({ data: { files: c.file, target: 'f01', born: 'f00', max_rows: 1500, ...c.data }, target_transform: 'log-standardize', ...c.keys }, name);
     p = runTraining({ config, outDir: dir, log: memoryLogger() }).then(() => dir);
     trained.set(name, p);
   }
