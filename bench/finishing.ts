@@ -5,22 +5,29 @@
 //   for (1 − share) of the budget, then the finishing phase (src/nn/finish/);
 // - ensemble: K members of the adam config, each trained for budget/K with
 //   its own init_seed on the same split, their predictions averaged — the
-//   same total time as one adam model.
+//   same total time as one adam model;
+// - ensemble-parallel: K members trained at the same time for the whole
+//   budget, one thread each, in K processes (`ampfit train`) — the same
+//   wall clock as one adam model on K threads (--threads K), the comparison
+//   that counts on a K-core machine.
 // Every row reports R_1, R_0.1, R_0.01 and the |δ| quantiles.
 //
-//   npm run bench:finishing -- [--budget-min 10] [--datasets zz2d,zz4d] [--methods adam,adam+lm,ensemble]
+//   npm run bench:finishing -- [--budget-min 10] [--datasets zz2d,zz4d] [--methods adam,adam+lm,ensemble,ensemble-parallel]
 //                              [--members 3] [--share 0.5] [--threads 1] [--out runs/bench-finishing]
 
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateConfig } from '../src/config/load.js';
 import type { RunConfig } from '../src/config/schema.js';
-import { takeRows, take } from '../src/data/dataset.js';
+import { takeRows, take, type Dataset } from '../src/data/dataset.js';
+import { resolveDataFiles } from '../src/data/files.js';
+import { splitRows } from '../src/data/split.js';
 import { precisionMetrics, type PrecisionMetrics } from '../src/metrics/precision.js';
 import { formatPrecisionTable, type TableRow } from '../src/metrics/table.js';
 import { loadModel } from '../src/models/surrogate.js';
-import { runTraining, type TrainRunResult } from '../src/training/run.js';
+import { runTraining, trainingDataset, type TrainRunResult } from '../src/training/run.js';
 import { createLogger } from '../src/util/log.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,18 +62,29 @@ async function train(config: RunConfig, outDir: string): Promise<TrainRunResult>
   return runTraining({ config, outDir, log: createLogger(), force: true });
 }
 
-/** Mean of the members' predictions of the target on the split's test rows. */
-function ensembleMetrics(results: readonly TrainRunResult[], dirs: readonly string[], taus: readonly number[]): PrecisionMetrics {
-  const { data, split } = results[0];
-  const x = takeRows(data.x, data.d, split.test);
-  const n = split.test.length;
+/** Mean of the members' predictions of the target on the rows idx of the data. */
+function ensembleMetrics(data: Dataset, idx: Uint32Array, dirs: readonly string[], taus: readonly number[]): PrecisionMetrics {
+  const x = takeRows(data.x, data.d, idx);
+  const n = idx.length;
   const mean = new Float64Array(n);
   // Surrogate.predict gives the regressed quantity (the Born ratio here), as data.y holds it.
   for (const dir of dirs) {
     const p = loadModel(dir).predict(x, n);
     for (let i = 0; i < n; i++) mean[i] += p[i] / dirs.length;
   }
-  return precisionMetrics(mean, take(data.y, split.test), taus);
+  return precisionMetrics(mean, take(data.y, idx), taus);
+}
+
+/** Trains the members at once, one `ampfit train` process each; resolves when all have written their model. */
+async function trainConcurrently(configs: readonly Record<string, unknown>[], dirs: readonly string[]): Promise<void> {
+  await Promise.all(configs.map((config, k) => new Promise<void>((done, fail) => {
+    mkdirSync(dirs[k], { recursive: true });
+    const file = join(dirs[k], '..', `${basename(dirs[k])}.json`);
+    writeFileSync(file, JSON.stringify(config));
+    const child = spawn(process.execPath, [join(REPO, 'bin/ampfit.js'), 'train', '--config', file, '--out', dirs[k], '--force'], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', fail);
+    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`member ${k} (${dirs[k]}): ampfit train exited with ${code}`))));
+  })));
 }
 
 async function main(): Promise<void> {
@@ -101,9 +119,21 @@ async function main(): Promise<void> {
           dirs.push(dir);
         }
         const taus = validated(bestConfig(dataset, budgetS, threads)).taus;
-        rows.push({ label: `${label} (${members} × ${(budgetS / members / 60).toFixed(1)} min)`, metrics: ensembleMetrics(results, dirs, taus), params: members * results[0].header.parameter_count });
+        const { data, split } = results[0];
+        rows.push({ label: `${label} validation (${members} × ${(budgetS / members / 60).toFixed(1)} min)`, metrics: ensembleMetrics(data, split.validation, dirs, taus), params: members * results[0].header.parameter_count });
+        rows.push({ label: `${label} (${members} × ${(budgetS / members / 60).toFixed(1)} min)`, metrics: ensembleMetrics(data, split.test, dirs, taus), params: members * results[0].header.parameter_count });
+      } else if (method === 'ensemble-parallel') {
+        const configs = Array.from({ length: members }, (_, k) => ({ ...bestConfig(dataset, budgetS, 1), init_seed: 100 + k }));
+        const dirs = configs.map((_, k) => join(outRoot, `${dataset}-parallel-member-${k}`));
+        await trainConcurrently(configs, dirs);
+        const config = validated(configs[0]);
+        const data = await trainingDataset(config, resolveDataFiles(config.data.files), true);
+        const split = splitRows(data.n, config.seed, { test: config.test_fraction, validation: config.validation_fraction });
+        const params = members * loadModel(dirs[0]).header.parameter_count;
+        rows.push({ label: `${label} validation (${members} × 1 thread at once)`, metrics: ensembleMetrics(data, split.validation, dirs, config.taus), params });
+        rows.push({ label: `${label} (${members} × 1 thread at once)`, metrics: ensembleMetrics(data, split.test, dirs, config.taus), params });
       } else {
-        throw new Error(`unknown method '${method}' (known: adam, adam+lm, ensemble)`);
+        throw new Error(`unknown method '${method}' (known: adam, adam+lm, ensemble, ensemble-parallel)`);
       }
       process.stdout.write(formatPrecisionTable(rows, { wide: true }) + '\n');
     }

@@ -330,6 +330,31 @@ export class StructuredNetwork implements TrainableNetwork {
     return result;
   }
 
+  /**
+   * The head's parts at n rows, for diagnostics (bench/angularFailures.ts):
+   * ŷ = y0 + dev/Q with y0 the ratio of the angular means, Q the Born's
+   * angular shape over its mean and dev the numerator's angular part, all in
+   * physical units.
+   */
+  headTerms(x: Float64Array, n: number): { y0: Float64Array; q: Float64Array; dev: Float64Array } {
+    if (this.head === null) throw new RangeError('headTerms: this network has no angular head');
+    const y0 = new Float64Array(n);
+    const q = new Float64Array(n);
+    const dev = new Float64Array(n);
+    const d = this.inputDim;
+    const s = this.inferScratch;
+    for (let r = 0; r < n; r += PREDICT_ROWS) {
+      const c = Math.min(PREDICT_ROWS, n - r);
+      this.infer(x.subarray(r * d, (r + c) * d), c);
+      for (let i = 0; i < c; i++) {
+        q[r + i] = s.qRaw[i] / s.qMean[i];
+        dev[r + i] = s.slope0[i] * s.p[i];
+        y0[r + i] = s.yHat[i] - dev[r + i] / q[r + i];
+      }
+    }
+    return { y0, q, dev };
+  }
+
   /** The inner outputs of the last training forward (backward reads L from them). */
   private lastInner: Float64Array = new Float64Array(0);
 

@@ -75,6 +75,13 @@ test('structured network: the output is T(y0 + T⁻¹′(t0)·E·B / (1 + D·B))
   const y0 = net.angularMean(x, n);
   const t = TargetTransform.fromJSON(net.config.transform!);
   for (let i = 0; i < n; i++) assert.ok(Number.isFinite(y0[i]) && Math.abs(t.value(y0[i])) < 10);
+  // The head's parts recombine to the prediction; their y0 is angularMean's, and Q is positive and not constant.
+  const parts = net.headTerms(x, n);
+  for (let i = 0; i < n; i++) {
+    assert.ok(Math.abs(t.value(parts.y0[i] + parts.dev[i] / parts.q[i]) - f[i]) <= 1e-13, `row ${i}`);
+    assert.ok(Math.abs(parts.y0[i] - y0[i]) <= 1e-14 * Math.abs(y0[i]), `row ${i}: y0 ${parts.y0[i]} vs ${y0[i]}`);
+    assert.ok(parts.q[i] > 0 && Math.abs(parts.q[i] - 1) > 1e-6, `row ${i}: Q ${parts.q[i]}`);
+  }
 });
 
 test('structured network: zero head outputs give the angle-averaged model, independent of the decay angles', () => {
