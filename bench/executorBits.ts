@@ -6,7 +6,7 @@
 //   node dist/bench/executorBits.js [out.json] [--save-models DIR]
 // (AMPFIT_NATIVE=0 selects the TypeScript kernels.)
 
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -18,6 +18,7 @@ import { memoryLogger } from '../src/util/log.js';
 const SHARED = process.env.AMPFIT_SHARED_DATA ?? '/work/shared/data';
 const lines = gunzipSync(readFileSync(join(SHARED, 'ggyyg/ggyyg_train_00.csv.gz'))).toString('latin1').split('\n', 801);
 const work = mkdtempSync(join(tmpdir(), 'ampfit-bits-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const slice = join(work, 'ggyyg-800.csv');
 writeFileSync(slice, lines.join('\n') + '\n');
 const PARTICLES = [

@@ -4,7 +4,7 @@
 // of its code; tests and benchmarks call it as one calls any tool.
 
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,10 @@ export function zzOracleDir(): string {
 export function zzOracle(): string {
   if (built !== null) return built;
   if (!existsSync(ORACLE_SRC)) throw new Error(`the oracle sources are missing at ${ORACLE_SRC}`);
-  const dir = join(mkdtempSync(join(tmpdir(), 'ampfit-oracle-')), 'oracle');
+  const root = mkdtempSync(join(tmpdir(), 'ampfit-oracle-'));
+  // Every test file and benchmark builds its own copy: leave none behind.
+  process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+  const dir = join(root, 'oracle');
   cpSync(ORACLE_SRC, dir, { recursive: true });
   execFileSync('chmod', ['-R', 'u+w', dir]);
   execFileSync('make', ['-s', '-j2', 'NICE=', 'zzoracle'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });

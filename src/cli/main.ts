@@ -1,3 +1,4 @@
+import { combineCommand } from './combine.js';
 import { splitCommand } from './split.js';
 import { Command, Option } from 'commander';
 import { AmpfitError, InterruptedError } from '../util/errors.js';
@@ -87,6 +88,15 @@ export function buildCli(): Command {
     .option('--part <part>', 'test, validation or train', 'test')
     .option('--force', 'replace an existing --out file')
     .action(splitCommand);
+
+  program
+    .command('combine')
+    .description('average models of one target trained on one split with different init_seed (a seed ensemble) into one model; prints the precision of each and of the mean')
+    .requiredOption('--model <dir>', 'a model directory (repeat: two or more)', collect, [])
+    .requiredOption('--out <dir>', 'model directory to write')
+    .option('--force', 'replace the model already in --out')
+    .option('--wide', 'print every column of the table')
+    .action(combineCommand);
 
   program
     .command('export')

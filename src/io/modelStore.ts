@@ -44,6 +44,8 @@ export interface Provenance {
   readonly rows_skipped: number;
   readonly skipped_by_problem: Record<string, number>;
   readonly split: { readonly train: number; readonly validation: number; readonly test: number };
+  /** A model that is the mean of others (ampfit combine): each member's path, init_seed and metrics. */
+  readonly combined_from?: readonly { readonly model: string; readonly init_seed: number; readonly metrics: ModelMetrics }[];
 }
 
 export interface ModelMetrics {

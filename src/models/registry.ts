@@ -1,6 +1,7 @@
 import type { ModelTypeName } from '../config/modelTypes.js';
 import { AmpfitError } from '../util/errors.js';
 import type { Regressor, RegressorType, SerializedRegressor } from './regressor.js';
+import { AVERAGED_TYPE, loadAveraged } from './averaged.js';
 import { loadSymmetric } from './symmetric.js';
 import { polynomialType } from './polynomial.js';
 import { dnnType, skdnnType } from './neural.js';
@@ -25,8 +26,10 @@ export function regressorType(name: string): RegressorType {
   return t;
 }
 
-/** Rebuilds a stored regressor of any type, including one wrapped in a symmetry. */
+/** Rebuilds a stored regressor of any type, including one wrapped in a symmetry and the mean of several (ampfit combine). */
 export function loadRegressor(s: SerializedRegressor): Regressor {
   const type = String(s.spec.type);
-  return type === 'symmetric' ? loadSymmetric(s, loadRegressor) : regressorType(type).load(s);
+  if (type === 'symmetric') return loadSymmetric(s, loadRegressor);
+  if (type === AVERAGED_TYPE) return loadAveraged(s, loadRegressor);
+  return regressorType(type).load(s);
 }

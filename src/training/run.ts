@@ -202,7 +202,7 @@ async function trainInto(opts: TrainRunOptions): Promise<TrainRunResult> {
 }
 
 /** The live model's graph for model.ampfit (what libampfit evaluates), or null with a warning for a model that has no graph form. */
-function storedGraph(header: ModelHeader, model: Regressor, transform: TargetTransform, log: Logger): SerializedGraph | null {
+export function storedGraph(header: ModelHeader, model: Regressor, transform: TargetTransform, log: Logger): SerializedGraph | null {
   try {
     return serializeGraph(modelGraph(new Surrogate(header, model, transform)));
   } catch (e) {

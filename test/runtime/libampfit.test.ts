@@ -14,6 +14,7 @@ import { loadConfig, validateConfig } from '../../src/config/load.js';
 import { loadDataset } from '../../src/data/dataset.js';
 import { readModelFile } from '../../src/io/modelFile.js';
 import { loadModel } from '../../src/models/surrogate.js';
+import { combineModels } from '../../src/training/combine.js';
 import { runTraining } from '../../src/training/run.js';
 import { memoryLogger } from '../../src/util/log.js';
 import { gunzipSync } from 'node:zlib';
@@ -133,6 +134,26 @@ for (const c of CASES) {
     }
   });
 }
+
+// ampfit combine's mean of two seeds: one graph evaluating both members.
+test('libampfit evaluates the mean of two init_seeds (ampfit combine) as predict does (≤ 1e-12)', { skip }, async () => {
+  const base = { data: { files: SAMPLE_2D, target: 'f01', born: 'f00', max_rows: 1500 }, target_transform: 'log-standardize', model_type: 'skdnn', depth: 2, width: 10, activation: 'silu', ...quick };
+  const dirs = await Promise.all([21, 22].map(async (initSeed) => {
+    const dir = join(work, `combine-member-${initSeed}`);
+    await runTraining({ config: validateConfig({ ...base, init_seed: initSeed }, dir), outDir: dir, log: memoryLogger() });
+    return dir;
+  }));
+  const out = join(work, 'combined');
+  await combineModels(dirs, out, { force: false, log: memoryLogger(), command: 'test' });
+  const { x, n } = await points(SAMPLE_2D, 700);
+  const want = loadModel(out).predict(x, n);
+  const got = evalC(out, x, n);
+  assert.equal(got.status, 0, got.message);
+  const { max, at } = maxRelativeDifference(got.value, want);
+  assert.ok(max <= AGREEMENT, `combined: max relative difference ${max} at ${at}: ${got.value[at]} vs ${want[at]}`);
+  const one = evalC(dirs[0], x, n).value;
+  assert.ok(maxRelativeDifference(one, want).max > 1e-6, 'the mean is not its first member');
+});
 
 // Deep Sets on raw four-momenta (ggyyg): the momentumFeatures op, its physics checks and the training-range domain.
 const GGYYG = join(SHARED_DATA, 'ggyyg/ggyyg_train_00.csv.gz');
